@@ -1,0 +1,1 @@
+"""Actors: see README.md's architecture; built in the next issues."""

@@ -1,0 +1,1 @@
+"""Adapters: see README.md's architecture; built in the next issues."""

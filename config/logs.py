@@ -1,0 +1,143 @@
+"""Structured logs: JSON lines in production, readable lines in demo, secrets always masked.
+
+Redaction happens on the final formatted text, after the message, its arguments and any
+traceback have been rendered, so a secret is masked wherever it ends up in a record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import logging
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from config.secret import MASK, Secret
+
+user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
+correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+_MIN_SECRET_LENGTH = 4
+# Libraries whose INFO lines are about their own mechanics, not about our users.
+_CHATTY_LIBRARIES = ("peewee_migrate", "httpx", "telegram.ext", "websocket")
+
+
+class SecretRegistry:
+    """Every secret value this process knows; the formatter masks each wherever it appears."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: frozenset[str] = frozenset()
+
+    def add(self, *values: str | Secret) -> None:
+        parts: set[str] = set()
+        for value in values:
+            found = value.sensitive_parts() if isinstance(value, Secret) else (value,)
+            parts.update(part for part in found if part and len(part) >= _MIN_SECRET_LENGTH)
+        with self._lock:
+            self._values = self._values | parts
+
+    def discard(self, value: str) -> None:
+        with self._lock:
+            self._values = self._values - {value}
+
+    def redact(self, text: str) -> str:
+        for value in sorted(self._values, key=len, reverse=True):
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
+
+
+secrets_registry = SecretRegistry()
+
+
+def register_secret(*values: str | Secret) -> None:
+    """Call as soon as a secret enters this process (settings loaded, credentials decrypted)."""
+    secrets_registry.add(*values)
+
+
+@contextlib.contextmanager
+def log_context(user_id: int | None = None, correlation_id: str | None = None) -> Iterator[None]:
+    """Attach a user id and correlation id to every record logged inside the block."""
+    tokens = []
+    if user_id is not None:
+        tokens.append((user_id_var, user_id_var.set(user_id)))
+    if correlation_id is not None:
+        tokens.append((correlation_id_var, correlation_id_var.set(correlation_id)))
+    try:
+        yield
+    finally:
+        for var, token in reversed(tokens):
+            var.reset(token)
+
+
+def _context_of(record: logging.LogRecord) -> dict[str, Any]:
+    fields = {
+        "user_id": getattr(record, "user_id", None) or user_id_var.get(),
+        "correlation_id": getattr(record, "correlation_id", None) or correlation_id_var.get(),
+    }
+    fields.update(
+        (key, value)
+        for key, value in vars(record).items()
+        if key not in _RESERVED and key not in fields and not key.startswith("_")
+    )
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    return secrets_registry.redact(str(value))
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        payload.update(_context_of(record))
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        # Redact before encoding too: JSON escaping would hide a secret holding quotes or "\\".
+        clean = {key: _json_safe(value) for key, value in payload.items()}
+        return secrets_registry.redact(json.dumps(clean, ensure_ascii=False))
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%H:%M:%S")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        context = _context_of(record)
+        if context:
+            extras = " ".join(f"{key}={value}" for key, value in context.items())
+            first, newline, rest = line.partition("\n")
+            line = f"{first} [{extras}]{newline}{rest}"
+        return secrets_registry.redact(line)
+
+
+def setup_logging(
+    fmt: str, level: str, secrets: Iterable[Secret] = (), stream: TextIO | None = None
+) -> None:
+    """Configure the root logger once per process; later calls replace the handler."""
+    register_secret(*secrets)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))

@@ -1,0 +1,308 @@
+"""The typed, immutable settings and, beside each one, its environment name and parser.
+
+The defaults here are the embedded default (demo mode); `settings.yaml` repeats them
+with comments for operators, and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from config import parsers
+from config.parsers import Parser
+from config.secret import Secret, SecretUrl
+
+MODES = ("demo", "paper", "live")
+LANGUAGES = ("id", "en")
+
+
+def setting(env: str, default: Any, parse: Parser, doc: str) -> Any:
+    return dataclasses.field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    bot_token: Secret = setting(
+        "TELEGRAM_BOT_TOKEN", Secret(""), parsers.secret, "Bot token from @BotFather."
+    )
+    admin_ids: tuple[int, ...] = setting(
+        "ADMIN_TELEGRAM_IDS",
+        (),
+        parsers.int_list,
+        "Telegram user ids allowed to use /admin (comma-separated in the environment).",
+    )
+    api_base_url: str = setting(
+        "TELEGRAM_API_BASE_URL",
+        "https://api.telegram.org/bot",
+        parsers.url("http", "https"),
+        "Bot API base URL; point it at a self-hosted Bot API server or a test fake.",
+    )
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    adapter: str = setting(
+        "CHAT_ADAPTER",
+        "auto",
+        parsers.choice("auto", "telegram", "console"),
+        "auto = Telegram when a bot token is set, otherwise the console chat.",
+    )
+    default_language: str = setting(
+        "DEFAULT_LANGUAGE", "id", parsers.choice(*LANGUAGES), "Language for new users."
+    )
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    app_secret_key: Secret = setting(
+        "APP_SECRET_KEY",
+        Secret(""),
+        parsers.secret,
+        "Master key for the vault (>= 32 characters outside demo).",
+    )
+    app_secret_key_previous: Secret = setting(
+        "APP_SECRET_KEY_PREVIOUS",
+        Secret(""),
+        parsers.secret,
+        "The old master key while bin/rotate-key re-encrypts stored secrets.",
+    )
+    user_token_ttl_seconds: int = setting(
+        "USER_TOKEN_TTL_SECONDS",
+        604800,
+        parsers.integer(60),
+        "Lifetime of a user's access token.",
+    )
+    user_token_rotation_threshold_seconds: int = setting(
+        "USER_TOKEN_ROTATION_THRESHOLD_SECONDS",
+        86400,
+        parsers.integer(1),
+        "Actors rotate a token once it is older than this.",
+    )
+    user_token_refresh_threshold_seconds: int = setting(
+        "USER_TOKEN_REFRESH_THRESHOLD_SECONDS",
+        3600,
+        parsers.integer(1),
+        "The chat adapter refreshes a token with less than this left.",
+    )
+
+
+@dataclass(frozen=True)
+class InternalSettings:
+    auth_token: Secret = setting(
+        "INTERNAL_AUTH_TOKEN",
+        Secret(""),
+        parsers.secret,
+        "Shared secret of the Notifier and the chat adapter's internal endpoint.",
+    )
+    webhook: str = setting(
+        "BOT_INTERNAL_WEBHOOK",
+        "http://127.0.0.1:8081/internal/outbound",
+        parsers.url("http", "https"),
+        "Where the Notifier posts outbound messages for the chat adapter.",
+    )
+    host: str = setting(
+        "BOT_INTERNAL_HOST", "127.0.0.1", parsers.text, "Bind address of the internal endpoint."
+    )
+    port: int = setting(
+        "BOT_INTERNAL_PORT", 8081, parsers.integer(1, 65535), "Port of the internal endpoint."
+    )
+    core_api_token: Secret = setting(
+        "CORE_API_INTERNAL_TOKEN",
+        Secret(""),
+        parsers.secret,
+        "X-Internal-Token for operator endpoints such as POST /api/auth/admin/revoke.",
+    )
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: SecretUrl = setting(
+        "DATABASE_URL",
+        SecretUrl("sqlite:///var/indodax-bot.sqlite3"),
+        parsers.database_url,
+        "sqlite:///path (WAL, embedded) or postgresql://user:password@host:port/db.",
+    )
+
+
+@dataclass(frozen=True)
+class RedisSettings:
+    url: SecretUrl = setting(
+        "REDIS_URL",
+        SecretUrl(""),
+        parsers.redis_url,
+        "Nonce and token stores shared by every process and host; empty = local files.",
+    )
+
+
+@dataclass(frozen=True)
+class IndodaxSettings:
+    rest_base_url: str = setting(
+        "INDODAX_REST_URL",
+        "https://indodax.com",
+        parsers.url("http", "https"),
+        "Public REST API host.",
+    )
+    tapi_url: str = setting(
+        "INDODAX_TAPI_URL",
+        "https://indodax.com/tapi",
+        parsers.url("http", "https"),
+        "Private Trade API v1 endpoint.",
+    )
+    tapi_v2_base_url: str = setting(
+        "INDODAX_TAPI_V2_URL",
+        "https://tapi.indodax.com",
+        parsers.url("http", "https"),
+        "Host of the v2 history endpoints (/api/v2/order/histories, /api/v2/myTrades).",
+    )
+    price_feed_ws_url: str = setting(
+        "PRICE_FEED_WS_URL",
+        "wss://ws3.indodax.com/ws/",
+        parsers.url("ws", "wss"),
+        "Market-data WebSocket (Centrifugo).",
+    )
+    auth_mode: str = setting(
+        "INDODAX_AUTH_MODE",
+        "nonce",
+        parsers.choice("nonce", "timestamp"),
+        "Freshness of private calls: strictly increasing nonce, or timestamp + recvWindow.",
+    )
+    recv_window_ms: int = setting(
+        "INDODAX_RECV_WINDOW_MS",
+        5000,
+        parsers.integer(100, 60000),
+        "recvWindow sent with timestamp auth.",
+    )
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    host: str = setting(
+        "SIMULATOR_HOST", "127.0.0.1", parsers.text, "Bind address of the local simulator."
+    )
+    port: int = setting(
+        "SIMULATOR_PORT", 8710, parsers.integer(1, 65535), "Port of the local simulator."
+    )
+
+
+@dataclass(frozen=True)
+class ActorSettings:
+    system_base: str = setting(
+        "ACTOR_SYSTEM_BASE",
+        "multiprocTCPBase",
+        parsers.choice("multiprocTCPBase", "simpleSystemBase"),
+        "Thespian base; the queue and UDP bases lose or deadlock messages and are refused.",
+    )
+    bind_address: str = setting(
+        "ACTOR_BIND_ADDRESS",
+        "127.0.0.1",
+        parsers.text,
+        "Actor transport address; pickles over plain TCP, so keep it on loopback.",
+    )
+    admin_port: int = setting(
+        "ACTOR_ADMIN_PORT", 1900, parsers.integer(1, 65535), "Thespian admin port."
+    )
+    convention_address: str = setting(
+        "ACTOR_CONVENTION_ADDRESS",
+        "",
+        parsers.text,
+        "host:port of the convention leader to join; empty = this host leads.",
+    )
+
+
+@dataclass(frozen=True)
+class LoggingSettings:
+    format: str = setting(
+        "LOG_FORMAT",
+        "auto",
+        parsers.choice("auto", "json", "text"),
+        "auto = readable text in demo, one JSON object per line otherwise.",
+    )
+    level: str = setting(
+        "LOG_LEVEL",
+        "INFO",
+        parsers.choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "Lowest level written.",
+    )
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    data_dir: Path = setting(
+        "DATA_DIR",
+        Path("var"),
+        parsers.path,
+        "Local files: demo secret key, local nonce and token stores.",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: str = setting(
+        "BOT_MODE", "demo", parsers.choice(*MODES), "demo (offline), paper, or live trading."
+    )
+    telegram: TelegramSettings = TelegramSettings()
+    chat: ChatSettings = ChatSettings()
+    security: SecuritySettings = SecuritySettings()
+    internal: InternalSettings = InternalSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    indodax: IndodaxSettings = IndodaxSettings()
+    simulator: SimulatorSettings = SimulatorSettings()
+    actors: ActorSettings = ActorSettings()
+    logging: LoggingSettings = LoggingSettings()
+    storage: StorageSettings = StorageSettings()
+
+    @property
+    def chat_adapter(self) -> str:
+        if self.chat.adapter != "auto":
+            return self.chat.adapter
+        return "telegram" if self.telegram.bot_token else "console"
+
+    @property
+    def log_format(self) -> str:
+        if self.logging.format != "auto":
+            return self.logging.format
+        return "text" if self.mode == "demo" else "json"
+
+    def secrets(self) -> list[Secret]:
+        """Every secret value in these settings, for the log redactor."""
+        return [value for _, value in iter_values(self) if isinstance(value, Secret)]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One leaf setting: its dotted key, environment name, parser, default and help."""
+
+    key: str
+    env: str
+    parse: Parser
+    default: Any
+    doc: str
+
+
+def specs(cls: type = Settings, prefix: str = "") -> list[SettingSpec]:
+    found: list[SettingSpec] = []
+    for field in dataclasses.fields(cls):
+        key = f"{prefix}{field.name}"
+        if "env" in field.metadata:
+            meta = field.metadata
+            found.append(SettingSpec(key, meta["env"], meta["parse"], field.default, meta["doc"]))
+        else:
+            found.extend(specs(type(field.default), f"{key}."))
+    return found
+
+
+def iter_values(settings: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every leaf as (dotted key, value), in declaration order."""
+    pairs: list[tuple[str, Any]] = []
+    for field in dataclasses.fields(settings):
+        value = getattr(settings, field.name)
+        key = f"{prefix}{field.name}"
+        if dataclasses.is_dataclass(value):
+            pairs.extend(iter_values(value, f"{key}."))
+        else:
+            pairs.append((key, value))
+    return pairs

@@ -1,0 +1,1 @@
+"""Messages: see README.md's architecture; built in the next issues."""

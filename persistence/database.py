@@ -1,0 +1,66 @@
+"""One database handle for the process, chosen by DATABASE_URL: SQLite (WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import peewee
+
+from config.errors import StartupError
+from config.logs import register_secret
+from config.secret import SecretUrl
+
+log = logging.getLogger(__name__)
+
+db = peewee.DatabaseProxy()
+
+# SQLite would store DECIMAL with REAL affinity and round money; TEXT keeps every digit.
+_SQLITE_FIELD_TYPES = {"DECIMAL": "TEXT"}
+_SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "busy_timeout": 10000,
+    "synchronous": "normal",
+}
+
+
+class DatabaseUnavailable(StartupError):
+    """The database named by DATABASE_URL cannot be opened; the text says which and why."""
+
+
+def open_database(url: SecretUrl) -> peewee.Database:
+    """Build (but do not connect) the database object for a validated DATABASE_URL."""
+    register_secret(url)
+    parts = urlsplit(url.reveal())
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
+        path = Path(unquote(parts.path[1:]))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            str(path), pragmas=_SQLITE_PRAGMAS, field_types=_SQLITE_FIELD_TYPES
+        )
+    return peewee.PostgresqlDatabase(
+        unquote(parts.path.lstrip("/")),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname,
+        port=parts.port or 5432,
+        connect_timeout=5,
+    )
+
+
+def connect(url: SecretUrl) -> peewee.Database:
+    """Open the database, bind the models to it, and prove it answers."""
+    database = open_database(url)
+    try:
+        database.connect(reuse_if_open=True)
+        database.execute_sql("SELECT 1")
+    except peewee.DatabaseError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+        raise DatabaseUnavailable(
+            f"database error: cannot open {url.redacted()} (DATABASE_URL): {first_line}"
+        ) from None
+    db.initialize(database)
+    return database

@@ -1,0 +1,21 @@
+"""Peewee models, one module per aggregate."""
+
+from persistence.models.alerts import Alert
+from persistence.models.audit import AuditEntry
+from persistence.models.orders import Order
+from persistence.models.strategies import Strategy
+from persistence.models.tokens import AccessToken
+from persistence.models.users import Credential, User
+
+ALL_MODELS = [User, Credential, AccessToken, Strategy, Order, Alert, AuditEntry]
+
+__all__ = [
+    "ALL_MODELS",
+    "AccessToken",
+    "Alert",
+    "AuditEntry",
+    "Credential",
+    "Order",
+    "Strategy",
+    "User",
+]

@@ -1,0 +1,34 @@
+"""Price alerts; the TriggerBook rebuilds its sorted structures from the active ones."""
+
+from __future__ import annotations
+
+import peewee
+
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField
+from persistence.models.users import User
+
+ALERT_DIRECTIONS = ("above", "below")
+ALERT_STATUSES = ("active", "fired", "deleted", "expired")
+
+
+class Alert(BaseModel):
+    user = peewee.ForeignKeyField(User, backref="alerts", on_delete="CASCADE")
+    pair = peewee.CharField(max_length=32)
+    direction = peewee.CharField(max_length=8)
+    price = MoneyField()
+    recurring = peewee.BooleanField(default=False)
+    cooldown_seconds = peewee.IntegerField(default=0)
+    expires_at = UtcDateTimeField(null=True)
+    last_fired_at = UtcDateTimeField(null=True)
+    status = peewee.CharField(max_length=16, default="active", index=True)
+
+    class Meta:
+        table_name = "alerts"
+        indexes = ((("pair", "status"), False),)
+
+
+def active_alerts(pair: str | None = None) -> list[Alert]:
+    query = Alert.select().where(Alert.status == "active")
+    if pair is not None:
+        query = query.where(Alert.pair == pair)
+    return list(query.order_by(Alert.id))

@@ -1,0 +1,81 @@
+"""Field types shared by every aggregate: exact money, UTC timestamps, JSON documents."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from persistence.database import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTimeField(peewee.DateTimeField):
+    """Stored as naive UTC (portable across SQLite and PostgreSQL), read back as aware UTC."""
+
+    def db_value(self, value: datetime | None) -> Any:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value: Any) -> datetime | None:
+        parsed = super().python_value(value)
+        if isinstance(parsed, datetime) and parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed
+
+
+class MoneyField(peewee.DecimalField):
+    """Exact decimal: prices and coin quantities. Never rounded by the database."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_digits=38, decimal_places=18, auto_round=False, **kwargs)
+
+    def db_value(self, value: Any) -> Any:
+        if isinstance(value, float):
+            raise TypeError("money must be Decimal or str, never float")
+        return super().db_value(value)
+
+    def python_value(self, value: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return plain_decimal(Decimal(str(value)))
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """Drop the trailing zeros PostgreSQL's NUMERIC(38,18) pads with, without exponent form."""
+    if value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value.normalize()
+
+
+class JsonField(peewee.TextField):
+    """A JSON document as text: the same on SQLite and PostgreSQL. Decimals become strings."""
+
+    def db_value(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, sort_keys=True, default=_encode)
+
+    def python_value(self, value: Any) -> Any:
+        return None if value is None else json.loads(value)
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class BaseModel(peewee.Model):
+    created_at = UtcDateTimeField(default=utcnow)
+
+    class Meta:
+        database = db
+        legacy_table_names = False

@@ -1,0 +1,55 @@
+"""Orders the bot placed. The row is written before the order is sent (client_order_id first),
+so an order whose outcome is unknown can always be looked up, never sent twice."""
+
+from __future__ import annotations
+
+import peewee
+
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
+from persistence.models.strategies import Strategy
+from persistence.models.users import User
+
+ORDER_STATES = (
+    "pending",  # recorded, not yet sent
+    "open",  # accepted by the exchange, resting
+    "partially_filled",
+    "filled",
+    "cancelled",
+    "rejected",  # the exchange refused it
+    "unknown",  # sent, no answer: must be looked up by client_order_id
+)
+UNRESOLVED_STATES = ("pending", "unknown")
+
+
+class Order(BaseModel):
+    user = peewee.ForeignKeyField(User, backref="orders", on_delete="CASCADE")
+    strategy = peewee.ForeignKeyField(Strategy, null=True, backref="orders", on_delete="SET NULL")
+    client_order_id = peewee.CharField(max_length=36, unique=True)
+    exchange_order_id = peewee.CharField(max_length=64, null=True, index=True)
+    pair = peewee.CharField(max_length=32)
+    side = peewee.CharField(max_length=4)
+    order_type = peewee.CharField(max_length=8)
+    price = MoneyField(null=True)
+    amount = MoneyField(null=True)
+    idr_amount = peewee.BigIntegerField(null=True)
+    filled_amount = MoneyField(default=0)
+    state = peewee.CharField(max_length=20, default="pending")
+    error = peewee.TextField(null=True)
+    updated_at = UtcDateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "orders"
+        indexes = ((("user", "state"), False),)
+
+
+def order_by_client_id(client_order_id: str) -> Order | None:
+    return Order.get_or_none(Order.client_order_id == client_order_id)
+
+
+def unresolved_orders(user: User) -> list[Order]:
+    """Orders whose fate the exchange has not confirmed; resolved at actor start."""
+    return list(
+        Order.select()
+        .where((Order.user == user) & (Order.state.in_(UNRESOLVED_STATES)))
+        .order_by(Order.id)
+    )

@@ -1,0 +1,103 @@
+"""The bin/ commands as an operator meets them: one line per problem, no traceback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RUN = [sys.executable, str(ROOT / "bin" / "entry" / "run.py")]
+
+
+def run_bot(tmp_path: Path, extra_env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
+        **extra_env,
+    }
+    return subprocess.run(
+        [*RUN, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_run_starts_the_demo_migrates_and_says_what_is_not_built(tmp_path):
+    result = run_bot(tmp_path, {})
+    assert result.returncode == 0, result.stderr
+    assert "demo mode" in result.stdout
+    assert "applied 001_initial" in result.stdout
+    assert "Not built yet" in result.stdout
+    again = run_bot(tmp_path, {})
+    assert "schema up to date" in again.stdout
+
+
+def test_run_never_prints_the_secret_key(tmp_path):
+    key = "an-operator-provided-secret-key-of-40-chars"
+    result = run_bot(tmp_path, {"APP_SECRET_KEY": key})
+    assert result.returncode == 0
+    assert key not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"DATABASE_URL": "mysql://root@localhost/bot"}, "DATABASE_URL"),
+        (
+            {
+                "BOT_MODE": "live",
+                "APP_SECRET_KEY": "0123456789",
+                "INTERNAL_AUTH_TOKEN": "i" * 30,
+                "CORE_API_INTERNAL_TOKEN": "c" * 30,
+                "TELEGRAM_BOT_TOKEN": "1:abc",
+            },
+            "APP_SECRET_KEY",
+        ),
+        ({"DATABASE_URL": "postgresql://bot:pw@127.0.0.1:1/none"}, "cannot open"),
+    ],
+    ids=["wrong-database-url", "short-secret-key-live", "unreachable-database"],
+)
+def test_bad_configuration_stops_with_one_clear_line(tmp_path, env, expected):
+    result = run_bot(tmp_path, env)
+    assert result.returncode == 2
+    problem_lines = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(problem_lines) == 1, result.stderr
+    assert expected in problem_lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_malformed_settings_yaml_stops_with_one_clear_line(tmp_path):
+    bad = tmp_path / "settings.yaml"
+    bad.write_text("mode: demo\ndatabase: {url: [\n")
+    result = run_bot(tmp_path, {"SETTINGS_FILE": str(bad)})
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"config error: {bad}:")
+    assert "malformed YAML" in line
+
+
+def test_sigterm_ends_a_running_command_without_a_traceback(tmp_path):
+    script = (
+        "import time; from config.cli import run_cli\n"
+        "def main():\n    print('ready', flush=True); time.sleep(30); return 0\n"
+        "run_cli(main)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "ready"
+    start = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=10)
+    assert time.monotonic() - start < 5
+    assert process.returncode == 130
+    assert "Traceback" not in stderr

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import io
+import json
+import logging
+
+import pytest
+
+from config.logs import log_context, register_secret, setup_logging
+from config.schema import SecuritySettings
+from config.secret import Secret, SecretUrl
+
+API_SECRET = "e3f1c0a9b8d7-real-looking-api-secret-5f6a"
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    yield stream
+    setup_logging("text", "WARNING")
+
+
+def lines_of(stream: io.StringIO) -> list[str]:
+    return [line for line in stream.getvalue().splitlines() if line]
+
+
+def test_production_logs_are_one_json_object_per_line_with_user_and_correlation(captured):
+    setup_logging("json", "INFO", stream=captured)
+    with log_context(user_id=4242, correlation_id="corr-1"):
+        logging.getLogger("orders").info("order placed", extra={"pair": "btcidr"})
+    [line] = lines_of(captured)
+    record = json.loads(line)
+    assert record["msg"] == "order placed"
+    assert record["user_id"] == 4242
+    assert record["correlation_id"] == "corr-1"
+    assert record["pair"] == "btcidr"
+    assert record["level"] == "INFO"
+
+
+def test_demo_logs_are_readable_lines_with_the_context_at_the_end(captured):
+    setup_logging("text", "INFO", stream=captured)
+    logging.getLogger("orders").info("order placed", extra={"user_id": 7, "correlation_id": "c9"})
+    [line] = lines_of(captured)
+    assert "INFO" in line
+    assert "orders: order placed [user_id=7 correlation_id=c9]" in line
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_secret_passed_to_a_log_call_never_appears(captured, fmt):
+    setup_logging(fmt, "DEBUG", secrets=[Secret(API_SECRET)], stream=captured)
+    log = logging.getLogger("leaky")
+    log.info("secret as argument: %s", API_SECRET)
+    log.info(f"secret in an f-string: {API_SECRET}")
+    log.info("secret in extra", extra={"body": f"method=trade&secret={API_SECRET}"})
+    try:
+        raise RuntimeError(f"exchange rejected {API_SECRET}")
+    except RuntimeError:
+        log.exception("secret inside an exception")
+    output = captured.getvalue()
+    assert API_SECRET not in output
+    assert output.count("***") >= 4
+
+
+def test_a_secret_with_json_special_characters_is_masked_in_json_logs(captured):
+    tricky = 'quote"and\\backslash-secret'
+    setup_logging("json", "INFO", secrets=[Secret(tricky)], stream=captured)
+    logging.getLogger("x").info("value %s", tricky)
+    assert tricky not in captured.getvalue()
+    assert "quote" not in captured.getvalue()
+
+
+def test_secrets_learned_after_start_are_masked_too(captured):
+    setup_logging("json", "INFO", stream=captured)
+    register_secret("decrypted-user-secret-abc")
+    logging.getLogger("user").info("loaded decrypted-user-secret-abc")
+    assert "decrypted-user-secret-abc" not in captured.getvalue()
+
+
+def test_only_the_password_of_a_database_url_is_masked(captured):
+    setup_logging(
+        "json", "INFO", secrets=[SecretUrl("postgresql://bot:pw-4471x@db/bot")], stream=captured
+    )
+    logging.getLogger("db").info("connecting to postgresql://bot:pw-4471x@db/bot")
+    assert "pw-4471x" not in captured.getvalue()
+    assert "postgresql://bot:***@db/bot" in captured.getvalue()
+
+
+def test_settings_repr_in_a_log_line_shows_no_secret(captured):
+    security = SecuritySettings(app_secret_key=Secret(API_SECRET))
+    setup_logging("json", "INFO", stream=captured)
+    logging.getLogger("boot").info("settings: %r", security)
+    assert API_SECRET not in captured.getvalue()

@@ -1,0 +1,163 @@
+"""The same persistence behaviour on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import peewee
+import pytest
+
+from persistence.migrate import apply_migrations, pending_migrations
+from persistence.models import AccessToken, Alert, AuditEntry, Order, Strategy, User
+from persistence.models.alerts import active_alerts
+from persistence.models.audit import audit
+from persistence.models.orders import order_by_client_id, unresolved_orders
+from persistence.models.strategies import running_strategies
+from persistence.models.tokens import issue_token, revoke_tokens, valid_token
+from persistence.models.users import find_user
+
+
+def make_user(telegram_id: int = 1001) -> User:
+    return User.create(telegram_id=telegram_id, chat_id=telegram_id)
+
+
+def test_migrations_are_idempotent(database):
+    assert apply_migrations(database) == []
+    assert pending_migrations(database) == []
+    assert {
+        "users",
+        "credentials",
+        "access_tokens",
+        "orders",
+        "strategies",
+        "alerts",
+        "audit_log",
+    } <= set(database.get_tables())
+
+
+def test_money_round_trips_exactly(database):
+    user = make_user()
+    price = Decimal("1234567890.123456789012345678")
+    order = Order.create(
+        user=user,
+        client_order_id="c-exact",
+        pair="btc_idr",
+        side="buy",
+        order_type="limit",
+        price=price,
+        amount=Decimal("0.00000001"),
+    )
+    loaded = Order.get_by_id(order.id)
+    assert loaded.price == price
+    assert format(loaded.amount, "f") == "0.00000001"
+    assert str(loaded.filled_amount) == "0"
+
+
+def test_float_money_is_refused(database):
+    user = make_user()
+    with pytest.raises(TypeError, match="never float"):
+        Order.create(
+            user=user,
+            client_order_id="c-float",
+            pair="btc_idr",
+            side="buy",
+            order_type="limit",
+            price=0.1,
+        )
+
+
+def test_client_order_id_is_unique(database):
+    user = make_user()
+    fields = {
+        "user": user,
+        "pair": "btc_idr",
+        "side": "buy",
+        "order_type": "market",
+        "idr_amount": 50000,
+    }
+    Order.create(client_order_id="dup-1", **fields)
+    with pytest.raises(peewee.IntegrityError), database.atomic():
+        Order.create(client_order_id="dup-1", **fields)
+    assert order_by_client_id("dup-1").idr_amount == 50000
+
+
+def test_orders_awaiting_an_answer_are_found_for_resolution(database):
+    user = make_user()
+    for cid, state in (("a", "pending"), ("b", "open"), ("c", "unknown"), ("d", "filled")):
+        Order.create(
+            user=user,
+            client_order_id=cid,
+            pair="eth_idr",
+            side="sell",
+            order_type="limit",
+            price=Decimal(1000),
+            amount=Decimal(1),
+            state=state,
+        )
+    assert [order.client_order_id for order in unresolved_orders(user)] == ["a", "c"]
+
+
+def test_timestamps_come_back_as_utc(database):
+    moment = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+    user = User.create(telegram_id=5, chat_id=5, created_at=moment)
+    assert User.get_by_id(user.id).created_at == moment
+
+
+def test_access_token_is_stored_only_as_a_hash_and_ends_on_expiry_or_revoke(database):
+    user = make_user()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    token = issue_token(user, ttl_seconds=60, now=now)
+    assert AccessToken.select().where(AccessToken.token_hash == token).count() == 0
+    assert valid_token(token, now=now + timedelta(seconds=59)).user_id == user.id
+    assert valid_token(token, now=now + timedelta(seconds=61)) is None
+    assert revoke_tokens(user, now=now) == 1
+    assert valid_token(token, now=now) is None
+    assert valid_token("not-a-token", now=now) is None
+
+
+def test_strategy_params_and_state_keep_decimals_as_text(database):
+    user = make_user()
+    Strategy.create(
+        user=user,
+        kind="dca",
+        pair="btc_idr",
+        params={"idr_per_buy": 100000, "interval_s": 3600},
+        state={"bought": Decimal("0.0012")},
+    )
+    Strategy.create(user=user, kind="grid", pair="eth_idr", status="paused")
+    [running] = running_strategies(user)
+    assert running.params == {"idr_per_buy": 100000, "interval_s": 3600}
+    assert running.state == {"bought": "0.0012"}
+
+
+def test_only_active_alerts_are_loaded_for_a_pair(database):
+    user = make_user()
+    Alert.create(user=user, pair="btcidr", direction="above", price=Decimal(1_100_000_000))
+    Alert.create(
+        user=user, pair="btcidr", direction="below", price=Decimal(900_000_000), status="fired"
+    )
+    Alert.create(user=user, pair="ethidr", direction="below", price=Decimal(50_000_000))
+    [alert] = active_alerts("btcidr")
+    assert alert.price == Decimal(1_100_000_000)
+
+
+def test_audit_log_records_who_did_what(database):
+    user = make_user(77)
+    audit("user:77", "link", user=user, correlation_id="c-1", key_fingerprint="abc")
+    entry = AuditEntry.get()
+    assert (entry.actor, entry.action, entry.detail) == (
+        "user:77",
+        "link",
+        {"key_fingerprint": "abc"},
+    )
+    assert find_user(77).id == user.id
+
+
+def test_deleting_a_user_removes_their_rows_but_keeps_the_audit_trail(database):
+    user = make_user()
+    issue_token(user, 60)
+    audit("admin:1", "revoke", user=user)
+    user.delete_instance()
+    assert AccessToken.select().count() == 0
+    assert AuditEntry.get().user_id is None

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from config.secret import Secret
+from persistence.credentials import ApiKeyPair, load_credentials, store_credentials
+from persistence.key_rotation import rotate_credentials
+from persistence.models import Credential, User
+from persistence.vault import (
+    PURPOSE_API_KEY,
+    PURPOSE_API_SECRET,
+    Vault,
+    VaultError,
+    fingerprint,
+    key_id_of,
+)
+
+OLD = Secret("old-master-key-" + "o" * 32)
+NEW = Secret("new-master-key-" + "n" * 32)
+API_SECRET = "9f2c8e7d6b5a4f3e2d1c0b9a8f7e6d5c"
+
+
+def test_round_trip_and_a_fresh_nonce_every_time():
+    vault = Vault(NEW)
+    one = vault.encrypt(API_SECRET, purpose=PURPOSE_API_SECRET, owner=1)
+    two = vault.encrypt(API_SECRET, purpose=PURPOSE_API_SECRET, owner=1)
+    assert one != two
+    assert one.startswith(f"v1:{vault.key_id}:")
+    assert API_SECRET not in one
+    assert vault.decrypt(one, purpose=PURPOSE_API_SECRET, owner=1) == API_SECRET
+
+
+def test_ciphertext_copied_to_another_users_row_fails():
+    vault = Vault(NEW)
+    token = vault.encrypt(API_SECRET, purpose=PURPOSE_API_SECRET, owner=1)
+    with pytest.raises(VaultError, match="another owner or purpose"):
+        vault.decrypt(token, purpose=PURPOSE_API_SECRET, owner=2)
+
+
+def test_ciphertext_moved_to_another_purpose_fails():
+    vault = Vault(NEW)
+    token = vault.encrypt(API_SECRET, purpose=PURPOSE_API_SECRET, owner=1)
+    with pytest.raises(VaultError):
+        vault.decrypt(token, purpose=PURPOSE_API_KEY, owner=1)
+
+
+@pytest.mark.parametrize("position", [5, 20, -3])
+def test_tampered_ciphertext_raises_instead_of_returning_garbage(position):
+    vault = Vault(NEW)
+    version, key_id, blob = vault.encrypt(API_SECRET, purpose="p", owner=1).split(":")
+    raw = bytearray(base64.urlsafe_b64decode(blob))
+    raw[position] ^= 0x01
+    tampered = f"{version}:{key_id}:{base64.urlsafe_b64encode(bytes(raw)).decode()}"
+    with pytest.raises(VaultError):
+        vault.decrypt(tampered, purpose="p", owner=1)
+
+
+def test_wrong_master_key_is_named_not_guessed():
+    token = Vault(OLD).encrypt(API_SECRET, purpose="p", owner=1)
+    with pytest.raises(VaultError, match="neither APP_SECRET_KEY nor APP_SECRET_KEY_PREVIOUS"):
+        Vault(NEW).decrypt(token, purpose="p", owner=1)
+
+
+@pytest.mark.parametrize("garbage", ["", "plain text", "v2:abc:def", "v1:abc:!!!", "v1:abc:AAAA"])
+def test_malformed_ciphertext_is_a_clear_error(garbage):
+    with pytest.raises(VaultError):
+        Vault(NEW).decrypt(garbage, purpose="p", owner=1)
+
+
+def test_errors_never_contain_key_material():
+    token = Vault(OLD).encrypt(API_SECRET, purpose="p", owner=1)
+    with pytest.raises(VaultError) as error:
+        Vault(NEW).decrypt(token, purpose="p", owner=2)
+    assert NEW.reveal() not in str(error.value)
+    assert OLD.reveal() not in str(error.value)
+
+
+def test_previous_key_still_decrypts_during_rotation():
+    token = Vault(OLD).encrypt(API_SECRET, purpose="p", owner=1)
+    rotating = Vault(NEW, previous=OLD)
+    moved = rotating.reencrypt(token, purpose="p", owner=1)
+    assert key_id_of(moved) == rotating.key_id
+    assert Vault(NEW).decrypt(moved, purpose="p", owner=1) == API_SECRET
+
+
+def test_fingerprint_is_stable_and_does_not_reveal_the_key():
+    assert fingerprint("KEY-ABC") == fingerprint("KEY-ABC")
+    assert "KEY-ABC" not in fingerprint("KEY-ABC")
+    assert len(fingerprint("KEY-ABC")) == 32
+
+
+def store_users(vault: Vault, count: int) -> list[User]:
+    users = []
+    for number in range(count):
+        user = User.create(telegram_id=number + 1, chat_id=number + 1)
+        store_credentials(
+            vault, user, ApiKeyPair(Secret(f"KEY-{number}"), Secret(f"SECRET-{number}"))
+        )
+        users.append(user)
+    return users
+
+
+def test_stored_credentials_are_encrypted_and_load_back(database):
+    vault = Vault(NEW)
+    [user] = store_users(vault, 1)
+    row = Credential.get()
+    assert "SECRET-0" not in row.api_secret_enc
+    assert row.key_fingerprint == fingerprint("KEY-0")
+    pair = load_credentials(vault, user)
+    assert (pair.api_key.reveal(), pair.api_secret.reveal()) == ("KEY-0", "SECRET-0")
+
+
+def test_credentials_swapped_between_users_do_not_decrypt(database):
+    vault = Vault(NEW)
+    first, second = store_users(vault, 2)
+    stolen = Credential.get(Credential.user == first)
+    Credential.update(api_secret_enc=stolen.api_secret_enc).where(
+        Credential.user == second
+    ).execute()
+    with pytest.raises(VaultError):
+        load_credentials(vault, second)
+
+
+def test_rotation_moves_every_credential_and_resumes_after_interruption(database, mocker):
+    users = store_users(Vault(OLD), 5)
+    rotating = Vault(NEW, previous=OLD)
+    real = rotating.reencrypt
+    calls = {"n": 0}
+
+    def crash_in_second_batch(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:  # first row of the second batch (two tokens per row)
+            raise RuntimeError("power cut")
+        return real(*args, **kwargs)
+
+    mocker.patch.object(rotating, "reencrypt", side_effect=crash_in_second_batch)
+    with pytest.raises(RuntimeError):
+        rotate_credentials(rotating, batch_size=2)
+    assert Credential.select().where(Credential.vault_key_id == rotating.key_id).count() == 2
+
+    mocker.stopall()
+    report = rotate_credentials(Vault(NEW, previous=OLD), batch_size=2)
+    assert (report.rotated, report.remaining) == (3, 0)
+    for number, user in enumerate(users):
+        assert load_credentials(Vault(NEW), user).api_secret.reveal() == f"SECRET-{number}"
+
+
+def test_rotation_without_the_old_key_stops_with_a_clear_error(database):
+    store_users(Vault(OLD), 1)
+    with pytest.raises(VaultError, match="APP_SECRET_KEY_PREVIOUS"):
+        rotate_credentials(Vault(NEW))
