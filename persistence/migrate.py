@@ -12,6 +12,8 @@ import peewee
 from peewee_migrate import Router
 
 log = logging.getLogger(__name__)
+# The router narrates every step at INFO; it reports to the library's logger, kept at WARNING.
+_router_log = logging.getLogger("peewee_migrate.router")
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Any fixed 64-bit number: the PostgreSQL advisory lock that serialises migrating processes.
@@ -21,7 +23,7 @@ _PG_LOCK_ID = 0x1D0DA7B07
 def apply_migrations(database: peewee.Database) -> list[str]:
     """Run every migration not yet recorded; return the names applied (empty when current)."""
     with _migration_lock(database):
-        router = Router(database, migrate_dir=MIGRATIONS_DIR, logger=log)
+        router = Router(database, migrate_dir=MIGRATIONS_DIR, logger=_router_log)
         applied = router.run()
     if applied:
         log.info("applied migrations", extra={"migrations": applied})
@@ -29,7 +31,7 @@ def apply_migrations(database: peewee.Database) -> list[str]:
 
 
 def pending_migrations(database: peewee.Database) -> list[str]:
-    return list(Router(database, migrate_dir=MIGRATIONS_DIR, logger=log).diff)
+    return list(Router(database, migrate_dir=MIGRATIONS_DIR, logger=_router_log).diff)
 
 
 @contextlib.contextmanager
