@@ -1,0 +1,91 @@
+"""What actors tell each other: prices, triggers, strategy lifecycle, order requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from messages.base import Message
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriceTick(Message):
+    pair: str  # ticker id, e.g. "btc_idr"
+    price: str  # Decimal as text: exact across pickling and processes
+    ts: float  # exchange time, seconds
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubscribePrices(Message):
+    pairs: tuple[str, ...]  # empty: every pair
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnsubscribePrices(Message):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterTrigger(Message):
+    """Ask the TriggerBook to watch a price; it answers the owner with TriggerFired."""
+
+    trigger_id: str
+    pair: str
+    kind: Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
+    level: str | None = None
+    distance: str | None = None
+    percent: str | None = None
+    recurring: bool = False
+    cooldown_seconds: float = 0.0
+    expires_at: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoveTrigger(Message):
+    trigger_id: str
+    pair: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TriggerFired(Message):
+    trigger_id: str
+    pair: str
+    price: str
+    ts: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyControl(Message):
+    strategy_id: int
+    action: Literal["start", "pause", "resume", "stop"]
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRequest(Message):
+    """A StrategyActor asks its UserActor to place an order (the UserActor owns the nonce)."""
+
+    strategy_id: int
+    pair: str
+    side: Literal["buy", "sell"]
+    order_type: Literal["limit", "market"]
+    quantity: str | None = None
+    quote_amount: str | None = None
+    price: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderResult(Message):
+    strategy_id: int | None
+    client_order_id: str
+    state: str  # open | filled | rejected | unknown | …
+    exchange_order_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserFailed(Message):
+    """A UserActor's private calls keep failing: the dead-man switch counts these."""
+
+    telegram_id: int
+    error: str

@@ -1,0 +1,48 @@
+"""Everything that goes out to a chat: a message key and its parameters, never rendered
+text. The chat adapter renders it in the user's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from messages.base import Message
+
+
+@dataclass(frozen=True)
+class Button:
+    label_key: str
+    callback: str  # short (< 64 bytes) callback data, the adapter's to route
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Outbound(Message):
+    telegram_id: int
+    chat_id: int
+    key: str
+    params: tuple[tuple[str, str], ...] = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    language: str = "id"
+    delete_message_ids: tuple[int, ...] = field(default=())
+
+    def param(self, name: str) -> str | None:
+        return dict(self.params).get(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply(Outbound):
+    """The answer to one command (same correlation id)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notification(Outbound):
+    """Something the user did not just ask for: a fired alert, a fill, a paused strategy."""
+
+    kind: str = "info"  # alert | fill | strategy | system: the user's notification settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class Delivered(Message):
+    """The chat adapter's acknowledgement: the Notifier may forget these messages."""
+
+    message_correlation_ids: tuple[str, ...]
