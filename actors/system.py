@@ -1,0 +1,112 @@
+"""Starting, joining and stopping the Thespian actor system.
+
+Thespian sends pickled messages over plain TCP, so the transport is bound to the
+configured (loopback by default) address before the system starts. A second start on the
+same admin port would silently join the running system; it is refused instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from thespian.actors import ActorSystem
+
+from actors.processes import end_session, listener_pid, session_of
+from actors.transport_binding import bind_transport_to
+from config.errors import StartupError
+from config.schema import ActorSettings
+
+log = logging.getLogger(__name__)
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def capabilities(settings: ActorSettings) -> dict[str, Any]:
+    caps: dict[str, Any] = {"Admin Port": settings.admin_port, "indodax-bot": True}
+    if settings.convention_address:
+        caps["Convention Address.IPv4"] = settings.convention_address
+    return caps
+
+
+def admin_port_in_use(settings: ActorSettings) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((settings.bind_address, settings.admin_port)) == 0
+
+
+def start_actor_system(
+    settings: ActorSettings, log_format: str = "text", log_level: str = "INFO"
+) -> RunningSystem:
+    """Start a new actor system; refuse if one already answers on the admin port."""
+    if settings.system_base == "multiprocTCPBase" and admin_port_in_use(settings):
+        raise StartupError(
+            f"another actor system already runs on {settings.bind_address}:"
+            f"{settings.admin_port} (ACTOR_ADMIN_PORT): stop it with `bin/admin shutdown` "
+            "or choose another port"
+        )
+    bind_transport_to(settings.bind_address)
+    if settings.bind_address not in _LOOPBACK:
+        log.warning(
+            "actor transport bound beyond loopback; keep it on a private network or tunnel",
+            extra={"bind_address": settings.bind_address},
+        )
+    system = ActorSystem(
+        settings.system_base, capabilities(settings), logDefs=log_defs(log_format, log_level)
+    )
+    admin = (
+        listener_pid(settings.admin_port) if settings.system_base != "simpleSystemBase" else None
+    )
+    session = session_of(admin) if admin else None
+    log.info(
+        "actor system started",
+        extra={"base": settings.system_base, "admin_port": settings.admin_port, "session": session},
+    )
+    return RunningSystem(system, session)
+
+
+def join_actor_system(settings: ActorSettings) -> ActorSystem:
+    """A handle on the running system (bin/admin); refuses to start one by accident."""
+    if not admin_port_in_use(settings):
+        raise StartupError(
+            f"no actor system answers on {settings.bind_address}:{settings.admin_port}; "
+            "is the bot running (bin/run)?"
+        )
+    bind_transport_to(settings.bind_address)
+    return ActorSystem(settings.system_base, capabilities(settings))
+
+
+@dataclass(frozen=True)
+class RunningSystem:
+    """The system handle plus the session of its daemonized admin, for a complete stop."""
+
+    system: ActorSystem
+    session: int | None
+
+
+def stop_actor_system(running: RunningSystem, grace: float = 10.0) -> None:
+    """Shut down, then end whatever is left of the admin's session (stuck or orphaned actors)."""
+    started = time.monotonic()
+    with contextlib.suppress(Exception):
+        running.system.shutdown()
+    killed = end_session(running.session, grace) if running.session else 0
+    log.info(
+        "actor system stopped",
+        extra={"seconds": round(time.monotonic() - started, 2), "killed_leftovers": killed},
+    )
+
+
+def log_defs(fmt: str, level: str) -> dict[str, Any]:
+    """Actor processes forward records to the Thespian logger process; it writes our format."""
+    formatter = "config.logs.JsonFormatter" if fmt == "json" else "config.logs.TextFormatter"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"ours": {"()": formatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "ours"}},
+        "root": {"handlers": ["stderr"], "level": level},
+    }
