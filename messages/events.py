@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from messages.base import Message
 
@@ -26,10 +26,28 @@ class UnsubscribePrices(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Boot(Message):
+    """Sent once to every actor the Supervisor creates: what it needs to run.
+
+    `settings` is the process's config.Settings; the addresses are Thespian actor addresses.
+    messages/ imports nothing of the project, hence `Any`.
+    """
+
+    settings: Any
+    supervisor: Any = None
+    notifier: Any = None
+    trigger_book: Any = None
+    price_feed: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegisterTrigger(Message):
-    """Ask the TriggerBook to watch a price; it answers the owner with TriggerFired."""
+    """Ask the TriggerBook to watch a price. Alerts are answered with a Notification to the
+    user; strategy triggers with TriggerFired through the Supervisor to the owner's actor."""
 
     trigger_id: str
+    telegram_id: int
+    purpose: Literal["alert", "strategy"]
     pair: str
     kind: Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
     level: str | None = None
@@ -49,6 +67,7 @@ class RemoveTrigger(Message):
 @dataclass(frozen=True, kw_only=True)
 class TriggerFired(Message):
     trigger_id: str
+    telegram_id: int
     pair: str
     price: str
     ts: float

@@ -46,3 +46,17 @@ class Delivered(Message):
     """The chat adapter's acknowledgement: the Notifier may forget these messages."""
 
     message_correlation_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterOutlet(Message):
+    """A chat adapter says 'send outbound messages here' (to the sender of this message)."""
+
+    adapter: str  # "telegram" | "console"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutboundBatch(Message):
+    """Messages for the chat adapter, coalesced per delivery; acknowledged with Delivered."""
+
+    messages: tuple[Outbound, ...]

@@ -3,11 +3,12 @@
 from persistence.models.alerts import Alert
 from persistence.models.audit import AuditEntry
 from persistence.models.orders import Order
+from persistence.models.outbox import OutboxMessage
 from persistence.models.strategies import Strategy
 from persistence.models.tokens import AccessToken
 from persistence.models.users import Credential, User
 
-ALL_MODELS = [User, Credential, AccessToken, Strategy, Order, Alert, AuditEntry]
+ALL_MODELS = [User, Credential, AccessToken, Strategy, Order, Alert, AuditEntry, OutboxMessage]
 
 __all__ = [
     "ALL_MODELS",
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "Credential",
     "Order",
+    "OutboxMessage",
     "Strategy",
     "User",
 ]

@@ -31,7 +31,7 @@ def test_run_starts_the_demo_migrates_and_says_what_is_not_built(tmp_path):
     result = run_bot(tmp_path, {})
     assert result.returncode == 0, result.stderr
     assert "demo mode" in result.stdout
-    assert "applied 001_initial" in result.stdout
+    assert "applied 001_initial, 002_outbox" in result.stdout
     assert "Not built yet" in result.stdout
     again = run_bot(tmp_path, {})
     assert "schema up to date" in again.stdout

@@ -81,7 +81,7 @@ def test_rotate_key_without_the_old_key_says_what_to_set(tmp_path):
 def test_healthcheck_reports_healthy_once_migrated_and_unhealthy_before(tmp_path):
     before = run_entry("healthcheck.py", tmp_path)
     assert before.returncode == 2
-    assert "migrations not applied: 001_initial" in before.stderr
+    assert "migrations not applied: 001_initial, 002_outbox" in before.stderr
     seed_credentials(tmp_path)
     after = run_entry("healthcheck.py", tmp_path)
     assert after.returncode == 0

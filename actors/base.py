@@ -1,0 +1,60 @@
+"""What every actor of ours does the same way: boot from settings, and contain failures.
+
+A message that raises is the actor's failure, not the system's: it is caught here, logged
+with the user id and correlation id, counted, and the actor carries on. (Letting it escape
+would make Thespian retry the message, then answer with PoisonMessage.)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from thespian.actors import ActorTypeDispatcher
+
+from config.logs import log_context, register_secret
+from config.schema import Settings
+from messages.events import Boot
+from persistence.database import connect
+
+log = logging.getLogger(__name__)
+
+
+class BotActor(ActorTypeDispatcher):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.boot: Boot | None = None
+        self.failures = 0
+
+    @property
+    def settings(self) -> Settings:
+        if self.boot is None:
+            raise RuntimeError(f"{type(self).__name__} used before Boot")
+        return self.boot.settings
+
+    def receiveMessage(self, message: Any, sender: Any) -> None:
+        with log_context(
+            user_id=getattr(message, "telegram_id", None),
+            correlation_id=getattr(message, "correlation_id", None),
+        ):
+            try:
+                super().receiveMessage(message, sender)
+            except Exception as error:
+                self.failures += 1
+                log.exception(
+                    "message failed",
+                    extra={"actor": type(self).__name__, "message": type(message).__name__},
+                )
+                self.message_failed(message, sender, error)
+
+    def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
+        self.boot = message
+        register_secret(*message.settings.secrets())
+        connect(message.settings.database.url)
+        self.booted()
+
+    def booted(self) -> None:
+        """Called once the settings and the database are ready."""
+
+    def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
+        """Tell someone, if the failed message deserves an answer."""

@@ -1,0 +1,105 @@
+"""The one way out to users: every Reply and Notification passes here.
+
+It renders nothing (the chat adapter renders message keys). It writes each message to the
+outbox before handing it on, hands messages over in batches (bursts to one chat coalesce
+into one delivery), and forgets them only when the adapter acknowledges delivery; an
+adapter that (re)registers receives everything not yet acknowledged, in order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import timedelta
+from typing import Any
+
+from thespian.actors import WakeupMessage
+
+from actors.base import BotActor
+from messages.replies import (
+    Button,
+    Delivered,
+    Notification,
+    Outbound,
+    OutboundBatch,
+    RegisterOutlet,
+    Reply,
+)
+from persistence.models.base import utcnow
+from persistence.models.outbox import OutboxMessage, undelivered
+
+log = logging.getLogger(__name__)
+
+COALESCE = timedelta(milliseconds=20)
+_KINDS: dict[str, type[Outbound]] = {"Reply": Reply, "Notification": Notification}
+
+
+def encode(message: Outbound) -> dict[str, Any]:
+    return {"type": type(message).__name__, **dataclasses.asdict(message)}
+
+
+def decode(payload: dict[str, Any]) -> Outbound:
+    fields = dict(payload)
+    cls = _KINDS[fields.pop("type")]
+    fields["params"] = tuple(tuple(pair) for pair in fields["params"])
+    fields["buttons"] = tuple(
+        tuple(
+            Button(b["label_key"], b["callback"], tuple(tuple(p) for p in b["params"])) for b in row
+        )
+        for row in fields["buttons"]
+    )
+    fields["delete_message_ids"] = tuple(fields["delete_message_ids"])
+    return cls(**fields)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NotifierStatus:
+    backlog: int
+    outlet: bool
+
+
+class Notifier(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.outlet: Any = None
+        self.queue: list[Outbound] = []
+        self.flush_scheduled = False
+
+    def receiveMsg_Outbound(self, message: Outbound, sender: Any) -> None:
+        OutboxMessage.insert(
+            correlation_id=message.correlation_id, chat_id=message.chat_id, payload=encode(message)
+        ).on_conflict_ignore().execute()
+        self.queue.append(message)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.wakeupAfter(COALESCE)
+
+    def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        self.flush_scheduled = False
+        if self.outlet is None or not self.queue:
+            return
+        batch, self.queue = tuple(self.queue), []
+        self.send(self.outlet, OutboundBatch(messages=batch))
+
+    def receiveMsg_RegisterOutlet(self, message: RegisterOutlet, sender: Any) -> None:
+        self.outlet = sender
+        self.queue = []
+        pending = tuple(decode(row.payload) for row in undelivered())
+        log.info(
+            "chat adapter registered",
+            extra={"adapter": message.adapter, "redelivering": len(pending)},
+        )
+        if pending:
+            self.send(sender, OutboundBatch(messages=pending))
+
+    def receiveMsg_Delivered(self, message: Delivered, sender: Any) -> None:
+        (
+            OutboxMessage.update(delivered_at=utcnow())
+            .where(OutboxMessage.correlation_id.in_(message.message_correlation_ids))
+            .execute()
+        )
+
+    def receiveMsg_NotifierStatusRequest(self, message: Any, sender: Any) -> None:
+        self.send(
+            sender, NotifierStatus(backlog=len(undelivered()), outlet=self.outlet is not None)
+        )

@@ -1,0 +1,170 @@
+"""Alerts and strategy triggers for every pair, fed by the PriceFeedActor.
+
+It owns the alerts (rebuilt from the database at boot) and answers a fired alert itself,
+straight to the Notifier, so an alert never waits for its user's actor to start. A fired
+strategy trigger goes to the Supervisor, which routes it to the owner's actor.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from actors.base import BotActor
+from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
+from messages.events import PriceTick, RegisterTrigger, RemoveTrigger, SubscribePrices, TriggerFired
+from messages.replies import Notification
+from persistence.database import db
+from persistence.models.alerts import Alert, active_alerts
+from persistence.models.base import utcnow
+from persistence.models.users import User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Owner:
+    telegram_id: int
+    purpose: str
+
+
+def trigger_from(message: RegisterTrigger) -> Trigger:
+    if message.kind in ("trailing_sell", "trailing_buy"):
+        return TrailingTrigger(
+            id=message.trigger_id,
+            side="sell" if message.kind == "trailing_sell" else "buy",
+            distance=Decimal(message.distance) if message.distance else None,
+            percent=Decimal(message.percent) if message.percent else None,
+            expires_at=message.expires_at,
+        )
+    return LevelTrigger(
+        id=message.trigger_id,
+        direction=message.kind,
+        level=Decimal(message.level or "0"),
+        recurring=message.recurring,
+        cooldown=message.cooldown_seconds,
+        expires_at=message.expires_at,
+    )
+
+
+def alert_trigger_id(alert_id: int) -> str:
+    return f"alert:{alert_id}"
+
+
+class TriggerBook(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.indexes: dict[str, TriggerIndex] = {}
+        self.owners: dict[str, _Owner] = {}
+        self.fired_count = 0
+
+    def booted(self) -> None:
+        rows = active_alerts()
+        for alert in rows:
+            self._add(
+                RegisterTrigger(
+                    trigger_id=alert_trigger_id(alert.id),
+                    telegram_id=alert.user.telegram_id,
+                    purpose="alert",
+                    pair=alert.pair,
+                    kind=alert.direction,
+                    level=str(alert.price),
+                    recurring=alert.recurring,
+                    cooldown_seconds=float(alert.cooldown_seconds),
+                    expires_at=alert.expires_at.timestamp() if alert.expires_at else None,
+                )
+            )
+        log.info("trigger book rebuilt", extra={"alerts": len(rows)})
+        if self.boot and self.boot.price_feed is not None:
+            self.send(self.boot.price_feed, SubscribePrices(pairs=()))
+
+    def receiveMsg_RegisterTrigger(self, message: RegisterTrigger, sender: Any) -> None:
+        self._add(message)
+
+    def receiveMsg_RemoveTrigger(self, message: RemoveTrigger, sender: Any) -> None:
+        index = self.indexes.get(message.pair)
+        if index is not None:
+            index.remove(message.trigger_id)
+        self.owners.pop(message.trigger_id, None)
+
+    def receiveMsg_PriceTick(self, message: PriceTick, sender: Any) -> None:
+        index = self.indexes.get(message.pair)
+        if index is None:
+            return
+        fired = index.tick(Decimal(message.price), now=time.time())
+        if not fired:
+            return
+        self.fired_count += len(fired)
+        alerts = []
+        for trigger in fired:
+            owner = self.owners[str(trigger.id)]
+            if owner.purpose == "alert":
+                alerts.append((trigger, owner))
+            else:
+                if not _recurring(trigger):
+                    self.owners.pop(str(trigger.id), None)
+                self.send(
+                    self.boot.supervisor,  # type: ignore[union-attr]
+                    TriggerFired(
+                        trigger_id=str(trigger.id),
+                        telegram_id=owner.telegram_id,
+                        pair=message.pair,
+                        price=message.price,
+                        ts=message.ts,
+                        correlation_id=message.correlation_id,
+                    ),
+                )
+        if alerts:
+            self._alerts_fired(alerts, message)
+
+    def _add(self, message: RegisterTrigger) -> None:
+        self.indexes.setdefault(message.pair, TriggerIndex()).add(trigger_from(message))
+        self.owners[message.trigger_id] = _Owner(message.telegram_id, message.purpose)
+
+    def _alerts_fired(self, fired: list[tuple[Trigger, _Owner]], tick: PriceTick) -> None:
+        """Record every fired alert in one transaction, then tell each user."""
+        ids = [int(str(trigger.id).split(":", 1)[1]) for trigger, _ in fired]
+        now = utcnow()
+        with db.atomic():
+            rows = {
+                alert.id: alert
+                for alert in Alert.select(Alert, User).join(User).where(Alert.id.in_(ids))
+            }
+            for trigger, _ in fired:
+                alert = rows.get(int(str(trigger.id).split(":", 1)[1]))
+                if alert is None:
+                    continue
+                alert.last_fired_at = now
+                if not _recurring(trigger):
+                    alert.status = "fired"
+                    self.owners.pop(str(trigger.id), None)
+                alert.save()
+        for alert_id in ids:
+            alert = rows.get(alert_id)
+            if alert is None:
+                continue
+            self.send(
+                self.boot.notifier,  # type: ignore[union-attr]
+                Notification(
+                    telegram_id=alert.user.telegram_id,
+                    chat_id=alert.user.chat_id,
+                    language=alert.user.language,
+                    kind="alert",
+                    key="alert.fired",
+                    params=(
+                        ("pair", alert.pair),
+                        ("direction", alert.direction),
+                        ("level", str(alert.price)),
+                        ("price", tick.price),
+                        ("alert_id", str(alert.id)),
+                    ),
+                    correlation_id=f"{tick.correlation_id}-a{alert.id}",
+                ),
+            )
+
+
+def _recurring(trigger: Trigger) -> bool:
+    return isinstance(trigger, LevelTrigger) and trigger.recurring

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from conftest import Collector, collected
+
+from actors.trigger_book import TriggerBook, alert_trigger_id
+from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired
+from messages.replies import Notification
+from persistence.models import Alert, User
+
+
+def start_book(actor_system, settings):
+    notifier = actor_system.createActor(Collector)
+    supervisor = actor_system.createActor(Collector)
+    book = actor_system.createActor(TriggerBook)
+    actor_system.tell(book, Boot(settings=settings, notifier=notifier, supervisor=supervisor))
+    return book, notifier, supervisor
+
+
+def tick(actor_system, book, price: int, pair: str = "btc_idr") -> None:
+    actor_system.tell(book, PriceTick(pair=pair, price=str(price), ts=1.0))
+
+
+def test_alerts_in_the_database_fire_after_a_restart(actor_system, settings):
+    user = User.create(telegram_id=5, chat_id=55, language="en")
+    alert = Alert.create(user=user, pair="btc_idr", direction="above", price=Decimal(1_100))
+    book, notifier, _ = start_book(actor_system, settings)
+    tick(actor_system, book, 1_000)
+    assert collected(actor_system, notifier) == []
+    tick(actor_system, book, 1_150)
+    [note] = collected(actor_system, notifier)
+    assert isinstance(note, Notification)
+    assert (note.chat_id, note.language, note.key) == (55, "en", "alert.fired")
+    assert note.param("price") == "1150"
+    assert Alert.get_by_id(alert.id).status == "fired"
+
+
+def test_a_fired_one_shot_alert_does_not_fire_again(actor_system, settings):
+    user = User.create(telegram_id=5, chat_id=55)
+    Alert.create(user=user, pair="btc_idr", direction="below", price=Decimal(900))
+    book, notifier, _ = start_book(actor_system, settings)
+    for price in (800, 700, 950, 850):
+        tick(actor_system, book, price)
+    assert len(collected(actor_system, notifier)) == 1
+
+
+def test_other_pairs_ticks_do_not_fire_an_alert(actor_system, settings):
+    user = User.create(telegram_id=5, chat_id=55)
+    Alert.create(user=user, pair="eth_idr", direction="above", price=Decimal(10))
+    book, notifier, _ = start_book(actor_system, settings)
+    tick(actor_system, book, 1_000_000, pair="btc_idr")
+    assert collected(actor_system, notifier) == []
+
+
+def test_a_strategy_trigger_goes_to_the_supervisor_for_its_owner(actor_system, settings):
+    book, notifier, supervisor = start_book(actor_system, settings)
+    actor_system.tell(
+        book,
+        RegisterTrigger(
+            trigger_id="s1:tp",
+            telegram_id=9,
+            purpose="strategy",
+            pair="eth_idr",
+            kind="above",
+            level="50",
+        ),
+    )
+    tick(actor_system, book, 51, pair="eth_idr")
+    [fired] = collected(actor_system, supervisor)
+    assert isinstance(fired, TriggerFired)
+    assert (fired.trigger_id, fired.telegram_id, fired.price) == ("s1:tp", 9, "51")
+    assert collected(actor_system, notifier) == []
+
+
+def test_alert_trigger_ids_name_the_alert():
+    assert alert_trigger_id(42) == "alert:42"
