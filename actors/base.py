@@ -7,6 +7,7 @@ would make Thespian retry the message, then answer with PoisonMessage.)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -14,7 +15,7 @@ from thespian.actors import ActorTypeDispatcher
 
 from config.logs import log_context, register_secret
 from config.schema import Settings
-from messages.events import Boot
+from messages.events import Boot, Rewire
 from persistence.database import connect
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,13 @@ class BotActor(ActorTypeDispatcher):
             raise RuntimeError(f"{type(self).__name__} used before Boot")
         return self.boot.settings
 
-    def receiveMessage(self, message: Any, sender: Any) -> None:
+    def receiveMessage(self, message: Any, sender: Any) -> Any:
         with log_context(
             user_id=getattr(message, "telegram_id", None),
             correlation_id=getattr(message, "correlation_id", None),
         ):
             try:
-                super().receiveMessage(message, sender)
+                return super().receiveMessage(message, sender)
             except Exception as error:
                 self.failures += 1
                 log.exception(
@@ -46,12 +47,26 @@ class BotActor(ActorTypeDispatcher):
                     extra={"actor": type(self).__name__, "message": type(message).__name__},
                 )
                 self.message_failed(message, sender, error)
+                return None
 
     def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
         self.boot = message
         register_secret(*message.settings.secrets())
         connect(message.settings.database.url)
         self.booted()
+
+    def receiveMsg_Rewire(self, message: Rewire, sender: Any) -> None:
+        if self.boot is not None:
+            self.boot = dataclasses.replace(
+                self.boot,
+                notifier=message.notifier,
+                trigger_book=message.trigger_book,
+                price_feed=message.price_feed,
+            )
+            self.rewired()
+
+    def rewired(self) -> None:
+        """Called after a core actor was replaced; its new address is in `self.boot`."""
 
     def booted(self) -> None:
         """Called once the settings and the database are ready."""

@@ -1,4 +1,4 @@
-"""Alerts and strategy triggers for every pair, fed by the PriceFeedActor.
+"""Alerts and strategy triggers for every pair, fed every price by the PriceFeedActor.
 
 It owns the alerts (rebuilt from the database at boot) and answers a fired alert itself,
 straight to the Notifier, so an alert never waits for its user's actor to start. A fired
@@ -15,7 +15,7 @@ from typing import Any
 
 from actors.base import BotActor
 from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
-from messages.events import PriceTick, RegisterTrigger, RemoveTrigger, SubscribePrices, TriggerFired
+from messages.events import PriceTick, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.replies import Notification
 from persistence.database import db
 from persistence.models.alerts import Alert, active_alerts
@@ -78,8 +78,6 @@ class TriggerBook(BotActor):
                 )
             )
         log.info("trigger book rebuilt", extra={"alerts": len(rows)})
-        if self.boot and self.boot.price_feed is not None:
-            self.send(self.boot.price_feed, SubscribePrices(pairs=()))
 
     def receiveMsg_RegisterTrigger(self, message: RegisterTrigger, sender: Any) -> None:
         self._add(message)

@@ -41,6 +41,71 @@ class Boot(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Rewire(Message):
+    """A core actor was restarted: these are the current addresses."""
+
+    notifier: Any = None
+    trigger_book: Any = None
+    price_feed: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootUser(Boot):
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class BootStrategy(Boot):
+    telegram_id: int
+    strategy_id: int
+    user_actor: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActorIdle(Message):
+    """A UserActor with nothing running is leaving; do not restart it (state is in the DB)."""
+
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseStrategies(Message):
+    reason: str  # "user" | "admin" | "deadman_user" | "deadman_global"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResumeStrategies(Message):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserSucceeded(Message):
+    """A private call of this user worked: the run of consecutive errors is broken."""
+
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ping(Message):
+    pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pong(Message):
+    stopping: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class FeedState(Message):
+    """The PriceFeedActor's periodic report, kept by the Supervisor for Status."""
+
+    state: str
+    frames: int = 0
+    reconnects: int = 0
+    fallback_polls: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegisterTrigger(Message):
     """Ask the TriggerBook to watch a price. Alerts are answered with a Notification to the
     user; strategy triggers with TriggerFired through the Supervisor to the owner's actor."""
@@ -108,3 +173,15 @@ class UserFailed(Message):
 
     telegram_id: int
     error: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParentCheck(Message):
+    """A StrategyActor asks its UserActor 'are you there?'; no answer means orphaned."""
+
+    strategy_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParentHere(Message):
+    strategy_id: int

@@ -91,7 +91,7 @@ def migrate(migrator: Migrator, database: pw.Database, *, fake: bool = False) ->
         order_type = pw.CharField(max_length=8)
         price = pw.DecimalField(null=True, **MONEY)
         amount = pw.DecimalField(null=True, **MONEY)
-        idr_amount = pw.BigIntegerField(null=True)
+        quote_amount = pw.DecimalField(null=True, **MONEY)
         filled_amount = pw.DecimalField(default=Decimal(0), **MONEY)
         state = pw.CharField(default="pending", max_length=20)
         error = pw.TextField(null=True)

@@ -3,6 +3,9 @@ so an order whose outcome is unknown can always be looked up, never sent twice."
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import peewee
 
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
@@ -31,7 +34,7 @@ class Order(BaseModel):
     order_type = peewee.CharField(max_length=8)
     price = MoneyField(null=True)
     amount = MoneyField(null=True)
-    idr_amount = peewee.BigIntegerField(null=True)
+    quote_amount = MoneyField(null=True)  # what a market buy spends, in the quote currency
     filled_amount = MoneyField(default=0)
     state = peewee.CharField(max_length=20, default="pending")
     error = peewee.TextField(null=True)
@@ -53,3 +56,28 @@ def unresolved_orders(user: User) -> list[Order]:
         .where((Order.user == user) & (Order.state.in_(UNRESOLVED_STATES)))
         .order_by(Order.id)
     )
+
+
+def new_client_order_id(user_id: int) -> str:
+    """Ours, unique, and within Indodax's limit (36 characters of [A-Za-z0-9_-])."""
+    return f"ib{user_id}-{uuid.uuid4().hex[:24]}"
+
+
+def record_intended_order(user: User, strategy_id: int | None, fields: dict[str, Any]) -> Order:
+    """Written and committed before the order is sent: a crash after sending still leaves
+    the client_order_id to look the order up by."""
+    return Order.create(
+        user=user,
+        strategy=strategy_id,
+        client_order_id=new_client_order_id(user.id),
+        state="pending",
+        **fields,
+    )
+
+
+def settle_order(order: Order, **changes: Any) -> Order:
+    for name, value in changes.items():
+        setattr(order, name, value)
+    order.updated_at = utcnow()
+    order.save()
+    return order

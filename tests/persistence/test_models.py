@@ -74,12 +74,12 @@ def test_client_order_id_is_unique(database):
         "pair": "btc_idr",
         "side": "buy",
         "order_type": "market",
-        "idr_amount": 50000,
+        "quote_amount": Decimal(50000),
     }
     Order.create(client_order_id="dup-1", **fields)
     with pytest.raises(peewee.IntegrityError), database.atomic():
         Order.create(client_order_id="dup-1", **fields)
-    assert order_by_client_id("dup-1").idr_amount == 50000
+    assert order_by_client_id("dup-1").quote_amount == 50000
 
 
 def test_orders_awaiting_an_answer_are_found_for_resolution(database):

@@ -1,0 +1,34 @@
+"""Building the exchange clients an actor needs from the settings and a user's key pair."""
+
+from __future__ import annotations
+
+from adapters.indodax.markets import MarketCatalog
+from adapters.indodax.private_client import PrivateClient
+from adapters.indodax.public_client import PublicClient
+from config.schema import Settings
+from persistence.credentials import ApiKeyPair
+from persistence.nonce_store import NonceStore
+
+
+def public_client(settings: Settings) -> PublicClient:
+    return PublicClient(settings.indodax.rest_base_url)
+
+
+def market_catalog(public: PublicClient) -> MarketCatalog:
+    return MarketCatalog(lambda: (public.pairs(), public.price_increments()))
+
+
+def private_client(
+    settings: Settings, keys: ApiKeyPair, nonces: NonceStore, public: PublicClient
+) -> PrivateClient:
+    indodax = settings.indodax
+    return PrivateClient(
+        indodax.tapi_url,
+        indodax.tapi_v2_base_url,
+        keys.api_key,
+        keys.api_secret,
+        nonces,
+        auth_mode=indodax.auth_mode,  # type: ignore[arg-type]
+        recv_window_ms=indodax.recv_window_ms,
+        clock_offset=lambda: public.offset_ms,
+    )

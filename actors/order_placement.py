@@ -1,0 +1,127 @@
+"""Placing one order with the money rules: recorded first, sent once, never resent.
+
+The row (with its client_order_id) is committed before anything goes to the exchange.
+A reply that is lost is resolved by looking the order up by client_order_id (the private
+client does that); an order whose fate stays unknown is marked so and reconciled later,
+never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+
+from adapters.indodax.errors import (
+    ExchangeRejected,
+    IndodaxError,
+    InsufficientBalance,
+    MinimumOrder,
+    MinimumPrice,
+    NotMaker,
+    OrderNotFound,
+    OrderNotPlaced,
+    OrderOutcomeUnknown,
+    RateLimited,
+)
+from adapters.indodax.order_rules import TapiOrder
+from adapters.indodax.pairs import parse_pair
+from adapters.indodax.private_client import PrivateClient
+from adapters.indodax.wire import OrderStatus, TradeOutcome
+from persistence.models.orders import Order, record_intended_order, settle_order
+from persistence.models.users import User
+
+log = logging.getLogger(__name__)
+
+# Exchange refusals the user can act on, each with its own message key.
+_REJECTION_KEYS: tuple[tuple[type[IndodaxError], str], ...] = (
+    (InsufficientBalance, "order.rejected.insufficient_balance"),
+    (MinimumOrder, "order.rejected.minimum_order"),
+    (MinimumPrice, "order.rejected.minimum_price"),
+    (NotMaker, "order.rejected.not_maker"),
+    (RateLimited, "order.rejected.rate_limited"),
+)
+
+
+@dataclass(frozen=True)
+class Placement:
+    order: Order
+    key: str  # the message key telling the user what happened
+
+
+def rejection_key(error: IndodaxError) -> str:
+    for cls, key in _REJECTION_KEYS:
+        if isinstance(error, cls):
+            return key
+    return "order.rejected.other"
+
+
+def place(
+    client: PrivateClient, user: User, order: TapiOrder, strategy_id: int | None = None
+) -> Placement:
+    row = record_intended_order(
+        user,
+        strategy_id,
+        {
+            "pair": order.pair.ticker_id,
+            "side": order.side,
+            "order_type": order.order_type,
+            "price": order.price,
+            "amount": order.quantity,
+            "quote_amount": order.quote_amount,
+        },
+    )
+    try:
+        outcome = client.trade(
+            order.pair,
+            order.side,
+            order.order_type,
+            client_order_id=row.client_order_id,
+            price=order.price,
+            quantity=order.quantity,
+            quote_amount=order.quote_amount,
+        )
+    except OrderOutcomeUnknown as error:
+        log.error("order outcome unknown", extra={"client_order_id": row.client_order_id})
+        settle_order(row, state="unknown", error=str(error)[:500])
+        return Placement(row, "order.unknown")
+    except OrderNotPlaced as error:
+        settle_order(row, state="rejected", error=str(error)[:500])
+        return Placement(row, "order.not_placed")
+    except (ExchangeRejected, RateLimited) as error:
+        settle_order(row, state="rejected", error=str(error)[:500])
+        return Placement(row, rejection_key(error))
+    except IndodaxError as error:
+        # Refused before it reached the order book (credentials, nonce, unreachable host).
+        settle_order(row, state="rejected", error=str(error)[:500])
+        raise
+    return Placement(apply_outcome(row, outcome), "order.placed")
+
+
+def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
+    if outcome.status is not None:
+        return apply_status(row, outcome.status)
+    reply = outcome.reply
+    filled = reply is not None and reply.remain == 0
+    return settle_order(
+        row,
+        exchange_order_id=outcome.order_id,
+        state="filled" if filled else "open",
+    )
+
+
+def apply_status(row: Order, status: OrderStatus) -> Order:
+    state = {"open": "open", "filled": "filled", "cancelled": "cancelled"}[status.status]
+    if state == "open" and status.remaining < status.amount:
+        state = "partially_filled"
+    filled = status.executed_base if status.executed_base is not None else Decimal(0)
+    return settle_order(row, exchange_order_id=status.order_id, state=state, filled_amount=filled)
+
+
+def reconcile(client: PrivateClient, row: Order) -> Order:
+    """An order recorded but never confirmed: ask the exchange, by client_order_id, once."""
+    try:
+        status = client.get_order_by_client_order_id(row.client_order_id, parse_pair(row.pair))
+    except OrderNotFound:
+        return settle_order(row, state="rejected", error="not found on the exchange")
+    return apply_status(row, status)

@@ -1,0 +1,182 @@
+"""The base of every running strategy: one actor per strategy, child of its UserActor.
+
+Rules every strategy keeps:
+- its progress is written to the database *before* it acts, so a restart resumes, never
+  repeats;
+- it never calls the exchange: orders go to its UserActor as OrderRequest (the UserActor
+  owns the key and the nonce), so a strategy whose UserActor is gone cannot trade;
+- it checks that its UserActor still answers, and stops itself when it does not (Thespian
+  leaves the children of a killed actor running as orphans);
+- it watches prices through triggers in the TriggerBook and time through wakeupAfter.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from thespian.actors import ActorExitRequest, WakeupMessage
+
+from actors.base import BotActor
+from messages.events import (
+    BootStrategy,
+    OrderRequest,
+    OrderResult,
+    ParentCheck,
+    ParentHere,
+    RegisterTrigger,
+    StrategyControl,
+    TriggerFired,
+)
+from persistence.models.base import utcnow
+from persistence.models.strategies import Strategy
+
+log = logging.getLogger(__name__)
+
+PARENT_CHECK_EVERY = timedelta(seconds=10)
+
+
+class StrategyActor(BotActor):
+    kind: ClassVar[str] = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.strategy: Strategy | None = None
+        self.parent: Any = None
+        self.telegram_id = 0
+        self.parent_answered = True
+
+    # Life cycle
+
+    def receiveMsg_BootStrategy(self, message: BootStrategy, sender: Any) -> None:
+        self.parent, self.telegram_id = message.user_actor or sender, message.telegram_id
+        self.receiveMsg_Boot(message, sender)
+
+    def booted(self) -> None:
+        self.strategy = Strategy.get_by_id(self.boot.strategy_id)  # type: ignore[union-attr]
+        self.wakeupAfter(PARENT_CHECK_EVERY, payload="parent-check")
+        if self.strategy.status == "running":
+            self.on_start()
+
+    def receiveMsg_StrategyControl(self, message: StrategyControl, sender: Any) -> None:
+        status = {"start": "running", "resume": "running", "pause": "paused", "stop": "stopped"}[
+            message.action
+        ]
+        self.save(status=status)
+        if message.action in ("start", "resume"):
+            self.on_start()
+        elif message.action == "stop":
+            self.on_stop()
+            self.send(self.myAddress, ActorExitRequest())
+
+    def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        if message.payload != "parent-check":
+            if self.running:
+                self.on_timer(message.payload)
+            return
+        if not self.parent_answered:
+            log.warning(
+                "user actor gone: strategy stops itself",
+                extra={"strategy_id": self.strategy.id if self.strategy else None},
+            )
+            self.send(self.myAddress, ActorExitRequest())
+            return
+        self.parent_answered = False
+        self.send(self.parent, ParentCheck(strategy_id=self.strategy.id))  # type: ignore[union-attr]
+        self.wakeupAfter(PARENT_CHECK_EVERY, payload="parent-check")
+
+    def receiveMsg_ParentHere(self, message: ParentHere, sender: Any) -> None:
+        self.parent_answered = True
+
+    def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
+        if self.running:
+            self.on_trigger(message)
+
+    def receiveMsg_OrderResult(self, message: OrderResult, sender: Any) -> None:
+        self.on_order_result(message)
+
+    # For strategies
+
+    @property
+    def running(self) -> bool:
+        return self.strategy is not None and self.strategy.status == "running"
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return dict(self.strategy.state) if self.strategy else {}
+
+    def save(self, status: str | None = None, **state: Any) -> None:
+        """Write progress (and status) first; act only after this returns."""
+        strategy = self.strategy
+        if strategy is None:
+            return
+        strategy.state = {**strategy.state, **state}
+        if status is not None:
+            strategy.status = status
+        strategy.updated_at = utcnow()
+        strategy.save()
+
+    def watch(self, trigger_id: str, kind: str, **fields: Any) -> None:
+        self.send(
+            self.boot.trigger_book,
+            RegisterTrigger(  # type: ignore[union-attr]
+                trigger_id=f"s{self.strategy.id}:{trigger_id}",  # type: ignore[union-attr]
+                telegram_id=self.telegram_id,
+                purpose="strategy",
+                pair=self.strategy.pair,
+                kind=kind,
+                **fields,
+            ),
+        )  # type: ignore[union-attr]
+
+    def order(self, side: str, order_type: str, **amounts: str) -> None:
+        self.send(
+            self.parent,
+            OrderRequest(
+                strategy_id=self.strategy.id,
+                pair=self.strategy.pair,  # type: ignore[union-attr]
+                side=side,
+                order_type=order_type,
+                **amounts,
+            ),
+        )  # type: ignore[arg-type]
+
+    def on_start(self) -> None:
+        """Arm triggers and timers from the saved state."""
+
+    def on_stop(self) -> None:
+        """Leave nothing armed."""
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        """A watched price was reached."""
+
+    def on_timer(self, payload: Any) -> None:
+        """A wakeupAfter of the strategy's own came due."""
+
+    def on_order_result(self, result: OrderResult) -> None:
+        """The UserActor reports how an OrderRequest ended."""
+
+
+class BuyOnceBelow(StrategyActor):
+    """The smallest real strategy: buy `quote_amount` at market once the price falls to
+    `level`, then finish. It exercises the whole life cycle and the rule of saving first."""
+
+    kind = "buy_once_below"
+
+    def on_start(self) -> None:
+        if not self.state.get("ordered"):
+            self.watch("level", "below", level=self.strategy.params["level"])  # type: ignore[union-attr]
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        if self.state.get("ordered"):
+            return
+        self.save(ordered=True, trigger_price=fired.price)
+        self.order("buy", "market", quote_amount=self.strategy.params["quote_amount"])  # type: ignore[union-attr]
+
+    def on_order_result(self, result: OrderResult) -> None:
+        self.save(status="stopped", result=result.state, client_order_id=result.client_order_id)
+        self.send(self.myAddress, ActorExitRequest())
+
+
+STRATEGY_CLASSES: dict[str, type[StrategyActor]] = {BuyOnceBelow.kind: BuyOnceBelow}

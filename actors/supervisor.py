@@ -1,0 +1,385 @@
+"""The Supervisor (global name): creates the core actors and one UserActor per active
+user, restarts what dies, runs the dead-man switch, and answers operators.
+
+A user's actor is created on the first message for that user and restarted with
+exponential backoff when it dies; too many restarts in a window suspend the user and tell
+the user and the admins, because a crash loop must not keep trading.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
+
+from actors.base import BotActor
+from actors.deadman import DeadmanSwitch
+from actors.notifier import Notifier
+from actors.restart_policy import RestartPolicy
+from actors.trigger_book import TriggerBook
+from messages.admin import (
+    AdminCommand,
+    AdminReply,
+    ListUsers,
+    PauseAll,
+    PauseUser,
+    RestartUser,
+    ResumeAll,
+    ResumeUser,
+    RevokeToken,
+    Shutdown,
+    Status,
+)
+from messages.commands import UserCommand
+from messages.events import (
+    ActorIdle,
+    Boot,
+    BootUser,
+    FeedState,
+    PauseStrategies,
+    Ping,
+    Pong,
+    ResumeStrategies,
+    Rewire,
+    TriggerFired,
+    UserFailed,
+    UserSucceeded,
+)
+from messages.replies import Notification
+from persistence.models.audit import audit
+from persistence.models.outbox import backlog
+from persistence.models.strategies import Strategy, running_strategies
+from persistence.models.tokens import revoke_tokens
+from persistence.models.users import User, find_user
+
+log = logging.getLogger(__name__)
+
+SUPERVISOR_NAME = "indodax-bot-supervisor"
+CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
+
+
+class Supervisor(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.core: dict[str, Any] = {}
+        self.users: dict[int, Any] = {}
+        self.user_of: dict[Any, int] = {}
+        self.idle: set[int] = set()
+        self.restart_requested: set[int] = set()
+        self.pending: dict[int, list[tuple[Any, Any]]] = {}
+        self.policy = RestartPolicy()
+        self.deadman = DeadmanSwitch()
+        self.errors_by_user: dict[int, int] = {}
+        self.errors_total = 0
+        self.feed_state = FeedState(state="unknown")
+        self.stopping = False
+        self.price_feed_class: Any = None
+        self.user_actor_class: Any = None
+
+    def booted(self) -> None:
+        # Heavy modules are imported once here and frozen, so forked children share them.
+        from actors.price_feed import PriceFeedActor  # noqa: PLC0415
+        from actors.user_actor import UserActor  # noqa: PLC0415
+
+        self.price_feed_class, self.user_actor_class = PriceFeedActor, UserActor
+        gc.freeze()
+        self._start_all_core()
+        for telegram_id in sorted({s.user.telegram_id for s in running_strategies()}):
+            self._user(telegram_id)
+        log.info("supervisor ready", extra={"restored_users": len(self.users)})
+
+    # Core actors
+
+    def _core_class(self, name: str) -> Any:
+        return {
+            "notifier": Notifier,
+            "trigger_book": TriggerBook,
+            "price_feed": self.price_feed_class,
+        }[name]
+
+    def _start_all_core(self) -> None:
+        for name in CORE_ACTORS:
+            self.core[name] = self.createActor(self._core_class(name))
+        for name in CORE_ACTORS:
+            self.send(self.core[name], self._boot_message(Boot))
+
+    def _restart_core(self, name: str) -> None:
+        """A new core actor, and everyone else told its new address."""
+        self.core[name] = self.createActor(self._core_class(name))
+        self.send(self.core[name], self._boot_message(Boot))
+        rewire = Rewire(**{key: self.core[key] for key in CORE_ACTORS})
+        for other in [a for n, a in self.core.items() if n != name] + list(self.users.values()):
+            self.send(other, rewire)
+
+    def _boot_message(self, cls: type[Boot], **extra: Any) -> Boot:
+        return cls(
+            settings=self.settings,
+            supervisor=self.myAddress,
+            notifier=self.core.get("notifier"),
+            trigger_book=self.core.get("trigger_book"),
+            price_feed=self.core.get("price_feed"),
+            **extra,
+        )
+
+    # Users
+
+    def _user(self, telegram_id: int) -> Any:
+        address = self.users.get(telegram_id)
+        if address is None:
+            address = self.createActor(self.user_actor_class)
+            self.users[telegram_id] = address
+            self.user_of[address] = telegram_id
+            self.send(address, self._boot_message(BootUser, telegram_id=telegram_id))
+        return address
+
+    def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
+        user = find_user(message.telegram_id)
+        if user is not None and user.status == "suspended":
+            self.send(
+                self.core["notifier"],
+                Notification(
+                    telegram_id=message.telegram_id,
+                    chat_id=message.chat_id,
+                    key="user.suspended",
+                    language=user.language,
+                    kind="system",
+                    correlation_id=message.correlation_id,
+                ),
+            )
+            return
+        self.send(self._user(message.telegram_id), message)
+
+    def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
+        self.send(self._user(message.telegram_id), message)
+
+    def receiveMsg_ActorIdle(self, message: ActorIdle, sender: Any) -> None:
+        self.idle.add(message.telegram_id)
+
+    def receiveMsg_ChildActorExited(self, message: ChildActorExited, sender: Any) -> None:
+        address = message.childAddress
+        for name, core_address in list(self.core.items()):
+            if core_address == address and not self.stopping:
+                log.error("core actor died, restarting", extra={"core": name})
+                self._restart_core(name)
+                return
+        telegram_id = self.user_of.pop(address, None)
+        if telegram_id is None:
+            return
+        self.users.pop(telegram_id, None)
+        if telegram_id in self.idle or self.stopping:
+            self.idle.discard(telegram_id)
+            return
+        if telegram_id in self.restart_requested:
+            self.restart_requested.discard(telegram_id)
+            self._user(telegram_id)
+            return
+        delay = self.policy.next_delay(telegram_id, time.monotonic())
+        if delay is None:
+            self._suspend(telegram_id)
+            return
+        log.warning("user actor died, restarting", extra={"user_id": telegram_id, "delay": delay})
+        self.wakeupAfter(timedelta(seconds=delay), payload=("restart", telegram_id))
+
+    def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        kind, telegram_id = message.payload
+        if kind == "restart" and telegram_id not in self.users and not self.stopping:
+            self._user(telegram_id)
+
+    def _suspend(self, telegram_id: int) -> None:
+        user = find_user(telegram_id)
+        if user is None:
+            return
+        User.update(status="suspended").where(User.id == user.id).execute()
+        Strategy.update(status="paused").where(
+            (Strategy.user == user) & (Strategy.status == "running")
+        ).execute()
+        audit("system", "suspend", user=user, restarts=self.policy.restarts(telegram_id))
+        log.error("user suspended after repeated crashes", extra={"user_id": telegram_id})
+        self._tell_user(user, "user.suspended_crashes")
+        self._tell_admins("admin.user_suspended", telegram_id=str(telegram_id))
+
+    # Dead-man switch
+
+    def receiveMsg_UserFailed(self, message: UserFailed, sender: Any) -> None:
+        self.errors_total += 1
+        self.errors_by_user[message.telegram_id] = (
+            self.errors_by_user.get(message.telegram_id, 0) + 1
+        )
+        user_tripped, global_tripped = self.deadman.failure(message.telegram_id, time.monotonic())
+        if user_tripped:
+            log.error("dead-man switch: pausing one user", extra={"user_id": message.telegram_id})
+            self._pause_user(message.telegram_id, "deadman_user")
+        if global_tripped:
+            log.error("dead-man switch: exchange errors across users, pausing everything")
+            self._pause_all("deadman_global")
+            self._tell_admins("admin.deadman_global", errors=str(self.deadman.errors_in_window()))
+
+    def receiveMsg_UserSucceeded(self, message: UserSucceeded, sender: Any) -> None:
+        self.deadman.success(message.telegram_id)
+
+    def _pause_user(self, telegram_id: int, reason: str) -> None:
+        self.send(self._user(telegram_id), PauseStrategies(reason=reason))
+
+    def _pause_all(self, reason: str) -> None:
+        for telegram_id in sorted(
+            {s.user.telegram_id for s in running_strategies()} | set(self.users)
+        ):
+            self._pause_user(telegram_id, reason)
+
+    # Operators
+
+    def receiveMsg_Ping(self, message: Ping, sender: Any) -> None:
+        self.send(sender, Pong(stopping=self.stopping, correlation_id=message.correlation_id))
+
+    def receiveMsg_FeedState(self, message: FeedState, sender: Any) -> None:
+        self.feed_state = message
+
+    def receiveMsg_AdminCommand(self, message: AdminCommand, sender: Any) -> None:
+        handler = {
+            Status: self._status,
+            ListUsers: self._list_users,
+            RestartUser: self._restart_user,
+            PauseUser: self._admin_pause_user,
+            ResumeUser: self._admin_resume_user,
+            PauseAll: self._admin_pause_all,
+            ResumeAll: self._admin_resume_all,
+            RevokeToken: self._revoke,
+            Shutdown: self._shutdown,
+        }[type(message)]
+        ok, key, data = handler(message)
+        audit(
+            message.admin,
+            f"admin.{type(message).__name__}",
+            correlation_id=message.correlation_id,
+            telegram_id=getattr(message, "telegram_id", None),
+        )
+        self.send(
+            sender, AdminReply(ok=ok, key=key, data=data, correlation_id=message.correlation_id)
+        )
+
+    def _status(self, message: Status) -> tuple[bool, str, dict[str, Any]]:
+        return (
+            True,
+            "admin.status",
+            {
+                "user_actors": len(self.users),
+                "core_actors": sorted(self.core),
+                "running_strategies": len(running_strategies()),
+                "errors_total": self.errors_total,
+                "errors_by_user": {str(k): v for k, v in sorted(self.errors_by_user.items())},
+                "errors_in_window": self.deadman.errors_in_window(),
+                "paused_globally": self.deadman.tripped_globally,
+                "feed": {
+                    "state": self.feed_state.state,
+                    "frames": self.feed_state.frames,
+                    "reconnects": self.feed_state.reconnects,
+                    "fallback_polls": self.feed_state.fallback_polls,
+                },
+                "notifier_backlog": backlog(),
+                "stopping": self.stopping,
+            },
+        )
+
+    def _list_users(self, message: ListUsers) -> tuple[bool, str, dict[str, Any]]:
+        rows = [
+            {
+                "telegram_id": user.telegram_id,
+                "status": user.status,
+                "mode": user.mode,
+                "language": user.language,
+                "actor": user.telegram_id in self.users,
+                "restarts": self.policy.restarts(user.telegram_id),
+            }
+            for user in User.select().order_by(User.telegram_id)
+        ]
+        return True, "admin.users", {"users": rows}
+
+    def _known(self, telegram_id: int) -> User | None:
+        return find_user(telegram_id)
+
+    def _restart_user(self, message: RestartUser) -> tuple[bool, str, dict[str, Any]]:
+        user = self._known(message.telegram_id)
+        if user is None:
+            return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
+        if user.status == "suspended":
+            User.update(status="active").where(User.id == user.id).execute()
+        self.policy.forget(message.telegram_id)
+        address = self.users.get(message.telegram_id)
+        if address is None:
+            self._user(message.telegram_id)
+        else:
+            self.restart_requested.add(message.telegram_id)
+            self.send(address, ActorExitRequest())
+        return True, "admin.user_restarted", {"telegram_id": message.telegram_id}
+
+    def _admin_pause_user(self, message: PauseUser) -> tuple[bool, str, dict[str, Any]]:
+        if self._known(message.telegram_id) is None:
+            return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
+        self._pause_user(message.telegram_id, "admin")
+        return True, "admin.user_paused", {"telegram_id": message.telegram_id}
+
+    def _admin_resume_user(self, message: ResumeUser) -> tuple[bool, str, dict[str, Any]]:
+        if self._known(message.telegram_id) is None:
+            return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
+        self.deadman.reset_user(message.telegram_id)
+        self.send(self._user(message.telegram_id), ResumeStrategies())
+        return True, "admin.user_resumed", {"telegram_id": message.telegram_id}
+
+    def _admin_pause_all(self, message: PauseAll) -> tuple[bool, str, dict[str, Any]]:
+        self._pause_all("admin")
+        return True, "admin.all_paused", {}
+
+    def _admin_resume_all(self, message: ResumeAll) -> tuple[bool, str, dict[str, Any]]:
+        self.deadman.reset_global()
+        paused_owners = {
+            s.user.telegram_id
+            for s in Strategy.select(Strategy, User).join(User).where(Strategy.status == "paused")
+        }
+        for telegram_id in sorted(paused_owners):
+            self.deadman.reset_user(telegram_id)
+            self.send(self._user(telegram_id), ResumeStrategies())
+        return True, "admin.all_resumed", {"users": len(paused_owners)}
+
+    def _revoke(self, message: RevokeToken) -> tuple[bool, str, dict[str, Any]]:
+        user = self._known(message.telegram_id)
+        if user is None:
+            return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
+        revoked = revoke_tokens(user)
+        return True, "admin.token_revoked", {"telegram_id": message.telegram_id, "revoked": revoked}
+
+    def _shutdown(self, message: Shutdown) -> tuple[bool, str, dict[str, Any]]:
+        self.stopping = True
+        return True, "admin.shutting_down", {}
+
+    # Telling people
+
+    def _tell_user(self, user: User, key: str) -> None:
+        self.send(
+            self.core["notifier"],
+            Notification(
+                telegram_id=user.telegram_id,
+                chat_id=user.chat_id,
+                language=user.language,
+                kind="system",
+                key=key,
+            ),
+        )
+
+    def _tell_admins(self, key: str, **params: str) -> None:
+        for admin_id in self.settings.telegram.admin_ids:
+            admin = find_user(admin_id)
+            self.send(
+                self.core["notifier"],
+                Notification(
+                    telegram_id=admin_id,
+                    chat_id=admin.chat_id if admin else admin_id,
+                    language=admin.language if admin else self.settings.chat.default_language,
+                    kind="system",
+                    key=key,
+                    params=tuple(sorted(params.items())),
+                ),
+            )

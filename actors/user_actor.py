@@ -1,0 +1,602 @@
+"""One UserActor per linked user: the only place that user's key is decrypted and the only
+caller of that user's private API, so requests are serial and nonces stay in order.
+
+It answers every command with a Reply (a message key and its parameters) to the Notifier.
+With nothing running it leaves after a quiet spell; the next message re-creates it from
+the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from thespian.actors import ActorExitRequest, WakeupMessage
+
+from actors import exchange_access
+from actors.base import BotActor
+from actors.order_placement import place, reconcile
+from actors.trigger_book import alert_trigger_id
+from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
+from adapters.indodax.markets import MarketCatalog
+from adapters.indodax.order_rules import OrderIntent, Refusal, TapiOrder, validate_order
+from adapters.indodax.pairs import Pair, UnknownPair
+from adapters.indodax.private_client import PrivateClient
+from adapters.indodax.public_client import PublicClient
+from config.secret import Secret
+from messages.commands import (
+    CancelOrder,
+    ConfirmOrder,
+    CreateAlert,
+    DeleteAlert,
+    GetPortfolio,
+    GetPrice,
+    LinkAccount,
+    ListAlerts,
+    ListOpenOrders,
+    PreviewOrder,
+    SetLanguage,
+    Start,
+    UnlinkAccount,
+    UserCommand,
+)
+from messages.events import (
+    ActorIdle,
+    BootUser,
+    PauseStrategies,
+    RegisterTrigger,
+    RemoveTrigger,
+    ResumeStrategies,
+    UserFailed,
+    UserSucceeded,
+)
+from messages.replies import Button, Notification, Reply
+from persistence.credentials import (
+    ApiKeyPair,
+    delete_credentials,
+    load_credentials,
+    store_credentials,
+)
+from persistence.models.alerts import Alert
+from persistence.models.audit import audit
+from persistence.models.orders import unresolved_orders
+from persistence.models.strategies import Strategy
+from persistence.models.tokens import revoke_tokens
+from persistence.models.users import User, find_user
+from persistence.nonce_store import nonce_store_for
+from persistence.vault import Vault
+
+log = logging.getLogger(__name__)
+
+IDLE_AFTER = timedelta(minutes=10)
+PREVIEW_TTL = 120.0
+
+
+@dataclass(frozen=True)
+class Preview:
+    order: TapiOrder
+    expires_at: float
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not value.is_finite():
+        raise ValueError(text)
+    return value
+
+
+class UserActor(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.telegram_id = 0
+        self.user: User | None = None
+        self.keys: ApiKeyPair | None = None
+        self._public: PublicClient | None = None
+        self._private: PrivateClient | None = None
+        self._catalog: MarketCatalog | None = None
+        self.previews: dict[str, Preview] = {}
+        self.last_activity = time.monotonic()
+
+    # Life cycle
+
+    def receiveMsg_BootUser(self, message: BootUser, sender: Any) -> None:
+        self.telegram_id = message.telegram_id
+        self.receiveMsg_Boot(message, sender)
+
+    def booted(self) -> None:
+        self.user = find_user(self.telegram_id)
+        if self.user is not None:
+            self._load_keys()
+            if self.keys is not None:
+                self._reconcile_orders()
+        self.wakeupAfter(IDLE_AFTER)
+
+    def _load_keys(self) -> None:
+        security = self.settings.security
+        vault = Vault(security.app_secret_key, security.app_secret_key_previous)
+        self.keys = load_credentials(vault, self.user)  # type: ignore[arg-type]
+        self._private = None
+
+    def _reconcile_orders(self) -> None:
+        for row in unresolved_orders(self.user):  # type: ignore[arg-type]
+            try:
+                settled = reconcile(self.private, row)
+            except IndodaxError as error:
+                log.warning(
+                    "order still unresolved",
+                    extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
+                )
+                continue
+            log.info(
+                "order reconciled",
+                extra={"client_order_id": row.client_order_id, "state": settled.state},
+            )
+
+    def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        quiet = time.monotonic() - self.last_activity
+        running = (
+            self.user is not None
+            and Strategy.select()
+            .where((Strategy.user == self.user) & (Strategy.status == "running"))
+            .exists()
+        )
+        if quiet >= IDLE_AFTER.total_seconds() and not running and self.boot is not None:
+            self.send(self.boot.supervisor, ActorIdle(telegram_id=self.telegram_id))
+            self.send(self.myAddress, ActorExitRequest())
+            return
+        self.wakeupAfter(IDLE_AFTER)
+
+    # Clients, built on first use
+
+    @property
+    def public(self) -> PublicClient:
+        if self._public is None:
+            self._public = exchange_access.public_client(self.settings)
+        return self._public
+
+    @property
+    def catalog(self) -> MarketCatalog:
+        if self._catalog is None:
+            self._catalog = exchange_access.market_catalog(self.public)
+        return self._catalog
+
+    @property
+    def private(self) -> PrivateClient:
+        if self.keys is None:
+            raise LookupError("no linked key")
+        if self._private is None:
+            self._private = exchange_access.private_client(
+                self.settings, self.keys, nonce_store_for(self.settings), self.public
+            )
+        return self._private
+
+    # Answering
+
+    def reply(
+        self,
+        command: UserCommand,
+        key: str,
+        buttons: tuple[tuple[Button, ...], ...] = (),
+        **params: Any,
+    ) -> None:
+        language = self.user.language if self.user else (command.language or "id")
+        self.send(
+            self.boot.notifier,
+            Reply(  # type: ignore[union-attr]
+                telegram_id=command.telegram_id,
+                chat_id=command.chat_id,
+                language=language,
+                key=key,
+                params=tuple((name, str(value)) for name, value in params.items()),
+                buttons=buttons,
+                correlation_id=command.correlation_id,
+            ),
+        )
+
+    def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
+        """Reached only by commands without a handler of their own: said plainly."""
+        self.last_activity = time.monotonic()
+        self.reply(message, "command.not_available", command=type(message).__name__)
+
+    def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
+        if isinstance(message, UserCommand) and self.boot is not None:
+            self.reply(message, "error.internal")
+
+    def _private_call(self, command: UserCommand, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every private call goes through here: errors are counted for the dead-man switch
+        and answered in words the user can act on."""
+        try:
+            result = call(*args, **kwargs)
+        except InvalidCredentials:
+            self._failed(command, "invalid_credentials")
+            self.reply(command, "error.invalid_credentials")
+            return None
+        except IndodaxError as error:
+            self._failed(command, type(error).__name__)
+            self.reply(command, "error.exchange", error=type(error).__name__)
+            return None
+        self.send(self.boot.supervisor, UserSucceeded(telegram_id=self.telegram_id))  # type: ignore[union-attr]
+        return result
+
+    def _failed(self, command: UserCommand, error: str) -> None:
+        self.send(
+            self.boot.supervisor,
+            UserFailed(  # type: ignore[union-attr]
+                telegram_id=self.telegram_id, error=error, correlation_id=command.correlation_id
+            ),
+        )
+
+    def _pair(self, command: UserCommand, text: str) -> Pair | None:
+        try:
+            return self.catalog.parse(text)
+        except UnknownPair as error:
+            self.reply(
+                command,
+                "pair.unknown",
+                pair=text,
+                suggestions=", ".join(p.display for p in error.suggestions),
+            )
+        except IndodaxError:
+            self.reply(command, "error.exchange_unavailable")
+        return None
+
+    # Commands that work before linking
+
+    def receiveMsg_Start(self, message: Start, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        if self.user is None:
+            self.user = User.create(
+                telegram_id=message.telegram_id,
+                chat_id=message.chat_id,
+                language=message.language or self.settings.chat.default_language,
+                mode="live" if self.settings.mode == "live" else self.settings.mode,
+            )
+            audit(f"user:{message.telegram_id}", "start", user=self.user)
+        self.reply(message, "menu.main", linked=self.keys is not None)
+
+    def receiveMsg_LinkAccount(self, message: LinkAccount, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        keys = ApiKeyPair(Secret(message.api_key.reveal()), Secret(message.api_secret.reveal()))
+        probe = exchange_access.private_client(
+            self.settings, keys, nonce_store_for(self.settings), self.public
+        )
+        try:
+            probe.get_info()
+            can_withdraw = probe.can_withdraw()
+        except (InvalidCredentials, PermissionDenied):
+            self.reply(message, "link.invalid_key")
+            return
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        if can_withdraw:
+            self.reply(message, "link.withdraw_key_refused")
+            return
+        security = self.settings.security
+        store_credentials(Vault(security.app_secret_key), self.user, keys)
+        audit(
+            f"user:{self.telegram_id}",
+            "link",
+            user=self.user,
+            key_fingerprint=keys.fingerprint,
+            correlation_id=message.correlation_id,
+        )
+        self.keys, self._private = keys, None
+        self.reply(message, "link.done")
+
+    def receiveMsg_SetLanguage(self, message: SetLanguage, sender: Any) -> None:
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        User.update(language=message.new_language).where(User.id == self.user.id).execute()
+        self.user = User.get_by_id(self.user.id)
+        self.reply(message, "language.set", language=message.new_language)
+
+    def receiveMsg_GetPrice(self, message: GetPrice, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        pair = self._pair(message, message.pair_text)
+        if pair is None:
+            return
+        try:
+            ticker = self.public.ticker(pair)
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        self.reply(
+            message,
+            "price.show",
+            pair=pair.display,
+            last=ticker.last,
+            bid=ticker.bid,
+            ask=ticker.ask,
+            high=ticker.high,
+            low=ticker.low,
+            volume=ticker.quote_volume,
+            quote=pair.quote.upper(),
+        )
+
+    def receiveMsg_CreateAlert(self, message: CreateAlert, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        pair = self._pair(message, message.pair_text)
+        if pair is None:
+            return
+        try:
+            level = _decimal(message.price)
+        except ValueError:
+            level = None
+        if level is None or level <= 0:
+            self.reply(message, "alert.bad_price", price=message.price)
+            return
+        try:
+            last = self.public.ticker(pair).last
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        direction = "above" if level > last else "below"
+        alert = Alert.create(
+            user=self.user,
+            pair=pair.ticker_id,
+            direction=direction,
+            price=level,
+            recurring=message.recurring,
+        )
+        self.send(
+            self.boot.trigger_book,
+            RegisterTrigger(  # type: ignore[union-attr]
+                trigger_id=alert_trigger_id(alert.id),
+                telegram_id=self.telegram_id,
+                purpose="alert",
+                pair=pair.ticker_id,
+                kind=direction,
+                level=str(level),
+                recurring=message.recurring,
+            ),
+        )
+        self.reply(
+            message,
+            "alert.created",
+            pair=pair.display,
+            direction=direction,
+            level=level,
+            last=last,
+            alert_id=alert.id,
+        )
+
+    def receiveMsg_ListAlerts(self, message: ListAlerts, sender: Any) -> None:
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        alerts = Alert.select().where((Alert.user == self.user) & (Alert.status == "active"))
+        lines = ";".join(f"{a.id}|{a.pair}|{a.direction}|{a.price}" for a in alerts)
+        self.reply(message, "alert.list", alerts=lines)
+
+    def receiveMsg_DeleteAlert(self, message: DeleteAlert, sender: Any) -> None:
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        alert = Alert.get_or_none((Alert.id == message.alert_id) & (Alert.user == self.user))
+        if alert is None or alert.status != "active":
+            self.reply(message, "alert.not_found", alert_id=message.alert_id)
+            return
+        alert.status = "deleted"
+        alert.save()
+        self.send(
+            self.boot.trigger_book,
+            RemoveTrigger(  # type: ignore[union-attr]
+                trigger_id=alert_trigger_id(alert.id), pair=alert.pair
+            ),
+        )
+        self.reply(message, "alert.deleted", alert_id=alert.id)
+
+    # Commands that need a linked key (receiveMsg_UserCommand checked first)
+
+    def receiveMsg_UnlinkAccount(self, message: UnlinkAccount, sender: Any) -> None:
+        if self.user is None or self.keys is None:
+            self.reply(message, "user.not_linked")
+            return
+        delete_credentials(self.user)
+        revoke_tokens(self.user)
+        audit(
+            f"user:{self.telegram_id}",
+            "unlink",
+            user=self.user,
+            correlation_id=message.correlation_id,
+        )
+        self.keys, self._private = None, None
+        self.reply(message, "unlink.done")
+
+    def receiveMsg_PreviewOrder(self, message: PreviewOrder, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        if self._refuse_unlinked(message):
+            return
+        pair = self._pair(message, message.pair_text)
+        if pair is None:
+            return
+        try:
+            intent = OrderIntent(
+                pair,
+                message.side,
+                message.order_type,
+                price=_decimal(message.price),
+                quantity=_decimal(message.quantity),
+                quote_amount=_decimal(message.quote_amount),
+            )
+        except ValueError:
+            self.reply(message, "order.bad_number")
+            return
+        try:
+            info = self.catalog.info(pair)
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        checked = validate_order(intent, info)
+        if isinstance(checked, Refusal):
+            self.reply(message, str(checked.reason), **dict(checked.params))
+            return
+        preview_id = uuid.uuid4().hex[:12]
+        self.previews[preview_id] = Preview(checked, time.monotonic() + PREVIEW_TTL)
+        self.reply(
+            message,
+            "order.preview",
+            buttons=(
+                (
+                    Button("button.confirm", f"oc:{preview_id}"),
+                    Button("button.cancel", f"ox:{preview_id}"),
+                ),
+            ),
+            preview_id=preview_id,
+            pair=pair.display,
+            side=checked.side,
+            order_type=checked.order_type,
+            price=checked.price or "",
+            quantity=checked.quantity or "",
+            quote_amount=checked.quote_amount or "",
+            value=checked.estimated_value or "",
+            fee=checked.estimated_fee or "",
+            min_value=info.min_value,
+            expires_in=int(PREVIEW_TTL),
+        )
+
+    def receiveMsg_ConfirmOrder(self, message: ConfirmOrder, sender: Any) -> None:
+        self.last_activity = time.monotonic()
+        if self._refuse_unlinked(message):
+            return
+        preview = self.previews.pop(message.preview_id, None)
+        if preview is None:
+            self.reply(message, "order.preview_gone")  # a second tap, or a stale button
+            return
+        if preview.expires_at < time.monotonic():
+            self.reply(message, "order.preview_expired")
+            return
+        if self.user.mode == "paper":  # type: ignore[union-attr]
+            self.reply(message, "order.paper_unavailable")
+            return
+        placement = self._private_call(message, place, self.private, self.user, preview.order)
+        if placement is None:
+            return
+        order = placement.order
+        self.reply(
+            message,
+            placement.key,
+            client_order_id=order.client_order_id,
+            order_id=order.exchange_order_id or "",
+            state=order.state,
+            pair=preview.order.pair.display,
+        )
+
+    def receiveMsg_ListOpenOrders(self, message: ListOpenOrders, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        orders = self._private_call(message, self.private.open_orders)
+        if orders is None:
+            return
+        buttons = tuple(
+            (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
+            for o in orders
+            if o.client_order_id
+        )
+        lines = ";".join(
+            f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
+        )
+        self.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
+
+    def receiveMsg_CancelOrder(self, message: CancelOrder, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        result = self._private_call(
+            message, self.private.cancel_by_client_order_id, message.client_order_id
+        )
+        if result is not None:
+            self.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
+
+    def receiveMsg_GetPortfolio(self, message: GetPortfolio, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        balances = self._private_call(message, self.private.get_info)
+        if balances is None:
+            return
+        try:
+            tickers = self.public.ticker_all()
+        except IndodaxError:
+            tickers = {}
+        prices = {pair.base: ticker.last for pair, ticker in tickers.items() if pair.quote == "idr"}
+        rows, total = [], Decimal(0)
+        for currency in sorted(set(balances.free) | set(balances.hold)):
+            amount = balances.free.get(currency, Decimal(0)) + balances.hold.get(
+                currency, Decimal(0)
+            )
+            if amount == 0:
+                continue
+            value = amount if currency == "idr" else amount * prices.get(currency, Decimal(0))
+            value = value.to_integral_value(rounding="ROUND_FLOOR")
+            total += value
+            rows.append(f"{currency}|{amount}|{value}")
+        self.reply(message, "portfolio.show", rows=";".join(rows), total_idr=total)
+
+    def _refuse_unlinked(self, message: UserCommand) -> bool:
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return True
+        if self.keys is None:
+            self.reply(message, "user.not_linked")
+            return True
+        return False
+
+    # Strategies (the dead-man switch and operators)
+
+    def receiveMsg_PauseStrategies(self, message: PauseStrategies, sender: Any) -> None:
+        if self.user is None:
+            return
+        paused = (
+            Strategy.update(status="paused")
+            .where((Strategy.user == self.user) & (Strategy.status == "running"))
+            .execute()
+        )
+        audit("system", "pause_strategies", user=self.user, reason=message.reason, count=paused)
+        self.send(
+            self.boot.notifier,
+            Notification(  # type: ignore[union-attr]
+                telegram_id=self.telegram_id,
+                chat_id=self.user.chat_id,
+                language=self.user.language,
+                kind="strategy",
+                key=f"strategy.paused.{message.reason}",
+                params=(("count", str(paused)),),
+            ),
+        )
+
+    def receiveMsg_ResumeStrategies(self, message: ResumeStrategies, sender: Any) -> None:
+        if self.user is None:
+            return
+        resumed = (
+            Strategy.update(status="running")
+            .where((Strategy.user == self.user) & (Strategy.status == "paused"))
+            .execute()
+        )
+        self.send(
+            self.boot.notifier,
+            Notification(  # type: ignore[union-attr]
+                telegram_id=self.telegram_id,
+                chat_id=self.user.chat_id,
+                language=self.user.language,
+                kind="strategy",
+                key="strategy.resumed",
+                params=(("count", str(resumed)),),
+            ),
+        )
