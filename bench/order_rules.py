@@ -16,7 +16,7 @@ from pathlib import Path
 from adapters.indodax.markets import PairInfo, parse_pairs
 from adapters.indodax.order_rules import OrderIntent, validate_order
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "indodax"
 REFERENCE_PRICE = {"idr": Decimal("1550000000"), "usdt": Decimal("65000")}
 
 

@@ -1,7 +1,7 @@
 """The clients replayed from vcrpy cassettes of real HTTP exchanges, with no network.
 
 The cassettes were recorded from a local HTTP server that answers each documented endpoint
-with its body from ../shared/fixtures/indodax/ (the exchange itself was never called): run
+with its body from tests/fixtures/indodax/ (the exchange itself was never called): run
 `INDODAX_RECORD_CASSETTES=1 .venv/bin/python -m pytest tests/indodax/test_cassettes.py` to
 record them again. Recording rewrites the local server's address to the production hosts
 and filters the `Key`, `Sign`, `X-APIKEY` headers and the nonce/timestamp fields, so replay
@@ -33,7 +33,7 @@ from config.secret import Secret
 from persistence.local_nonce_store import LocalNonceStore
 
 RECORD = os.environ.get("INDODAX_RECORD_CASSETTES") == "1"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 CASSETTES = Path(__file__).parent / "cassettes"
 PUBLIC = "https://indodax.com"
 V2 = "https://tapi.indodax.com"

@@ -1,4 +1,4 @@
-"""The error table, row by row, against every error body in ../shared/fixtures/indodax/."""
+"""The error table, row by row, against every error body in tests/fixtures/indodax/."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from adapters.indodax.errors import (
 )
 from config.logs import register_secret
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 JSON = "application/json"
 
 # file → (HTTP status from the fixtures README, the class a caller must see)

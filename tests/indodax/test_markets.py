@@ -15,7 +15,7 @@ from adapters.indodax.markets import (
 )
 from adapters.indodax.pairs import Pair, UnknownPair
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 PAIRS = json.loads((FIXTURES / "pairs.json").read_text())
 INCREMENTS = json.loads((FIXTURES / "price_increments.json").read_text())
 BTC_IDR, BTC_USDT = Pair("btc", "idr"), Pair("btc", "usdt")

@@ -24,7 +24,7 @@ from adapters.indodax.order_rules import (
 )
 from adapters.indodax.pairs import Pair
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 MARKETS = parse_pairs(
     json.loads((FIXTURES / "pairs.json").read_text()),
     json.loads((FIXTURES / "price_increments.json").read_text()),

@@ -36,7 +36,7 @@ from config.logs import JsonFormatter, secrets_registry
 from config.secret import Secret
 from persistence.vault import fingerprint
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 # The official docs' example key and secrets (../shared/docs/indodax-api.md §2.1, §2.6).
 DOC_KEY = "AEDHIGAT-QATEGWOX-OPCSCPQX-2E00B1L7-VJBXXKMA"
 DOC_SECRET = "f60617a68fcce028f0a90bc9eb765d17379eb548cc935c01a7ee3186eecf870e9b68f27a31bcfe8d"

@@ -1,4 +1,4 @@
-"""The public REST client against the documented replies (../shared/fixtures/indodax/),
+"""The public REST client against the documented replies (tests/fixtures/indodax/),
 served by httpx.MockTransport: paths, parameters, parsing, clock offset, limits, failures."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from adapters.indodax.public_client import PublicClient
 from adapters.indodax.ratelimit import PUBLIC_RATES, RateLimiter
 from adapters.indodax.wire import DepthLevel, parse_depth, parse_ticker
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "indodax"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
 BTC = Pair("btc", "idr")
 ETH_USDT = Pair("eth", "usdt")
 BASE = "https://indodax.com"
