@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Literal, get_args
 
 from adapters.indodax.markets import PairInfo
+from adapters.indodax.numbers import wire_decimal
 from adapters.indodax.pairs import Pair
 
 Side = Literal["buy", "sell"]
@@ -159,12 +160,6 @@ def ceil_to_step(value: Decimal, step: Decimal) -> Decimal:
     """The smallest multiple of `step` not below `value` (both positive), exactly."""
     floor = floor_to_step(value, step)
     return floor if floor == value else _EXACT.add(floor, step)
-
-
-def wire_decimal(value: Decimal) -> str:
-    """`0.00000001`, `1550000000`: no exponent and no trailing zeros, as the exchange wants."""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _market_closed(info: PairInfo) -> Refusal | None:

@@ -35,6 +35,7 @@ from adapters.indodax.errors import (
     PermissionDenied,
     RateLimited,
 )
+from adapters.indodax.numbers import wire_decimal
 from adapters.indodax.pairs import Pair
 from adapters.indodax.public_client import DEFAULT_TIMEOUT, HttpSession, send
 from adapters.indodax.ratelimit import PRIVATE_RATES, RateLimiter
@@ -88,11 +89,6 @@ def validate_client_order_id(client_order_id: str) -> str:
     return client_order_id
 
 
-def plain(number: Decimal) -> str:
-    """A number as the exchange reads it: no exponent, no trailing zeros."""
-    return format(number.normalize(), "f")
-
-
 def trade_params(
     pair: Pair,
     side: Side,
@@ -122,13 +118,13 @@ def trade_params(
         raise ValueError("price and amounts must be positive")
     params = [("pair", pair.ticker_id), ("type", side)]
     if price is not None:
-        params.append(("price", plain(price)))
+        params.append(("price", wire_decimal(price)))
     if quote_amount is not None:
         if pair.quote == "idr" and quote_amount != quote_amount.to_integral_value():
             raise ValueError("IDR amounts must be whole rupiah")
-        params.append((pair.quote, plain(quote_amount)))
+        params.append((pair.quote, wire_decimal(quote_amount)))
     if quantity is not None:
-        params.append((pair.base, plain(quantity)))
+        params.append((pair.base, wire_decimal(quantity)))
     params += [("order_type", order_type), ("client_order_id", client_order_id)]
     if time_in_force is not None:
         params.append(("time_in_force", time_in_force))
