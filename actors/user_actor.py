@@ -569,17 +569,7 @@ class UserActor(BotActor):
             .execute()
         )
         audit("system", "pause_strategies", user=self.user, reason=message.reason, count=paused)
-        self.send(
-            self.boot.notifier,
-            Notification(  # type: ignore[union-attr]
-                telegram_id=self.telegram_id,
-                chat_id=self.user.chat_id,
-                language=self.user.language,
-                kind="strategy",
-                key=f"strategy.paused.{message.reason}",
-                params=(("count", str(paused)),),
-            ),
-        )
+        self.notify(f"strategy.paused.{message.reason}", count=paused)
 
     def receiveMsg_ResumeStrategies(self, message: ResumeStrategies, sender: Any) -> None:
         if self.user is None:
@@ -589,14 +579,21 @@ class UserActor(BotActor):
             .where((Strategy.user == self.user) & (Strategy.status == "paused"))
             .execute()
         )
+        self.notify("strategy.resumed", count=resumed)
+
+    def notify(self, key: str, kind: str = "strategy", **params: Any) -> None:
+        """Something the user did not just ask for (no command to answer)."""
+        user = self.user
+        if user is None or self.boot is None:
+            return
         self.send(
             self.boot.notifier,
-            Notification(  # type: ignore[union-attr]
+            Notification(
                 telegram_id=self.telegram_id,
-                chat_id=self.user.chat_id,
-                language=self.user.language,
-                kind="strategy",
-                key="strategy.resumed",
-                params=(("count", str(resumed)),),
+                chat_id=user.chat_id,
+                language=user.language,
+                kind=kind,
+                key=key,
+                params=tuple((name, str(value)) for name, value in params.items()),
             ),
         )
