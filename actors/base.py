@@ -44,7 +44,7 @@ class BotActor(ActorTypeDispatcher):
                 self.failures += 1
                 log.exception(
                     "message failed",
-                    extra={"actor": type(self).__name__, "message": type(message).__name__},
+                    extra={"actor": type(self).__name__, "message_type": type(message).__name__},
                 )
                 self.message_failed(message, sender, error)
                 return None
