@@ -1,0 +1,2 @@
+"""A local Indodax: HTTP and WebSocket servers speaking the real wire formats,
+with a matching engine."""
