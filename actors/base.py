@@ -13,7 +13,7 @@ from typing import Any
 
 from thespian.actors import ActorTypeDispatcher
 
-from config.logs import log_context, register_secret
+from config.logs import log_context, quiet_libraries, register_secret
 from config.schema import Settings
 from messages.events import Boot, Rewire
 from persistence.database import connect
@@ -26,6 +26,7 @@ class BotActor(ActorTypeDispatcher):
         super().__init__(*args, **kwargs)
         self.boot: Boot | None = None
         self.failures = 0
+        quiet_libraries()
 
     @property
     def settings(self) -> Settings:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from thespian.actors import ActorSystem
@@ -29,24 +30,26 @@ def boot_supervisor(system: ActorSystem, settings: Settings) -> Any:
     return supervisor
 
 
-def run_until_stopped(settings: Settings, on_started: Any = None) -> None:
-    """Blocks until Ctrl-C, SIGTERM or an admin Shutdown; always stops every actor."""
+def run_until_stopped(settings: Settings, before_boot: Callable[[], None] | None = None) -> None:
+    """Blocks until Ctrl-C, SIGTERM or an admin Shutdown; always stops every actor.
+
+    This thread is the only user of the system handle (handles are not thread-safe)."""
     running: RunningSystem = start_actor_system(
         settings.actors, settings.log_format, settings.logging.level
     )
     try:
-        watcher = running.system.private()
-        supervisor = boot_supervisor(watcher, settings)
-        if on_started is not None:
-            on_started(running.system, supervisor)
+        system = running.system
+        if before_boot is not None:
+            before_boot()
+        supervisor = boot_supervisor(system, settings)
         while True:
             time.sleep(PING_EVERY)
-            answer = watcher.ask(supervisor, Ping(), PING_TIMEOUT)
+            answer = system.ask(supervisor, Ping(), PING_TIMEOUT)
             if isinstance(answer, Pong) and answer.stopping:
                 log.info("shutdown requested by an operator")
                 return
             if not isinstance(answer, Pong):
                 log.error("supervisor stopped answering; starting it again")
-                supervisor = boot_supervisor(watcher, settings)
+                supervisor = boot_supervisor(system, settings)
     finally:
         stop_actor_system(running)

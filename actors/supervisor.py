@@ -159,6 +159,10 @@ class Supervisor(BotActor):
     def receiveMsg_ActorIdle(self, message: ActorIdle, sender: Any) -> None:
         self.idle.add(message.telegram_id)
 
+    def receiveMsg_ActorExitRequest(self, message: ActorExitRequest, sender: Any) -> None:
+        """The system is shutting down: children leaving now are not to be restarted."""
+        self.stopping = True
+
     def receiveMsg_ChildActorExited(self, message: ChildActorExited, sender: Any) -> None:
         address = message.childAddress
         for name, core_address in list(self.core.items()):

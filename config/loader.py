@@ -201,10 +201,10 @@ def _apply_mode_defaults(values: dict[str, Any], origins: dict[str, str]) -> Non
         "indodax.tapi_v2_base_url": f"http://{simulator}",
         "indodax.price_feed_ws_url": f"ws://{simulator}/ws/",
     }
+    # Demo promises no network: the exchange is always the local simulator.
     for key, local in local_urls.items():
-        if origins[key] == "default":
-            values[key] = local
-            origins[key] = "demo: local simulator"
+        values[key] = local
+        origins[key] = "demo: local simulator"
 
 
 def _demo_secret(key_file: Path) -> str:

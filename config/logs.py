@@ -25,8 +25,15 @@ correlation_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 _MIN_SECRET_LENGTH = 4
-# Libraries whose INFO lines are about their own mechanics, not about our users.
-_CHATTY_LIBRARIES = ("peewee_migrate", "httpx", "telegram.ext", "websocket")
+# Libraries that narrate their own mechanics; our code reports what matters to operators
+# (the market feed logs its own socket errors, so websocket-client's are not needed).
+_LIBRARY_LEVELS = {
+    "peewee_migrate": logging.WARNING,
+    "httpx": logging.WARNING,
+    "telegram.ext": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "websocket": logging.CRITICAL,
+}
 
 
 class SecretRegistry:
@@ -139,5 +146,10 @@ def setup_logging(
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in _CHATTY_LIBRARIES:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """Also called in every actor process, whose logging Thespian sets up."""
+    for name, level in _LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(level)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from actors.processes import listener_pid, session_members, session_of
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = [sys.executable, str(ROOT / "bin" / "entry" / "run.py")]
@@ -27,19 +30,59 @@ def run_bot(tmp_path: Path, extra_env: dict[str, str], *args: str) -> subprocess
     )
 
 
-def test_run_starts_the_demo_migrates_and_says_what_is_not_built(tmp_path):
-    result = run_bot(tmp_path, {})
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
+    admin_port = free_port()
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
+        "ACTOR_ADMIN_PORT": str(admin_port),
+        "SIMULATOR_PORT": str(free_port()),
+    }
+    process = subprocess.Popen(
+        RUN, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    seen = []
+    try:
+        for line in process.stdout:
+            seen.append(line)
+            if line.startswith("actor system running"):
+                break
+        output = "".join(seen)
+        assert "applied 001_initial, 002_outbox" in output
+        assert "demo exchange (simulator) at http://127.0.0.1:" in output
+        session = session_of(listener_pid(admin_port))
+        # admin, logger, supervisor, notifier, trigger book, price feed
+        deadline = time.monotonic() + 30
+        while len(session_members(session)) < 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(session_members(session)) >= 6
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130
+    assert "Traceback" not in stderr
+    assert session_members(session) == []
+
+
+def test_check_validates_and_prints_the_settings_without_starting(tmp_path):
+    result = run_bot(tmp_path, {}, "--check")
     assert result.returncode == 0, result.stderr
     assert "demo mode" in result.stdout
-    assert "applied 001_initial, 002_outbox" in result.stdout
-    assert "Not built yet" in result.stdout
-    again = run_bot(tmp_path, {})
-    assert "schema up to date" in again.stdout
+    assert "storage.data_dir" in result.stdout
 
 
 def test_run_never_prints_the_secret_key(tmp_path):
     key = "an-operator-provided-secret-key-of-40-chars"
-    result = run_bot(tmp_path, {"APP_SECRET_KEY": key})
+    result = run_bot(tmp_path, {"APP_SECRET_KEY": key}, "--check")
     assert result.returncode == 0
     assert key not in result.stdout + result.stderr
 

@@ -49,6 +49,14 @@ def test_no_settings_at_all_starts_the_offline_demo(tmp_path, clean_environ):
     assert settings.indodax.price_feed_ws_url.startswith("ws://127.0.0.1")
 
 
+def test_demo_mode_always_trades_on_the_local_simulator(tmp_path, clean_environ):
+    yaml_text = "indodax:\n  rest_base_url: https://indodax.com\n"
+    environ = {**clean_environ, "PRICE_FEED_WS_URL": "wss://ws3.indodax.com/ws/"}
+    indodax = load_with(tmp_path, environ, yaml_text).settings.indodax
+    assert indodax.rest_base_url == "http://127.0.0.1:8710"
+    assert indodax.price_feed_ws_url == "ws://127.0.0.1:8710/ws/"
+
+
 def test_environment_beats_dotenv_which_beats_settings_yaml(tmp_path, clean_environ):
     loaded = load_with(
         tmp_path,

@@ -1,0 +1,146 @@
+"""The PriceFeedActor (one per system): owns the market WebSocket, falls back to REST
+polling, and fans the latest price of each pair out to a few subscribers.
+
+The socket runs in the feed's own threads; they never touch the actor. They queue events
+and write a byte to a pipe the actor watches (ThespianWatch), so every event is handled on
+the actor's own thread. A burst is coalesced per pair: subscribers get the newest price,
+not a backlog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from thespian.actors import ActorExitRequest, ThespianWatch, WakeupMessage, WatchMessage
+
+from actors.base import BotActor
+from adapters.indodax.public_client import PublicClient
+from adapters.indodax.ws_feed import MarketFeed
+from adapters.indodax.ws_protocol import SUMMARY_CHANNEL, Event, Summary, Tick
+from messages.events import FeedState, PriceTick, SubscribePrices, UnsubscribePrices
+
+log = logging.getLogger(__name__)
+
+REPORT_EVERY = timedelta(seconds=5)
+
+
+def latest_prices(events: Iterable[Event]) -> dict[str, tuple[Decimal, float]]:
+    """The newest price per pair (ticker id) in a burst of events; order books carry none."""
+    latest: dict[str, tuple[Decimal, float]] = {}
+    for event in events:
+        if isinstance(event, Tick):
+            latest[event.pair.ticker_id] = (event.price, float(event.ts_seconds))
+        elif isinstance(event, Summary):
+            latest[event.pair.ticker_id] = (event.last, float(event.ts))
+    return latest
+
+
+def summaries_as_events(public: PublicClient) -> list[Event]:
+    """REST fallback: one /api/summaries call gives every pair's last price."""
+    summaries = public.summaries()
+    return [
+        Summary(
+            pair=pair,
+            ts=int(ticker.server_time.timestamp()),
+            last=ticker.last,
+            low=ticker.low,
+            high=ticker.high,
+            price_24h_ago=summaries.prices_24h.get(pair.id, ticker.last),
+            quote_volume=ticker.quote_volume,
+            base_volume=ticker.base_volume,
+        )
+        for pair, ticker in summaries.tickers.items()
+    ]
+
+
+class PriceFeedActor(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self.read_fd, self.write_fd = os.pipe()
+        os.set_blocking(self.read_fd, False)
+        os.set_blocking(self.write_fd, False)
+        self.subscribers: dict[Any, frozenset[str]] = {}
+        self.feed: MarketFeed | None = None
+        self.prices: dict[str, tuple[Decimal, float]] = {}
+        self.ticks_sent = 0
+
+    def receiveMessage(self, message: Any, sender: Any) -> Any:
+        super().receiveMessage(message, sender)
+        return ThespianWatch([self.read_fd])
+
+    def booted(self) -> None:
+        indodax = self.settings.indodax
+        public = PublicClient(indodax.rest_base_url)
+        self.feed = MarketFeed(
+            self._from_feed_thread,
+            lambda: summaries_as_events(public),
+            url=indodax.price_feed_ws_url,
+        )
+        self.feed.subscribe([SUMMARY_CHANNEL])
+        self.feed.start()
+        self.wakeupAfter(REPORT_EVERY)
+
+    def _from_feed_thread(self, event: Event) -> None:
+        self.events.put(event)
+        with contextlib.suppress(BlockingIOError):
+            os.write(self.write_fd, b"\0")
+
+    def receiveMsg_WatchMessage(self, message: WatchMessage, sender: Any) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self.read_fd, 4096):
+                pass
+        burst = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                burst.append(self.events.get_nowait())
+        self.fan_out(latest_prices(burst))
+
+    def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
+        self.prices.update(latest)
+        targets = [(self.boot.trigger_book, frozenset())] if self.boot else []
+        targets += list(self.subscribers.items())
+        for pair, (price, ts) in latest.items():
+            tick = PriceTick(pair=pair, price=str(price), ts=ts)
+            for address, pairs in targets:
+                if address is not None and (not pairs or pair in pairs):
+                    self.send(address, tick)
+                    self.ticks_sent += 1
+
+    def receiveMsg_SubscribePrices(self, message: SubscribePrices, sender: Any) -> None:
+        self.subscribers[sender] = frozenset(message.pairs)
+
+    def receiveMsg_UnsubscribePrices(self, message: UnsubscribePrices, sender: Any) -> None:
+        self.subscribers.pop(sender, None)
+
+    def receiveMsg_PoisonMessage(self, message: Any, sender: Any) -> None:
+        """A subscriber that cannot take ticks any more is dropped, not retried forever."""
+        self.subscribers.pop(sender, None)
+
+    def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        if self.feed is not None and self.boot is not None:
+            stats = self.feed.stats()
+            self.send(
+                self.boot.supervisor,
+                FeedState(
+                    state=stats.state,
+                    frames=stats.frames,
+                    reconnects=stats.reconnects,
+                    fallback_polls=stats.fallback_polls,
+                ),
+            )
+        self.wakeupAfter(REPORT_EVERY)
+
+    def receiveMsg_ActorExitRequest(self, message: ActorExitRequest, sender: Any) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+        for fd in (self.read_fd, self.write_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)

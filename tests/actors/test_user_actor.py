@@ -1,0 +1,202 @@
+"""A user's actor against the local simulator: link, trade with confirmation, alerts.
+
+simpleSystemBase runs the actors in this process; the simulator serves real HTTP on
+127.0.0.1 from a thread, so every private call is signed, nonced and verified for real.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from conftest import Collector, collected
+
+from actors.user_actor import UserActor
+from adapters.simulator.accounts import AccountSpec
+from adapters.simulator.server import SimulatorServer
+from config.schema import (
+    ActorSettings,
+    IndodaxSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+)
+from config.secret import Secret
+from messages.base import Sensitive
+from messages.commands import (
+    ConfirmOrder,
+    CreateAlert,
+    GetPortfolio,
+    GetPrice,
+    LinkAccount,
+    ListOpenOrders,
+    PreviewOrder,
+    Start,
+)
+from messages.events import BootUser, RegisterTrigger
+from messages.replies import Reply
+from persistence.models import Credential, Order
+
+TRADER = AccountSpec("TRADER-KEY", "trader-secret-0123456789", {"idr": Decimal(50_000_000)})
+WITHDRAWER = AccountSpec(
+    "WD-KEY",
+    "wd-secret-0123456789",
+    {"idr": Decimal(1_000_000)},
+    frozenset({"view", "trade", "withdraw"}),
+)
+USER = {"telegram_id": 4242, "chat_id": 4242}
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    server = SimulatorServer(port=0, seed=7, tick_interval=0, accounts=(TRADER, WITHDRAWER))
+    server.start()
+    server.set_price("btcidr", Decimal(1_000_000_000))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(actor_system, settings, simulator, tmp_path):
+    site = simulator.base_url
+    settings = Settings(
+        mode="demo",
+        security=SecuritySettings(app_secret_key=Secret("a-test-master-key-" + "x" * 30)),
+        database=settings.database,
+        storage=StorageSettings(data_dir=tmp_path),
+        actors=ActorSettings(system_base="simpleSystemBase"),
+        indodax=IndodaxSettings(
+            rest_base_url=site,
+            tapi_url=f"{site}/tapi",
+            tapi_v2_base_url=site,
+            price_feed_ws_url=simulator.ws_url,
+        ),
+    )
+    notifier = actor_system.createActor(Collector)
+    supervisor = actor_system.createActor(Collector)
+    trigger_book = actor_system.createActor(Collector)
+    user = actor_system.createActor(UserActor)
+    actor_system.tell(
+        user,
+        BootUser(
+            settings=settings,
+            telegram_id=USER["telegram_id"],
+            notifier=notifier,
+            supervisor=supervisor,
+            trigger_book=trigger_book,
+        ),
+    )
+    return actor_system, user, notifier, trigger_book
+
+
+def say(world, command) -> list[Reply]:
+    system, user, notifier, _ = world
+    system.tell(user, command)
+    return [m for m in collected(system, notifier) if isinstance(m, Reply)]
+
+
+def link(world, spec: AccountSpec = TRADER) -> Reply:
+    say(world, Start(**USER))
+    [answer] = say(
+        world, LinkAccount(**USER, api_key=Sensitive(spec.key), api_secret=Sensitive(spec.secret))
+    )
+    return answer
+
+
+def test_a_key_that_can_withdraw_is_refused_and_not_stored(world):
+    assert link(world, WITHDRAWER).key == "link.withdraw_key_refused"
+    assert Credential.select().count() == 0
+
+
+def test_linking_stores_the_key_only_encrypted(world):
+    assert link(world).key == "link.done"
+    row = Credential.get()
+    assert TRADER.secret not in row.api_secret_enc
+    assert TRADER.key not in row.api_key_enc
+
+
+def test_commands_before_linking_say_what_to_do(world):
+    say(world, Start(**USER))
+    [answer] = say(world, GetPortfolio(**USER))
+    assert answer.key == "user.not_linked"
+
+
+def test_a_double_tap_on_confirm_places_one_order(world, simulator):
+    link(world)
+    before = len(simulator.trade_log(TRADER.key))
+    [preview] = say(
+        world,
+        PreviewOrder(
+            **USER,
+            pair_text="BTC/IDR",
+            side="buy",
+            order_type="limit",
+            quantity="0.0005",
+            price="900000500",
+        ),
+    )
+    assert preview.key == "order.preview"
+    assert preview.param("price") == "900000000"  # rounded down to the tick for a buy
+    preview_id = preview.param("preview_id")
+    [placed] = say(world, ConfirmOrder(**USER, preview_id=preview_id))
+    [again] = say(world, ConfirmOrder(**USER, preview_id=preview_id))
+    assert placed.key == "order.placed"
+    assert again.key == "order.preview_gone"
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+    order = Order.get(Order.client_order_id == placed.param("client_order_id"))
+    assert (order.state, order.exchange_order_id) == ("open", placed.param("order_id"))
+
+    [listing] = say(world, ListOpenOrders(**USER))
+    assert listing.param("count") == "1"
+    assert listing.buttons[0][0].callback == f"cx:{order.client_order_id}"
+
+
+def test_an_order_below_the_minimum_is_refused_before_it_is_sent(world, simulator):
+    link(world)
+    before = len(simulator.trade_log(TRADER.key))
+    [refusal] = say(
+        world,
+        PreviewOrder(**USER, pair_text="btc", side="buy", order_type="market", quote_amount="5000"),
+    )
+    assert refusal.key == "order.min_value"
+    assert len(simulator.trade_log(TRADER.key)) == before
+
+
+def test_an_unknown_pair_gets_suggestions(world):
+    say(world, Start(**USER))
+    [answer] = say(world, GetPrice(**USER, pair_text="btcidrr"))
+    assert answer.key == "pair.unknown"
+    assert "BTC/IDR" in answer.param("suggestions")
+
+
+def test_price_shows_last_bid_and_ask(world):
+    say(world, Start(**USER))
+    [answer] = say(world, GetPrice(**USER, pair_text="btc_idr"))
+    assert answer.key == "price.show"
+    assert Decimal(answer.param("last")) > 0
+    assert Decimal(answer.param("bid")) <= Decimal(answer.param("ask"))
+
+
+def test_an_alert_states_the_direction_it_inferred_and_is_registered(world):
+    system, _, _, trigger_book = world
+    say(world, Start(**USER))
+    [answer] = say(world, CreateAlert(**USER, pair_text="btcidr", price="1100000000"))
+    assert (answer.key, answer.param("direction")) == ("alert.created", "above")
+    [registered] = collected(system, trigger_book)
+    assert isinstance(registered, RegisterTrigger)
+    assert (registered.pair, registered.kind, registered.level) == (
+        "btc_idr",
+        "above",
+        "1100000000",
+    )
+
+
+def test_a_garbled_amount_gets_a_clear_answer(world):
+    link(world)
+    [answer] = say(
+        world,
+        PreviewOrder(
+            **USER, pair_text="btc", side="buy", order_type="market", quote_amount="12abc"
+        ),
+    )
+    assert answer.key == "order.bad_number"
