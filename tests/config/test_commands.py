@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from actors.processes import listener_pid, session_members, session_of
+from actors.processes import end_session, listener_pid, session_members, session_of
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = [sys.executable, str(ROOT / "bin" / "entry" / "run.py")]
@@ -48,7 +48,7 @@ def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
     process = subprocess.Popen(
         RUN, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    seen = []
+    seen, session = [], None
     try:
         for line in process.stdout:
             seen.append(line)
@@ -68,6 +68,9 @@ def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+            process.wait()
+        if session is not None:
+            end_session(session, grace=5)  # a failed run must not leave actors behind
     assert process.returncode == 130
     assert "Traceback" not in stderr
     assert session_members(session) == []
