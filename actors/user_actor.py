@@ -16,11 +16,13 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from thespian.actors import ActorExitRequest, WakeupMessage
+from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
 
 from actors import exchange_access
 from actors.base import BotActor
 from actors.order_placement import place, reconcile
+from actors.restart_policy import RestartPolicy
+from actors.strategy_actor import STRATEGY_CLASSES
 from actors.trigger_book import alert_trigger_id
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
 from adapters.indodax.markets import MarketCatalog
@@ -47,11 +49,18 @@ from messages.commands import (
 )
 from messages.events import (
     ActorIdle,
+    BootStrategy,
     BootUser,
+    OrderRequest,
+    OrderResult,
+    ParentCheck,
+    ParentHere,
     PauseStrategies,
     RegisterTrigger,
     RemoveTrigger,
     ResumeStrategies,
+    StrategyControl,
+    TriggerFired,
     UserFailed,
     UserSucceeded,
 )
@@ -65,7 +74,7 @@ from persistence.credentials import (
 from persistence.models.alerts import Alert
 from persistence.models.audit import audit
 from persistence.models.orders import unresolved_orders
-from persistence.models.strategies import Strategy
+from persistence.models.strategies import Strategy, running_strategies
 from persistence.models.tokens import revoke_tokens
 from persistence.models.users import User, find_user
 from persistence.nonce_store import nonce_store_for
@@ -106,6 +115,8 @@ class UserActor(BotActor):
         self._catalog: MarketCatalog | None = None
         self.previews: dict[str, Preview] = {}
         self.last_activity = time.monotonic()
+        self.strategies: dict[int, Any] = {}  # strategy id -> StrategyActor address
+        self.strategy_restarts = RestartPolicy(base_delay=1.0, max_restarts=3)
 
     # Life cycle
 
@@ -119,6 +130,7 @@ class UserActor(BotActor):
             self._load_keys()
             if self.keys is not None:
                 self._reconcile_orders()
+            self._start_strategies()
         self.wakeupAfter(IDLE_AFTER)
 
     def _load_keys(self) -> None:
@@ -143,6 +155,9 @@ class UserActor(BotActor):
             )
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
+        if isinstance(message.payload, tuple) and message.payload[0] == "respawn":
+            self._start_strategies()
+            return
         quiet = time.monotonic() - self.last_activity
         running = (
             self.user is not None
@@ -558,11 +573,113 @@ class UserActor(BotActor):
             return True
         return False
 
-    # Strategies (the dead-man switch and operators)
+    # Strategies: hosted as child actors, paused and resumed by the dead-man switch
+
+    def _start_strategies(self) -> None:
+        for strategy in running_strategies(self.user):
+            if strategy.id in self.strategies:
+                continue
+            cls = STRATEGY_CLASSES.get(strategy.kind)
+            if cls is None:
+                log.warning(
+                    "no actor for strategy kind",
+                    extra={"kind": strategy.kind, "strategy_id": strategy.id},
+                )
+                continue
+            child = self.createActor(cls)
+            self.strategies[strategy.id] = child
+            self.send(
+                child,
+                BootStrategy(
+                    settings=self.settings,
+                    supervisor=self.boot.supervisor,  # type: ignore[union-attr]
+                    notifier=self.boot.notifier,
+                    trigger_book=self.boot.trigger_book,  # type: ignore[union-attr]
+                    price_feed=self.boot.price_feed,
+                    telegram_id=self.telegram_id,  # type: ignore[union-attr]
+                    strategy_id=strategy.id,
+                    user_actor=self.myAddress,
+                ),
+            )
+
+    def receiveMsg_ChildActorExited(self, message: ChildActorExited, sender: Any) -> None:
+        strategy_id = next(
+            (sid for sid, a in self.strategies.items() if a == message.childAddress), None
+        )
+        if strategy_id is None:
+            return
+        del self.strategies[strategy_id]
+        strategy = Strategy.get_or_none(Strategy.id == strategy_id)
+        if strategy is None or strategy.status != "running":
+            return
+        delay = self.strategy_restarts.next_delay(strategy_id, time.monotonic())
+        if delay is None:
+            strategy.status = "failed"
+            strategy.save()
+            self.notify("strategy.failed", strategy_id=strategy_id)
+            return
+        self.wakeupAfter(timedelta(seconds=delay), payload=("respawn", strategy_id))
+
+    def receiveMsg_ParentCheck(self, message: ParentCheck, sender: Any) -> None:
+        self.send(sender, ParentHere(strategy_id=message.strategy_id))
+
+    def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
+        strategy_id = int(message.trigger_id.split(":", 1)[0].lstrip("s"))
+        child = self.strategies.get(strategy_id)
+        if child is not None:
+            self.send(child, message)
+
+    def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
+        """A strategy wants an order: the same rules and bookkeeping as a user's own."""
+        self.last_activity = time.monotonic()
+
+        def answer(state: str, reason: str | None = None, order: Any = None) -> None:
+            self.send(
+                sender,
+                OrderResult(
+                    strategy_id=message.strategy_id,
+                    state=state,
+                    reason=reason,
+                    client_order_id=order.client_order_id if order else "",
+                    exchange_order_id=order.exchange_order_id if order else None,
+                    correlation_id=message.correlation_id,
+                ),
+            )
+
+        if self.keys is None or self.user is None:
+            answer("rejected", "user.not_linked")
+            return
+        try:
+            pair = self.catalog.parse(message.pair)
+            intent = OrderIntent(
+                pair,
+                message.side,
+                message.order_type,
+                price=_decimal(message.price),
+                quantity=_decimal(message.quantity),
+                quote_amount=_decimal(message.quote_amount),
+            )
+            checked = validate_order(intent, self.catalog.info(pair))
+        except (UnknownPair, ValueError, IndodaxError) as error:
+            answer("rejected", type(error).__name__)
+            return
+        if isinstance(checked, Refusal):
+            answer("rejected", str(checked.reason))
+            return
+        try:
+            placement = place(self.private, self.user, checked, message.strategy_id)
+        except IndodaxError as error:
+            self._count_failure(type(error).__name__, message.correlation_id)
+            answer("rejected", type(error).__name__)
+            return
+        self.send(self.boot.supervisor, UserSucceeded(telegram_id=self.telegram_id))  # type: ignore[union-attr]
+        answer(placement.order.state, placement.key, placement.order)
 
     def receiveMsg_PauseStrategies(self, message: PauseStrategies, sender: Any) -> None:
         if self.user is None:
             return
+        for child in self.strategies.values():
+            self.send(child, StrategyControl(strategy_id=0, action="pause", reason=message.reason))
         paused = (
             Strategy.update(status="paused")
             .where((Strategy.user == self.user) & (Strategy.status == "running"))
@@ -579,6 +696,9 @@ class UserActor(BotActor):
             .where((Strategy.user == self.user) & (Strategy.status == "paused"))
             .execute()
         )
+        for strategy_id, child in self.strategies.items():
+            self.send(child, StrategyControl(strategy_id=strategy_id, action="resume"))
+        self._start_strategies()
         self.notify("strategy.resumed", count=resumed)
 
     def notify(self, key: str, kind: str = "strategy", **params: Any) -> None:

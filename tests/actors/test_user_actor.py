@@ -33,9 +33,15 @@ from messages.commands import (
     PreviewOrder,
     Start,
 )
-from messages.events import BootUser, RegisterTrigger
+from messages.events import (
+    BootUser,
+    PauseStrategies,
+    RegisterTrigger,
+    ResumeStrategies,
+    TriggerFired,
+)
 from messages.replies import Reply
-from persistence.models import Credential, Order
+from persistence.models import Credential, Order, Strategy, User
 
 TRADER = AccountSpec("TRADER-KEY", "trader-secret-0123456789", {"idr": Decimal(50_000_000)})
 WITHDRAWER = AccountSpec(
@@ -200,3 +206,39 @@ def test_a_garbled_amount_gets_a_clear_answer(world):
         ),
     )
     assert answer.key == "order.bad_number"
+
+
+def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulator):
+    system, user_actor, _, trigger_book = world
+    link(world)
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    strategy = Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
+    )
+    system.tell(user_actor, PauseStrategies(reason="admin"))
+    system.tell(user_actor, ResumeStrategies())  # starts the child from the database
+    registered = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
+    assert registered[-1].trigger_id == f"s{strategy.id}:level"
+    before = len(simulator.trade_log(TRADER.key))
+
+    fired = TriggerFired(
+        trigger_id=f"s{strategy.id}:level",
+        telegram_id=USER["telegram_id"],
+        pair="btc_idr",
+        price="949000000",
+        ts=1.0,
+    )
+    system.tell(user_actor, fired)
+    system.tell(user_actor, fired)  # a repeated trigger must not buy twice
+    system.listen(1.0)
+
+    strategy = Strategy.get_by_id(strategy.id)
+    assert strategy.status == "stopped"
+    assert strategy.state["ordered"] is True
+    assert strategy.state["result"] == "filled"
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+    [order] = Order.select().where(Order.strategy == strategy.id)
+    assert order.client_order_id == strategy.state["client_order_id"]
