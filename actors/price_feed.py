@@ -22,7 +22,7 @@ from thespian.actors import ActorExitRequest, ThespianWatch, WakeupMessage, Watc
 
 from actors.base import BotActor
 from adapters.indodax.public_client import PublicClient
-from adapters.indodax.ws_feed import MarketFeed
+from adapters.indodax.ws_feed import FeedTiming, MarketFeed
 from adapters.indodax.ws_protocol import SUMMARY_CHANNEL, Event, Summary, Tick
 from messages.events import FeedState, PriceTick, SubscribePrices, UnsubscribePrices
 
@@ -83,6 +83,7 @@ class PriceFeedActor(BotActor):
             self._from_feed_thread,
             lambda: summaries_as_events(public),
             url=indodax.price_feed_ws_url,
+            timing=FeedTiming(silence=float(indodax.feed_silence_seconds)),
         )
         self.feed.subscribe([SUMMARY_CHANNEL])
         self.feed.start()

@@ -34,8 +34,6 @@ from persistence.models.strategies import Strategy
 
 log = logging.getLogger(__name__)
 
-PARENT_CHECK_EVERY = timedelta(seconds=10)
-
 
 class StrategyActor(BotActor):
     kind: ClassVar[str] = ""
@@ -55,7 +53,7 @@ class StrategyActor(BotActor):
 
     def booted(self) -> None:
         self.strategy = Strategy.get_by_id(self.boot.strategy_id)  # type: ignore[union-attr]
-        self.wakeupAfter(PARENT_CHECK_EVERY, payload="parent-check")
+        self.wakeupAfter(self.parent_check_every, payload="parent-check")
         if self.strategy.status == "running":
             self.on_start()
 
@@ -84,7 +82,7 @@ class StrategyActor(BotActor):
             return
         self.parent_answered = False
         self.send(self.parent, ParentCheck(strategy_id=self.strategy.id))  # type: ignore[union-attr]
-        self.wakeupAfter(PARENT_CHECK_EVERY, payload="parent-check")
+        self.wakeupAfter(self.parent_check_every, payload="parent-check")
 
     def receiveMsg_ParentHere(self, message: ParentHere, sender: Any) -> None:
         self.parent_answered = True
@@ -95,6 +93,10 @@ class StrategyActor(BotActor):
 
     def receiveMsg_OrderResult(self, message: OrderResult, sender: Any) -> None:
         self.on_order_result(message)
+
+    @property
+    def parent_check_every(self) -> timedelta:
+        return timedelta(seconds=self.settings.actors.parent_check_seconds)
 
     # For strategies
 

@@ -81,6 +81,10 @@ class Supervisor(BotActor):
         self.user_actor_class: Any = None
 
     def booted(self) -> None:
+        deadman = self.settings.deadman
+        self.deadman = DeadmanSwitch(
+            deadman.user_errors, deadman.global_errors, float(deadman.window_seconds)
+        )
         # Heavy modules are imported once here and frozen, so forked children share them.
         from actors.price_feed import PriceFeedActor  # noqa: PLC0415
         from actors.user_actor import UserActor  # noqa: PLC0415

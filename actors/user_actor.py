@@ -82,7 +82,6 @@ from persistence.vault import Vault
 
 log = logging.getLogger(__name__)
 
-IDLE_AFTER = timedelta(minutes=10)
 PREVIEW_TTL = 120.0
 
 
@@ -131,7 +130,11 @@ class UserActor(BotActor):
             if self.keys is not None:
                 self._reconcile_orders()
             self._start_strategies()
-        self.wakeupAfter(IDLE_AFTER)
+        self.wakeupAfter(self.idle_after)
+
+    @property
+    def idle_after(self) -> timedelta:
+        return timedelta(seconds=self.settings.actors.user_idle_seconds)
 
     def _load_keys(self) -> None:
         security = self.settings.security
@@ -165,11 +168,11 @@ class UserActor(BotActor):
             .where((Strategy.user == self.user) & (Strategy.status == "running"))
             .exists()
         )
-        if quiet >= IDLE_AFTER.total_seconds() and not running and self.boot is not None:
+        if quiet >= self.idle_after.total_seconds() and not running and self.boot is not None:
             self.send(self.boot.supervisor, ActorIdle(telegram_id=self.telegram_id))
             self.send(self.myAddress, ActorExitRequest())
             return
-        self.wakeupAfter(IDLE_AFTER)
+        self.wakeupAfter(self.idle_after)
 
     # Clients, built on first use
 

@@ -175,6 +175,12 @@ class IndodaxSettings:
         parsers.integer(100, 60000),
         "recvWindow sent with timestamp auth.",
     )
+    feed_silence_seconds: int = setting(
+        "PRICE_FEED_SILENCE_SECONDS",
+        10,
+        parsers.integer(1, 600),
+        "No market push for this long and REST polling takes over until the socket is back.",
+    )
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,40 @@ class ActorSettings:
         "",
         parsers.text,
         "host:port of the convention leader to join; empty = this host leads.",
+    )
+    user_idle_seconds: int = setting(
+        "USER_ACTOR_IDLE_SECONDS",
+        600,
+        parsers.integer(5),
+        "A user's actor with no running strategy leaves after this quiet time.",
+    )
+    parent_check_seconds: int = setting(
+        "STRATEGY_PARENT_CHECK_SECONDS",
+        10,
+        parsers.integer(1, 3600),
+        "How often a strategy checks its user's actor is alive (it stops itself if not).",
+    )
+
+
+@dataclass(frozen=True)
+class DeadmanSettings:
+    user_errors: int = setting(
+        "DEADMAN_USER_ERRORS",
+        5,
+        parsers.integer(1),
+        "Consecutive failed private calls that pause one user's strategies.",
+    )
+    global_errors: int = setting(
+        "DEADMAN_GLOBAL_ERRORS",
+        20,
+        parsers.integer(2),
+        "Failed private calls across users within the window that pause every strategy.",
+    )
+    window_seconds: int = setting(
+        "DEADMAN_WINDOW_SECONDS",
+        60,
+        parsers.integer(1),
+        "The window of the global count.",
     )
 
 
@@ -252,6 +292,7 @@ class Settings:
     indodax: IndodaxSettings = IndodaxSettings()
     simulator: SimulatorSettings = SimulatorSettings()
     actors: ActorSettings = ActorSettings()
+    deadman: DeadmanSettings = DeadmanSettings()
     logging: LoggingSettings = LoggingSettings()
     storage: StorageSettings = StorageSettings()
 
