@@ -67,7 +67,8 @@ class PriceFeedActor(BotActor):
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         os.set_blocking(self.write_fd, False)
-        self.subscribers: dict[Any, frozenset[str]] = {}
+        # (address, pairs): addresses are not hashable under multiprocTCPBase.
+        self.subscribers: list[tuple[Any, frozenset[str]]] = []
         self.feed: MarketFeed | None = None
         self.prices: dict[str, tuple[Decimal, float]] = {}
         self.ticks_sent = 0
@@ -107,7 +108,7 @@ class PriceFeedActor(BotActor):
     def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
         self.prices.update(latest)
         targets = [(self.boot.trigger_book, frozenset())] if self.boot else []
-        targets += list(self.subscribers.items())
+        targets += self.subscribers
         for pair, (price, ts) in latest.items():
             tick = PriceTick(pair=pair, price=str(price), ts=ts)
             for address, pairs in targets:
@@ -116,14 +117,18 @@ class PriceFeedActor(BotActor):
                     self.ticks_sent += 1
 
     def receiveMsg_SubscribePrices(self, message: SubscribePrices, sender: Any) -> None:
-        self.subscribers[sender] = frozenset(message.pairs)
+        self._drop(sender)
+        self.subscribers.append((sender, frozenset(message.pairs)))
 
     def receiveMsg_UnsubscribePrices(self, message: UnsubscribePrices, sender: Any) -> None:
-        self.subscribers.pop(sender, None)
+        self._drop(sender)
+
+    def _drop(self, address: Any) -> None:
+        self.subscribers = [(a, pairs) for a, pairs in self.subscribers if a != address]
 
     def receiveMsg_PoisonMessage(self, message: Any, sender: Any) -> None:
         """A subscriber that cannot take ticks any more is dropped, not retried forever."""
-        self.subscribers.pop(sender, None)
+        self._drop(sender)
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         if self.feed is not None and self.boot is not None:

@@ -40,6 +40,8 @@ from messages.events import (
     Boot,
     BootUser,
     FeedState,
+    Locate,
+    Located,
     PauseStrategies,
     Ping,
     Pong,
@@ -67,7 +69,6 @@ class Supervisor(BotActor):
         super().__init__(*args, **kwargs)
         self.core: dict[str, Any] = {}
         self.users: dict[int, Any] = {}
-        self.user_of: dict[Any, int] = {}
         self.idle: set[int] = set()
         self.restart_requested: set[int] = set()
         self.pending: dict[int, list[tuple[Any, Any]]] = {}
@@ -136,7 +137,6 @@ class Supervisor(BotActor):
         if address is None:
             address = self.createActor(self.user_actor_class)
             self.users[telegram_id] = address
-            self.user_of[address] = telegram_id
             self.send(address, self._boot_message(BootUser, telegram_id=telegram_id))
         return address
 
@@ -174,10 +174,11 @@ class Supervisor(BotActor):
                 log.error("core actor died, restarting", extra={"core": name})
                 self._restart_core(name)
                 return
-        telegram_id = self.user_of.pop(address, None)
+        # Actor addresses compare equal but are not hashable under multiprocTCPBase.
+        telegram_id = next((tid for tid, a in self.users.items() if a == address), None)
         if telegram_id is None:
             return
-        self.users.pop(telegram_id, None)
+        del self.users[telegram_id]
         if telegram_id in self.idle or self.stopping:
             self.idle.discard(telegram_id)
             return
@@ -242,6 +243,13 @@ class Supervisor(BotActor):
 
     def receiveMsg_Ping(self, message: Ping, sender: Any) -> None:
         self.send(sender, Pong(stopping=self.stopping, correlation_id=message.correlation_id))
+
+    def receiveMsg_Locate(self, message: Locate, sender: Any) -> None:
+        if message.core is not None:
+            address = self.core.get(message.core)
+        else:
+            address = self.users.get(message.telegram_id)  # type: ignore[arg-type]
+        self.send(sender, Located(address=address, correlation_id=message.correlation_id))
 
     def receiveMsg_FeedState(self, message: FeedState, sender: Any) -> None:
         self.feed_state = message

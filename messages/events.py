@@ -185,3 +185,17 @@ class ParentCheck(Message):
 @dataclass(frozen=True, kw_only=True)
 class ParentHere(Message):
     strategy_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Locate(Message):
+    """Where is a core actor ("notifier", "trigger_book", "price_feed") or a user's actor?
+    Chat adapters ask for the Notifier to register with; operators' tools for a user."""
+
+    core: str | None = None
+    telegram_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Located(Message):
+    address: Any = None

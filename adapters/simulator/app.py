@@ -41,7 +41,13 @@ def build_app(sim: Simulator) -> web.Application:
     app[SIMULATOR] = sim
     for table in (public_api.routes, tapi.routes, history_api.routes, control.routes):
         app.add_routes(table)
-    app.router.add_get("/ws/", sim.hub.handle)
+
+    async def market_socket(request: web.Request) -> web.StreamResponse:
+        if sim.faults.plan.ws_down:
+            return web.Response(status=503, text="market data socket down (simulated)")
+        return await sim.hub.handle(request)
+
+    app.router.add_get("/ws/", market_socket)
     app.cleanup_ctx.append(_price_process)
     app.on_shutdown.append(_let_go)
     return app

@@ -61,6 +61,7 @@ class FaultPlan:
     hang: Hang | None = None
     trade_limit: Limit = TRADE_LIMIT
     cancel_limit: Limit = CANCEL_LIMIT
+    ws_down: bool = False  # new market-data sockets are refused (HTTP 503) while set
 
     def describe(self) -> dict[str, Any]:
         def clean(value: Any) -> Any:
@@ -76,7 +77,7 @@ class FaultPlan:
 def updated(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
     """The plan with the keys present in `changes` replaced; `{"clear": true}` starts over.
     A key given as null switches that fault off."""
-    known = {"clear", "latency_ms", "http_errors", "hang", "trade_limit", "cancel_limit"}
+    known = {"clear", "latency_ms", "http_errors", "hang", "trade_limit", "cancel_limit", "ws_down"}
     unknown = set(changes) - known - {"ws_drop"}
     if unknown:
         raise FaultError(f"unknown fault {sorted(unknown)[0]!r}; known: {', '.join(sorted(known))}")
@@ -89,6 +90,8 @@ def updated(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
         fields["http_errors"] = _http_errors(changes["http_errors"])
     if "hang" in changes:
         fields["hang"] = _hang(changes["hang"])
+    if "ws_down" in changes:
+        fields["ws_down"] = bool(changes["ws_down"])
     for name, default in (("trade_limit", TRADE_LIMIT), ("cancel_limit", CANCEL_LIMIT)):
         if name in changes:
             fields[name] = _limit(changes[name], default, name)
