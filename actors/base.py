@@ -16,12 +16,16 @@ from thespian.actors import ActorTypeDispatcher
 from config.logs import log_context, quiet_libraries, register_secret
 from config.schema import Settings
 from messages.events import Boot, Rewire
-from persistence.database import connect
+from persistence.database import connect, db
 
 log = logging.getLogger(__name__)
 
 
 class BotActor(ActorTypeDispatcher):
+    # Only the few core actors keep a database connection between messages; a host with a
+    # thousand user actors would otherwise need a thousand PostgreSQL connections.
+    holds_connection = False
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.boot: Boot | None = None
@@ -49,6 +53,9 @@ class BotActor(ActorTypeDispatcher):
                 )
                 self.message_failed(message, sender, error)
                 return None
+            finally:
+                if not self.holds_connection and self.boot is not None and not db.is_closed():
+                    db.close()
 
     def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
         self.boot = message

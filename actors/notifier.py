@@ -59,6 +59,8 @@ class NotifierStatus:
 
 
 class Notifier(BotActor):
+    holds_connection = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.outlet: Any = None

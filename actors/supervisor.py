@@ -65,6 +65,8 @@ CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
 
 
 class Supervisor(BotActor):
+    holds_connection = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.core: dict[str, Any] = {}

@@ -55,6 +55,8 @@ def alert_trigger_id(alert_id: int) -> str:
 
 
 class TriggerBook(BotActor):
+    holds_connection = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.indexes: dict[str, TriggerIndex] = {}

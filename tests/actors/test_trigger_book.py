@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from conftest import Collector, collected
+from actor_doubles import Collector, collected
 
 from actors.trigger_book import TriggerBook, alert_trigger_id
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired

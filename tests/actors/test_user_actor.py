@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from conftest import Collector, collected
+from actor_doubles import Collector, collected
 
 from actors.user_actor import UserActor
 from adapters.simulator.accounts import AccountSpec

@@ -1,24 +1,18 @@
 """The whole actor system as it runs in production: multiprocTCPBase, real PostgreSQL and
-Redis, the local simulator as the exchange. The test plays the chat adapter: it registers
-as the Notifier's outlet, acknowledges what it receives, and tells commands to the
-Supervisor."""
+Redis, the local simulator as the exchange."""
 
 from __future__ import annotations
 
-import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis
+from stack import ACCOUNTS, ADMIN_ID, REDIS_URL, Stack, free_port
 
-from actors.processes import listener_pid
 from actors.runtime import boot_supervisor
 from actors.system import start_actor_system, stop_actor_system
-from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
@@ -32,118 +26,8 @@ from config.schema import (
     TelegramSettings,
 )
 from config.secret import Secret, SecretUrl
-from messages.admin import AdminCommand, AdminReply
-from messages.base import Sensitive
-from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, Start
-from messages.events import Locate, Located
-from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
-
-REDIS_URL = "redis://127.0.0.1:6379/14"
-ADMIN_ID = 9001
-ACCOUNTS = {
-    telegram_id: AccountSpec(
-        f"KEY-{telegram_id}", f"secret-{telegram_id}-0123456789", {"idr": Decimal(100_000_000)}
-    )
-    for telegram_id in range(1001, 1007)
-}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Stack:
-    def __init__(
-        self, system: Any, supervisor: Any, simulator: SimulatorServer, settings: Settings
-    ) -> None:
-        self.system, self.supervisor = system, supervisor
-        self.simulator, self.settings = simulator, settings
-        self.outbound: list[Outbound] = []
-        self.other: list[Any] = []
-        self.notifier = self.ask(Locate(core="notifier"), Located).address
-        self.system.tell(self.notifier, RegisterOutlet(adapter="test"))
-
-    def pump(self, seconds: float = 0.2) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            message = self.system.listen(min(left, 0.2))
-            if isinstance(message, OutboundBatch):
-                self.outbound.extend(message.messages)
-                self.system.tell(
-                    self.notifier,
-                    Delivered(
-                        message_correlation_ids=tuple(m.correlation_id for m in message.messages)
-                    ),
-                )
-            elif message is not None:
-                self.other.append(message)
-
-    def wait_for(self, matches: Callable[[Outbound], bool], timeout: float = 30) -> Outbound:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for message in self.outbound:
-                if matches(message):
-                    self.outbound.remove(message)
-                    return message
-            self.pump(0.2)
-        raise AssertionError(f"no matching message in {timeout} s; got {self.outbound[-5:]}")
-
-    def reply_to(self, telegram_id: int, key: str, timeout: float = 30) -> Outbound:
-        return self.wait_for(lambda m: m.telegram_id == telegram_id and m.key == key, timeout)
-
-    def ask(self, message: Any, answer: type, timeout: float = 30) -> Any:
-        self.system.tell(self.supervisor, message)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for item in self.other:
-                if isinstance(item, answer) and item.correlation_id == message.correlation_id:
-                    self.other.remove(item)
-                    return item
-            self.pump(0.2)
-        raise AssertionError(f"no {answer.__name__} in {timeout} s")
-
-    def admin(self, message: AdminCommand) -> AdminReply:
-        return self.ask(message, AdminReply)
-
-    def say(self, command: Any) -> None:
-        self.system.tell(self.supervisor, command)
-
-    def link(self, telegram_id: int) -> None:
-        spec = ACCOUNTS[telegram_id]
-        who = {"telegram_id": telegram_id, "chat_id": telegram_id}
-        self.say(Start(**who))
-        self.reply_to(telegram_id, "menu.main")
-        self.say(LinkAccount(**who, api_key=Sensitive(spec.key), api_secret=Sensitive(spec.secret)))
-        self.reply_to(telegram_id, "link.done")
-
-    def buy_limit(self, telegram_id: int, price: str, quantity: str = "0.001") -> str:
-        """Preview and confirm; returns the confirmation's correlation id."""
-        who = {"telegram_id": telegram_id, "chat_id": telegram_id}
-        self.say(
-            PreviewOrder(
-                **who,
-                pair_text="btcidr",
-                side="buy",
-                order_type="limit",
-                price=price,
-                quantity=quantity,
-            )
-        )
-        preview = self.reply_to(telegram_id, "order.preview")
-        confirm = ConfirmOrder(**who, preview_id=preview.param("preview_id"))
-        self.say(confirm)
-        return confirm.correlation_id
-
-    def user_pid(self, telegram_id: int) -> int:
-        address = self.ask(Locate(telegram_id=telegram_id), Located).address
-        assert address is not None, f"user {telegram_id} has no actor"
-        pid = listener_pid(address.addressDetails.sockname[1])
-        assert pid is not None
-        return pid
 
 
 @pytest.fixture(scope="module")

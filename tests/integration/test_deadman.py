@@ -3,7 +3,7 @@ across users (an outage) pause everyone and tell the admins; nothing resumes by 
 
 from __future__ import annotations
 
-from conftest import ACCOUNTS, ADMIN_ID
+from stack import ACCOUNTS, ADMIN_ID
 
 from config.secret import Secret
 from messages.admin import RestartUser, ResumeAll, ResumeUser, Status

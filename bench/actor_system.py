@@ -1,0 +1,275 @@
+"""Actor-system benchmarks (issue targets in brackets). Each prints one result line.
+
+  memory   1,000 linked users, 100 with a running strategy: total unique memory [<= 1 GB]
+  latency  10,000 alerts over 20 pairs, 50 ticks/s: tick -> alert at the chat adapter,
+           p50/p99 [p99 <= 100 ms]
+  restore  kill every actor process with 100 running strategies, start again: seconds
+           until all 100 strategies run [<= 20 s]
+
+Run: .venv/bin/python bench/actor_system.py memory|latency|restore|all
+Uses a fresh PostgreSQL database on BENCH_POSTGRES (default the local test server) and the
+local simulator; nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import resource
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+
+from actors.processes import session_members, unique_set_size
+from actors.runtime import boot_supervisor
+from actors.system import (
+    RunningSystem,
+    admin_port_in_use,
+    start_actor_system,
+    stop_actor_system,
+)
+from adapters.simulator.server import SimulatorServer
+from config.schema import (
+    ActorSettings,
+    DatabaseSettings,
+    IndodaxSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+)
+from config.secret import Secret, SecretUrl
+from messages.commands import Start
+from messages.events import Locate, Located, PriceTick
+from messages.replies import Delivered, OutboundBatch, RegisterOutlet
+from persistence.credentials import ApiKeyPair, store_credentials
+from persistence.database import connect
+from persistence.migrate import apply_migrations
+from persistence.models import Alert, Strategy, User
+from persistence.vault import Vault
+
+BASE = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+KEY = Secret("benchmark-master-key-" + "b" * 24)
+PAIRS = [f"c{n:02d}_idr" for n in range(20)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fresh_database() -> str:
+    name = f"indodax_bench_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(BASE)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return f"{BASE.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_database(url: str) -> None:
+    admin = psycopg2.connect(BASE)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    admin.close()
+
+
+def settings_for(url: str, simulator: SimulatorServer) -> Settings:
+    site = simulator.base_url
+    return Settings(
+        mode="demo",
+        security=SecuritySettings(app_secret_key=KEY),
+        database=DatabaseSettings(url=SecretUrl(url)),
+        indodax=IndodaxSettings(
+            rest_base_url=site,
+            tapi_url=f"{site}/tapi",
+            tapi_v2_base_url=site,
+            price_feed_ws_url=simulator.ws_url,
+        ),
+        actors=ActorSettings(admin_port=free_port()),
+        storage=StorageSettings(data_dir=Path(tempfile.mkdtemp())),
+    )
+
+
+def seed_users(count: int, with_strategy: int) -> None:
+    vault = Vault(KEY)
+    for number in range(count):
+        user = User.create(telegram_id=100_000 + number, chat_id=100_000 + number)
+        store_credentials(vault, user, ApiKeyPair(Secret(f"K{number}"), Secret(f"S{number}")))
+        if number < with_strategy:
+            Strategy.create(
+                user=user,
+                kind="buy_once_below",
+                pair="btc_idr",
+                params={"level": "1000", "quote_amount": "100000"},
+            )
+
+
+def wait_for_members(running: RunningSystem, expected: int, timeout: float) -> float:
+    started = time.monotonic()
+    while len(session_members(running.session)) < expected:
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"{len(session_members(running.session))} of {expected} processes")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+CORE = 6  # admin, logger, supervisor, notifier, trigger book, price feed
+
+
+def bench_memory(simulator: SimulatorServer) -> None:
+    url = fresh_database()
+    try:
+        settings = settings_for(url, simulator)
+        apply_migrations(connect(settings.database.url))
+        seed_users(1000, 100)
+        running = start_actor_system(settings.actors, log_level="WARNING")
+        try:
+            supervisor = boot_supervisor(running.system, settings)
+            wait_for_members(running, CORE + 200, 300)
+            for number in range(100, 1000):
+                telegram_id = 100_000 + number
+                running.system.tell(supervisor, Start(telegram_id=telegram_id, chat_id=telegram_id))
+            waited = wait_for_members(running, CORE + 1100, 600)
+            time.sleep(2)
+            members = session_members(running.session)
+            total = sum(unique_set_size(pid) for pid in members)
+            print(
+                f"memory: {len(members)} processes (1,000 user actors, 100 strategy actors), "
+                f"total unique {total / 2**20:,.0f} MiB, {total / len(members) / 2**20:.1f} MiB"
+                f"/process (900 user actors created on demand in {waited:.1f} s)"
+            )
+        finally:
+            stop_actor_system(running)
+    finally:
+        drop_database(url)
+
+
+def bench_latency(simulator: SimulatorServer) -> None:
+    url = fresh_database()
+    rng = random.Random(5)
+    try:
+        settings = settings_for(url, simulator)
+        apply_migrations(connect(settings.database.url))
+        owner = User.create(telegram_id=7, chat_id=7)
+        start = Decimal(1_000_000)
+        rows = [
+            {
+                "user": owner,
+                "pair": pair,
+                "direction": direction,
+                "price": start * (1 + Decimal(rng.randint(-500, 500)) / 10_000),
+                "recurring": True,
+                "cooldown_seconds": 0,
+            }
+            for pair in PAIRS
+            for direction in ("above", "below")
+            for _ in range(250)
+        ]
+        Alert.insert_many(rows).execute()
+        running = start_actor_system(settings.actors, log_level="WARNING")
+        system = running.system
+        try:
+            supervisor = boot_supervisor(system, settings)
+            system.tell(supervisor, Locate(core="trigger_book"))
+            system.tell(supervisor, Locate(core="notifier"))
+            located = [system.listen(30), system.listen(30)]
+            book, notifier = (m.address for m in located if isinstance(m, Located))
+            system.tell(notifier, RegisterOutlet(adapter="bench"))
+            time.sleep(3)  # let the trigger book rebuild its 10,000 alerts
+            prices = dict.fromkeys(PAIRS, start)
+            sent: dict[str, float] = {}
+            latencies: list[float] = []
+            interval, duration = 1 / 50, 20.0
+            began = time.monotonic()
+            next_tick = began
+            while time.monotonic() - began < duration:
+                pair = rng.choice(PAIRS)
+                prices[pair] *= 1 + Decimal(rng.randint(-20, 20)) / 10_000
+                tick = PriceTick(pair=pair, price=str(prices[pair].quantize(Decimal(1))), ts=0.0)
+                sent[tick.correlation_id] = time.monotonic()
+                system.tell(book, tick)
+                next_tick += interval
+                while (left := next_tick - time.monotonic()) > 0:
+                    message = system.listen(left)
+                    if isinstance(message, OutboundBatch):
+                        now = time.monotonic()
+                        for note in message.messages:
+                            tick_id = note.correlation_id.rsplit("-a", 1)[0]
+                            latencies.append(now - sent[tick_id])
+                        system.tell(
+                            notifier,
+                            Delivered(
+                                message_correlation_ids=tuple(
+                                    m.correlation_id for m in message.messages
+                                )
+                            ),
+                        )
+            latencies.sort()
+            p50 = statistics.median(latencies) * 1000
+            p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
+            print(
+                f"tick->alert: {len(latencies):,} alerts from {len(sent):,} ticks "
+                f"(50 ticks/s, 10,000 alerts, 20 pairs): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+            )
+        finally:
+            stop_actor_system(running)
+    finally:
+        drop_database(url)
+
+
+def bench_restore(simulator: SimulatorServer) -> None:
+    url = fresh_database()
+    try:
+        settings = settings_for(url, simulator)
+        apply_migrations(connect(settings.database.url))
+        seed_users(100, 100)
+        first = start_actor_system(settings.actors, log_level="WARNING")
+        boot_supervisor(first.system, settings)
+        wait_for_members(first, CORE + 200, 300)
+        for pid in session_members(first.session):
+            os.kill(pid, signal.SIGKILL)
+        while session_members(first.session) or admin_port_in_use(settings.actors):
+            time.sleep(0.05)
+        began = time.monotonic()
+        second = start_actor_system(settings.actors, log_level="WARNING")
+        try:
+            boot_supervisor(second.system, settings)
+            wait_for_members(second, CORE + 200, 300)
+            running = Strategy.select().where(Strategy.status == "running").count()
+            print(
+                f"restore: {running} running strategies back (100 user + 100 strategy "
+                f"actors) in {time.monotonic() - began:.1f} s after killing every process"
+            )
+        finally:
+            stop_actor_system(second)
+    finally:
+        drop_database(url)
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    with SimulatorServer(port=0, seed=1, tick_interval=0, history_minutes=10) as simulator:
+        for name, bench in (
+            ("memory", bench_memory),
+            ("latency", bench_latency),
+            ("restore", bench_restore),
+        ):
+            if which in (name, "all"):
+                bench(simulator)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,26 @@
+"""Stand-ins for actors under test: a Collector keeps what it is sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from thespian.actors import Actor, ActorSystem
+
+
+class Collector(Actor):
+    """Stands in for any actor a test wants to watch: keeps what it is sent."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.received: list[Any] = []
+
+    def receiveMessage(self, message: Any, sender: Any) -> None:
+        if message == "collected?":
+            self.send(sender, list(self.received))
+            self.received.clear()
+        elif not isinstance(message, type) and type(message).__module__.startswith("messages"):
+            self.received.append(message)
+
+
+def collected(system: ActorSystem, collector: Any) -> list[Any]:
+    return system.ask(collector, "collected?", 5)

@@ -1,0 +1,127 @@
+"""The test's side of a running system: it plays the chat adapter (registered as the
+Notifier's outlet, acknowledging what it receives) and tells commands to the Supervisor."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from actors.processes import listener_pid
+from adapters.simulator.accounts import AccountSpec
+from adapters.simulator.server import SimulatorServer
+from config.schema import (
+    Settings,
+)
+from messages.admin import AdminCommand, AdminReply
+from messages.base import Sensitive
+from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, Start
+from messages.events import Locate, Located
+from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+ADMIN_ID = 9001
+ACCOUNTS = {
+    telegram_id: AccountSpec(
+        f"KEY-{telegram_id}", f"secret-{telegram_id}-0123456789", {"idr": Decimal(100_000_000)}
+    )
+    for telegram_id in range(1001, 1007)
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Stack:
+    def __init__(
+        self, system: Any, supervisor: Any, simulator: SimulatorServer, settings: Settings
+    ) -> None:
+        self.system, self.supervisor = system, supervisor
+        self.simulator, self.settings = simulator, settings
+        self.outbound: list[Outbound] = []
+        self.other: list[Any] = []
+        self.notifier = self.ask(Locate(core="notifier"), Located).address
+        self.system.tell(self.notifier, RegisterOutlet(adapter="test"))
+
+    def pump(self, seconds: float = 0.2) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            message = self.system.listen(min(left, 0.2))
+            if isinstance(message, OutboundBatch):
+                self.outbound.extend(message.messages)
+                self.system.tell(
+                    self.notifier,
+                    Delivered(
+                        message_correlation_ids=tuple(m.correlation_id for m in message.messages)
+                    ),
+                )
+            elif message is not None:
+                self.other.append(message)
+
+    def wait_for(self, matches: Callable[[Outbound], bool], timeout: float = 30) -> Outbound:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.outbound:
+                if matches(message):
+                    self.outbound.remove(message)
+                    return message
+            self.pump(0.2)
+        raise AssertionError(f"no matching message in {timeout} s; got {self.outbound[-5:]}")
+
+    def reply_to(self, telegram_id: int, key: str, timeout: float = 30) -> Outbound:
+        return self.wait_for(lambda m: m.telegram_id == telegram_id and m.key == key, timeout)
+
+    def ask(self, message: Any, answer: type, timeout: float = 30) -> Any:
+        self.system.tell(self.supervisor, message)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for item in self.other:
+                if isinstance(item, answer) and item.correlation_id == message.correlation_id:
+                    self.other.remove(item)
+                    return item
+            self.pump(0.2)
+        raise AssertionError(f"no {answer.__name__} in {timeout} s")
+
+    def admin(self, message: AdminCommand) -> AdminReply:
+        return self.ask(message, AdminReply)
+
+    def say(self, command: Any) -> None:
+        self.system.tell(self.supervisor, command)
+
+    def link(self, telegram_id: int) -> None:
+        spec = ACCOUNTS[telegram_id]
+        who = {"telegram_id": telegram_id, "chat_id": telegram_id}
+        self.say(Start(**who))
+        self.reply_to(telegram_id, "menu.main")
+        self.say(LinkAccount(**who, api_key=Sensitive(spec.key), api_secret=Sensitive(spec.secret)))
+        self.reply_to(telegram_id, "link.done")
+
+    def buy_limit(self, telegram_id: int, price: str, quantity: str = "0.001") -> str:
+        """Preview and confirm; returns the confirmation's correlation id."""
+        who = {"telegram_id": telegram_id, "chat_id": telegram_id}
+        self.say(
+            PreviewOrder(
+                **who,
+                pair_text="btcidr",
+                side="buy",
+                order_type="limit",
+                price=price,
+                quantity=quantity,
+            )
+        )
+        preview = self.reply_to(telegram_id, "order.preview")
+        confirm = ConfirmOrder(**who, preview_id=preview.param("preview_id"))
+        self.say(confirm)
+        return confirm.correlation_id
+
+    def user_pid(self, telegram_id: int) -> int:
+        address = self.ask(Locate(telegram_id=telegram_id), Located).address
+        assert address is not None, f"user {telegram_id} has no actor"
+        pid = listener_pid(address.addressDetails.sockname[1])
+        assert pid is not None
+        return pid
