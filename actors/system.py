@@ -55,8 +55,13 @@ def start_actor_system(
             "actor transport bound beyond loopback; keep it on a private network or tunnel",
             extra={"bind_address": settings.bind_address},
         )
+    # transientUnique: a handle of our own, not Thespian's per-process singleton, which
+    # would hand a later start the handle of a system that has since died.
     system = ActorSystem(
-        settings.system_base, capabilities(settings), logDefs=log_defs(log_format, log_level)
+        settings.system_base,
+        capabilities(settings),
+        logDefs=log_defs(log_format, log_level),
+        transientUnique=True,
     )
     admin = (
         listener_pid(settings.admin_port) if settings.system_base != "simpleSystemBase" else None
