@@ -68,10 +68,21 @@ class Notifier(BotActor):
         self.flush_scheduled = False
 
     def receiveMsg_Outbound(self, message: Outbound, sender: Any) -> None:
-        OutboxMessage.insert(
-            correlation_id=message.correlation_id, chat_id=message.chat_id, payload=encode(message)
+        self._accept((message,))
+
+    def receiveMsg_OutboundBatch(self, message: OutboundBatch, sender: Any) -> None:
+        """Producers with many messages at once (the TriggerBook) send them in one batch."""
+        self._accept(message.messages)
+
+    def _accept(self, messages: tuple[Outbound, ...]) -> None:
+        """Stored (one statement for the lot) before anything is handed on."""
+        OutboxMessage.insert_many(
+            [
+                {"correlation_id": m.correlation_id, "chat_id": m.chat_id, "payload": encode(m)}
+                for m in messages
+            ]
         ).on_conflict_ignore().execute()
-        self.queue.append(message)
+        self.queue.extend(messages)
         if not self.flush_scheduled:
             self.flush_scheduled = True
             self.wakeupAfter(COALESCE)

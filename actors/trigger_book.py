@@ -16,7 +16,7 @@ from typing import Any
 from actors.base import BotActor
 from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
 from messages.events import PriceTick, RegisterTrigger, RemoveTrigger, TriggerFired
-from messages.replies import Notification
+from messages.replies import Notification, OutboundBatch
 from persistence.database import db
 from persistence.models.alerts import Alert, active_alerts
 from persistence.models.base import utcnow
@@ -64,7 +64,7 @@ class TriggerBook(BotActor):
         self.fired_count = 0
 
     def booted(self) -> None:
-        rows = active_alerts()
+        rows = active_alerts(with_owner=True)
         for alert in rows:
             self._add(
                 RegisterTrigger(
@@ -125,45 +125,54 @@ class TriggerBook(BotActor):
         self.owners[message.trigger_id] = _Owner(message.telegram_id, message.purpose)
 
     def _alerts_fired(self, fired: list[tuple[Trigger, _Owner]], tick: PriceTick) -> None:
-        """Record every fired alert in one transaction, then tell each user."""
-        ids = [int(str(trigger.id).split(":", 1)[1]) for trigger, _ in fired]
-        now = utcnow()
+        """Record every fired alert in two statements, then tell the users in one message:
+        a burst of alerts on one tick costs one round trip, not one per alert."""
+        ids = [_alert_id(trigger) for trigger, _ in fired]
+        one_shot = [_alert_id(trigger) for trigger, _ in fired if not _recurring(trigger)]
+        for trigger, _ in fired:
+            if not _recurring(trigger):
+                self.owners.pop(str(trigger.id), None)
         with db.atomic():
-            rows = {
-                alert.id: alert
-                for alert in Alert.select(Alert, User).join(User).where(Alert.id.in_(ids))
-            }
-            for trigger, _ in fired:
-                alert = rows.get(int(str(trigger.id).split(":", 1)[1]))
-                if alert is None:
-                    continue
-                alert.last_fired_at = now
-                if not _recurring(trigger):
-                    alert.status = "fired"
-                    self.owners.pop(str(trigger.id), None)
-                alert.save()
-        for alert_id in ids:
-            alert = rows.get(alert_id)
-            if alert is None:
-                continue
-            self.send(
-                self.boot.notifier,  # type: ignore[union-attr]
-                Notification(
-                    telegram_id=alert.user.telegram_id,
-                    chat_id=alert.user.chat_id,
-                    language=alert.user.language,
-                    kind="alert",
-                    key="alert.fired",
-                    params=(
-                        ("pair", alert.pair),
-                        ("direction", alert.direction),
-                        ("level", str(alert.price)),
-                        ("price", tick.price),
-                        ("alert_id", str(alert.id)),
-                    ),
-                    correlation_id=f"{tick.correlation_id}-a{alert.id}",
-                ),
+            Alert.update(last_fired_at=utcnow()).where(Alert.id.in_(ids)).execute()
+            if one_shot:
+                Alert.update(status="fired").where(Alert.id.in_(one_shot)).execute()
+            alerts = list(
+                Alert.select(
+                    Alert.id,
+                    Alert.pair,
+                    Alert.direction,
+                    Alert.price,
+                    User.telegram_id,
+                    User.chat_id,
+                    User.language,
+                )
+                .join(User)
+                .where(Alert.id.in_(ids))
             )
+        notes = tuple(
+            Notification(
+                telegram_id=alert.user.telegram_id,
+                chat_id=alert.user.chat_id,
+                language=alert.user.language,
+                kind="alert",
+                key="alert.fired",
+                params=(
+                    ("pair", alert.pair),
+                    ("direction", alert.direction),
+                    ("level", str(alert.price)),
+                    ("price", tick.price),
+                    ("alert_id", str(alert.id)),
+                ),
+                correlation_id=f"{tick.correlation_id}-a{alert.id}",
+            )
+            for alert in alerts
+        )
+        if notes:
+            self.send(self.boot.notifier, OutboundBatch(messages=notes))  # type: ignore[union-attr]
+
+
+def _alert_id(trigger: Trigger) -> int:
+    return int(str(trigger.id).split(":", 1)[1])
 
 
 def _recurring(trigger: Trigger) -> bool:

@@ -27,8 +27,10 @@ class Alert(BaseModel):
         indexes = ((("pair", "status"), False),)
 
 
-def active_alerts(pair: str | None = None) -> list[Alert]:
-    query = Alert.select().where(Alert.status == "active")
+def active_alerts(pair: str | None = None, with_owner: bool = False) -> list[Alert]:
+    """`with_owner` loads each alert's user in the same query (no query per alert)."""
+    query = Alert.select(Alert, User).join(User) if with_owner else Alert.select()
+    query = query.where(Alert.status == "active")
     if pair is not None:
         query = query.where(Alert.pair == pair)
     return list(query.order_by(Alert.id))

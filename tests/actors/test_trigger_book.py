@@ -6,7 +6,7 @@ from actor_doubles import Collector, collected
 
 from actors.trigger_book import TriggerBook, alert_trigger_id
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired
-from messages.replies import Notification
+from messages.replies import Notification, OutboundBatch
 from persistence.models import Alert, User
 
 
@@ -18,6 +18,13 @@ def start_book(actor_system, settings):
     return book, notifier, supervisor
 
 
+def notes(actor_system, notifier) -> list[Notification]:
+    """The TriggerBook hands the Notifier one batch per tick."""
+    batches = collected(actor_system, notifier)
+    assert all(isinstance(batch, OutboundBatch) for batch in batches)
+    return [note for batch in batches for note in batch.messages]
+
+
 def tick(actor_system, book, price: int, pair: str = "btc_idr") -> None:
     actor_system.tell(book, PriceTick(pair=pair, price=str(price), ts=1.0))
 
@@ -27,9 +34,9 @@ def test_alerts_in_the_database_fire_after_a_restart(actor_system, settings):
     alert = Alert.create(user=user, pair="btc_idr", direction="above", price=Decimal(1_100))
     book, notifier, _ = start_book(actor_system, settings)
     tick(actor_system, book, 1_000)
-    assert collected(actor_system, notifier) == []
+    assert notes(actor_system, notifier) == []
     tick(actor_system, book, 1_150)
-    [note] = collected(actor_system, notifier)
+    [note] = notes(actor_system, notifier)
     assert isinstance(note, Notification)
     assert (note.chat_id, note.language, note.key) == (55, "en", "alert.fired")
     assert note.param("price") == "1150"
@@ -42,7 +49,7 @@ def test_a_fired_one_shot_alert_does_not_fire_again(actor_system, settings):
     book, notifier, _ = start_book(actor_system, settings)
     for price in (800, 700, 950, 850):
         tick(actor_system, book, price)
-    assert len(collected(actor_system, notifier)) == 1
+    assert len(notes(actor_system, notifier)) == 1
 
 
 def test_other_pairs_ticks_do_not_fire_an_alert(actor_system, settings):
@@ -50,7 +57,7 @@ def test_other_pairs_ticks_do_not_fire_an_alert(actor_system, settings):
     Alert.create(user=user, pair="eth_idr", direction="above", price=Decimal(10))
     book, notifier, _ = start_book(actor_system, settings)
     tick(actor_system, book, 1_000_000, pair="btc_idr")
-    assert collected(actor_system, notifier) == []
+    assert notes(actor_system, notifier) == []
 
 
 def test_a_strategy_trigger_goes_to_the_supervisor_for_its_owner(actor_system, settings):
