@@ -15,7 +15,13 @@ from typing import Any
 
 from actors.base import BotActor
 from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
-from messages.events import PriceTick, RegisterTrigger, RemoveTrigger, TriggerFired
+from messages.events import (
+    OwnerChanged,
+    PriceTick,
+    RegisterTrigger,
+    RemoveTrigger,
+    TriggerFired,
+)
 from messages.replies import Notification, OutboundBatch
 from persistence.database import db
 from persistence.models.alerts import Alert, active_alerts
@@ -29,6 +35,9 @@ log = logging.getLogger(__name__)
 class _Owner:
     telegram_id: int
     purpose: str
+    pair: str
+    direction: str
+    level: str
 
 
 def trigger_from(message: RegisterTrigger) -> Trigger:
@@ -61,6 +70,7 @@ class TriggerBook(BotActor):
         super().__init__(*args, **kwargs)
         self.indexes: dict[str, TriggerIndex] = {}
         self.owners: dict[str, _Owner] = {}
+        self.chats: dict[int, tuple[int, str]] = {}  # telegram id -> (chat id, language)
         self.fired_count = 0
 
     def booted(self) -> None:
@@ -77,6 +87,8 @@ class TriggerBook(BotActor):
                     recurring=alert.recurring,
                     cooldown_seconds=float(alert.cooldown_seconds),
                     expires_at=alert.expires_at.timestamp() if alert.expires_at else None,
+                    chat_id=alert.user.chat_id,
+                    language=alert.user.language,
                 )
             )
         log.info("trigger book rebuilt", extra={"alerts": len(rows)})
@@ -120,9 +132,16 @@ class TriggerBook(BotActor):
         if alerts:
             self._alerts_fired(alerts, message)
 
+    def receiveMsg_OwnerChanged(self, message: OwnerChanged, sender: Any) -> None:
+        self.chats[message.telegram_id] = (message.chat_id, message.language)
+
     def _add(self, message: RegisterTrigger) -> None:
         self.indexes.setdefault(message.pair, TriggerIndex()).add(trigger_from(message))
-        self.owners[message.trigger_id] = _Owner(message.telegram_id, message.purpose)
+        self.owners[message.trigger_id] = _Owner(
+            message.telegram_id, message.purpose, message.pair, message.kind, message.level or ""
+        )
+        if message.chat_id is not None:
+            self.chats[message.telegram_id] = (message.chat_id, message.language)
 
     def _alerts_fired(self, fired: list[tuple[Trigger, _Owner]], tick: PriceTick) -> None:
         """Record every fired alert in two statements, then tell the users in one message:
@@ -132,43 +151,36 @@ class TriggerBook(BotActor):
         for trigger, _ in fired:
             if not _recurring(trigger):
                 self.owners.pop(str(trigger.id), None)
+        missing = {owner.telegram_id for _, owner in fired} - set(self.chats)
+        if missing:
+            for user in User.select().where(User.telegram_id.in_(missing)):
+                self.chats[user.telegram_id] = (user.chat_id, user.language)
         with db.atomic():
             Alert.update(last_fired_at=utcnow()).where(Alert.id.in_(ids)).execute()
             if one_shot:
                 Alert.update(status="fired").where(Alert.id.in_(one_shot)).execute()
-            alerts = list(
-                Alert.select(
-                    Alert.id,
-                    Alert.pair,
-                    Alert.direction,
-                    Alert.price,
-                    User.telegram_id,
-                    User.chat_id,
-                    User.language,
-                )
-                .join(User)
-                .where(Alert.id.in_(ids))
-            )
-        notes = tuple(
-            Notification(
-                telegram_id=alert.user.telegram_id,
-                chat_id=alert.user.chat_id,
-                language=alert.user.language,
-                kind="alert",
-                key="alert.fired",
-                params=(
-                    ("pair", alert.pair),
-                    ("direction", alert.direction),
-                    ("level", str(alert.price)),
-                    ("price", tick.price),
-                    ("alert_id", str(alert.id)),
-                ),
-                correlation_id=f"{tick.correlation_id}-a{alert.id}",
-            )
-            for alert in alerts
-        )
+        notes = tuple(self._notification(trigger, owner, tick) for trigger, owner in fired)
         if notes:
             self.send(self.boot.notifier, OutboundBatch(messages=notes))  # type: ignore[union-attr]
+
+    def _notification(self, trigger: Trigger, owner: _Owner, tick: PriceTick) -> Notification:
+        chat_id, language = self.chats.get(owner.telegram_id, (owner.telegram_id, "id"))
+        alert_id = _alert_id(trigger)
+        return Notification(
+            telegram_id=owner.telegram_id,
+            chat_id=chat_id,
+            language=language,
+            kind="alert",
+            key="alert.fired",
+            params=(
+                ("pair", owner.pair),
+                ("direction", owner.direction),
+                ("level", owner.level),
+                ("price", tick.price),
+                ("alert_id", str(alert_id)),
+            ),
+            correlation_id=f"{tick.correlation_id}-a{alert_id}",
+        )
 
 
 def _alert_id(trigger: Trigger) -> int:

@@ -53,6 +53,7 @@ from messages.events import (
     BootUser,
     OrderRequest,
     OrderResult,
+    OwnerChanged,
     ParentCheck,
     ParentHere,
     PauseStrategies,
@@ -321,6 +322,14 @@ class UserActor(BotActor):
             return
         User.update(language=message.new_language).where(User.id == self.user.id).execute()
         self.user = User.get_by_id(self.user.id)
+        self.send(
+            self.boot.trigger_book,  # type: ignore[union-attr]
+            OwnerChanged(
+                telegram_id=self.telegram_id,
+                chat_id=self.user.chat_id,
+                language=self.user.language,
+            ),
+        )
         self.reply(message, "language.set", language=message.new_language)
 
     def receiveMsg_GetPrice(self, message: GetPrice, sender: Any) -> None:
@@ -384,6 +393,8 @@ class UserActor(BotActor):
                 kind=direction,
                 level=str(level),
                 recurring=message.recurring,
+                chat_id=self.user.chat_id,
+                language=self.user.language,
             ),
         )
         self.reply(

@@ -121,6 +121,17 @@ class RegisterTrigger(Message):
     recurring: bool = False
     cooldown_seconds: float = 0.0
     expires_at: float | None = None
+    chat_id: int | None = None  # alerts: where and how to tell the user when it fires
+    language: str = "id"
+
+
+@dataclass(frozen=True, kw_only=True)
+class OwnerChanged(Message):
+    """A user's chat or language changed: fired alerts must speak the new one."""
+
+    telegram_id: int
+    chat_id: int
+    language: str
 
 
 @dataclass(frozen=True, kw_only=True)
