@@ -25,6 +25,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 
@@ -52,7 +53,7 @@ from messages.replies import Delivered, OutboundBatch, RegisterOutlet
 from persistence.credentials import ApiKeyPair, store_credentials
 from persistence.database import connect
 from persistence.migrate import apply_migrations
-from persistence.models import Alert, Strategy, User
+from persistence.models import Alert, OutboxMessage, Strategy, User
 from persistence.vault import Vault
 
 BASE = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -155,28 +156,79 @@ def bench_memory(simulator: SimulatorServer) -> None:
         drop_database(url)
 
 
+START_PRICE = Decimal(1_000_000)
+
+
+def seed_alerts(rng: random.Random) -> None:
+    """10,000 recurring alerts, as the chat creates them: 'above' levels above the price,
+    'below' levels below it (the direction follows from the level and the price)."""
+    owner = User.create(telegram_id=7, chat_id=7)
+    Alert.insert_many(
+        [
+            {
+                "user": owner,
+                "pair": pair,
+                "direction": direction,
+                "recurring": True,
+                "price": START_PRICE * (1 + sign * Decimal(rng.randint(1, 500)) / 10_000),
+            }
+            for pair in PAIRS
+            for direction, sign in (("above", 1), ("below", -1))
+            for _ in range(250)
+        ]
+    ).execute()
+
+
+def drive_ticks(
+    system: Any, book: Any, notifier: Any, rng: random.Random
+) -> tuple[dict[str, float], list[float]]:
+    """50 ticks/s for 20 s, acting as the chat adapter meanwhile: returns when each tick was
+    sent, and how long each alert took to reach the adapter."""
+    prices = dict.fromkeys(PAIRS, START_PRICE)
+    sent: dict[str, float] = {}
+    at_adapter: list[float] = []
+    began = next_tick = time.monotonic()
+    while time.monotonic() - began < 20.0:
+        pair = rng.choice(PAIRS)
+        prices[pair] *= 1 + Decimal(rng.randint(-20, 20)) / 10_000
+        tick = PriceTick(pair=pair, price=str(prices[pair].quantize(Decimal(1))), ts=0.0)
+        sent[tick.correlation_id] = time.time()
+        system.tell(book, tick)
+        next_tick += 1 / 50
+        while (left := next_tick - time.monotonic()) > 0:
+            message = system.listen(left)
+            if isinstance(message, OutboundBatch):
+                now = time.time()
+                at_adapter.extend(now - sent[tick_of(m.correlation_id)] for m in message.messages)
+                ids = tuple(m.correlation_id for m in message.messages)
+                system.tell(notifier, Delivered(message_correlation_ids=ids))
+    return sent, at_adapter
+
+
+def tick_of(alert_correlation_id: str) -> str:
+    return alert_correlation_id.rsplit("-a", 1)[0]
+
+
+def report(label: str, values: list[float], ticks: int) -> None:
+    if not values:
+        print(f"tick->alert {label}: no alert fired")
+        return
+    values.sort()
+    p50 = statistics.median(values) * 1000
+    p99 = values[int(len(values) * 0.99) - 1] * 1000
+    print(
+        f"tick->alert {label}: {len(values):,} alerts from {ticks:,} ticks "
+        f"(50 ticks/s, 10,000 alerts, 20 pairs): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+    )
+
+
 def bench_latency(simulator: SimulatorServer) -> None:
     url = fresh_database()
     rng = random.Random(5)
     try:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
-        owner = User.create(telegram_id=7, chat_id=7)
-        start = Decimal(1_000_000)
-        rows = [
-            {
-                "user": owner,
-                "pair": pair,
-                "direction": direction,
-                "price": start * (1 + Decimal(rng.randint(-500, 500)) / 10_000),
-                "recurring": True,
-                "cooldown_seconds": 0,
-            }
-            for pair in PAIRS
-            for direction in ("above", "below")
-            for _ in range(250)
-        ]
-        Alert.insert_many(rows).execute()
+        seed_alerts(rng)
         running = start_actor_system(settings.actors, log_level="WARNING")
         system = running.system
         try:
@@ -187,41 +239,17 @@ def bench_latency(simulator: SimulatorServer) -> None:
             book, notifier = (m.address for m in located if isinstance(m, Located))
             system.tell(notifier, RegisterOutlet(adapter="bench"))
             time.sleep(3)  # let the trigger book rebuild its 10,000 alerts
-            prices = dict.fromkeys(PAIRS, start)
-            sent: dict[str, float] = {}
-            latencies: list[float] = []
-            interval, duration = 1 / 50, 20.0
-            began = time.monotonic()
-            next_tick = began
-            while time.monotonic() - began < duration:
-                pair = rng.choice(PAIRS)
-                prices[pair] *= 1 + Decimal(rng.randint(-20, 20)) / 10_000
-                tick = PriceTick(pair=pair, price=str(prices[pair].quantize(Decimal(1))), ts=0.0)
-                sent[tick.correlation_id] = time.monotonic()
-                system.tell(book, tick)
-                next_tick += interval
-                while (left := next_tick - time.monotonic()) > 0:
-                    message = system.listen(left)
-                    if isinstance(message, OutboundBatch):
-                        now = time.monotonic()
-                        for note in message.messages:
-                            tick_id = note.correlation_id.rsplit("-a", 1)[0]
-                            latencies.append(now - sent[tick_id])
-                        system.tell(
-                            notifier,
-                            Delivered(
-                                message_correlation_ids=tuple(
-                                    m.correlation_id for m in message.messages
-                                )
-                            ),
-                        )
-            latencies.sort()
-            p50 = statistics.median(latencies) * 1000
-            p99 = latencies[int(len(latencies) * 0.99) - 1] * 1000
-            print(
-                f"tick->alert: {len(latencies):,} alerts from {len(sent):,} ticks "
-                f"(50 ticks/s, 10,000 alerts, 20 pairs): p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-            )
+            sent, at_adapter = drive_ticks(system, book, notifier, rng)
+            time.sleep(2)
+            # The outbox row is written the moment the Notifier takes the alert.
+            at_notifier = [
+                row.created_at.timestamp() - sent[tick_of(row.correlation_id)]
+                for row in OutboxMessage.select(
+                    OutboxMessage.correlation_id, OutboxMessage.created_at
+                )
+            ]
+            report("handed to the Notifier", at_notifier, len(sent))
+            report("received by the chat adapter", at_adapter, len(sent))
         finally:
             stop_actor_system(running)
     finally:
