@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import resource
 import socket
 import time
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ def start_actor_system(
             "or choose another port"
         )
     bind_transport_to(settings.bind_address)
+    _raise_open_file_limit()
     if settings.bind_address not in _LOOPBACK:
         log.warning(
             "actor transport bound beyond loopback; keep it on a private network or tunnel",
@@ -72,6 +74,14 @@ def start_actor_system(
         extra={"base": settings.system_base, "admin_port": settings.admin_port, "session": session},
     )
     return RunningSystem(system, session)
+
+
+def _raise_open_file_limit() -> None:
+    """A parent actor holds about three descriptors per child: a thousand users need more
+    than the usual soft limit of 1,024. Children inherit the raised limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def join_actor_system(settings: ActorSettings) -> ActorSystem:

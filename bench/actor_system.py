@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import random
-import resource
 import signal
 import socket
 import statistics
@@ -85,7 +84,7 @@ def drop_database(url: str) -> None:
     admin.close()
 
 
-def settings_for(url: str, simulator: SimulatorServer) -> Settings:
+def settings_for(url: str, simulator: SimulatorServer, user_idle_seconds: int = 600) -> Settings:
     site = simulator.base_url
     return Settings(
         mode="demo",
@@ -97,7 +96,7 @@ def settings_for(url: str, simulator: SimulatorServer) -> Settings:
             tapi_v2_base_url=site,
             price_feed_ws_url=simulator.ws_url,
         ),
-        actors=ActorSettings(admin_port=free_port()),
+        actors=ActorSettings(admin_port=free_port(), user_idle_seconds=user_idle_seconds),
         storage=StorageSettings(data_dir=Path(tempfile.mkdtemp())),
     )
 
@@ -128,27 +127,46 @@ def wait_for_members(running: RunningSystem, expected: int, timeout: float) -> f
 CORE = 6  # admin, logger, supervisor, notifier, trigger book, price feed
 
 
+def total_unique(running: RunningSystem) -> tuple[int, int]:
+    members = session_members(running.session)
+    return len(members), sum(unique_set_size(pid) for pid in members)
+
+
 def bench_memory(simulator: SimulatorServer) -> None:
+    """Peak: every user's actor alive at once. Steady: after the idle ones have left, which
+    is how a host carries 1,000 linked users (state is in the database)."""
     url = fresh_database()
     try:
-        settings = settings_for(url, simulator)
+        settings = settings_for(url, simulator, user_idle_seconds=5)
         apply_migrations(connect(settings.database.url))
         seed_users(1000, 100)
         running = start_actor_system(settings.actors, log_level="WARNING")
         try:
             supervisor = boot_supervisor(running.system, settings)
             wait_for_members(running, CORE + 200, 300)
+            began = time.monotonic()
             for number in range(100, 1000):
                 telegram_id = 100_000 + number
                 running.system.tell(supervisor, Start(telegram_id=telegram_id, chat_id=telegram_id))
-            waited = wait_for_members(running, CORE + 1100, 600)
-            time.sleep(2)
-            members = session_members(running.session)
-            total = sum(unique_set_size(pid) for pid in members)
+            wait_for_members(running, CORE + 1100, 900)
+            created = time.monotonic() - began
+            count, total = total_unique(running)
             print(
-                f"memory: {len(members)} processes (1,000 user actors, 100 strategy actors), "
-                f"total unique {total / 2**20:,.0f} MiB, {total / len(members) / 2**20:.1f} MiB"
-                f"/process (900 user actors created on demand in {waited:.1f} s)"
+                f"memory peak: {count} processes (1,000 user + 100 strategy actors) "
+                f"{total / 2**20:,.0f} MiB unique in all, {total / count / 2**20:.1f} MiB each; "
+                f"900 user actors created on demand in {created:.1f} s"
+            )
+            deadline = time.monotonic() + 120
+            while len(session_members(running.session)) > CORE + 200:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+            time.sleep(2)
+            count, total = total_unique(running)
+            print(
+                f"memory steady (idle user actors left): {count} processes "
+                f"(100 user + 100 strategy actors) {total / 2**20:,.0f} MiB unique in all, "
+                f"{total / count / 2**20:.1f} MiB each"
             )
         finally:
             stop_actor_system(running)
@@ -287,8 +305,6 @@ def bench_restore(simulator: SimulatorServer) -> None:
 
 def main() -> None:
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with SimulatorServer(port=0, seed=1, tick_interval=0, history_minutes=10) as simulator:
         for name, bench in (
             ("memory", bench_memory),

@@ -119,9 +119,20 @@ class Stack:
         self.say(confirm)
         return confirm.correlation_id
 
+    def ask_user_actor(self, telegram_id: int) -> Any:
+        return self.ask(Locate(telegram_id=telegram_id), Located).address
+
+    @staticmethod
+    def pid_of(address: Any) -> int | None:
+        return listener_pid(address.addressDetails.sockname[1])
+
     def user_pid(self, telegram_id: int) -> int:
-        address = self.ask(Locate(telegram_id=telegram_id), Located).address
-        assert address is not None, f"user {telegram_id} has no actor"
-        pid = listener_pid(address.addressDetails.sockname[1])
-        assert pid is not None
-        return pid
+        """The process of the user's actor, waiting for it to be (re)started."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            address = self.ask_user_actor(telegram_id)
+            pid = self.pid_of(address) if address is not None else None
+            if pid is not None:
+                return pid
+            self.pump(0.3)
+        raise AssertionError(f"user {telegram_id} has no actor process")
