@@ -13,7 +13,7 @@ from typing import Any
 
 from thespian.actors import ActorTypeDispatcher
 
-from config.logs import log_context, quiet_libraries, register_secret
+from config.logs import log_context, quiet_libraries, redact_at_source, register_secret
 from config.schema import Settings
 from messages.events import Boot, Rewire
 from persistence.database import connect, db
@@ -31,6 +31,7 @@ class BotActor(ActorTypeDispatcher):
         self.boot: Boot | None = None
         self.failures = 0
         quiet_libraries()
+        redact_at_source()
 
     @property
     def settings(self) -> Settings:

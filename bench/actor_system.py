@@ -116,11 +116,13 @@ def seed_users(count: int, with_strategy: int) -> None:
 
 
 def wait_for_members(running: RunningSystem, expected: int, timeout: float) -> float:
+    """Listens while it waits: an outside handle sends what it was told only inside
+    ask/tell/listen."""
     started = time.monotonic()
     while len(session_members(running.session)) < expected:
         if time.monotonic() - started > timeout:
             raise TimeoutError(f"{len(session_members(running.session))} of {expected} processes")
-        time.sleep(0.1)
+        running.system.listen(0.1)
     return time.monotonic() - started
 
 
@@ -160,7 +162,7 @@ def bench_memory(simulator: SimulatorServer) -> None:
             while len(session_members(running.session)) > CORE + 200:
                 if time.monotonic() > deadline:
                     break
-                time.sleep(1)
+                running.system.listen(1.0)
             time.sleep(2)
             count, total = total_unique(running)
             print(

@@ -149,6 +149,32 @@ def setup_logging(
     quiet_libraries()
 
 
+class RedactingFilter(logging.Filter):
+    """Redacts a record where it is made, for handlers that ship records elsewhere to be
+    formatted (Thespian sends actors' records to a logger process that does not know the
+    secrets this process has decrypted)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = secrets_registry.redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = secrets_registry.redact(
+                logging.Formatter().formatException(record.exc_info)
+            )
+            record.exc_info = None
+        for key, value in list(vars(record).items()):
+            if key not in _RESERVED and isinstance(value, str):
+                setattr(record, key, secrets_registry.redact(value))
+        return True
+
+
+def redact_at_source(logger: logging.Logger | None = None) -> None:
+    """Called in every actor process: each handler Thespian installed redacts first."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
+
+
 def quiet_libraries() -> None:
     """Also called in every actor process, whose logging Thespian sets up."""
     for name, level in _LIBRARY_LEVELS.items():

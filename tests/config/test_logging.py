@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from config.logs import log_context, register_secret, setup_logging
+from config.logs import log_context, redact_at_source, register_secret, setup_logging
 from config.schema import SecuritySettings
 from config.secret import Secret, SecretUrl
 
@@ -90,3 +90,29 @@ def test_settings_repr_in_a_log_line_shows_no_secret(captured):
     setup_logging("json", "INFO", stream=captured)
     logging.getLogger("boot").info("settings: %r", security)
     assert API_SECRET not in captured.getvalue()
+
+
+def test_records_shipped_to_another_process_are_redacted_before_they_leave():
+    shipped: list[logging.LogRecord] = []
+
+    class Shipper(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            shipped.append(record)
+
+    actor_log = logging.getLogger("shipping-actor")
+    actor_log.propagate = False
+    actor_log.addHandler(Shipper())
+    redact_at_source(actor_log)
+    register_secret("user-secret-decrypted-here")
+    try:
+        raise ValueError("bad user-secret-decrypted-here")
+    except ValueError:
+        actor_log.exception(
+            "sign with %s",
+            "user-secret-decrypted-here",
+            extra={"body": "user-secret-decrypted-here"},
+        )
+    [record] = shipped
+    text = f"{record.getMessage()} {record.exc_text} {record.body}"
+    assert "user-secret-decrypted-here" not in text
+    assert record.exc_info is None
