@@ -104,6 +104,18 @@ def _decimal(text: str | None) -> Decimal | None:
     return value
 
 
+def intent_of(pair: Pair, message: PreviewOrder | OrderRequest) -> OrderIntent:
+    """The order a user typed or a strategy asked for, amounts parsed as Decimal."""
+    return OrderIntent(
+        pair,
+        message.side,
+        message.order_type,
+        price=_decimal(message.price),
+        quantity=_decimal(message.quantity),
+        quote_amount=_decimal(message.quote_amount),
+    )
+
+
 class UserActor(BotActor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -458,14 +470,7 @@ class UserActor(BotActor):
         if pair is None:
             return
         try:
-            intent = OrderIntent(
-                pair,
-                message.side,
-                message.order_type,
-                price=_decimal(message.price),
-                quantity=_decimal(message.quantity),
-                quote_amount=_decimal(message.quote_amount),
-            )
+            intent = intent_of(pair, message)
         except ValueError:
             self.reply(message, "order.bad_number")
             return
@@ -665,14 +670,7 @@ class UserActor(BotActor):
             return
         try:
             pair = self.catalog.parse(message.pair)
-            intent = OrderIntent(
-                pair,
-                message.side,
-                message.order_type,
-                price=_decimal(message.price),
-                quantity=_decimal(message.quantity),
-                quote_amount=_decimal(message.quote_amount),
-            )
+            intent = intent_of(pair, message)
             checked = validate_order(intent, self.catalog.info(pair))
         except (UnknownPair, ValueError, IndodaxError) as error:
             answer("rejected", type(error).__name__)
