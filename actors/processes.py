@@ -14,7 +14,7 @@ from pathlib import Path
 
 
 def _stat_fields(pid: int) -> list[str]:
-    """Fields of /proc/<pid>/stat after the command name (state is [0], session is [3])."""
+    """Fields of /proc/<pid>/stat after the command name: state [0], parent [1], session [3]."""
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
@@ -28,6 +28,24 @@ def session_members(session: int) -> list[int]:
                 if fields[0] != "Z" and int(fields[3]) == session:
                     members.append(int(entry))
     return members
+
+
+def children_of(pid: int) -> list[int]:
+    """Live processes whose parent is `pid` (after `pid` dies, its orphans are reparented)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                fields = _stat_fields(int(entry))
+                if fields[0] != "Z" and int(fields[1]) == pid:
+                    found.append(int(entry))
+    return found
+
+
+def alive(pid: int) -> bool:
+    with contextlib.suppress(OSError, IndexError):
+        return _stat_fields(pid)[0] != "Z"
+    return False
 
 
 def session_of(pid: int) -> int:

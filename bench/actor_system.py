@@ -84,7 +84,7 @@ def drop_database(url: str) -> None:
     admin.close()
 
 
-def settings_for(url: str, simulator: SimulatorServer, user_idle_seconds: int = 600) -> Settings:
+def settings_for(url: str, simulator: SimulatorServer) -> Settings:
     site = simulator.base_url
     return Settings(
         mode="demo",
@@ -96,7 +96,7 @@ def settings_for(url: str, simulator: SimulatorServer, user_idle_seconds: int = 
             tapi_v2_base_url=site,
             price_feed_ws_url=simulator.ws_url,
         ),
-        actors=ActorSettings(admin_port=free_port(), user_idle_seconds=user_idle_seconds),
+        actors=ActorSettings(admin_port=free_port()),
         storage=StorageSettings(data_dir=Path(tempfile.mkdtemp())),
     )
 
@@ -135,40 +135,38 @@ def total_unique(running: RunningSystem) -> tuple[int, int]:
 
 
 def bench_memory(simulator: SimulatorServer) -> None:
-    """Peak: every user's actor alive at once. Steady: after the idle ones have left, which
-    is how a host carries 1,000 linked users (state is in the database)."""
+    """Steady: 1,000 linked users whose idle actors have left (state is in the database),
+    so 100 user actors and their 100 strategies run. Peak: every user's actor alive."""
     url = fresh_database()
     try:
-        settings = settings_for(url, simulator, user_idle_seconds=5)
+        settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
         seed_users(1000, 100)
         running = start_actor_system(settings.actors, log_level="WARNING")
         try:
             supervisor = boot_supervisor(running.system, settings)
             wait_for_members(running, CORE + 200, 300)
+            running.system.listen(3)
+            count, total = total_unique(running)
+
+            print(
+                f"memory steady: {count} processes (100 user + 100 strategy actors; the "
+                f"other 900 users idle) {total / 2**20:,.0f} MiB unique in all, "
+                f"{total / count / 2**20:.1f} MiB each"
+            )
             began = time.monotonic()
             for number in range(100, 1000):
                 telegram_id = 100_000 + number
                 running.system.tell(supervisor, Start(telegram_id=telegram_id, chat_id=telegram_id))
             wait_for_members(running, CORE + 1100, 900)
             created = time.monotonic() - began
+            running.system.listen(3)
             count, total = total_unique(running)
+
             print(
-                f"memory peak: {count} processes (1,000 user + 100 strategy actors) "
+                f"memory peak: {count} processes (all 1,000 user + 100 strategy actors) "
                 f"{total / 2**20:,.0f} MiB unique in all, {total / count / 2**20:.1f} MiB each; "
                 f"900 user actors created on demand in {created:.1f} s"
-            )
-            deadline = time.monotonic() + 120
-            while len(session_members(running.session)) > CORE + 200:
-                if time.monotonic() > deadline:
-                    break
-                running.system.listen(1.0)
-            time.sleep(2)
-            count, total = total_unique(running)
-            print(
-                f"memory steady (idle user actors left): {count} processes "
-                f"(100 user + 100 strategy actors) {total / 2**20:,.0f} MiB unique in all, "
-                f"{total / count / 2**20:.1f} MiB each"
             )
         finally:
             stop_actor_system(running)

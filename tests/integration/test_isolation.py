@@ -7,9 +7,10 @@ import signal
 import time
 from decimal import Decimal
 
-from messages.admin import ListUsers
+from actors.processes import alive, children_of
+from messages.admin import ListUsers, ResumeUser
 from messages.commands import GetPrice, ListOpenOrders
-from persistence.models import Order, User
+from persistence.models import Order, Strategy, User
 
 A, B = 1001, 1002
 
@@ -31,6 +32,24 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     for _ in range(10):
         stack.reply_to(A, "error.internal")
 
+    # A runs a strategy: a child process that a killed A leaves behind as an orphan.
+    owner = User.get(User.telegram_id == A)
+    Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "100000000", "quote_amount": "100000"},
+    )
+    assert stack.admin(ResumeUser(telegram_id=A)).ok
+    stack.reply_to(A, "strategy.resumed")
+    a_pid = stack.user_pid(A)
+    strategy_pids = children_of(a_pid)
+    deadline = time.monotonic() + 20
+    while not strategy_pids and time.monotonic() < deadline:
+        stack.pump(0.2)
+        strategy_pids = children_of(a_pid)
+    assert strategy_pids
+
     # A's order reaches the exchange, whose reply hangs: A is killed mid-order.
     stack.simulator.set_faults(hang={"methods": ["trade"], "count": 1, "delay_ms": 60_000})
     stack.buy_limit(A, price="990000000")
@@ -38,7 +57,7 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     while not stack.simulator.trade_log(f"KEY-{A}") and time.monotonic() < deadline:
         time.sleep(0.1)
     [a_order] = stack.simulator.trade_log(f"KEY-{A}")
-    os.kill(stack.user_pid(A), signal.SIGKILL)
+    os.kill(a_pid, signal.SIGKILL)
 
     # B places and fills an order meanwhile, unchanged.
     stack.simulator.set_faults(hang=None)
@@ -63,6 +82,12 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     assert a_row.state in ("open", "filled", "partially_filled")
     assert a_row.exchange_order_id == str(a_order["order_id"])
     assert len(orders_of(stack, A, a_row.client_order_id)) == 1
+
+    # The orphaned strategy noticed its UserActor was gone and stopped itself.
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in strategy_pids) and time.monotonic() < deadline:
+        stack.pump(0.5)
+    assert not any(alive(pid) for pid in strategy_pids)
 
     users = {row["telegram_id"]: row for row in stack.admin(ListUsers()).data["users"]}
     assert users[A]["restarts"] == 1
