@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import queue
+import time
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
@@ -60,6 +61,25 @@ def summaries_as_events(public: PublicClient) -> list[Event]:
     ]
 
 
+class Subscriptions:
+    """Who gets which pairs, each for as long as their lease runs. Addresses are compared,
+    never hashed: Thespian's are not hashable under multiprocTCPBase."""
+
+    def __init__(self) -> None:
+        self._entries: list[tuple[Any, frozenset[str], float]] = []
+
+    def renew(self, address: Any, pairs: tuple[str, ...], lease: float, now: float) -> None:
+        self.drop(address)
+        self._entries.append((address, frozenset(pairs), now + lease))
+
+    def drop(self, address: Any) -> None:
+        self._entries = [entry for entry in self._entries if entry[0] != address]
+
+    def wanting(self, pair: str, now: float) -> list[Any]:
+        self._entries = [entry for entry in self._entries if entry[2] > now]
+        return [address for address, pairs, _ in self._entries if not pairs or pair in pairs]
+
+
 class PriceFeedActor(BotActor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -67,8 +87,7 @@ class PriceFeedActor(BotActor):
         self.read_fd, self.write_fd = os.pipe()
         os.set_blocking(self.read_fd, False)
         os.set_blocking(self.write_fd, False)
-        # (address, pairs): addresses are not hashable under multiprocTCPBase.
-        self.subscribers: list[tuple[Any, frozenset[str]]] = []
+        self.subscribers = Subscriptions()
         self.feed: MarketFeed | None = None
         self.prices: dict[str, tuple[Decimal, float]] = {}
         self.ticks_sent = 0
@@ -107,28 +126,21 @@ class PriceFeedActor(BotActor):
 
     def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
         self.prices.update(latest)
-        targets = [(self.boot.trigger_book, frozenset())] if self.boot else []
-        targets += self.subscribers
+        now = time.monotonic()
         for pair, (price, ts) in latest.items():
             tick = PriceTick(pair=pair, price=str(price), ts=ts)
-            for address, pairs in targets:
-                if address is not None and (not pairs or pair in pairs):
-                    self.send(address, tick)
-                    self.ticks_sent += 1
+            targets = self.subscribers.wanting(pair, now)
+            if self.boot is not None and self.boot.trigger_book is not None:
+                targets.append(self.boot.trigger_book)
+            for address in targets:
+                self.send(address, tick)
+                self.ticks_sent += 1
 
     def receiveMsg_SubscribePrices(self, message: SubscribePrices, sender: Any) -> None:
-        self._drop(sender)
-        self.subscribers.append((sender, frozenset(message.pairs)))
+        self.subscribers.renew(sender, message.pairs, message.lease_seconds, time.monotonic())
 
     def receiveMsg_UnsubscribePrices(self, message: UnsubscribePrices, sender: Any) -> None:
-        self._drop(sender)
-
-    def _drop(self, address: Any) -> None:
-        self.subscribers = [(a, pairs) for a, pairs in self.subscribers if a != address]
-
-    def receiveMsg_PoisonMessage(self, message: Any, sender: Any) -> None:
-        """A subscriber that cannot take ticks any more is dropped, not retried forever."""
-        self._drop(sender)
+        self.subscribers.drop(sender)
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         if self.feed is not None and self.boot is not None:

@@ -17,7 +17,11 @@ class PriceTick(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class SubscribePrices(Message):
+    """A lease, renewed by sending it again: Thespian drops sends to a dead actor without
+    telling the sender, so a subscriber that stops renewing is dropped."""
+
     pairs: tuple[str, ...]  # empty: every pair
+    lease_seconds: float = 300.0
 
 
 @dataclass(frozen=True, kw_only=True)

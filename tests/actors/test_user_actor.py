@@ -6,6 +6,7 @@ simpleSystemBase runs the actors in this process; the simulator serves real HTTP
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 import pytest
@@ -34,6 +35,7 @@ from messages.commands import (
     Start,
 )
 from messages.events import (
+    ActorIdle,
     BootUser,
     PauseStrategies,
     RegisterTrigger,
@@ -242,3 +244,23 @@ def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulat
     assert len(simulator.trade_log(TRADER.key)) == before + 1
     [order] = Order.select().where(Order.strategy == strategy.id)
     assert order.client_order_id == strategy.state["client_order_id"]
+
+
+def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):
+    quick = dataclasses.replace(
+        settings, actors=ActorSettings(system_base="simpleSystemBase", user_idle_seconds=5)
+    )
+    supervisor = actor_system.createActor(Collector)
+    user = actor_system.createActor(UserActor)
+    actor_system.tell(
+        user,
+        BootUser(
+            settings=quick,
+            telegram_id=77,
+            supervisor=supervisor,
+            notifier=supervisor,
+            trigger_book=supervisor,
+        ),
+    )
+    actor_system.listen(11)  # timers fire inside listen on simpleSystemBase
+    assert [m for m in collected(actor_system, supervisor) if isinstance(m, ActorIdle)]
