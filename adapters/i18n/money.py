@@ -1,0 +1,36 @@
+"""Numbers and money in the reader's language, from Babel's locale data."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_decimal
+
+_LOCALES = {"id": "id_ID", "en": "en_US"}
+_INTEGER = "#,##0"
+_UP_TO_EIGHT = "#,##0.########"
+
+
+def _number(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+    return value if value.is_finite() else None
+
+
+def idr(text: str, language: str) -> str:
+    """`Rp 1.234.567` (id) or `Rp 1,234,567` (en); IDR is shown in whole rupiah."""
+    value = _number(text)
+    if value is None:
+        return text
+    whole = value.to_integral_value(rounding="ROUND_FLOOR")
+    return f"Rp {format_decimal(whole, format=_INTEGER, locale=_LOCALES[language])}"
+
+
+def number(text: str, language: str) -> str:
+    """`0,00123` (id) or `0.00123` (en): up to eight decimals, never exponent notation."""
+    value = _number(text)
+    if value is None:
+        return text
+    return format_decimal(value, format=_UP_TO_EIGHT, locale=_LOCALES[language])

@@ -1,0 +1,105 @@
+"""Every text a user can receive exists in Indonesian and English, with money the local way."""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from adapters.i18n.catalog import LANGUAGES, catalog, render
+from adapters.i18n.money import idr, number
+from adapters.indodax.order_rules import Reason
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = re.compile(
+    r'"((?:menu|user|link|unlink|language|price|pair|alert|order|orders|portfolio|'
+    r'strategy|error|command|admin|button)\.[a-z_.]+)"'
+)
+PAUSE_REASONS = ("user", "admin", "deadman_user", "deadman_global")
+
+
+def emitted_keys() -> set[str]:
+    keys = set()
+    for path in (ROOT / "actors").glob("*.py"):
+        keys.update(KEY.findall(path.read_text()))
+    keys.update(reason.value for reason in Reason)
+    keys.update(f"strategy.paused.{reason}" for reason in PAUSE_REASONS)
+    keys.discard("strategy.paused.")
+    return keys
+
+
+def test_both_languages_have_exactly_the_same_keys():
+    assert set(catalog("id")) == set(catalog("en"))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_key_the_actors_send_has_a_text(language):
+    missing = emitted_keys() - set(catalog(language))
+    assert not missing, sorted(missing)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_template_renders(language):
+    formatter = string.Formatter()
+    for key, template in catalog(language).items():
+        fields = {name for _, name, _, _ in formatter.parse(template) if name}
+        params = {name: "1" for name in fields}
+        assert render(key, params, language), key
+
+
+def test_rupiah_and_coins_are_written_the_indonesian_way():
+    assert idr("1234567", "id") == "Rp 1.234.567"
+    assert idr("1234567.9", "id") == "Rp 1.234.567"
+    assert number("0.00123", "id") == "0,00123"
+    assert number("1550000000", "id") == "1.550.000.000"
+    assert idr("1234567", "en") == "Rp 1,234,567"
+    assert number("0.00123", "en") == "0.00123"
+
+
+def test_a_price_reply_in_indonesian():
+    text = render(
+        "price.show",
+        {
+            "pair": "BTC/IDR",
+            "last": "1550000000",
+            "bid": "1549000000",
+            "ask": "1551000000",
+            "high": "1600000000",
+            "low": "1500000000",
+            "volume": "228421331218",
+            "quote": "IDR",
+        },
+        "id",
+    )
+    assert "Terakhir: 1.550.000.000 IDR" in text
+    assert text.startswith("<b>BTC/IDR</b>")
+
+
+def test_list_parameters_render_one_line_per_row():
+    text = render(
+        "portfolio.show",
+        {"rows": "idr|5000000|5000000;btc|0.0015|2325000", "total_idr": "7325000"},
+        "id",
+        as_html=False,
+    )
+    assert text.splitlines() == [
+        "Portofolio",
+        "idr: 5.000.000 ≈ Rp 5.000.000",
+        "btc: 0,0015 ≈ Rp 2.325.000",
+        "Total: Rp 7.325.000",
+    ]
+
+
+def test_values_are_escaped_for_telegram_and_tags_dropped_for_the_console():
+    hostile = {"pair": "<script>x</script>", "suggestions": "BTC/IDR"}
+    assert "&lt;script&gt;" in render("pair.unknown", hostile, "en")
+    plain = render("link.withdraw_key_refused", {}, "en", as_html=False)
+    assert "<b>" not in plain
+    assert "trade" in plain
+
+
+def test_an_unknown_key_or_language_still_says_something():
+    assert render("no.such.key", {}, "id") == catalog("id")["error.no_text"]
+    assert render("link.done", {}, "fr") == catalog("id")["link.done"]
