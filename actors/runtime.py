@@ -30,8 +30,16 @@ def boot_supervisor(system: ActorSystem, settings: Settings) -> Any:
     return supervisor
 
 
-def run_until_stopped(settings: Settings, before_boot: Callable[[], None] | None = None) -> None:
-    """Blocks until Ctrl-C, SIGTERM or an admin Shutdown; always stops every actor.
+Chat = Callable[[Any, Any, Callable[[], Any]], None]
+
+
+def run_until_stopped(
+    settings: Settings,
+    before_boot: Callable[[], None] | None = None,
+    chat: Chat | None = None,
+) -> None:
+    """Blocks until Ctrl-C, SIGTERM, an admin Shutdown, or the end of `chat` (the console
+    chat returns when its input ends); always stops every actor.
 
     This thread is the only user of the system handle (handles are not thread-safe)."""
     running: RunningSystem = start_actor_system(
@@ -42,6 +50,10 @@ def run_until_stopped(settings: Settings, before_boot: Callable[[], None] | None
         if before_boot is not None:
             before_boot()
         supervisor = boot_supervisor(system, settings)
+        if chat is not None:
+            # The chat owns the handle from here; it watches the Supervisor itself.
+            chat(system, supervisor, lambda: boot_supervisor(system, settings))
+            return
         while True:
             time.sleep(PING_EVERY)
             answer = system.ask(supervisor, Ping(), PING_TIMEOUT)

@@ -1,26 +1,35 @@
-"""bin/run: validate settings, migrate the database, then run the actor system until
-Ctrl-C (or SIGTERM, or `bin/admin shutdown`). In demo mode a local Indodax simulator runs
-in this process, so nothing leaves the machine."""
+"""bin/run: validate settings, migrate the database, then run the actor system with the
+console chat (no token) until its input ends, Ctrl-C, SIGTERM or `bin/admin shutdown`.
+In demo mode a local Indodax simulator runs in this process and the console user is linked
+to its demo account, so nothing leaves the machine."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from typing import Any
 
 from actors.runtime import run_until_stopped
+from adapters.console.chat import ConsoleChat
+from adapters.console.commands import Who
+from adapters.i18n.catalog import render
 from config import Settings, load
 from config.cli import describe, run_cli
 from config.logs import setup_logging
+from messages.base import Sensitive
+from messages.commands import LinkAccount
 from persistence.database import connect
 from persistence.migrate import apply_migrations
 
 log = logging.getLogger("bin.run")
 
-NOT_BUILT_YET = (
-    "Not built yet: the chat adapters (Telegram and console). The actor system, the price "
-    "feed and the trigger book are running; there is no chat to talk to them. Ctrl-C stops."
+TELEGRAM_NOT_BUILT = (
+    "Not built yet: the Telegram chat. The actor system, price feed and trigger book run, "
+    "but no Telegram user can reach them; use the console chat (CHAT_ADAPTER=console). "
+    "Ctrl-C stops."
 )
+DEMO_USER = 1
 
 
 def main() -> int:
@@ -50,10 +59,38 @@ def main() -> int:
         if settings.mode == "demo":
             simulator = _start_simulator(settings)
         print(f"actor system running (admin port {settings.actors.admin_port}).", flush=True)
-        print(NOT_BUILT_YET, flush=True)
+        if settings.chat_adapter == "telegram":
+            print(TELEGRAM_NOT_BUILT, flush=True)
+
+    def console(system: Any, supervisor: Any, reboot: Any) -> None:
+        chat = ConsoleChat(
+            system,
+            supervisor,
+            Who(DEMO_USER, DEMO_USER),
+            sys.stdout,
+            language=settings.chat.default_language,
+            reboot=reboot,
+        )
+        if simulator is not None:
+            chat.handle_line("/start")
+            chat.send(
+                LinkAccount(
+                    telegram_id=DEMO_USER,
+                    chat_id=DEMO_USER,
+                    api_key=Sensitive(simulator.demo_key),
+                    api_secret=Sensitive(simulator.demo_secret),
+                )
+            )
+            chat.pump(2.0)
+            chat.say(render("console.demo_linked", {}, chat.language, as_html=False))
+        chat.run(sys.stdin)
 
     try:
-        run_until_stopped(settings, before_boot=before_boot)
+        run_until_stopped(
+            settings,
+            before_boot=before_boot,
+            chat=console if settings.chat_adapter == "console" else None,
+        )
     finally:
         if simulator is not None:
             simulator.stop()

@@ -45,8 +45,15 @@ def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
         "ACTOR_ADMIN_PORT": str(admin_port),
         "SIMULATOR_PORT": str(free_port()),
     }
+    # stdin stays open: the console chat waits for input until Ctrl-C.
     process = subprocess.Popen(
-        RUN, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        RUN,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     seen, session = [], None
     try:
