@@ -10,8 +10,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import resource
+import signal
 import socket
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,12 +61,13 @@ def start_actor_system(
         )
     # transientUnique: a handle of our own, not Thespian's per-process singleton, which
     # would hand a later start the handle of a system that has since died.
-    system = ActorSystem(
-        settings.system_base,
-        capabilities(settings),
-        logDefs=log_defs(log_format, log_level),
-        transientUnique=True,
-    )
+    with _child_signals():
+        system = ActorSystem(
+            settings.system_base,
+            capabilities(settings),
+            logDefs=log_defs(log_format, log_level),
+            transientUnique=True,
+        )
     admin = (
         listener_pid(settings.admin_port) if settings.system_base != "simpleSystemBase" else None
     )
@@ -74,6 +77,22 @@ def start_actor_system(
         extra={"base": settings.system_base, "admin_port": settings.admin_port, "session": session},
     )
     return RunningSystem(system, session)
+
+
+@contextlib.contextmanager
+def _child_signals() -> Iterator[None]:
+    """Thespian forks its admin and logger here, and every actor from them: they must not
+    inherit our Ctrl-C handling. SIGTERM ends them quietly; Ctrl-C reaches only bin/run,
+    which stops them in order."""
+    previous = (
+        signal.signal(signal.SIGTERM, signal.SIG_DFL),
+        signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous[0])
+        signal.signal(signal.SIGINT, previous[1])
 
 
 def _raise_open_file_limit() -> None:
