@@ -40,7 +40,6 @@ from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
     DatabaseSettings,
-    IndodaxSettings,
     SecuritySettings,
     Settings,
     StorageSettings,
@@ -85,17 +84,11 @@ def drop_database(url: str) -> None:
 
 
 def settings_for(url: str, simulator: SimulatorServer) -> Settings:
-    site = simulator.base_url
     return Settings(
         mode="demo",
         security=SecuritySettings(app_secret_key=KEY),
         database=DatabaseSettings(url=SecretUrl(url)),
-        indodax=IndodaxSettings(
-            rest_base_url=site,
-            tapi_url=f"{site}/tapi",
-            tapi_v2_base_url=site,
-            price_feed_ws_url=simulator.ws_url,
-        ),
+        indodax=simulator.indodax_settings(),
         actors=ActorSettings(admin_port=free_port()),
         storage=StorageSettings(data_dir=Path(tempfile.mkdtemp())),
     )

@@ -23,6 +23,7 @@ from adapters.simulator.app import build_app
 from adapters.simulator.control import account_view, fill_view, order_view, set_price, state_view
 from adapters.simulator.faults import updated
 from adapters.simulator.simulator import Simulator, SimulatorConfig
+from config.schema import IndodaxSettings
 
 T = TypeVar("T")
 START_TIMEOUT = 30.0
@@ -112,6 +113,16 @@ class SimulatorServer:
     @property
     def ws_url(self) -> str:
         return f"ws://{self.config.host}:{self.port}/ws/"
+
+    def indodax_settings(self, **overrides: Any) -> IndodaxSettings:
+        """Exchange settings that point every client at this simulator."""
+        return IndodaxSettings(
+            rest_base_url=self.base_url,
+            tapi_url=self.tapi_url,
+            tapi_v2_base_url=self.base_url,
+            price_feed_ws_url=self.ws_url,
+            **overrides,
+        )
 
     @property
     def demo_key(self) -> str:

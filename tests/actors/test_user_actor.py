@@ -17,7 +17,6 @@ from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
-    IndodaxSettings,
     SecuritySettings,
     Settings,
     StorageSettings,
@@ -66,19 +65,13 @@ def simulator():
 
 @pytest.fixture
 def world(actor_system, settings, simulator, tmp_path):
-    site = simulator.base_url
     settings = Settings(
         mode="demo",
         security=SecuritySettings(app_secret_key=Secret("a-test-master-key-" + "x" * 30)),
         database=settings.database,
         storage=StorageSettings(data_dir=tmp_path),
         actors=ActorSettings(system_base="simpleSystemBase"),
-        indodax=IndodaxSettings(
-            rest_base_url=site,
-            tapi_url=f"{site}/tapi",
-            tapi_v2_base_url=site,
-            price_feed_ws_url=simulator.ws_url,
-        ),
+        indodax=simulator.indodax_settings(),
     )
     notifier = actor_system.createActor(Collector)
     supervisor = actor_system.createActor(Collector)

@@ -18,7 +18,6 @@ from config.schema import (
     ActorSettings,
     DatabaseSettings,
     DeadmanSettings,
-    IndodaxSettings,
     RedisSettings,
     SecuritySettings,
     Settings,
@@ -42,20 +41,13 @@ def stack(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     )
     simulator.start()
     simulator.set_price("btcidr", Decimal(1_000_000_000))
-    site = simulator.base_url
     settings = Settings(
         mode="demo",
         telegram=TelegramSettings(admin_ids=(ADMIN_ID,)),
         security=SecuritySettings(app_secret_key=Secret("integration-master-key-" + "k" * 20)),
         database=DatabaseSettings(url=SecretUrl(postgres_server_url)),
         redis=RedisSettings(url=SecretUrl(REDIS_URL)),
-        indodax=IndodaxSettings(
-            rest_base_url=site,
-            tapi_url=f"{site}/tapi",
-            tapi_v2_base_url=site,
-            price_feed_ws_url=simulator.ws_url,
-            feed_silence_seconds=2,
-        ),
+        indodax=simulator.indodax_settings(feed_silence_seconds=2),
         actors=ActorSettings(admin_port=free_port(), parent_check_seconds=1),
         deadman=DeadmanSettings(user_errors=3, global_errors=8, window_seconds=120),
         storage=StorageSettings(data_dir=data_dir),
