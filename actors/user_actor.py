@@ -271,12 +271,9 @@ class UserActor(BotActor):
         try:
             return self.catalog.parse(text)
         except UnknownPair as error:
-            self.reply(
-                command,
-                "pair.unknown",
-                pair=text,
-                suggestions=", ".join(p.display for p in error.suggestions),
-            )
+            suggestions = ", ".join(p.display for p in error.suggestions)
+            key = "pair.unknown" if suggestions else "pair.unknown_no_match"
+            self.reply(command, key, pair=text, suggestions=suggestions)
         except IndodaxError:
             self.reply(command, "error.exchange_unavailable")
         return None
@@ -487,7 +484,7 @@ class UserActor(BotActor):
         self.previews[preview_id] = Preview(checked, time.monotonic() + PREVIEW_TTL)
         self.reply(
             message,
-            "order.preview",
+            f"order.preview.{checked.order_type}_{checked.side}",
             buttons=(
                 (
                     Button("button.confirm", f"oc:{preview_id}"),
@@ -577,8 +574,11 @@ class UserActor(BotActor):
             )
             if amount == 0:
                 continue
-            value = amount if currency == "idr" else amount * prices.get(currency, Decimal(0))
-            value = value.to_integral_value(rounding="ROUND_FLOOR")
+            price = Decimal(1) if currency == "idr" else prices.get(currency)
+            if price is None:  # no IDR market for it: shown, not valued
+                rows.append(f"{currency}|{amount}|-")
+                continue
+            value = (amount * price).to_integral_value(rounding="ROUND_FLOOR")
             total += value
             rows.append(f"{currency}|{amount}|{value}")
         self.reply(message, "portfolio.show", rows=";".join(rows), total_idr=total)

@@ -56,7 +56,8 @@ class ConsoleChat:
     def send(self, command: Any) -> None:
         self.system.tell(self.supervisor, command)
 
-    def handle_line(self, line: str) -> None:
+    def handle_line(self, line: str) -> bool:
+        """True when a command went to the actors (an answer will come)."""
         text = line.strip()
         if text.isdigit() and self.choices:
             number = int(text)
@@ -69,9 +70,12 @@ class ConsoleChat:
             parsed = parse(text, self.who)
         if isinstance(parsed, Usage):
             self.say(render(parsed.key, {}, self.language, as_html=False))
-        elif parsed is not None:
-            self.choices = []
-            self.send(parsed)
+            return False
+        if parsed is None:
+            return False
+        self.choices = []
+        self.send(parsed)
+        return True
 
     def pump(self, seconds: float) -> int:
         """Print what arrives for `seconds`; return how many messages were shown."""
@@ -112,6 +116,12 @@ class ConsoleChat:
                 )
                 self.say(f"  {number}. {label}")
 
+    def _await_answer(self, timeout: float = 15.0) -> None:
+        """One line at a time, as a person types: the next waits for this one's answer."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.pump(0.1):
+            pass
+
     def run(self, lines: Iterable[str], settle: float = 3.0) -> None:
         """Until the input ends; then wait up to `settle` seconds for the last replies."""
         inbox: queue.SimpleQueue[str | None] = queue.SimpleQueue()
@@ -130,7 +140,8 @@ class ConsoleChat:
                 continue
             if line is None:
                 break
-            self.handle_line(line)
+            if self.handle_line(line):
+                self._await_answer()
         quiet_since = time.monotonic()
         while time.monotonic() - quiet_since < settle:
             if self.pump(0.5):

@@ -136,7 +136,7 @@ def test_a_double_tap_on_confirm_places_one_order(world, simulator):
             price="900000500",
         ),
     )
-    assert preview.key == "order.preview"
+    assert preview.key == "order.preview.limit_buy"
     assert preview.param("price") == "900000000"  # rounded down to the tick for a buy
     preview_id = preview.param("preview_id")
     [placed] = say(world, ConfirmOrder(**USER, preview_id=preview_id))

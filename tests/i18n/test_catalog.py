@@ -26,7 +26,11 @@ def emitted_keys() -> set[str]:
         keys.update(KEY.findall(path.read_text()))
     keys.update(reason.value for reason in Reason)
     keys.update(f"strategy.paused.{reason}" for reason in PAUSE_REASONS)
+    keys.update(
+        f"order.preview.{kind}_{side}" for kind in ("limit", "market") for side in ("buy", "sell")
+    )
     keys.discard("strategy.paused.")
+    keys.discard("order.preview.")
     return keys
 
 

@@ -114,7 +114,7 @@ class Stack:
                 quantity=quantity,
             )
         )
-        preview = self.reply_to(telegram_id, "order.preview")
+        preview = self.reply_to(telegram_id, "order.preview.limit_buy")
         confirm = ConfirmOrder(**who, preview_id=preview.param("preview_id"))
         self.say(confirm)
         return confirm.correlation_id
