@@ -45,6 +45,8 @@ class BotActor(ActorTypeDispatcher):
             correlation_id=getattr(message, "correlation_id", None),
         ):
             try:
+                if not self.admit(message):
+                    return None
                 return super().receiveMessage(message, sender)
             except Exception as error:
                 self.failures += 1
@@ -76,6 +78,10 @@ class BotActor(ActorTypeDispatcher):
 
     def rewired(self) -> None:
         """Called after a core actor was replaced; its new address is in `self.boot`."""
+
+    def admit(self, message: Any) -> bool:
+        """False refuses a message before any handler sees it (the refuser answers)."""
+        return True
 
     def booted(self) -> None:
         """Called once the settings and the database are ready."""

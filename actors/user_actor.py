@@ -74,12 +74,13 @@ from persistence.credentials import (
 )
 from persistence.models.alerts import Alert
 from persistence.models.audit import audit
+from persistence.models.base import utcnow
 from persistence.models.orders import unresolved_orders
 from persistence.models.strategies import Strategy, running_strategies
-from persistence.models.tokens import revoke_tokens
+from persistence.models.tokens import issue_token, revoke_tokens, valid_token
 from persistence.models.users import User, find_user
 from persistence.nonce_store import nonce_store_for
-from persistence.vault import Vault
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,31 @@ class UserActor(BotActor):
         self.last_activity = time.monotonic()
         self.strategies: dict[int, Any] = {}  # strategy id -> StrategyActor address
         self.strategy_restarts = RestartPolicy(base_delay=1.0, max_restarts=3)
+
+    # Access tokens: once a user has linked a key, every command must carry a live token
+
+    def admit(self, message: Any) -> bool:
+        if not isinstance(message, UserCommand):
+            return True
+        command = message
+        if self.boot is None or self.keys is None or isinstance(command, (Start, LinkAccount)):
+            return True
+        row = valid_token(command.token) if command.token else None
+        if row is None or row.user_id != self.user.id:  # type: ignore[union-attr]
+            self.reply(command, "auth.token_invalid")
+            return False
+        age = (utcnow() - row.created_at).total_seconds()
+        if age > self.settings.security.user_token_rotation_threshold_seconds:
+            self.notify("auth.token_rotated", kind="system", token_enc=self._issue_token())
+        return True
+
+    def _issue_token(self) -> str:
+        """A new token, sent to the chat adapter encrypted: the outbox never holds it plain."""
+        security = self.settings.security
+        token = issue_token(self.user, security.user_token_ttl_seconds)  # type: ignore[arg-type]
+        return Vault(security.app_secret_key).encrypt(
+            token, purpose=PURPOSE_ACCESS_TOKEN, owner=self.telegram_id
+        )
 
     # Life cycle
 
@@ -323,7 +349,7 @@ class UserActor(BotActor):
             correlation_id=message.correlation_id,
         )
         self.keys, self._private = keys, None
-        self.reply(message, "link.done")
+        self.reply(message, "link.done", token_enc=self._issue_token())
 
     def receiveMsg_SetLanguage(self, message: SetLanguage, sender: Any) -> None:
         if self.user is None:

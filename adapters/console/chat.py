@@ -6,6 +6,7 @@ outbound messages and sends commands; a reader thread only turns stdin into a qu
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 import time
@@ -14,8 +15,10 @@ from typing import Any, TextIO
 
 from adapters.console.commands import Usage, Who, from_callback, parse
 from adapters.i18n.catalog import render
+from messages.commands import UserCommand
 from messages.events import Locate, Located, Ping, Pong
 from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 PING_EVERY = 5.0
 SILENT_AFTER = 15.0
@@ -31,10 +34,13 @@ class ConsoleChat:
         *,
         language: str = "id",
         reboot: Callable[[], Any] | None = None,
+        vault: Vault | None = None,
     ) -> None:
         self.system, self.supervisor, self.who, self.out = system, supervisor, who, out
         self.language = language
         self.reboot = reboot
+        self.vault = vault
+        self.token: str | None = None
         self.choices: list[str] = []
         self.last_pong = time.monotonic()
         self.last_ping = 0.0
@@ -54,6 +60,8 @@ class ConsoleChat:
         print(text, file=self.out, flush=True)
 
     def send(self, command: Any) -> None:
+        if isinstance(command, UserCommand) and self.token is not None:
+            command = dataclasses.replace(command, token=self.token)
         self.system.tell(self.supervisor, command)
 
     def handle_line(self, line: str) -> bool:
@@ -105,6 +113,11 @@ class ConsoleChat:
 
     def _show(self, message: Outbound) -> None:
         self.language = message.language
+        sealed = message.param("token_enc")
+        if sealed and self.vault is not None:
+            self.token = self.vault.decrypt(
+                sealed, purpose=PURPOSE_ACCESS_TOKEN, owner=self.who.telegram_id
+            )
         self.say(render(message.key, dict(message.params), message.language, as_html=False))
         buttons = [button for row in message.buttons for button in row]
         if buttons:

@@ -21,6 +21,7 @@ from messages.base import Sensitive
 from messages.commands import LinkAccount
 from persistence.database import connect
 from persistence.migrate import apply_migrations
+from persistence.vault import Vault
 
 log = logging.getLogger("bin.run")
 
@@ -70,6 +71,7 @@ def main() -> int:
             sys.stdout,
             language=settings.chat.default_language,
             reboot=reboot,
+            vault=Vault(settings.security.app_secret_key),
         )
         if simulator is not None:
             chat.handle_line("/start")

@@ -42,7 +42,9 @@ from messages.events import (
     TriggerFired,
 )
 from messages.replies import Reply
-from persistence.models import Credential, Order, Strategy, User
+from persistence.models import Credential, Order, OutboxMessage, Strategy, User
+from persistence.models.tokens import revoke_tokens
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 TRADER = AccountSpec("TRADER-KEY", "trader-secret-0123456789", {"idr": Decimal(50_000_000)})
 WITHDRAWER = AccountSpec(
@@ -52,6 +54,7 @@ WITHDRAWER = AccountSpec(
     frozenset({"view", "trade", "withdraw"}),
 )
 USER = {"telegram_id": 4242, "chat_id": 4242}
+MASTER = Secret("a-test-master-key-" + "x" * 30)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +70,7 @@ def simulator():
 def world(actor_system, settings, simulator, tmp_path):
     settings = Settings(
         mode="demo",
-        security=SecuritySettings(app_secret_key=Secret("a-test-master-key-" + "x" * 30)),
+        security=SecuritySettings(app_secret_key=MASTER),
         database=settings.database,
         storage=StorageSettings(data_dir=tmp_path),
         actors=ActorSettings(system_base="simpleSystemBase"),
@@ -90,13 +93,26 @@ def world(actor_system, settings, simulator, tmp_path):
     return actor_system, user, notifier, trigger_book
 
 
+TOKENS: dict[int, str] = {}  # what the chat adapter would hold after /link
+
+
 def say(world, command) -> list[Reply]:
     system, user, notifier, _ = world
+    token = TOKENS.get(command.telegram_id)
+    if token is not None and command.token is None:
+        command = dataclasses.replace(command, token=token)
     system.tell(user, command)
-    return [m for m in collected(system, notifier) if isinstance(m, Reply)]
+    replies = [m for m in collected(system, notifier) if isinstance(m, Reply)]
+    for reply in replies:
+        if reply.param("token_enc"):
+            TOKENS[reply.telegram_id] = Vault(MASTER).decrypt(
+                reply.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=reply.telegram_id
+            )
+    return replies
 
 
 def link(world, spec: AccountSpec = TRADER) -> Reply:
+    TOKENS.clear()
     say(world, Start(**USER))
     [answer] = say(
         world, LinkAccount(**USER, api_key=Sensitive(spec.key), api_secret=Sensitive(spec.secret))
@@ -257,3 +273,25 @@ def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):
     )
     actor_system.listen(11)  # timers fire inside listen on simpleSystemBase
     assert [m for m in collected(actor_system, supervisor) if isinstance(m, ActorIdle)]
+
+
+def test_a_linked_user_needs_the_token_the_link_gave_the_adapter(world):
+    link(world)
+    [refused] = say(world, GetPortfolio(**USER, token="forged-token"))
+    assert refused.key == "auth.token_invalid"
+    [answer] = say(world, GetPortfolio(**USER))  # the helper attaches the real one
+    assert answer.key == "portfolio.show"
+
+
+def test_the_token_never_sits_in_the_outbox_in_clear(world):
+    link(world)
+    token = TOKENS[USER["telegram_id"]]
+    for row in OutboxMessage.select():
+        assert token not in str(row.payload)
+
+
+def test_a_revoked_token_stops_working_at_once(world):
+    link(world)
+    revoke_tokens(User.get(User.telegram_id == USER["telegram_id"]))
+    [answer] = say(world, GetPortfolio(**USER))
+    assert answer.key == "auth.token_invalid"

@@ -15,7 +15,7 @@ from adapters.indodax.order_rules import Reason
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(
     r'"((?:menu|user|link|unlink|language|price|pair|alert|order|orders|portfolio|'
-    r'strategy|error|command|admin|button)\.[a-z_.]+)"'
+    r'strategy|error|command|admin|button|auth)\.[a-z_.]+)"'
 )
 PAUSE_REASONS = ("user", "admin", "deadman_user", "deadman_global")
 

@@ -3,6 +3,7 @@ Notifier's outlet, acknowledging what it receives) and tells commands to the Sup
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from messages.base import Sensitive
 from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, Start
 from messages.events import Locate, Located
 from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 ADMIN_ID = 9001
@@ -45,6 +47,7 @@ class Stack:
         self.simulator, self.settings = simulator, settings
         self.outbound: list[Outbound] = []
         self.other: list[Any] = []
+        self.tokens: dict[int, str] = {}  # what the chat adapter holds after /link
         self.notifier = self.ask(Locate(core="notifier"), Located).address
         self.system.tell(self.notifier, RegisterOutlet(adapter="test"))
 
@@ -91,6 +94,9 @@ class Stack:
         return self.ask(message, AdminReply)
 
     def say(self, command: Any) -> None:
+        token = self.tokens.get(getattr(command, "telegram_id", None))
+        if token is not None and getattr(command, "token", "") is None:
+            command = dataclasses.replace(command, token=token)
         self.system.tell(self.supervisor, command)
 
     def link(self, telegram_id: int) -> None:
@@ -99,7 +105,11 @@ class Stack:
         self.say(Start(**who))
         self.reply_to(telegram_id, "menu.main")
         self.say(LinkAccount(**who, api_key=Sensitive(spec.key), api_secret=Sensitive(spec.secret)))
-        self.reply_to(telegram_id, "link.done")
+        done = self.reply_to(telegram_id, "link.done")
+        vault = Vault(self.settings.security.app_secret_key)
+        self.tokens[telegram_id] = vault.decrypt(
+            done.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=telegram_id
+        )
 
     def buy_limit(self, telegram_id: int, price: str, quantity: str = "0.001") -> str:
         """Preview and confirm; returns the confirmation's correlation id."""
