@@ -29,7 +29,6 @@ class BotActor(ActorTypeDispatcher):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.boot: Boot | None = None
-        self.failures = 0
         quiet_libraries()
         redact_at_source()
 
@@ -49,7 +48,6 @@ class BotActor(ActorTypeDispatcher):
                     return None
                 return super().receiveMessage(message, sender)
             except Exception as error:
-                self.failures += 1
                 log.exception(
                     "message failed",
                     extra={"actor": type(self).__name__, "message_type": type(message).__name__},

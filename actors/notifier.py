@@ -52,12 +52,6 @@ def decode(payload: dict[str, Any]) -> Outbound:
     return cls(**fields)
 
 
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class NotifierStatus:
-    backlog: int
-    outlet: bool
-
-
 class Notifier(BotActor):
     holds_connection = True
 
@@ -110,9 +104,4 @@ class Notifier(BotActor):
             OutboxMessage.update(delivered_at=utcnow())
             .where(OutboxMessage.correlation_id.in_(message.message_correlation_ids))
             .execute()
-        )
-
-    def receiveMsg_NotifierStatusRequest(self, message: Any, sender: Any) -> None:
-        self.send(
-            sender, NotifierStatus(backlog=len(undelivered()), outlet=self.outlet is not None)
         )

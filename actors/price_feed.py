@@ -89,8 +89,6 @@ class PriceFeedActor(BotActor):
         os.set_blocking(self.write_fd, False)
         self.subscribers = Subscriptions()
         self.feed: MarketFeed | None = None
-        self.prices: dict[str, tuple[Decimal, float]] = {}
-        self.ticks_sent = 0
 
     def receiveMessage(self, message: Any, sender: Any) -> Any:
         super().receiveMessage(message, sender)
@@ -125,7 +123,6 @@ class PriceFeedActor(BotActor):
         self.fan_out(latest_prices(burst))
 
     def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
-        self.prices.update(latest)
         now = time.monotonic()
         for pair, (price, ts) in latest.items():
             tick = PriceTick(pair=pair, price=str(price), ts=ts)
@@ -134,7 +131,6 @@ class PriceFeedActor(BotActor):
                 targets.append(self.boot.trigger_book)
             for address in targets:
                 self.send(address, tick)
-                self.ticks_sent += 1
 
     def receiveMsg_SubscribePrices(self, message: SubscribePrices, sender: Any) -> None:
         self.subscribers.renew(sender, message.pairs, message.lease_seconds, time.monotonic())

@@ -316,11 +316,8 @@ class Supervisor(BotActor):
         ]
         return True, "admin.users", {"users": rows}
 
-    def _known(self, telegram_id: int) -> User | None:
-        return find_user(telegram_id)
-
     def _restart_user(self, message: RestartUser) -> tuple[bool, str, dict[str, Any]]:
-        user = self._known(message.telegram_id)
+        user = find_user(message.telegram_id)
         if user is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
         if user.status == "suspended":
@@ -335,13 +332,13 @@ class Supervisor(BotActor):
         return True, "admin.user_restarted", {"telegram_id": message.telegram_id}
 
     def _admin_pause_user(self, message: PauseUser) -> tuple[bool, str, dict[str, Any]]:
-        if self._known(message.telegram_id) is None:
+        if find_user(message.telegram_id) is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
         self._pause_user(message.telegram_id, "admin")
         return True, "admin.user_paused", {"telegram_id": message.telegram_id}
 
     def _admin_resume_user(self, message: ResumeUser) -> tuple[bool, str, dict[str, Any]]:
-        if self._known(message.telegram_id) is None:
+        if find_user(message.telegram_id) is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
         self.deadman.reset_user(message.telegram_id)
         self.send(self._user(message.telegram_id), ResumeStrategies())
@@ -363,7 +360,7 @@ class Supervisor(BotActor):
         return True, "admin.all_resumed", {"users": len(paused_owners)}
 
     def _revoke(self, message: RevokeToken) -> tuple[bool, str, dict[str, Any]]:
-        user = self._known(message.telegram_id)
+        user = find_user(message.telegram_id)
         if user is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
         revoked = revoke_tokens(user)

@@ -71,7 +71,6 @@ class TriggerBook(BotActor):
         self.indexes: dict[str, TriggerIndex] = {}
         self.owners: dict[str, _Owner] = {}
         self.chats: dict[int, tuple[int, str]] = {}  # telegram id -> (chat id, language)
-        self.fired_count = 0
 
     def booted(self) -> None:
         rows = active_alerts(with_owner=True)
@@ -109,7 +108,6 @@ class TriggerBook(BotActor):
         fired = index.tick(Decimal(message.price), now=time.time())
         if not fired:
             return
-        self.fired_count += len(fired)
         alerts = []
         for trigger in fired:
             owner = self.owners[str(trigger.id)]

@@ -7,20 +7,19 @@ import peewee
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField
 from persistence.models.users import User
 
-ALERT_DIRECTIONS = ("above", "below")
-ALERT_STATUSES = ("active", "fired", "deleted", "expired")
-
 
 class Alert(BaseModel):
     user = peewee.ForeignKeyField(User, backref="alerts", on_delete="CASCADE")
     pair = peewee.CharField(max_length=32)
-    direction = peewee.CharField(max_length=8)
+    direction = peewee.CharField(max_length=8)  # above | below
     price = MoneyField()
     recurring = peewee.BooleanField(default=False)
     cooldown_seconds = peewee.IntegerField(default=0)
     expires_at = UtcDateTimeField(null=True)
     last_fired_at = UtcDateTimeField(null=True)
-    status = peewee.CharField(max_length=16, default="active", index=True)
+    status = peewee.CharField(
+        max_length=16, default="active", index=True
+    )  # active|fired|deleted|expired
 
     class Meta:
         table_name = "alerts"

@@ -12,15 +12,8 @@ from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utc
 from persistence.models.strategies import Strategy
 from persistence.models.users import User
 
-ORDER_STATES = (
-    "pending",  # recorded, not yet sent
-    "open",  # accepted by the exchange, resting
-    "partially_filled",
-    "filled",
-    "cancelled",
-    "rejected",  # the exchange refused it
-    "unknown",  # sent, no answer: must be looked up by client_order_id
-)
+# States: pending (recorded, not yet sent), open, partially_filled, filled, cancelled,
+# rejected (refused by the exchange), unknown (sent, no answer: look it up by client_order_id).
 UNRESOLVED_STATES = ("pending", "unknown")
 
 

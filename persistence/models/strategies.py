@@ -7,17 +7,16 @@ import peewee
 from persistence.models.base import BaseModel, JsonField, UtcDateTimeField, utcnow
 from persistence.models.users import User
 
-STRATEGY_KINDS = ("dca", "grid", "tpsl")
-STRATEGY_STATUSES = ("running", "paused", "stopped", "failed")
-
 
 class Strategy(BaseModel):
     user = peewee.ForeignKeyField(User, backref="strategies", on_delete="CASCADE")
-    kind = peewee.CharField(max_length=16)
+    kind = peewee.CharField(max_length=16)  # dca | grid | tpsl | buy_once_below
     pair = peewee.CharField(max_length=32)
     params = JsonField(default=dict)
     state = JsonField(default=dict)
-    status = peewee.CharField(max_length=16, default="running", index=True)
+    status = peewee.CharField(
+        max_length=16, default="running", index=True
+    )  # running|paused|stopped|failed
     updated_at = UtcDateTimeField(default=utcnow)
 
     class Meta:

@@ -6,16 +6,13 @@ import peewee
 
 from persistence.models.base import BaseModel, UtcDateTimeField, utcnow
 
-USER_STATUSES = ("active", "suspended", "unlinked")
-USER_MODES = ("demo", "paper", "live")
-
 
 class User(BaseModel):
     telegram_id = peewee.BigIntegerField(unique=True)
     chat_id = peewee.BigIntegerField()
     language = peewee.CharField(max_length=8, default="id")
-    mode = peewee.CharField(max_length=8, default="paper")
-    status = peewee.CharField(max_length=16, default="active", index=True)
+    mode = peewee.CharField(max_length=8, default="paper")  # demo | paper | live
+    status = peewee.CharField(max_length=16, default="active", index=True)  # active|suspended
     updated_at = UtcDateTimeField(default=utcnow)
 
     class Meta:
