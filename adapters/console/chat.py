@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-from adapters.console.commands import Usage, Who, from_callback, parse
+from adapters.chat.commands import Usage, Who, from_callback, parse
 from adapters.i18n.catalog import render
 from messages.commands import UserCommand
 from messages.events import Locate, Located, Ping, Pong

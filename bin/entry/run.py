@@ -11,8 +11,8 @@ import sys
 from typing import Any
 
 from actors.runtime import run_until_stopped
+from adapters.chat.commands import Who
 from adapters.console.chat import ConsoleChat
-from adapters.console.commands import Who
 from adapters.i18n.catalog import render
 from config import Settings, load
 from config.cli import describe, run_cli

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.console.commands import Usage, Who, from_callback, parse
+from adapters.chat.commands import Usage, Who, from_callback, parse
 from messages.commands import (
     CancelOrder,
     ConfirmOrder,
