@@ -4,12 +4,17 @@ It renders nothing (the chat adapter renders message keys). It writes each messa
 outbox before handing it on, hands messages over in batches (bursts to one chat coalesce
 into one delivery), and forgets them only when the adapter acknowledges delivery; an
 adapter that (re)registers receives everything not yet acknowledged, in order.
+
+Each Notification meets its user's setting for its kind on the way out: `off` is marked
+delivered and never handed on, `silent` goes with `silent=True`. A Reply always goes as
+it is: the user just asked for it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -27,6 +32,7 @@ from messages.replies import (
 )
 from persistence.models.base import utcnow
 from persistence.models.outbox import OutboxMessage, undelivered
+from persistence.models.users import notification_settings
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,27 @@ def decode(payload: dict[str, Any]) -> Outbound:
         for row in fields["buttons"]
     )
     fields["delete_message_ids"] = tuple(fields["delete_message_ids"])
-    return cls(**fields)
+    return cls(**fields)  # fields added later (`silent`) take their default on old rows
+
+
+def as_the_user_wants(messages: tuple[Outbound, ...]) -> tuple[tuple[Outbound, ...], list[str]]:
+    """The messages to hand on, and the correlation ids of those the users switched off.
+
+    One query for all the users in the batch, whatever its size."""
+    settings = notification_settings(m.telegram_id for m in messages if isinstance(m, Notification))
+    passed: list[Outbound] = []
+    switched_off: list[str] = []
+    for message in messages:
+        level = "on"
+        if isinstance(message, Notification) and message.telegram_id in settings:
+            level = settings[message.telegram_id].notify_level(message.kind)
+        if level == "off":
+            switched_off.append(message.correlation_id)
+        elif level == "silent" and not message.silent:
+            passed.append(dataclasses.replace(message, silent=True))
+        else:
+            passed.append(message)
+    return tuple(passed), switched_off
 
 
 class Notifier(BotActor):
@@ -86,7 +112,7 @@ class Notifier(BotActor):
         if self.outlet is None or not self.queue:
             return
         batch, self.queue = tuple(self.queue), []
-        self.send(self.outlet, OutboundBatch(messages=batch))
+        self._hand_on(self.outlet, batch)
 
     def receiveMsg_RegisterOutlet(self, message: RegisterOutlet, sender: Any) -> None:
         self.outlet = sender
@@ -97,11 +123,22 @@ class Notifier(BotActor):
             extra={"adapter": message.adapter, "redelivering": len(pending)},
         )
         if pending:
-            self.send(sender, OutboundBatch(messages=pending))
+            self._hand_on(sender, pending)
 
     def receiveMsg_Delivered(self, message: Delivered, sender: Any) -> None:
-        (
-            OutboxMessage.update(delivered_at=utcnow())
-            .where(OutboxMessage.correlation_id.in_(message.message_correlation_ids))
-            .execute()
-        )
+        _mark_delivered(message.message_correlation_ids)
+
+    def _hand_on(self, outlet: Any, messages: tuple[Outbound, ...]) -> None:
+        passed, switched_off = as_the_user_wants(messages)
+        if switched_off:
+            _mark_delivered(switched_off)
+        if passed:
+            self.send(outlet, OutboundBatch(messages=passed))
+
+
+def _mark_delivered(correlation_ids: Sequence[str]) -> None:
+    (
+        OutboxMessage.update(delivered_at=utcnow())
+        .where(OutboxMessage.correlation_id.in_(correlation_ids))
+        .execute()
+    )

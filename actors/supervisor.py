@@ -47,6 +47,7 @@ from messages.events import (
     Pong,
     ResumeStrategies,
     Rewire,
+    StrategiesResumedByUser,
     TriggerFired,
     UserFailed,
     UserSucceeded,
@@ -78,6 +79,7 @@ class Supervisor(BotActor):
         self.deadman = DeadmanSwitch()
         self.errors_by_user: dict[int, int] = {}
         self.errors_total = 0
+        self.restarts_total = 0  # actor processes started again after dying (core and users)
         self.feed_state = FeedState(state="unknown")
         self.stopping = False
         self.price_feed_class: Any = None
@@ -174,6 +176,7 @@ class Supervisor(BotActor):
         for name, core_address in list(self.core.items()):
             if core_address == address and not self.stopping:
                 log.error("core actor died, restarting", extra={"core": name})
+                self.restarts_total += 1
                 self._restart_core(name)
                 return
         # Actor addresses compare equal but are not hashable under multiprocTCPBase.
@@ -193,6 +196,7 @@ class Supervisor(BotActor):
             self._suspend(telegram_id)
             return
         log.warning("user actor died, restarting", extra={"user_id": telegram_id, "delay": delay})
+        self.restarts_total += 1
         self.wakeupAfter(timedelta(seconds=delay), payload=("restart", telegram_id))
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
@@ -231,6 +235,11 @@ class Supervisor(BotActor):
 
     def receiveMsg_UserSucceeded(self, message: UserSucceeded, sender: Any) -> None:
         self.deadman.success(message.telegram_id)
+
+    def receiveMsg_StrategiesResumedByUser(
+        self, message: StrategiesResumedByUser, sender: Any
+    ) -> None:
+        self.deadman.reset_user(message.telegram_id)
 
     def _pause_user(self, telegram_id: int, reason: str) -> None:
         self.send(self._user(telegram_id), PauseStrategies(reason=reason))
@@ -288,6 +297,7 @@ class Supervisor(BotActor):
                 "core_actors": sorted(self.core),
                 "running_strategies": len(running_strategies()),
                 "errors_total": self.errors_total,
+                "actor_restarts_total": self.restarts_total,
                 "errors_by_user": {str(k): v for k, v in sorted(self.errors_by_user.items())},
                 "errors_in_window": self.deadman.errors_in_window(),
                 "paused_globally": self.deadman.tripped_globally,

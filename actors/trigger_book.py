@@ -30,6 +30,10 @@ from persistence.models.users import User
 
 log = logging.getLogger(__name__)
 
+# A recurring alert fires again only after the price went back past its level by this
+# much: a price jittering around the level must not send a message on every tick.
+ALERT_REARM_MARGIN = Decimal("0.005")
+
 
 @dataclass(frozen=True)
 class _Owner:
@@ -56,6 +60,7 @@ def trigger_from(message: RegisterTrigger) -> Trigger:
         recurring=message.recurring,
         cooldown=message.cooldown_seconds,
         expires_at=message.expires_at,
+        rearm_margin=ALERT_REARM_MARGIN if message.purpose == "alert" else Decimal(0),
     )
 
 

@@ -10,8 +10,9 @@ Semantics, which the brute-force reference in the tests restates:
 - `above` fires when price >= level, `below` when price <= level; `cross` becomes one of
   the two when armed, from the last price (armed before any price: on the first tick).
 - a one-shot trigger is removed when it fires; a recurring one rests for its cooldown and
-  then must see its condition false once before it can fire again (no repeat while the
-  price stays beyond the level).
+  then must see the price back past its level by its `rearm_margin` (a fraction of the
+  level; 0 = merely back on the other side) before it can fire again: no repeat while the
+  price stays beyond the level, nor while it jitters around it.
 - a trailing trigger fires when price <= peak - distance (or peak * (1 - percent)) for a
   sell, mirrored for a buy (price >= trough + distance); it is always one-shot.
 - a trigger whose expiry has passed is dropped before the tick is applied.
@@ -39,6 +40,7 @@ class LevelTrigger:
     recurring: bool = False
     cooldown: float = 0.0
     expires_at: float | None = None
+    rearm_margin: Decimal = Decimal(0)  # fraction of the level: 0.005 = back by 0.5 %
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,12 @@ def _pop_while(members: list[tuple[Decimal, int]], fires: Callable[[Decimal], bo
     return fired
 
 
+def _discard(structure: list[tuple[Decimal, int]], entry: tuple[Decimal, int]) -> None:
+    index = bisect.bisect_left(structure, entry)
+    if index < len(structure) and structure[index] == entry:
+        del structure[index]
+
+
 def _merge(bigger: _Group, other: _Group) -> _Group:
     if len(bigger.by_distance) + len(bigger.by_percent) < len(other.by_distance) + len(
         other.by_percent
@@ -191,7 +199,8 @@ class TriggerIndex:
         self._seq = itertools.count()
         self._triggers: dict[int, Trigger] = {}
         self._seq_of: dict[Hashable, int] = {}
-        # (level, seq): armed ones fire; resetting ones wait for their condition to be false.
+        # (level, seq): armed ones fire. Resetting ones, as (re-arm level, seq), wait for
+        # the price to pass back beyond their re-arm level.
         self._above: list[tuple[Decimal, int]] = []
         self._below: list[tuple[Decimal, int]] = []
         self._reset_above: list[tuple[Decimal, int]] = []
@@ -236,18 +245,18 @@ class TriggerIndex:
         seq = self._seq_of.pop(trigger_id, None)
         if seq is None:
             return None
-        trigger = self._triggers.pop(seq)
+        trigger = self._triggers[seq]
         if isinstance(trigger, TrailingTrigger):
             book = self._trailing[trigger.side]
             if seq in book.group_of:
                 book.remove(seq)
-        side = self._side_of.pop(seq, None)
+        side = self._side_of.get(seq)
         if side is not None:
-            entry = (self._level_of.pop(seq), seq)
-            for structure in self._lists(side):
-                index = bisect.bisect_left(structure, entry)
-                if index < len(structure) and structure[index] == entry:
-                    del structure[index]
+            armed, resetting = self._lists(side)
+            _discard(armed, (self._level_of[seq], seq))
+            _discard(resetting, (self._rearm_level(seq), seq))
+            del self._side_of[seq], self._level_of[seq]
+        del self._triggers[seq]
         if seq in self._unarmed_cross:
             self._unarmed_cross.remove(seq)
         return trigger
@@ -299,22 +308,29 @@ class TriggerIndex:
         return fired
 
     def _rearm(self, price: Decimal) -> None:
-        """Resetting triggers whose condition is now false are armed again."""
+        """Resetting triggers the price has passed back beyond are armed again."""
         cut = bisect.bisect_right(self._reset_above, (price, float("inf")))
-        for entry in self._reset_above[cut:]:
-            bisect.insort(self._above, entry)
+        for _, seq in self._reset_above[cut:]:
+            bisect.insort(self._above, (self._level_of[seq], seq))
         del self._reset_above[cut:]
         cut = bisect.bisect_left(self._reset_below, (price, -1))
-        for entry in self._reset_below[:cut]:
-            bisect.insort(self._below, entry)
+        for _, seq in self._reset_below[:cut]:
+            bisect.insort(self._below, (self._level_of[seq], seq))
         del self._reset_below[:cut]
+
+    def _rearm_level(self, seq: int) -> Decimal:
+        """Above: re-armed once the price is below this; below: once it is above it."""
+        trigger = self._triggers[seq]
+        margin = trigger.rearm_margin if isinstance(trigger, LevelTrigger) else Decimal(0)
+        level = self._level_of[seq]
+        return level * (1 - margin) if self._side_of[seq] == "above" else level * (1 + margin)
 
     def _wake(self, now: float) -> None:
         while self._resting and self._resting[0][0] <= now:
             _, seq = heapq.heappop(self._resting)
             if seq in self._triggers:
                 resetting = self._lists(self._side_of[seq])[1]
-                bisect.insort(resetting, (self._level_of[seq], seq))
+                bisect.insort(resetting, (self._rearm_level(seq), seq))
 
     def _expire(self, now: float) -> None:
         while self._expiring and self._expiring[0][0] <= now:

@@ -13,7 +13,7 @@ import hmac
 import os
 import re
 import secrets as token_source
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,7 +189,7 @@ def _apply_mode_defaults(values: dict[str, Any], origins: dict[str, str]) -> Non
         values["security.app_secret_key"] = Secret(_demo_secret(key_file))
         origins["security.app_secret_key"] = f"{key_file} (demo, created when absent)"
     master = values["security.app_secret_key"].reveal().encode()
-    for key in ("internal.auth_token", "internal.core_api_token"):
+    for key in ("internal.core_api_token",):
         if not values[key]:
             derived = hmac.new(master, key.encode(), hashlib.sha256).hexdigest()
             values[key] = Secret(derived)
@@ -242,10 +242,7 @@ def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> list[
                     f"must be at least {MIN_SECRET_KEY_LENGTH} characters in {mode} mode "
                     f"(got {length}); {_HOW_TO_GENERATE}",
                 )
-        for key, env in (
-            ("internal.auth_token", "INTERNAL_AUTH_TOKEN"),
-            ("internal.core_api_token", "CORE_API_INTERNAL_TOKEN"),
-        ):
+        for key, env in (("internal.core_api_token", "CORE_API_INTERNAL_TOKEN"),):
             if len(values[key]) < MIN_INTERNAL_TOKEN_LENGTH:
                 problem(
                     key,
@@ -269,6 +266,12 @@ def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> list[
         if values[key] >= ttl:
             problem(key, env, f"must be shorter than USER_TOKEN_TTL_SECONDS ({ttl})")
 
+    _check_telegram(values, problem)
+    return problems
+
+
+def _check_telegram(values: Mapping[str, Any], problem: Callable[[str, str, str], None]) -> None:
+    mode = values["mode"]
     adapter = values["chat.adapter"]
     if adapter == "telegram" and not values["telegram.bot_token"]:
         problem("telegram.bot_token", "TELEGRAM_BOT_TOKEN", "is required by the Telegram chat")
@@ -279,7 +282,22 @@ def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> list[
             "live mode serves users over Telegram: set the bot token (the console chat is for "
             "demo and paper mode)",
         )
-    return problems
+    if values["telegram.update_mode"] == "webhook":
+        if not values["telegram.webhook_url"]:
+            problem(
+                "telegram.webhook_url",
+                "TELEGRAM_WEBHOOK_URL",
+                "webhook mode needs the public HTTPS URL Telegram posts to",
+            )
+        if not WEBHOOK_SECRET.fullmatch(values["telegram.webhook_secret"].reveal()):
+            problem(
+                "telegram.webhook_secret",
+                "TELEGRAM_WEBHOOK_SECRET",
+                "webhook mode needs 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)",
+            )
+
+
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def _build(cls: type, values: Mapping[str, Any], prefix: str = "") -> Any:

@@ -40,6 +40,48 @@ class TelegramSettings:
         parsers.url("http", "https"),
         "Bot API base URL; point it at a self-hosted Bot API server or a test fake.",
     )
+    update_mode: str = setting(
+        "TELEGRAM_UPDATE_MODE",
+        "polling",
+        parsers.choice("polling", "webhook"),
+        "polling (no public endpoint needed) or webhook (production, behind HTTPS).",
+    )
+    webhook_url: str = setting(
+        "TELEGRAM_WEBHOOK_URL",
+        "",
+        parsers.url("https", optional=True),
+        "Public HTTPS URL Telegram posts updates to (webhook mode).",
+    )
+    webhook_secret: Secret = setting(
+        "TELEGRAM_WEBHOOK_SECRET",
+        Secret(""),
+        parsers.secret,
+        "Checked against X-Telegram-Bot-Api-Secret-Token on every webhook call (A-Z a-z 0-9 _ -).",
+    )
+    webhook_host: str = setting(
+        "TELEGRAM_WEBHOOK_HOST",
+        "127.0.0.1",
+        parsers.text,
+        "Bind address of the webhook listener (the reverse proxy forwards to it).",
+    )
+    webhook_port: int = setting(
+        "TELEGRAM_WEBHOOK_PORT",
+        8443,
+        parsers.integer(1, 65535),
+        "Port of the webhook listener.",
+    )
+    webhook_path: str = setting(
+        "TELEGRAM_WEBHOOK_PATH",
+        "/telegram/webhook",
+        parsers.text,
+        "Path of the webhook listener.",
+    )
+    chat_interval_ms: int = setting(
+        "TELEGRAM_CHAT_INTERVAL_MS",
+        1000,
+        parsers.integer(0, 60000),
+        "Pace of messages to one chat after a burst of three (Telegram allows about 1/s).",
+    )
 
 
 @dataclass(frozen=True)
@@ -52,6 +94,18 @@ class ChatSettings:
     )
     default_language: str = setting(
         "DEFAULT_LANGUAGE", "id", parsers.choice(*LANGUAGES), "Language for new users."
+    )
+    commands_per_minute: int = setting(
+        "CHAT_COMMANDS_PER_MINUTE",
+        30,
+        parsers.integer(1, 10000),
+        "Commands one user may send a minute; a flood gets one polite message.",
+    )
+    conversation_seconds: int = setting(
+        "CHAT_CONVERSATION_SECONDS",
+        300,
+        parsers.integer(10, 86400),
+        "How long /link and the guided /trade wait for an answer.",
     )
 
 
@@ -91,18 +145,6 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class InternalSettings:
-    auth_token: Secret = setting(
-        "INTERNAL_AUTH_TOKEN",
-        Secret(""),
-        parsers.secret,
-        "Shared secret of the Notifier and the chat adapter's internal endpoint.",
-    )
-    webhook: str = setting(
-        "BOT_INTERNAL_WEBHOOK",
-        "http://127.0.0.1:8081/internal/outbound",
-        parsers.url("http", "https"),
-        "Where the Notifier posts outbound messages for the chat adapter.",
-    )
     host: str = setting(
         "BOT_INTERNAL_HOST", "127.0.0.1", parsers.text, "Bind address of the internal endpoint."
     )
@@ -190,6 +232,22 @@ class SimulatorSettings:
     )
     port: int = setting(
         "SIMULATOR_PORT", 8710, parsers.integer(1, 65535), "Port of the local simulator."
+    )
+
+
+@dataclass(frozen=True)
+class PaperSettings:
+    start_idr: int = setting(
+        "PAPER_START_IDR",
+        100_000_000,
+        parsers.integer(1),
+        "Rupiah a user's paper account starts with on first use (users in paper mode).",
+    )
+    settle_seconds: int = setting(
+        "PAPER_SETTLE_SECONDS",
+        15,
+        parsers.integer(1, 3600),
+        "How often resting paper orders are checked against the last price while any are open.",
     )
 
 
@@ -291,6 +349,7 @@ class Settings:
     redis: RedisSettings = RedisSettings()
     indodax: IndodaxSettings = IndodaxSettings()
     simulator: SimulatorSettings = SimulatorSettings()
+    paper: PaperSettings = PaperSettings()
     actors: ActorSettings = ActorSettings()
     deadman: DeadmanSettings = DeadmanSettings()
     logging: LoggingSettings = LoggingSettings()

@@ -10,6 +10,7 @@ from messages.base import Message, Sensitive
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["limit", "market"]
+NotificationKind = Literal["alert", "fill", "strategy", "system"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,8 +33,15 @@ class LinkAccount(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RefreshToken(UserCommand):
+    """The chat adapter's token is close to its end: a fresh one, if this one is valid."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class UnlinkAccount(UserCommand):
-    pass
+    """/unlink asks first (`confirmed=False`); only the tap on its Yes button deletes the key."""
+
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,7 +80,9 @@ class CancelOrder(UserCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class CancelAllOrders(UserCommand):
-    pass
+    """The Cancel-all button asks first (`confirmed=False`); its Yes button cancels."""
+
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,9 +92,19 @@ class GetPortfolio(UserCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class CreateAlert(UserCommand):
+    """Nothing is stored yet: the actor states the direction it inferred and asks."""
+
     pair_text: str
     price: str
     recurring: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmAlert(UserCommand):
+    """A tap on a pending alert's question; a second tap stores nothing more."""
+
+    pending_id: str
+    choice: Literal["once", "recurring", "cancel"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +120,29 @@ class DeleteAlert(UserCommand):
 @dataclass(frozen=True, kw_only=True)
 class SetLanguage(UserCommand):
     new_language: Literal["id", "en"]
+    from_settings: bool = False  # tapped on the settings screen: answer with that screen
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowSettings(UserCommand):
+    """Language, trading mode and the notification level of each kind, with buttons."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeNotification(UserCommand):
+    """Move one notification kind to its next level (on -> silent -> off -> on)."""
+
+    kind: NotificationKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class SetMode(UserCommand):
+    mode: Literal["paper", "live"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowMarket(UserCommand):
+    """The most traded IDR markets of the last 24 hours."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,3 +154,15 @@ class ListStrategies(UserCommand):
 class ChangeStrategy(UserCommand):
     strategy_id: int
     action: Literal["pause", "resume", "stop"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeAllStrategies(UserCommand):
+    """/strategy pause or /strategy resume without an id: every strategy of the user."""
+
+    action: Literal["pause", "resume"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ShowStrategy(UserCommand):
+    strategy_id: int

@@ -83,6 +83,14 @@ class ResumeStrategies(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class StrategiesResumedByUser(Message):
+    """The user resumed strategies the dead-man switch may have paused: the switch starts
+    counting afresh, so it can pause them again if the errors go on."""
+
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class UserSucceeded(Message):
     """A private call of this user worked: the run of consecutive errors is broken."""
 

@@ -24,6 +24,7 @@ class Outbound(Message):
     buttons: tuple[tuple[Button, ...], ...] = ()
     language: str = "id"
     delete_message_ids: tuple[int, ...] = field(default=())
+    silent: bool = False  # delivered without a sound (Telegram's disable_notification)
 
     def param(self, name: str) -> str | None:
         return dict(self.params).get(name)

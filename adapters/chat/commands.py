@@ -5,10 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import get_args
 
+from messages.admin import (
+    AdminCommand,
+    ListUsers,
+    PauseAll,
+    PauseUser,
+    RestartUser,
+    ResumeAll,
+    ResumeUser,
+    RevokeToken,
+    Status,
+    UserAdminCommand,
+)
 from messages.base import Sensitive
 from messages.commands import (
+    CancelAllOrders,
     CancelOrder,
+    ChangeAllStrategies,
+    ChangeNotification,
+    ChangeStrategy,
+    ConfirmAlert,
     ConfirmOrder,
     CreateAlert,
     DeleteAlert,
@@ -17,12 +35,23 @@ from messages.commands import (
     LinkAccount,
     ListAlerts,
     ListOpenOrders,
+    ListStrategies,
+    NotificationKind,
     PreviewOrder,
     SetLanguage,
+    SetMode,
+    ShowMarket,
+    ShowSettings,
+    ShowStrategy,
     Start,
     UnlinkAccount,
     UserCommand,
 )
+
+STALE = "button.stale"
+TRADE_WIZARD = "trade.wizard"  # not a text: the adapter's cue to start its guided /trade
+MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
+MAX_ID_DIGITS = 18  # any id that fits a signed 64-bit database integer
 
 
 @dataclass(frozen=True)
@@ -36,9 +65,22 @@ class Usage:
 class Who:
     telegram_id: int
     chat_id: int
+    is_admin: bool = False  # the adapter's allow-list says so; /admin exists only for them
 
 
-Parsed = UserCommand | Usage | None
+Parsed = UserCommand | AdminCommand | Usage | None
+
+
+def _chat(who: Who) -> dict[str, int]:
+    return {"telegram_id": who.telegram_id, "chat_id": who.chat_id}
+
+
+def _number(text: str) -> int | None:
+    """An id as typed (`12` or `#12`): ASCII digits only, small enough for the database."""
+    digits = text.removeprefix("#")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_ID_DIGITS:
+        return None
+    return int(digits)
 
 
 def _trade(who: Who, args: list[str]) -> Parsed:
@@ -73,9 +115,9 @@ def _one(
     return parse
 
 
-def _none(build: Callable[[Who], UserCommand]) -> Callable[[Who, list[str]], Parsed]:
+def _none(build: Callable[[Who], UserCommand], usage: str) -> Callable[[Who, list[str]], Parsed]:
     def parse(who: Who, args: list[str]) -> Parsed:
-        return build(who) if not args else Usage("help.text")
+        return build(who) if not args else Usage(usage)
 
     return parse
 
@@ -93,11 +135,67 @@ def _alert(who: Who, args: list[str]) -> Parsed:
 
 
 def _unalert(who: Who, args: list[str]) -> Parsed:
-    if len(args) != 1 or not args[0].lstrip("#").isdigit():
-        return Usage("help.alert")
-    return DeleteAlert(
-        telegram_id=who.telegram_id, chat_id=who.chat_id, alert_id=int(args[0].lstrip("#"))
-    )
+    alert_id = _number(args[0]) if len(args) == 1 else None
+    if alert_id is None:
+        return Usage("help.unalert")
+    return DeleteAlert(**_chat(who), alert_id=alert_id)
+
+
+def _strategy(who: Who, args: list[str]) -> Parsed:
+    """/strategy [list | show ID | pause [ID] | resume [ID] | stop ID | create]"""
+    words = [args[0].lower(), *args[1:]] if args else []
+    match words:
+        case [] | ["list"]:
+            return ListStrategies(**_chat(who))
+        case ["create", *_]:
+            return Usage("strategy.create_unavailable")
+        case ["pause" | "resume" as action]:
+            return ChangeAllStrategies(**_chat(who), action=action)
+        case ["show", number] if (strategy_id := _number(number)) is not None:
+            return ShowStrategy(**_chat(who), strategy_id=strategy_id)
+        case ["pause" | "resume" | "stop" as action, number] if (
+            strategy_id := _number(number)
+        ) is not None:
+            return ChangeStrategy(**_chat(who), strategy_id=strategy_id, action=action)
+    return Usage("help.strategy")
+
+
+ADMIN_COMMANDS: dict[str, type[AdminCommand]] = {
+    "status": Status,
+    "users": ListUsers,
+    "pause-all": PauseAll,
+    "resume-all": ResumeAll,
+}
+ADMIN_USER_COMMANDS: dict[str, type[UserAdminCommand]] = {
+    "restart": RestartUser,
+    "pause": PauseUser,
+    "resume": ResumeUser,
+    "revoke": RevokeToken,
+}
+
+
+def _admin(who: Who, args: list[str]) -> Parsed:
+    """/admin status | users | restart ID | pause ID | resume ID | revoke ID | pause-all |
+    resume-all. For anyone not an admin it is an unknown command, answered the same way,
+    so it does not even reveal that it exists."""
+    if not who.is_admin:
+        return Usage("help.text")
+    admin = f"telegram:{who.telegram_id}"
+    action = args[0].lower() if args else ""
+    if len(args) == 1 and action in ADMIN_COMMANDS:
+        return ADMIN_COMMANDS[action](admin=admin)
+    target = _number(args[1]) if len(args) == 2 else None
+    if action in ADMIN_USER_COMMANDS and target is not None:
+        return ADMIN_USER_COMMANDS[action](admin=admin, telegram_id=target)
+    return Usage("help.admin")
+
+
+def _help(who: Who, args: list[str]) -> Parsed:
+    """/help lists every command; /help price explains one."""
+    name = "/" + args[0].lower().lstrip("/") if len(args) == 1 else ""
+    if name in COMMANDS and (name != "/admin" or who.is_admin):
+        return Usage(f"help.{name[1:]}")
+    return Usage("help.text")
 
 
 def _lang(who: Who, args: list[str]) -> Parsed:
@@ -120,24 +218,23 @@ def _link(who: Who, args: list[str]) -> Parsed:
 
 
 COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
-    "/start": _none(lambda w: Start(telegram_id=w.telegram_id, chat_id=w.chat_id)),
-    "/price": _one(
-        lambda w, a: GetPrice(telegram_id=w.telegram_id, chat_id=w.chat_id, pair_text=a),
-        "help.price",
-    ),
+    # A deep link (t.me/bot?start=x) sends "/start x": the payload is not used yet.
+    "/start": lambda w, a: Start(**_chat(w)),
+    "/help": _help,
+    "/price": _one(lambda w, a: GetPrice(**_chat(w), pair_text=a), "help.price"),
     "/trade": _trade,
-    "/orders": _none(lambda w: ListOpenOrders(telegram_id=w.telegram_id, chat_id=w.chat_id)),
-    "/cancel": _one(
-        lambda w, a: CancelOrder(telegram_id=w.telegram_id, chat_id=w.chat_id, client_order_id=a),
-        "help.text",
-    ),
-    "/portfolio": _none(lambda w: GetPortfolio(telegram_id=w.telegram_id, chat_id=w.chat_id)),
+    "/orders": _none(lambda w: ListOpenOrders(**_chat(w)), "help.orders"),
+    "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
+    "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
+    "/strategy": _strategy,
     "/alert": _alert,
-    "/alerts": _none(lambda w: ListAlerts(telegram_id=w.telegram_id, chat_id=w.chat_id)),
+    "/alerts": _none(lambda w: ListAlerts(**_chat(w)), "help.alerts"),
     "/unalert": _unalert,
+    "/settings": _none(lambda w: ShowSettings(**_chat(w)), "help.settings"),
     "/lang": _lang,
     "/link": _link,
-    "/unlink": _none(lambda w: UnlinkAccount(telegram_id=w.telegram_id, chat_id=w.chat_id)),
+    "/unlink": _none(lambda w: UnlinkAccount(**_chat(w)), "help.unlink"),
+    "/admin": _admin,
 }
 
 
@@ -152,13 +249,106 @@ def parse(text: str, who: Who) -> Parsed:
     return command(who, words[1:])
 
 
+# Callback builders get the text after "prefix:" and return None when it is not theirs.
+Builder = Callable[[Who, str], Parsed]
+
+
+def _by_id(build: Callable[[Who, int], Parsed]) -> Builder:
+    def parse(who: Who, value: str) -> Parsed:
+        number = _number(value)
+        return None if number is None else build(who, number)
+
+    return parse
+
+
+def _one_of(choices: tuple[str, ...], build: Callable[[Who, str], Parsed]) -> Builder:
+    return lambda who, value: build(who, value) if value in choices else None
+
+
+def _answers(**answers: Callable[[Who], Parsed]) -> Builder:
+    """A question's buttons: `ca:yes`, `ca:no`, … each mapped to its own result."""
+
+    def parse(who: Who, value: str) -> Parsed:
+        answer = answers.get(value)
+        return None if answer is None else answer(who)
+
+    return parse
+
+
+def _alert_choice(choice: str) -> Builder:
+    return lambda who, value: ConfirmAlert(**_chat(who), pending_id=value, choice=choice)
+
+
+def _strategy_action(action: str) -> Builder:
+    return _by_id(
+        lambda who, number: ChangeStrategy(**_chat(who), strategy_id=number, action=action)
+    )
+
+
+MENU: dict[str, Callable[[Who], Parsed]] = {
+    "market": lambda w: ShowMarket(**_chat(w)),
+    "portfolio": lambda w: GetPortfolio(**_chat(w)),
+    "trade": lambda w: Usage(TRADE_WIZARD),
+    "strategies": lambda w: ListStrategies(**_chat(w)),
+    "alerts": lambda w: ListAlerts(**_chat(w)),
+    "settings": lambda w: ShowSettings(**_chat(w)),
+}
+
+CALLBACKS: dict[str, Builder] = {
+    "mn": _answers(**MENU),
+    "pr": lambda w, v: GetPrice(**_chat(w), pair_text=v),
+    "oc": lambda w, v: ConfirmOrder(**_chat(w), preview_id=v),
+    "ox": lambda w, v: Usage("order.cancelled_by_user"),
+    "cx": lambda w, v: CancelOrder(**_chat(w), client_order_id=v),
+    "ca": _answers(
+        ask=lambda w: CancelAllOrders(**_chat(w)),
+        yes=lambda w: CancelAllOrders(**_chat(w), confirmed=True),
+        no=lambda w: Usage("orders.cancel_all_kept"),
+    ),
+    "ao": _alert_choice("once"),
+    "ar": _alert_choice("recurring"),
+    "ax": _alert_choice("cancel"),
+    "ad": _by_id(lambda w, n: DeleteAlert(**_chat(w), alert_id=n)),
+    "sn": _one_of(get_args(NotificationKind), lambda w, v: ChangeNotification(**_chat(w), kind=v)),
+    "sl": _one_of(
+        ("id", "en"),
+        lambda w, v: SetLanguage(**_chat(w), new_language=v, from_settings=True),
+    ),
+    "sm": _one_of(("paper", "live"), lambda w, v: SetMode(**_chat(w), mode=v)),
+    "sp": _strategy_action("pause"),
+    "sr": _strategy_action("resume"),
+    "ss": _strategy_action("stop"),
+    "sd": _by_id(lambda w, n: ShowStrategy(**_chat(w), strategy_id=n)),
+    "sc": _answers(new=lambda w: Usage("strategy.create_unavailable")),
+    "ul": _answers(
+        yes=lambda w: UnlinkAccount(**_chat(w), confirmed=True),
+        no=lambda w: Usage("unlink.kept"),
+    ),
+}
+
+
 def from_callback(callback: str, who: Who) -> Parsed:
-    """A button's callback data (what a Telegram tap or a numbered console choice sends)."""
-    kind, _, value = callback.partition(":")
-    if kind == "oc" and value:
-        return ConfirmOrder(telegram_id=who.telegram_id, chat_id=who.chat_id, preview_id=value)
-    if kind == "cx" and value:
-        return CancelOrder(telegram_id=who.telegram_id, chat_id=who.chat_id, client_order_id=value)
-    if kind == "ox":
-        return Usage("order.cancelled_by_user")
-    return Usage("button.stale")
+    """A button's callback data (what a Telegram tap or a numbered console choice sends).
+
+    Callback data is `prefix:value`, always under 64 bytes:
+
+    - `mn:<item>` main menu: market, portfolio, trade, strategies, alerts, settings.
+      `mn:trade` gives `Usage("trade.wizard")`: not a text to show but the adapter's cue
+      to start its guided /trade conversation (an adapter without one shows the key's text).
+    - `pr:<pair id>` price; `oc:`/`ox:` confirm or drop an order preview; `cx:<client
+      order id>` cancel one order; `ca:ask|yes|no` cancel all open orders.
+    - `ao:`/`ar:`/`ax:<pending id>` store a pending alert once, every time, or drop it;
+      `ad:<alert id>` delete an alert.
+    - `sn:<kind>` next notification level, `sl:<language>`, `sm:paper|live` settings.
+    - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
+      `sc:new` create one.
+    - `ul:yes|no` the /unlink question.
+
+    Anything else (unknown, garbled, too long) is `Usage("button.stale")`. Never raises.
+    """
+    if len(callback.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
+        return Usage(STALE)
+    prefix, _, value = callback.partition(":")
+    build = CALLBACKS.get(prefix)
+    parsed = build(who, value) if build is not None and value else None
+    return Usage(STALE) if parsed is None else parsed

@@ -1,9 +1,10 @@
 """Message catalogs and rendering.
 
-Templates are `str.format` strings over the message's parameters, with four conversions:
-`{x:idr}` whole rupiah, `{x:num}` a locale number, `{x:term}` a word the actors send in
-English (`above`, `buy`, `filled`) said in the reader's language, `{x:rows=some.key}` a list
-("a|b;c|d") rendered row by row with another template ({0}, {1}, … per row). Values are
+Templates are `str.format` strings over the message's parameters, with five conversions:
+`{x:idr}` whole rupiah, `{x:num}` a locale number, `{x:pct}` a signed percent change,
+`{x:term}` a word the actors send in English (`above`, `buy`, `filled`) said in the reader's
+language, `{x:rows=some.key}` a list ("a|b;c|d") rendered row by row with another template
+({0}, {1}, … per row). Values are
 HTML-escaped for Telegram; the console asks for plain text.
 """
 
@@ -51,6 +52,8 @@ class _Formatter(string.Formatter):
             text = money.idr(text, self.language)
         elif format_spec == "num":
             text = money.number(text, self.language)
+        elif format_spec == "pct":
+            text = money.percent(text, self.language)
         elif format_spec == "term":
             text = catalog(self.language).get(f"term.{text}", text)
         elif format_spec.startswith("rows="):

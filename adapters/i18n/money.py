@@ -9,6 +9,7 @@ from babel.numbers import format_decimal
 _LOCALES = {"id": "id_ID", "en": "en_US"}
 _INTEGER = "#,##0"
 _UP_TO_EIGHT = "#,##0.########"
+_TWO_PLACES = "#,##0.00"
 
 
 def _number(text: str) -> Decimal | None:
@@ -26,6 +27,15 @@ def idr(text: str, language: str) -> str:
         return text
     whole = value.to_integral_value(rounding="ROUND_FLOOR")
     return f"Rp {format_decimal(whole, format=_INTEGER, locale=_LOCALES[language])}"
+
+
+def percent(text: str, language: str) -> str:
+    """`+1,25%` (id) or `+1.25%` (en): a change, signed, with two decimals."""
+    value = _number(text)
+    if value is None:
+        return text
+    sign = "+" if value > 0 else "-" if value < 0 else ""
+    return f"{sign}{format_decimal(abs(value), format=_TWO_PLACES, locale=_LOCALES[language])}%"
 
 
 def number(text: str, language: str) -> str:

@@ -4,11 +4,23 @@ from persistence.models.alerts import Alert
 from persistence.models.audit import AuditEntry
 from persistence.models.orders import Order
 from persistence.models.outbox import OutboxMessage
+from persistence.models.paper import PaperBalance, PaperOrder
 from persistence.models.strategies import Strategy
 from persistence.models.tokens import AccessToken
 from persistence.models.users import Credential, User
 
-ALL_MODELS = [User, Credential, AccessToken, Strategy, Order, Alert, AuditEntry, OutboxMessage]
+ALL_MODELS = [
+    User,
+    Credential,
+    AccessToken,
+    Strategy,
+    Order,
+    Alert,
+    AuditEntry,
+    OutboxMessage,
+    PaperBalance,
+    PaperOrder,
+]
 
 __all__ = [
     "ALL_MODELS",
@@ -18,6 +30,8 @@ __all__ = [
     "Credential",
     "Order",
     "OutboxMessage",
+    "PaperBalance",
+    "PaperOrder",
     "Strategy",
     "User",
 ]

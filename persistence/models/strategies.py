@@ -23,6 +23,36 @@ class Strategy(BaseModel):
         table_name = "strategies"
 
 
+# What a user may do to a strategy in each status, and the status it leaves it in. A
+# failed strategy is not resumed by a tap: it failed repeatedly; it can only be stopped.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    ("running", "pause"): "paused",
+    ("paused", "resume"): "running",
+    ("running", "stop"): "stopped",
+    ("paused", "stop"): "stopped",
+    ("failed", "stop"): "stopped",
+}
+
+
+def next_status(status: str, action: str) -> str | None:
+    """The status after `action`, or None when the action makes no sense in `status`."""
+    return TRANSITIONS.get((status, action))
+
+
+def set_status(strategy_id: int, status: str) -> None:
+    """Only the status column: the strategy's own actor writes its state concurrently."""
+    Strategy.update(status=status, updated_at=utcnow()).where(Strategy.id == strategy_id).execute()
+
+
+def strategies_of(user: User) -> list[Strategy]:
+    return list(Strategy.select().where(Strategy.user == user).order_by(Strategy.id))
+
+
+def strategy_of(user: User, strategy_id: int) -> Strategy | None:
+    """The user's strategy with this id; another user's is as good as missing."""
+    return Strategy.get_or_none((Strategy.id == strategy_id) & (Strategy.user == user))
+
+
 def running_strategies(user: User | None = None) -> list[Strategy]:
     query = Strategy.select().where(Strategy.status == "running")
     if user is not None:

@@ -1,10 +1,17 @@
-"""Users and their linked exchange credentials (stored only encrypted)."""
+"""Users, their settings, and their linked exchange credentials (stored only encrypted)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import peewee
 
 from persistence.models.base import BaseModel, UtcDateTimeField, utcnow
+
+NOTIFICATION_KINDS = ("alert", "fill", "strategy", "system")
+NOTIFY_LEVELS = ("on", "silent", "off")  # the order a tap on the setting's button cycles
+# Safety messages ("your strategies were paused") must reach the user: never switched off.
+ALWAYS_DELIVERED = "system"
 
 
 class User(BaseModel):
@@ -14,9 +21,52 @@ class User(BaseModel):
     mode = peewee.CharField(max_length=8, default="paper")  # demo | paper | live
     status = peewee.CharField(max_length=16, default="active", index=True)  # active|suspended
     updated_at = UtcDateTimeField(default=utcnow)
+    # How each kind of Notification arrives: on | silent | off (see NOTIFY_LEVELS)
+    notify_alert = peewee.CharField(max_length=8, default="on")
+    notify_fill = peewee.CharField(max_length=8, default="on")
+    notify_strategy = peewee.CharField(max_length=8, default="on")
+    notify_system = peewee.CharField(max_length=8, default="on")
 
     class Meta:
         table_name = "users"
+
+    def notify_level(self, kind: str) -> str:
+        """How a Notification of `kind` reaches this user; kinds without a setting: on."""
+        if kind not in NOTIFICATION_KINDS:
+            return "on"
+        level = getattr(self, f"notify_{kind}")
+        if level not in NOTIFY_LEVELS:
+            return "on"
+        return "silent" if kind == ALWAYS_DELIVERED and level == "off" else level
+
+
+def next_notify_level(kind: str, level: str) -> str:
+    """The level after `level` in the cycle; `system` skips off."""
+    cycle = [lv for lv in NOTIFY_LEVELS if kind != ALWAYS_DELIVERED or lv != "off"]
+    position = cycle.index(level) if level in cycle else -1
+    return cycle[(position + 1) % len(cycle)]
+
+
+def set_notify_level(user: User, kind: str, level: str) -> None:
+    if kind not in NOTIFICATION_KINDS or level not in NOTIFY_LEVELS:
+        raise ValueError(f"no notification setting {kind}={level}")
+    field = getattr(User, f"notify_{kind}")
+    User.update({field: level, User.updated_at: utcnow()}).where(User.id == user.id).execute()
+
+
+def notification_settings(telegram_ids: Iterable[int]) -> dict[int, User]:
+    """The settings of these users in one query (the Notifier asks once per delivery)."""
+    ids = set(telegram_ids)
+    if not ids:
+        return {}
+    query = User.select(
+        User.telegram_id,
+        User.notify_alert,
+        User.notify_fill,
+        User.notify_strategy,
+        User.notify_system,
+    ).where(User.telegram_id.in_(ids))
+    return {user.telegram_id: user for user in query}
 
 
 class Credential(BaseModel):

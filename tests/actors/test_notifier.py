@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
+
+from actors import notifier as notifier_module
 from actors.notifier import Notifier, decode, encode
 from messages.events import Boot
 from messages.replies import (
@@ -11,6 +14,7 @@ from messages.replies import (
     Reply,
 )
 from persistence.models.outbox import backlog
+from persistence.models.users import User, notification_settings
 
 
 def reply(number: int, chat: int = 10) -> Reply:
@@ -100,3 +104,70 @@ def test_the_same_message_twice_is_stored_once(actor_system, settings):
     actor_system.tell(notifier, reply(1))
     actor_system.listen(0.1)
     assert backlog() == 1
+
+
+def note(telegram_id: int, kind: str, number: int) -> Notification:
+    return Notification(
+        telegram_id=telegram_id,
+        chat_id=telegram_id,
+        kind=kind,
+        key="alert.fired",
+        params=(("n", str(number)),),
+        correlation_id=f"n{telegram_id}-{kind}-{number}",
+    )
+
+
+def delivered_to(actor_system, notifier, *messages) -> list:
+    actor_system.tell(notifier, RegisterOutlet(adapter="test"))
+    actor_system.tell(notifier, OutboundBatch(messages=messages))
+    return [m for batch in batches(actor_system) for m in batch.messages]
+
+
+def test_a_kind_the_user_switched_off_is_never_handed_on_nor_kept(actor_system, settings):
+    User.create(telegram_id=21, chat_id=21, notify_alert="off")
+    notifier = start_notifier(actor_system, settings)
+    arrived = delivered_to(actor_system, notifier, note(21, "alert", 1), note(21, "fill", 2))
+    assert [m.param("n") for m in arrived] == ["2"]
+    assert backlog() == 1  # the switched-off one counts as delivered: no redelivery later
+
+
+def test_a_silenced_kind_arrives_without_a_sound_and_replies_always_ring(actor_system, settings):
+    User.create(telegram_id=22, chat_id=22, notify_fill="silent")
+    notifier = start_notifier(actor_system, settings)
+    answer = dataclasses.replace(reply(5, chat=22), correlation_id="r22")
+    arrived = delivered_to(actor_system, notifier, note(22, "fill", 1), answer)
+    assert [(type(m).__name__, m.silent) for m in arrived] == [
+        ("Notification", True),
+        ("Reply", False),
+    ]
+
+
+def test_safety_messages_arrive_even_if_the_database_says_off(actor_system, settings):
+    User.create(telegram_id=23, chat_id=23, notify_system="off")
+    notifier = start_notifier(actor_system, settings)
+    [arrived] = delivered_to(actor_system, notifier, note(23, "system", 1))
+    assert arrived.silent
+
+
+def test_the_settings_of_a_whole_burst_are_read_in_one_query(actor_system, settings, monkeypatch):
+    for telegram_id in range(30, 35):
+        User.create(telegram_id=telegram_id, chat_id=telegram_id, notify_strategy="silent")
+    lookups = []
+
+    def counted(ids):
+        lookups.append(set(ids))
+        return notification_settings(lookups[-1])
+
+    monkeypatch.setattr(notifier_module, "notification_settings", counted)
+    notifier = start_notifier(actor_system, settings)
+    burst = [note(telegram_id, "strategy", n) for telegram_id in range(30, 35) for n in range(4)]
+    arrived = delivered_to(actor_system, notifier, *burst)
+    assert len(arrived) == 20
+    assert all(m.silent for m in arrived)
+    assert lookups == [set(range(30, 35))]
+
+
+def test_outbox_rows_written_before_silent_existed_still_decode():
+    payload = encode(note(1, "alert", 1))
+    del payload["silent"]
+    assert decode(payload) == note(1, "alert", 1)

@@ -52,6 +52,22 @@ def test_a_fired_one_shot_alert_does_not_fire_again(actor_system, settings):
     assert len(notes(actor_system, notifier)) == 1
 
 
+def test_a_recurring_alert_does_not_repeat_while_the_price_hovers_at_its_level(
+    actor_system, settings
+):
+    user = User.create(telegram_id=5, chat_id=55)
+    Alert.create(
+        user=user, pair="btc_idr", direction="above", price=Decimal(100_000), recurring=True
+    )
+    book, notifier, _ = start_book(actor_system, settings)
+    for price in (100_000, 99_900, 100_100, 99_600, 100_000):  # never 0.5 % below the level
+        tick(actor_system, book, price)
+    assert len(notes(actor_system, notifier)) == 1
+    for price in (99_400, 100_000):  # backed off 0.6 %, then up again: a second alert
+        tick(actor_system, book, price)
+    assert len(notes(actor_system, notifier)) == 1
+
+
 def test_other_pairs_ticks_do_not_fire_an_alert(actor_system, settings):
     user = User.create(telegram_id=5, chat_id=55)
     Alert.create(user=user, pair="eth_idr", direction="above", price=Decimal(10))

@@ -66,7 +66,7 @@ class BruteForce:
                 price >= trigger.level if state["side"] == "above" else price <= trigger.level
             )
             if state["needs_reset"]:
-                if not condition:
+                if back_past(trigger, state["side"], price):
                     state["needs_reset"] = False
                 continue
             if condition:
@@ -77,6 +77,13 @@ class BruteForce:
                     del self.live[trigger_id]
         self.last = price
         return fired
+
+
+def back_past(trigger: LevelTrigger, side: str, price: Decimal) -> bool:
+    """A fired recurring trigger is re-armed once the price is back beyond its margin."""
+    if side == "above":
+        return price < trigger.level * (1 - trigger.rearm_margin)
+    return price > trigger.level * (1 + trigger.rearm_margin)
 
 
 def trailing_hit(trigger: TrailingTrigger, state: dict, price: Decimal) -> bool:
@@ -101,6 +108,7 @@ level_triggers = st.builds(
     recurring=st.booleans(),
     cooldown=st.sampled_from([0.0, 1.0, 3.0]),
     expires_at=st.one_of(st.none(), st.floats(0, 40, allow_nan=False)),
+    rearm_margin=st.sampled_from([Decimal(0), Decimal("0.005"), Decimal("0.05")]),
 )
 trailing_triggers = st.one_of(
     st.builds(
@@ -164,6 +172,17 @@ def test_recurring_alert_waits_for_the_price_to_come_back_before_firing_again():
     assert index.tick(Decimal(98), now=2) == []  # still below: no repeat
     assert index.tick(Decimal(101), now=3) == []  # back above: re-armed
     assert [t.id for t in index.tick(Decimal(100), now=4)] == ["dip"]
+
+
+def test_a_recurring_alert_jittering_around_its_level_fires_once_until_it_backs_off():
+    index = TriggerIndex()
+    level = Decimal(1_000_000)
+    index.add(LevelTrigger("a", "above", level, recurring=True, rearm_margin=Decimal("0.005")))
+    assert [t.id for t in index.tick(Decimal(1_000_000), now=1)] == ["a"]
+    for now, price in enumerate([999_000, 1_001_000, 996_000, 1_000_500], start=2):
+        assert index.tick(Decimal(price), now=now) == []  # never 0.5 % back below the level
+    assert index.tick(Decimal(994_999), now=6) == []  # 0.5 % below: armed again
+    assert [t.id for t in index.tick(Decimal(1_000_000), now=7)] == ["a"]
 
 
 def test_trailing_stop_follows_the_best_price_and_fires_on_the_pullback():

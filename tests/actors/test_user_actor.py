@@ -12,7 +12,9 @@ from decimal import Decimal
 import pytest
 from actor_doubles import Collector, collected
 
+from actors import user_actor as user_actor_module
 from actors.user_actor import UserActor
+from adapters.chat.commands import Who, from_callback
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (
@@ -29,9 +31,13 @@ from messages.commands import (
     GetPortfolio,
     GetPrice,
     LinkAccount,
+    ListAlerts,
     ListOpenOrders,
     PreviewOrder,
+    ShowMarket,
     Start,
+    UnlinkAccount,
+    UserCommand,
 )
 from messages.events import (
     ActorIdle,
@@ -42,7 +48,7 @@ from messages.events import (
     TriggerFired,
 )
 from messages.replies import Reply
-from persistence.models import Credential, Order, OutboxMessage, Strategy, User
+from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
 from persistence.models.tokens import revoke_tokens
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
@@ -66,10 +72,11 @@ def simulator():
     server.stop()
 
 
-@pytest.fixture
-def world(actor_system, settings, simulator, tmp_path):
+def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo"):
+    """A UserActor booted against the simulator, its neighbours replaced by Collectors:
+    (system, user actor, notifier, trigger book, supervisor)."""
     settings = Settings(
-        mode="demo",
+        mode=mode,
         security=SecuritySettings(app_secret_key=MASTER),
         database=settings.database,
         storage=StorageSettings(data_dir=tmp_path),
@@ -90,25 +97,42 @@ def world(actor_system, settings, simulator, tmp_path):
             trigger_book=trigger_book,
         ),
     )
-    return actor_system, user, notifier, trigger_book
+    return actor_system, user, notifier, trigger_book, supervisor
+
+
+@pytest.fixture
+def world(actor_system, settings, simulator, tmp_path):
+    return make_world(actor_system, settings, simulator, tmp_path)[:4]
 
 
 TOKENS: dict[int, str] = {}  # what the chat adapter would hold after /link
 
 
 def say(world, command) -> list[Reply]:
-    system, user, notifier, _ = world
+    system, user, notifier = world[:3]
     token = TOKENS.get(command.telegram_id)
     if token is not None and command.token is None:
         command = dataclasses.replace(command, token=token)
     system.tell(user, command)
     replies = [m for m in collected(system, notifier) if isinstance(m, Reply)]
     for reply in replies:
+        for button in (button for row in reply.buttons for button in row):
+            assert len(button.callback.encode()) < 64, button  # Telegram's limit
         if reply.param("token_enc"):
             TOKENS[reply.telegram_id] = Vault(MASTER).decrypt(
                 reply.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=reply.telegram_id
             )
     return replies
+
+
+def tap(reply: Reply, prefix: str) -> UserCommand:
+    """What the chat adapter sends when the user taps the button whose data starts so."""
+    [callback] = [b.callback for row in reply.buttons for b in row if b.callback.startswith(prefix)]
+    return from_callback(callback, Who(USER["telegram_id"], USER["chat_id"]))
+
+
+def callbacks(reply: Reply) -> list[str]:
+    return [button.callback for row in reply.buttons for button in row]
 
 
 def link(world, spec: AccountSpec = TRADER) -> Reply:
@@ -194,11 +218,17 @@ def test_price_shows_last_bid_and_ask(world):
     assert Decimal(answer.param("bid")) <= Decimal(answer.param("ask"))
 
 
-def test_an_alert_states_the_direction_it_inferred_and_is_registered(world):
+def test_an_alert_states_the_direction_it_inferred_and_is_registered_once_confirmed(world):
     system, _, _, trigger_book = world
     say(world, Start(**USER))
-    [answer] = say(world, CreateAlert(**USER, pair_text="btcidr", price="1100000000"))
-    assert (answer.key, answer.param("direction")) == ("alert.created", "above")
+    [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price="1100000000"))
+    assert (question.key, question.param("direction")) == ("alert.confirm", "above")
+    assert Decimal(question.param("last")) < Decimal(1_100_000_000)
+    assert [b.callback[:3] for b in question.buttons[0]] == ["ao:", "ar:", "ax:"]
+    assert Alert.select().count() == 0  # nothing stored before the tap
+    assert collected(system, trigger_book) == []
+    [created] = say(world, tap(question, "ao:"))
+    assert (created.key, created.param("repeat")) == ("alert.created", "once")
     [registered] = collected(system, trigger_book)
     assert isinstance(registered, RegisterTrigger)
     assert (registered.pair, registered.kind, registered.level) == (
@@ -295,3 +325,135 @@ def test_a_revoked_token_stops_working_at_once(world):
     revoke_tokens(User.get(User.telegram_id == USER["telegram_id"]))
     [answer] = say(world, GetPortfolio(**USER))
     assert answer.key == "auth.token_invalid"
+
+
+def test_start_shows_the_main_menu_buttons(world):
+    [menu] = say(world, Start(**USER))
+    assert menu.key == "menu.main"
+    assert callbacks(menu) == [
+        "mn:market",
+        "mn:portfolio",
+        "mn:trade",
+        "mn:strategies",
+        "mn:alerts",
+        "mn:settings",
+    ]
+
+
+def test_the_market_lists_the_most_traded_idr_pairs_each_a_tap_from_its_price(world):
+    say(world, Start(**USER))
+    [market] = say(world, ShowMarket(**USER))
+    rows = [row.split("|") for row in market.param("rows").split(";")]
+    assert 0 < len(rows) <= 6  # the simulator lists fewer IDR markets than six
+    assert all(pair.endswith("/IDR") for pair, _, _ in rows)  # its USDT markets left out
+    assert all(Decimal(change).is_finite() for _, _, change in rows)
+    assert all(callback.startswith("pr:") for callback in callbacks(market))
+    [price] = say(world, tap(market, callbacks(market)[0]))
+    assert (price.key, price.param("pair")) == ("price.show", rows[0][0])
+
+
+def test_price_shows_the_24_hour_change(world):
+    say(world, Start(**USER))
+    [answer] = say(world, GetPrice(**USER, pair_text="btcidr"))
+    assert Decimal(answer.param("change")).is_finite()
+
+
+def test_a_second_tap_on_an_alert_question_stores_nothing_more(world):
+    say(world, Start(**USER))
+    [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price="900000000"))
+    assert question.param("direction") == "below"
+    [created] = say(world, tap(question, "ar:"))
+    [again] = say(world, tap(question, "ao:"))
+    assert (created.key, created.param("repeat")) == ("alert.created", "recurring")
+    assert again.key == "alert.pending_gone"
+    [alert] = Alert.select()
+    assert (alert.direction, alert.recurring) == ("below", True)
+
+
+def test_cancelling_an_alert_question_stores_nothing(world):
+    say(world, Start(**USER))
+    [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price="900000000"))
+    [dropped] = say(world, tap(question, "ax:"))
+    [late] = say(world, tap(question, "ao:"))
+    assert (dropped.key, late.key) == ("alert.discarded", "alert.pending_gone")
+    assert Alert.select().count() == 0
+
+
+def test_an_alert_typed_as_recurring_offers_only_every_time_or_cancel(world):
+    say(world, Start(**USER))
+    [question] = say(
+        world, CreateAlert(**USER, pair_text="btcidr", price="1100000000", recurring=True)
+    )
+    assert [callback[:3] for callback in callbacks(question)] == ["ar:", "ax:"]
+
+
+def test_an_unanswered_alert_question_expires(world, monkeypatch):
+    monkeypatch.setattr(user_actor_module, "PREVIEW_TTL", -1.0)
+    say(world, Start(**USER))
+    [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price="1100000000"))
+    [late] = say(world, tap(question, "ao:"))
+    assert late.key == "alert.pending_expired"
+    assert Alert.select().count() == 0
+
+
+def test_alerts_are_listed_with_a_delete_button_each(world):
+    say(world, Start(**USER))
+    [empty] = say(world, ListAlerts(**USER))
+    assert empty.key == "alert.none"
+    for price in ("1100000000", "900000000"):
+        [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price=price))
+        say(world, tap(question, "ao:"))
+    first, second = Alert.select().order_by(Alert.id)
+    [listing] = say(world, ListAlerts(**USER))
+    assert listing.param("count") == "2"
+    assert listing.param("alerts").startswith(f"{first.id}|BTC/IDR|above|1100000000|once")
+    assert callbacks(listing) == [f"ad:{first.id}", f"ad:{second.id}"]
+    [deleted] = say(world, tap(listing, f"ad:{first.id}"))
+    assert deleted.key == "alert.deleted"
+    [after] = say(world, ListAlerts(**USER))
+    assert callbacks(after) == [f"ad:{second.id}"]
+
+
+def place_limit_buy(world, price: str) -> None:
+    [preview] = say(
+        world,
+        PreviewOrder(
+            **USER,
+            pair_text="btcidr",
+            side="buy",
+            order_type="limit",
+            quantity="0.0005",
+            price=price,
+        ),
+    )
+    [placed] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    assert placed.key == "order.placed"
+
+
+def test_cancel_all_asks_first_then_cancels_every_open_order(world):
+    link(world)
+    place_limit_buy(world, "800000000")
+    place_limit_buy(world, "810000000")
+    [listing] = say(world, ListOpenOrders(**USER))
+    open_now = int(listing.param("count"))
+    assert open_now >= 2
+    assert callbacks(listing)[-1] == "ca:ask"
+    [question] = say(world, tap(listing, "ca:ask"))
+    assert (question.key, question.param("count")) == ("orders.cancel_all_confirm", str(open_now))
+    [still] = say(world, ListOpenOrders(**USER))
+    assert still.param("count") == str(open_now)  # asking cancels nothing
+    [done] = say(world, tap(question, "ca:yes"))
+    assert (done.key, done.param("cancelled")) == ("orders.cancelled_all", str(open_now))
+    [after] = say(world, ListOpenOrders(**USER))
+    assert after.param("count") == "0"
+    assert "ca:ask" not in callbacks(after)
+
+
+def test_unlink_asks_first_and_only_yes_deletes_the_key(world):
+    link(world)
+    [question] = say(world, UnlinkAccount(**USER))
+    assert question.key == "unlink.confirm"
+    assert Credential.select().count() == 1
+    [done] = say(world, tap(question, "ul:yes"))
+    assert done.key == "unlink.done"
+    assert Credential.select().count() == 0

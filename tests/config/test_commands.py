@@ -105,7 +105,6 @@ def test_run_never_prints_the_secret_key(tmp_path):
             {
                 "BOT_MODE": "live",
                 "APP_SECRET_KEY": "0123456789",
-                "INTERNAL_AUTH_TOKEN": "i" * 30,
                 "CORE_API_INTERNAL_TOKEN": "c" * 30,
                 "TELEGRAM_BOT_TOKEN": "1:abc",
             },

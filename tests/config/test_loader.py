@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 LIVE_SECRETS = {
     "BOT_MODE": "live",
     "APP_SECRET_KEY": "k" * 40,
-    "INTERNAL_AUTH_TOKEN": "i" * 30,
     "CORE_API_INTERNAL_TOKEN": "c" * 30,
     "TELEGRAM_BOT_TOKEN": "123456:telegram-token-value",
 }
@@ -150,12 +149,11 @@ def test_live_mode_lists_every_missing_secret_at_once(tmp_path, clean_environ):
     text = str(error.value)
     for name in (
         "APP_SECRET_KEY",
-        "INTERNAL_AUTH_TOKEN",
         "CORE_API_INTERNAL_TOKEN",
         "TELEGRAM_BOT_TOKEN",
     ):
         assert name in text
-    assert len(problems_of(error)) == 4
+    assert len(problems_of(error)) == 3
 
 
 def test_token_thresholds_must_be_shorter_than_the_token_lifetime(tmp_path, clean_environ):
@@ -238,3 +236,19 @@ def getattr_path(obj: object, dotted: str) -> object:
     for part in dotted.split("."):
         obj = getattr(obj, part)
     return obj
+
+
+def test_webhook_mode_needs_a_public_url_and_a_secret_telegram_accepts(tmp_path, clean_environ):
+    with pytest.raises(ConfigError) as error:
+        load_with(
+            tmp_path,
+            {
+                **clean_environ,
+                "TELEGRAM_UPDATE_MODE": "webhook",
+                "TELEGRAM_WEBHOOK_SECRET": "has spaces!",
+            },
+        )
+    text = str(error.value)
+    assert "TELEGRAM_WEBHOOK_URL" in text
+    assert "TELEGRAM_WEBHOOK_SECRET" in text
+    assert "has spaces" not in text

@@ -2,19 +2,48 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.chat.commands import Usage, Who, from_callback, parse
+from adapters.chat.commands import CALLBACKS, COMMANDS, Usage, Who, from_callback, parse
+from adapters.i18n.catalog import LANGUAGES, catalog
+from messages.admin import (
+    AdminCommand,
+    ListUsers,
+    PauseAll,
+    PauseUser,
+    RestartUser,
+    ResumeAll,
+    ResumeUser,
+    RevokeToken,
+    Status,
+)
 from messages.commands import (
+    CancelAllOrders,
     CancelOrder,
+    ChangeAllStrategies,
+    ChangeNotification,
+    ChangeStrategy,
+    ConfirmAlert,
     ConfirmOrder,
     CreateAlert,
+    DeleteAlert,
+    GetPortfolio,
     GetPrice,
     LinkAccount,
+    ListAlerts,
+    ListStrategies,
     PreviewOrder,
     SetLanguage,
+    SetMode,
+    ShowMarket,
+    ShowSettings,
+    ShowStrategy,
+    Start,
+    UnlinkAccount,
     UserCommand,
 )
 
@@ -93,3 +122,180 @@ def test_any_text_gives_a_message_or_help_and_never_raises(text, prefix):
 @given(st.text(max_size=70))
 def test_any_callback_payload_gives_a_message_or_help(payload):
     assert isinstance(from_callback(payload, ME), (Usage, UserCommand))
+
+
+ADMIN = Who(7, 7, is_admin=True)
+CHAT = {"telegram_id": 5, "chat_id": 5}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/settings", ShowSettings(**CHAT)),
+        ("/strategy", ListStrategies(**CHAT)),
+        ("/strategy list", ListStrategies(**CHAT)),
+        ("/strategy show #3", ShowStrategy(**CHAT, strategy_id=3)),
+        ("/strategy PAUSE", ChangeAllStrategies(**CHAT, action="pause")),
+        ("/strategy resume", ChangeAllStrategies(**CHAT, action="resume")),
+        ("/strategy pause 4", ChangeStrategy(**CHAT, strategy_id=4, action="pause")),
+        ("/strategy resume 4", ChangeStrategy(**CHAT, strategy_id=4, action="resume")),
+        ("/strategy stop 4", ChangeStrategy(**CHAT, strategy_id=4, action="stop")),
+        ("/alerts", ListAlerts(**CHAT)),
+        ("/unalert 12", DeleteAlert(**CHAT, alert_id=12)),
+        ("/cancel ib1-xyz", CancelOrder(**CHAT, client_order_id="ib1-xyz")),
+        ("/unlink", UnlinkAccount(**CHAT)),
+        ("/start from-a-deep-link", Start(**CHAT)),
+    ],
+)
+def test_each_command_maps_to_its_message(text, expected):
+    parsed = parse(text, ME)
+    assert dataclasses.replace(parsed, correlation_id="x") == dataclasses.replace(
+        expected, correlation_id="x"
+    )
+
+
+def test_typed_unlink_only_asks_and_creating_a_strategy_says_it_is_not_here_yet():
+    assert parse("/unlink", ME).confirmed is False
+    assert parse("/strategy create", ME) == Usage("strategy.create_unavailable")
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("/strategy stop", "help.strategy"),
+        ("/strategy show x", "help.strategy"),
+        ("/strategy dance 1", "help.strategy"),
+        ("/unalert ²", "help.unalert"),
+        ("/unalert 1234567890123456789012", "help.unalert"),
+        ("/cancel", "help.cancel"),
+        ("/orders now", "help.orders"),
+        ("/settings x", "help.settings"),
+        ("/help", "help.text"),
+        ("/help price", "help.price"),
+        ("/help /strategy", "help.strategy"),
+        ("/help nonsense", "help.text"),
+    ],
+)
+def test_wrong_arguments_get_that_commands_own_help(text, key):
+    assert parse(text, ME) == Usage(key)
+
+
+def test_every_command_has_its_own_help_text_in_both_languages():
+    for command in COMMANDS:
+        for language in LANGUAGES:
+            assert f"help.{command[1:]}" in catalog(language), (command, language)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/admin status", Status(admin="telegram:7")),
+        ("/admin users", ListUsers(admin="telegram:7")),
+        ("/admin restart 42", RestartUser(admin="telegram:7", telegram_id=42)),
+        ("/admin pause 42", PauseUser(admin="telegram:7", telegram_id=42)),
+        ("/admin resume 42", ResumeUser(admin="telegram:7", telegram_id=42)),
+        ("/admin revoke 42", RevokeToken(admin="telegram:7", telegram_id=42)),
+        ("/admin pause-all", PauseAll(admin="telegram:7")),
+        ("/admin RESUME-ALL", ResumeAll(admin="telegram:7")),
+    ],
+)
+def test_an_admin_gets_the_admin_commands(text, expected):
+    parsed = parse(text, ADMIN)
+    assert dataclasses.replace(parsed, correlation_id="x") == dataclasses.replace(
+        expected, correlation_id="x"
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["/admin", "/admin restart", "/admin restart me", "/admin shutdown"]
+)
+def test_an_admin_with_wrong_arguments_gets_the_admin_help(text):
+    assert parse(text, ADMIN) == Usage("help.admin")
+
+
+@pytest.mark.parametrize("text", ["/admin status", "/admin revoke 42", "/admin", "/help admin"])
+def test_for_anyone_else_admin_is_just_an_unknown_command(text):
+    assert parse(text, ME) == parse("/nonsense", ME) == Usage("help.text")
+
+
+@pytest.mark.parametrize(
+    ("callback", "expected"),
+    [
+        ("mn:market", ShowMarket(**CHAT)),
+        ("mn:portfolio", GetPortfolio(**CHAT)),
+        ("mn:strategies", ListStrategies(**CHAT)),
+        ("mn:alerts", ListAlerts(**CHAT)),
+        ("mn:settings", ShowSettings(**CHAT)),
+        ("pr:btcidr", GetPrice(**CHAT, pair_text="btcidr")),
+        ("sn:fill", ChangeNotification(**CHAT, kind="fill")),
+        ("sl:en", SetLanguage(**CHAT, new_language="en", from_settings=True)),
+        ("sm:live", SetMode(**CHAT, mode="live")),
+        ("ao:abc123", ConfirmAlert(**CHAT, pending_id="abc123", choice="once")),
+        ("ar:abc123", ConfirmAlert(**CHAT, pending_id="abc123", choice="recurring")),
+        ("ax:abc123", ConfirmAlert(**CHAT, pending_id="abc123", choice="cancel")),
+        ("ad:9", DeleteAlert(**CHAT, alert_id=9)),
+        ("ca:ask", CancelAllOrders(**CHAT)),
+        ("ca:yes", CancelAllOrders(**CHAT, confirmed=True)),
+        ("ul:yes", UnlinkAccount(**CHAT, confirmed=True)),
+        ("sp:3", ChangeStrategy(**CHAT, strategy_id=3, action="pause")),
+        ("sr:3", ChangeStrategy(**CHAT, strategy_id=3, action="resume")),
+        ("ss:3", ChangeStrategy(**CHAT, strategy_id=3, action="stop")),
+        ("sd:3", ShowStrategy(**CHAT, strategy_id=3)),
+    ],
+)
+def test_each_button_maps_to_its_message(callback, expected):
+    parsed = from_callback(callback, ME)
+    assert dataclasses.replace(parsed, correlation_id="x") == dataclasses.replace(
+        expected, correlation_id="x"
+    )
+
+
+@pytest.mark.parametrize(
+    ("callback", "key"),
+    [
+        ("mn:trade", "trade.wizard"),
+        ("ca:no", "orders.cancel_all_kept"),
+        ("ul:no", "unlink.kept"),
+        ("sc:new", "strategy.create_unavailable"),
+    ],
+)
+def test_buttons_the_actors_need_not_hear_about_answer_in_the_chat(callback, key):
+    assert from_callback(callback, ME) == Usage(key)
+
+
+@pytest.mark.parametrize(
+    "callback",
+    [
+        "",
+        ":",
+        "mn:",
+        "mn:casino",
+        "sn:everything",
+        "sl:fr",
+        "sm:demo",
+        "ad:x",
+        "sp:-1",
+        "ca:maybe",
+        "ul:",
+        "oc:" + "a" * 70,
+        "zz:1",
+    ],
+)
+def test_unknown_or_garbled_buttons_have_expired(callback):
+    assert from_callback(callback, ME) == Usage("button.stale")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["", *(f"{prefix}:" for prefix in CALLBACKS)]),
+    st.text(max_size=70),
+)
+def test_any_payload_after_a_known_prefix_gives_a_message_or_help(prefix, payload):
+    assert isinstance(from_callback(prefix + payload, ME), (Usage, UserCommand))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=60), st.sampled_from(["/strategy ", "/admin ", "/help ", "/unalert "]))
+def test_new_commands_never_raise_for_admins_either(text, prefix):
+    result = parse(prefix + text, ADMIN)
+    assert result is None or isinstance(result, (Usage, UserCommand, AdminCommand))

@@ -14,6 +14,7 @@ SCRIPT = """/price btcidr
 1
 /orders
 /alert btcidr 5000000000
+1
 /alerts
 /trade sell btc -1 market
 /lang en
@@ -51,7 +52,8 @@ def test_the_console_demo_prices_trades_and_sets_an_alert_offline(tmp_path):
     assert "Terakhir: " in out  # the price, in Indonesian
     assert "1. ✅ Konfirmasi" in out
     assert "status: terisi" in out  # the market buy filled on the simulator
-    assert "Alert #1: saya akan memberi tahu saat BTC/IDR naik ke 5.000.000.000" in out
+    assert "1. ✅ Sekali" in out  # the alert asks once or every time before it is stored
+    assert "#1 aktif (sekali): saya akan memberi tahu saat BTC/IDR naik ke 5.000.000.000" in out
     assert "Jumlah harus lebih dari nol" in out  # a negative amount, said plainly
     assert "Portfolio" in out  # after /lang en
     assert "Traceback" not in result.stderr

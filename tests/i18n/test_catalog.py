@@ -9,20 +9,22 @@ from pathlib import Path
 import pytest
 
 from adapters.i18n.catalog import LANGUAGES, catalog, render
-from adapters.i18n.money import idr, number
+from adapters.i18n.money import idr, number, percent
 from adapters.indodax.order_rules import Reason
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = re.compile(
     r'"((?:menu|user|link|unlink|language|price|pair|alert|order|orders|portfolio|'
-    r'strategy|error|command|admin|button|auth)\.[a-z_.]+)"'
+    r'strategy|error|command|admin|button|auth|settings|market|help|trade)\.[a-z_.]+)"'
 )
+# Keys the chat side says itself: usage texts of the command grammar, admin replies.
+CHAT_SOURCES = ("adapters/chat/commands.py", "adapters/chat/admin_text.py")
 PAUSE_REASONS = ("user", "admin", "deadman_user", "deadman_global")
 
 
 def emitted_keys() -> set[str]:
     keys = set()
-    for path in (ROOT / "actors").glob("*.py"):
+    for path in [*(ROOT / "actors").glob("*.py"), *(ROOT / name for name in CHAT_SOURCES)]:
         keys.update(KEY.findall(path.read_text()))
     keys.update(reason.value for reason in Reason)
     keys.update(f"strategy.paused.{reason}" for reason in PAUSE_REASONS)
@@ -72,12 +74,14 @@ def test_a_price_reply_in_indonesian():
             "ask": "1551000000",
             "high": "1600000000",
             "low": "1500000000",
+            "change": "-1.25",
             "volume": "228421331218",
             "quote": "IDR",
         },
         "id",
     )
     assert "Terakhir: 1.550.000.000 IDR" in text
+    assert "perubahan -1,25%" in text
     assert text.startswith("<b>BTC/IDR</b>")
 
 
@@ -107,3 +111,30 @@ def test_values_are_escaped_for_telegram_and_tags_dropped_for_the_console():
 def test_an_unknown_key_or_language_still_says_something():
     assert render("no.such.key", {}, "id") == catalog("id")["error.no_text"]
     assert render("link.done", {}, "fr") == catalog("id")["link.done"]
+
+
+def test_a_24_hour_change_is_a_signed_percentage_the_local_way():
+    assert percent("2.5", "id") == "+2,50%"
+    assert percent("-0.75", "en") == "-0.75%"
+    assert percent("0", "id") == "0,00%"
+    rows = render("market.show", {"rows": "BTC/IDR|1550000000|-1.25"}, "id", as_html=False)
+    assert "BTC/IDR: 1.550.000.000 IDR -1,25%" in rows
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("mode", ["demo", "paper", "live"])
+def test_the_settings_screen_says_every_value_in_words(language, mode):
+    note = "mode_choice" if mode == "live" else f"mode_fixed_{mode}"
+    params = {
+        "language": "id",
+        "mode": mode,
+        "mode_note": note,
+        "alert": "on",
+        "fill": "silent",
+        "strategy": "off",
+        "system": "silent",
+    }
+    text = render("settings.show", params, language, as_html=False)
+    assert "mode_" not in text
+    assert catalog(language)["term.silent"] in text
+    assert catalog(language)[f"term.{note}"] in text

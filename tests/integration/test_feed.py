@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 from messages.admin import Status
-from messages.commands import CreateAlert, Start
+from messages.commands import ConfirmAlert, CreateAlert, Start
 
 E = 1005
 
@@ -28,8 +28,11 @@ def test_alerts_fire_through_a_socket_outage_and_the_socket_takes_back_over(stac
     stack.reply_to(E, "menu.main")
     wait_for_feed(stack, "live", 1_000_000_000)
     stack.say(CreateAlert(telegram_id=E, chat_id=E, pair_text="BTC/IDR", price="1060000000"))
+    question = stack.reply_to(E, "alert.confirm")
+    assert question.param("direction") == "above"
+    pending_id = question.param("pending_id")
+    stack.say(ConfirmAlert(telegram_id=E, chat_id=E, pending_id=pending_id, choice="once"))
     created = stack.reply_to(E, "alert.created")
-    assert created.param("direction") == "above"
 
     stack.simulator.set_faults(ws_down=True)
     stack.simulator.drop_sockets()

@@ -13,9 +13,15 @@ from persistence.models import AccessToken, Alert, AuditEntry, Order, Strategy, 
 from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
 from persistence.models.orders import order_by_client_id, unresolved_orders
-from persistence.models.strategies import running_strategies
+from persistence.models.strategies import next_status, running_strategies
 from persistence.models.tokens import issue_token, revoke_tokens, valid_token
-from persistence.models.users import find_user
+from persistence.models.users import (
+    NOTIFICATION_KINDS,
+    find_user,
+    next_notify_level,
+    notification_settings,
+    set_notify_level,
+)
 
 
 def make_user(telegram_id: int = 1001) -> User:
@@ -161,3 +167,37 @@ def test_deleting_a_user_removes_their_rows_but_keeps_the_audit_trail(database):
     user.delete_instance()
     assert AccessToken.select().count() == 0
     assert AuditEntry.get().user_id is None
+
+
+def test_notification_settings_start_on_and_are_read_for_many_users_at_once(database):
+    quiet, default = make_user(2001), make_user(2002)
+    set_notify_level(quiet, "fill", "off")
+    set_notify_level(quiet, "system", "silent")
+    found = notification_settings([2001, 2002, 2003])
+    assert set(found) == {2001, 2002}
+    assert [found[2001].notify_level(k) for k in NOTIFICATION_KINDS] == [
+        "on",
+        "off",
+        "on",
+        "silent",
+    ]
+    assert [found[2002].notify_level(k) for k in NOTIFICATION_KINDS] == ["on"] * 4
+    assert default.notify_level("info") == "on"  # kinds without a setting always arrive
+    with pytest.raises(ValueError, match="no notification setting"):
+        set_notify_level(quiet, "system", "loud")
+
+
+def test_the_notification_cycle_skips_off_for_system_messages():
+    cycle = ["on"]
+    for _ in range(3):
+        cycle.append(next_notify_level("alert", cycle[-1]))
+    assert cycle == ["on", "silent", "off", "on"]
+    assert next_notify_level("system", "silent") == "on"
+
+
+def test_a_strategy_can_only_move_the_ways_a_user_may_move_it():
+    assert next_status("running", "pause") == "paused"
+    assert next_status("paused", "resume") == "running"
+    assert next_status("failed", "stop") == "stopped"
+    assert next_status("failed", "resume") is None
+    assert next_status("stopped", "stop") is None

@@ -1,0 +1,262 @@
+"""A user's paper account: real Indodax prices, simulated fills and balances in the database.
+
+Plain logic over the paper tables with no actor machinery, so it is tested on its own and
+the UserActor only decides when to call it. The UserActor is the single writer of its
+user's paper account, as it is of the user's nonce.
+
+Money moves by the simulator's rules (adapters/simulator/engine.py), so demo and paper mode
+behave alike:
+
+* A market buy spends its quote amount at the best ask, a market sell sells its coins at the
+  best bid. A limit order that crosses the book (a buy at or above the ask, a sell at or
+  below the bid) fills at once at the ask or bid, which is never worse than its limit.
+  These are taker fills.
+* Any other limit order rests, holding its funds (a buy the quote value at its limit price,
+  a sell its coins), and fills whole at its limit price once the last price reaches it
+  (`settle`). These are maker fills.
+* The fee is charged in the quote currency, out of the trade's value: a buy worth V gets
+  (V - fee) / price coins, a sell worth V receives V - fee.
+* Rounding never favours the user, so rounding can create no money: what the user pays (a
+  buy's value, the fee) is rounded up to the quote's step (1 IDR on IDR pairs), what they
+  receive (a sell's value, coins) down, coins to the pair's quantity step. Rounding the fee
+  up is also how order_rules estimates it, so the fee charged for a value is the fee the
+  confirmation showed for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+
+from adapters.indodax.markets import PairInfo
+from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
+from adapters.indodax.pairs import Pair, parse_pair
+from adapters.indodax.wire import OpenOrder, Ticker
+from persistence.database import db
+from persistence.models.base import utcnow
+from persistence.models.orders import new_client_order_id
+from persistence.models.paper import PaperBalance, PaperOrder
+from persistence.models.users import User
+
+MarketInfo = Callable[[Pair], PairInfo]
+
+FILLED = "order.paper_filled"
+RESTING = "order.paper_open"
+INSUFFICIENT_BALANCE = "order.rejected.insufficient_balance"  # the exchange path's key
+NO_COUNTERPARTY = "order.rejected.other"
+
+# Order amounts are under 50 digits (order_rules' bounds), so products are exact at this
+# precision; a quotient is rounded down here and then floored to its step.
+_MATH = Context(prec=100, rounding=ROUND_FLOOR, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+@dataclass(frozen=True)
+class PaperPlacement:
+    """What became of an order, as `Placement` says it for the exchange path: the row and
+    the message key telling the user."""
+
+    order: PaperOrder
+    key: str
+
+
+class PaperAccount:
+    def __init__(self, user: User, start_idr: int, market_info: MarketInfo) -> None:
+        """`market_info` gives a pair's fees and steps (MarketCatalog.info); it is only
+        called when an order is placed or filled."""
+        self.user = user
+        self.start_idr = start_idr
+        self.market_info = market_info
+
+    def balances(self) -> dict[str, PaperBalance]:
+        """Every currency the account has held, by wire id (`idr`, `btc`)."""
+        with db.atomic():
+            self._open_account()
+            rows = PaperBalance.select().where(PaperBalance.user == self.user)
+            return {row.currency: row for row in rows.order_by(PaperBalance.currency)}
+
+    def place(
+        self, order: TapiOrder, ticker: Ticker, strategy_id: int | None = None
+    ) -> PaperPlacement:
+        if ticker.pair != order.pair:
+            raise ValueError(f"ticker of {ticker.pair} given for an order on {order.pair}")
+        info = self.market_info(order.pair)
+        with db.atomic():
+            self._open_account()
+            row = PaperOrder(
+                user=self.user,
+                strategy=strategy_id,
+                client_order_id=new_client_order_id(self.user.id),
+                pair=order.pair.ticker_id,
+                side=order.side,
+                order_type=order.order_type,
+                price=order.price,
+                amount=order.quantity,
+                quote_amount=order.quote_amount,
+            )
+            fill_price = _crossing_price(order, ticker)
+            if order.order_type == "market" and fill_price is None:
+                return _rejected(row, NO_COUNTERPARTY, "no bid or ask to trade with")
+            currency, hold = _hold_of(order, info)
+            if self._free(currency) < hold:
+                return _rejected(row, INSUFFICIENT_BALANCE, "insufficient paper balance")
+            self._move(currency, free=-hold, held=hold)
+            row.state, row.held = "open", hold
+            row.save()
+            if fill_price is None:
+                return PaperPlacement(row, RESTING)
+            self._fill(row, fill_price, info.taker_fee, info)
+            return PaperPlacement(row, FILLED)
+
+    def open_orders(self) -> list[OpenOrder]:
+        """Resting orders in the exchange's open-order shape, so they list the same way."""
+        listed = []
+        for row in self._open_rows():
+            pair = parse_pair(row.pair)
+            listed.append(
+                OpenOrder(
+                    pair=pair,
+                    order_id=row.exchange_order_id,
+                    client_order_id=row.client_order_id,
+                    side=row.side,
+                    order_type=row.order_type,
+                    price=row.price,
+                    amount_currency=pair.base,
+                    amount=row.amount,
+                    remaining=row.amount,
+                    submit_time=row.created_at,
+                )
+            )
+        return listed
+
+    def cancel(self, client_order_id: str) -> PaperOrder | None:
+        """The cancelled order, its held funds free again; None when no such order is open."""
+        with db.atomic():
+            row = PaperOrder.get_or_none(
+                (PaperOrder.user == self.user)
+                & (PaperOrder.client_order_id == client_order_id)
+                & (PaperOrder.state == "open")
+            )
+            if row is None:
+                return None
+            self._move(_held_currency(row), free=row.held, held=-row.held)
+            row.state, row.held, row.updated_at = "cancelled", Decimal(0), utcnow()
+            row.save()
+            return row
+
+    def settle(self, tickers: Mapping[Pair, Ticker]) -> list[PaperOrder]:
+        """Fill the resting orders the last price has reached (a buy's at or below its limit,
+        a sell's at or above) and return them. Pairs without a ticker wait for the next call."""
+        filled = []
+        for row in self._open_rows():
+            pair = parse_pair(row.pair)
+            ticker = tickers.get(pair)
+            if ticker is None or not _reached(row, ticker.last):
+                continue
+            info = self.market_info(pair)
+            with db.atomic():
+                self._fill(row, row.price, info.maker_fee, info)
+            filled.append(row)
+        return filled
+
+    def _open_rows(self) -> list[PaperOrder]:
+        query = PaperOrder.select().where(
+            (PaperOrder.user == self.user) & (PaperOrder.state == "open")
+        )
+        return list(query.order_by(PaperOrder.id))
+
+    def _open_account(self) -> None:
+        """The start balance, once: an account that has any row, even at zero, has started."""
+        if not PaperBalance.select().where(PaperBalance.user == self.user).exists():
+            PaperBalance.create(user=self.user, currency="idr", free=Decimal(self.start_idr))
+
+    def _balance(self, currency: str) -> PaperBalance | None:
+        return PaperBalance.get_or_none(
+            (PaperBalance.user == self.user) & (PaperBalance.currency == currency)
+        )
+
+    def _free(self, currency: str) -> Decimal:
+        row = self._balance(currency)
+        return row.free if row is not None else Decimal(0)
+
+    def _move(self, currency: str, free: Decimal = Decimal(0), held: Decimal = Decimal(0)) -> None:
+        """Every balance change goes through here. One that would go below zero is a bug:
+        it raises, and the transaction around it rolls the whole order back."""
+        row = self._balance(currency) or PaperBalance(user=self.user, currency=currency)
+        row.free += free
+        row.held += held
+        if row.free < 0 or row.held < 0:
+            raise ValueError(f"paper {currency} balance of user {self.user.id} would go negative")
+        row.updated_at = utcnow()
+        row.save()
+
+    def _fill(self, row: PaperOrder, price: Decimal, fee_rate: Decimal, info: PairInfo) -> None:
+        """The whole order trades at `price`, paid out of its hold; a buy's unspent hold
+        (it filled below its limit) goes back to the free balance."""
+        pair = parse_pair(row.pair)
+        if row.side == "buy":
+            value = row.quote_amount
+            if value is None:
+                value = ceil_to_step(_MATH.multiply(row.amount, price), info.quote_step)
+            fee = _fee(value, fee_rate, info)
+            coins = floor_to_step(_MATH.divide(value - fee, price), info.quantity_step)
+            self._move(pair.quote, free=row.held - value, held=-row.held)
+            self._move(pair.base, free=coins)
+        else:
+            coins = row.amount
+            value = floor_to_step(_MATH.multiply(coins, price), info.quote_step)
+            fee = _fee(value, fee_rate, info)
+            self._move(pair.base, held=-row.held)
+            self._move(pair.quote, free=value - fee)
+        row.state, row.held, row.updated_at = "filled", Decimal(0), utcnow()
+        row.fill_price, row.filled_amount, row.filled_value, row.fee = price, coins, value, fee
+        row.save()
+
+
+def _crossing_price(order: TapiOrder, ticker: Ticker) -> Decimal | None:
+    """The price an order fills at on arrival, or None when it rests. An empty side of the
+    book (a zero bid or ask) fills nothing."""
+    best = ticker.ask if order.side == "buy" else ticker.bid
+    if best <= 0:
+        return None
+    if order.order_type == "market":
+        return best
+    assert order.price is not None
+    crosses = order.price >= best if order.side == "buy" else order.price <= best
+    return best if crosses else None
+
+
+def _reached(row: PaperOrder, last: Decimal) -> bool:
+    """A market without trades (last price zero) reaches nothing."""
+    if last <= 0:
+        return False
+    return last <= row.price if row.side == "buy" else last >= row.price
+
+
+def _hold_of(order: TapiOrder, info: PairInfo) -> tuple[str, Decimal]:
+    """What an order sets aside on arrival, as the exchange does: a sell its coins, a market
+    buy its quote amount, a limit buy its value at the limit price."""
+    if order.side == "sell":
+        assert order.quantity is not None
+        return order.pair.base, order.quantity
+    if order.quote_amount is not None:
+        return order.pair.quote, order.quote_amount
+    assert order.quantity is not None and order.price is not None
+    value = ceil_to_step(_MATH.multiply(order.quantity, order.price), info.quote_step)
+    return order.pair.quote, value
+
+
+def _held_currency(row: PaperOrder) -> str:
+    pair = parse_pair(row.pair)
+    return pair.quote if row.side == "buy" else pair.base
+
+
+def _fee(value: Decimal, rate: Decimal, info: PairInfo) -> Decimal:
+    return ceil_to_step(_MATH.multiply(value, rate), info.quote_step)
+
+
+def _rejected(row: PaperOrder, key: str, error: str) -> PaperPlacement:
+    """Kept like a rejected exchange order, so the history shows the attempt; nothing moved."""
+    row.state, row.error = "rejected", error
+    row.save()
+    return PaperPlacement(row, key)

@@ -1,0 +1,158 @@
+"""What the UserActor shows, built from plain data: the rows its list templates render and
+the buttons that go with them.
+
+Nothing here needs actor state, so each piece is tested on its own; the UserActor only
+decides which view to send. Callback data stays short (Telegram allows 64 bytes): a
+two-letter prefix and an id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
+from messages.replies import Button
+from persistence.models.strategies import Strategy, next_status
+from persistence.models.users import NOTIFICATION_KINDS, User
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+MARKET_SIZE = 6
+LANGUAGES = ("id", "en")
+CHOOSABLE_MODES = ("paper", "live")
+MAIN_MENU = (
+    ("button.menu_market", "mn:market"),
+    ("button.menu_portfolio", "mn:portfolio"),
+    ("button.menu_trade", "mn:trade"),
+    ("button.menu_strategies", "mn:strategies"),
+    ("button.menu_alerts", "mn:alerts"),
+    ("button.menu_settings", "mn:settings"),
+)
+# (action, callback prefix, label key) of the buttons a strategy can show
+STRATEGY_ACTIONS = (
+    ("pause", "sp", "button.strategy_pause"),
+    ("resume", "sr", "button.strategy_resume"),
+    ("stop", "ss", "button.strategy_stop"),
+)
+
+
+def in_rows(buttons: Iterable[Button], per_row: int) -> Keyboard:
+    """Buttons laid out `per_row` to a row, so a long list stays readable on a phone."""
+    flat = list(buttons)
+    return tuple(tuple(flat[i : i + per_row]) for i in range(0, len(flat), per_row))
+
+
+def main_menu() -> Keyboard:
+    return in_rows((Button(label, callback) for label, callback in MAIN_MENU), 2)
+
+
+def display_pair(ticker_id: str) -> str:
+    """`btc_idr` as users read it, `BTC/IDR`; anything else shown as stored."""
+    try:
+        return pair_of_ticker_id(ticker_id).display
+    except ValueError:
+        return ticker_id.upper()
+
+
+def cell(value: object) -> str:
+    """A value made safe for a `{x:rows=…}` list, whose rows split on `;` and cells on `|`."""
+    return str(value).replace(";", ",").replace("|", "/")
+
+
+# Markets
+
+
+def change_24h(last: Decimal, before: Decimal | None) -> Decimal | None:
+    """The change in percent since the price of 24 hours ago, to two decimals; None when that
+    price is unknown (or zero, a market without trades)."""
+    if before is None or before <= 0:
+        return None
+    return ((last - before) * 100 / before).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
+def change_text(summaries: Summaries, ticker: Ticker) -> str:
+    """The 24 h change for a message parameter; empty when it cannot be known."""
+    change = change_24h(ticker.last, summaries.prices_24h.get(ticker.pair.id))
+    return "" if change is None else str(change)
+
+
+def most_traded(summaries: Summaries, quote: str = "idr", count: int = MARKET_SIZE) -> list[Ticker]:
+    """The `count` markets of `quote` with the most volume (in `quote`) over 24 hours."""
+    tickers = [ticker for pair, ticker in summaries.tickers.items() if pair.quote == quote]
+    return sorted(tickers, key=lambda ticker: (-ticker.quote_volume, ticker.pair))[:count]
+
+
+def market_view(summaries: Summaries) -> tuple[str, Keyboard]:
+    """Rows `pair|last|change` of the most traded IDR markets, and a price button each."""
+    top = most_traded(summaries)
+    rows = ";".join(f"{t.pair.display}|{t.last}|{change_text(summaries, t)}" for t in top)
+    buttons = (Button("button.pair", f"pr:{t.pair.id}", (("pair", t.pair.display),)) for t in top)
+    return rows, in_rows(buttons, 2)
+
+
+# Settings
+
+
+def settings_buttons(user: User, mode_choice: bool) -> Keyboard:
+    """A button per notification kind (a tap moves it to its next level), the languages,
+    and the trading modes when the bot lets users choose."""
+    notify = in_rows(
+        (
+            Button(
+                "button.notify",
+                f"sn:{kind}",
+                (("kind", kind), ("level", user.notify_level(kind))),
+            )
+            for kind in NOTIFICATION_KINDS
+        ),
+        2,
+    )
+    language = tuple(
+        Button("button.language", f"sl:{code}", (("language", code),)) for code in LANGUAGES
+    )
+    modes = tuple(
+        Button("button.mode", f"sm:{mode}", (("mode", mode),)) for mode in CHOOSABLE_MODES
+    )
+    return (*notify, language, *((modes,) if mode_choice else ()))
+
+
+def settings_params(user: User) -> dict[str, str]:
+    return {
+        "language": user.language,
+        "mode": user.mode,
+        **{kind: user.notify_level(kind) for kind in NOTIFICATION_KINDS},
+    }
+
+
+# Strategies
+
+
+def strategy_row(strategy: Strategy) -> str:
+    return f"{strategy.id}|{strategy.kind}|{display_pair(strategy.pair)}|{strategy.status}"
+
+
+def strategy_buttons(strategy: Strategy, with_details: bool = True) -> tuple[Button, ...]:
+    """Only the actions its status allows, so a tap never meets 'cannot do that'."""
+    params = (("strategy_id", str(strategy.id)),)
+    buttons = [
+        Button(label, f"{prefix}:{strategy.id}", params)
+        for action, prefix, label in STRATEGY_ACTIONS
+        if next_status(strategy.status, action) is not None
+    ]
+    if with_details:
+        buttons.append(Button("button.strategy_details", f"sd:{strategy.id}", params))
+    return tuple(buttons)
+
+
+def strategies_keyboard(strategies: Sequence[Strategy]) -> Keyboard:
+    """A row per strategy, then the button that says how new strategies will be made."""
+    rows = tuple(strategy_buttons(strategy) for strategy in strategies)
+    return (*rows, (Button("button.strategy_create", "sc:new"),))
+
+
+def strategy_params(strategy: Strategy) -> str:
+    """The strategy's parameters as `name|value` rows, in a stable order."""
+    return ";".join(
+        f"{cell(name)}|{cell(value)}" for name, value in sorted(strategy.params.items())
+    )

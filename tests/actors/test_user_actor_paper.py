@@ -1,0 +1,206 @@
+"""A paper-mode user's actor: real prices from the local simulator's public API, fills and
+balances in the paper tables, and nothing ever sent to the exchange's trade API."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+
+import pytest
+from actor_doubles import Collector, collected
+
+from actors.user_actor import UserActor
+from adapters.simulator.accounts import AccountSpec
+from adapters.simulator.server import SimulatorServer
+from config.schema import (
+    ActorSettings,
+    PaperSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+)
+from config.secret import Secret
+from messages.base import Sensitive
+from messages.commands import (
+    CancelOrder,
+    ConfirmOrder,
+    GetPortfolio,
+    LinkAccount,
+    ListOpenOrders,
+    PreviewOrder,
+    Start,
+)
+from messages.events import BootUser, PauseStrategies, ResumeStrategies, TriggerFired
+from messages.replies import Notification, Reply
+from persistence.models import PaperOrder, Strategy, User
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+
+TRADER = AccountSpec("PAPER-TRADER-KEY", "paper-trader-secret-0123", {"idr": Decimal(1_000_000)})
+USER = {"telegram_id": 5151, "chat_id": 5151}
+MASTER = Secret("a-paper-test-master-key-" + "x" * 30)
+START = 100_000_000
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    server = SimulatorServer(port=0, seed=11, tick_interval=0, accounts=(TRADER,))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(actor_system, settings, simulator, tmp_path):
+    simulator.set_price("btcidr", Decimal(1_000_000_000))  # bid 999,500,000, ask 1,000,500,000
+    settings = Settings(
+        mode="paper",
+        security=SecuritySettings(app_secret_key=MASTER),
+        database=settings.database,
+        storage=StorageSettings(data_dir=tmp_path),
+        actors=ActorSettings(system_base="simpleSystemBase"),
+        indodax=simulator.indodax_settings(),
+        paper=PaperSettings(start_idr=START, settle_seconds=1),
+    )
+    notifier = actor_system.createActor(Collector)
+    supervisor = actor_system.createActor(Collector)
+    trigger_book = actor_system.createActor(Collector)
+    user = actor_system.createActor(UserActor)
+    actor_system.tell(
+        user,
+        BootUser(
+            settings=settings,
+            telegram_id=USER["telegram_id"],
+            notifier=notifier,
+            supervisor=supervisor,
+            trigger_book=trigger_book,
+        ),
+    )
+    return {"system": actor_system, "user": user, "notifier": notifier, "token": None}
+
+
+def say(world, command) -> list[Reply | Notification]:
+    """Everything the user is sent while the command is handled, replies and notifications."""
+    if world["token"] is not None and command.token is None:
+        command = dataclasses.replace(command, token=world["token"])
+    world["system"].tell(world["user"], command)
+    return collected(world["system"], world["notifier"])
+
+
+def answer(world, command) -> Reply:
+    [reply] = [m for m in say(world, command) if isinstance(m, Reply)]
+    return reply
+
+
+def trade(world, **order: str) -> Reply:
+    preview = answer(world, PreviewOrder(**USER, pair_text="btcidr", **order))
+    assert preview.key.startswith("order.preview."), preview.key
+    return answer(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+
+
+def portfolio(world) -> dict[str, Decimal]:
+    shown = answer(world, GetPortfolio(**USER))
+    assert shown.key == "portfolio.paper_show"
+    rows = [row.split("|") for row in shown.param("rows").split(";")]
+    return {currency: Decimal(amount) for currency, amount, _ in rows}
+
+
+def test_a_paper_user_without_a_key_buys_at_market_and_sees_the_balance_change(world, simulator):
+    answer(world, Start(**USER))
+    sent_before = len(simulator.trade_log())
+    filled = trade(world, side="buy", order_type="market", quote_amount="1000000")
+    assert filled.key == "order.paper_filled"
+    assert filled.param("price") == "1000500000"  # the ask
+    assert filled.param("fee") == "2000"  # taker 0.2 %
+    assert filled.param("order_id").startswith("paper-")
+    # (1,000,000 - 2,000) / 1,000,500,000, floored to the satoshi
+    assert portfolio(world) == {"btc": Decimal("0.0009975"), "idr": Decimal(START - 1_000_000)}
+    assert len(simulator.trade_log()) == sent_before
+
+
+def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told(world, simulator):
+    answer(world, Start(**USER))
+    resting = trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")
+    assert (resting.key, resting.param("price")) == ("order.paper_open", "900000000")
+    listing = answer(world, ListOpenOrders(**USER))
+    assert listing.param("count") == "1"
+    assert portfolio(world)["idr"] == START  # held, not spent: the total is unchanged
+
+    simulator.set_price("btcidr", Decimal(899_000_000))
+    told = say(world, ListOpenOrders(**USER))
+    [fill] = [m for m in told if isinstance(m, Notification)]
+    [listing] = [m for m in told if isinstance(m, Reply)]
+    assert (fill.kind, fill.key) == ("fill", "order.paper_filled")
+    assert (fill.param("price"), fill.param("fee")) == ("900000000", "900")  # its limit, maker
+    assert fill.param("order_id") == resting.param("order_id")
+    assert listing.param("count") == "0"
+    assert portfolio(world) == {"btc": Decimal("0.000999"), "idr": Decimal(START - 900_000)}
+
+
+def test_resting_orders_are_settled_on_a_timer_without_a_command(world, simulator):
+    answer(world, Start(**USER))
+    trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")
+    simulator.set_price("btcidr", Decimal(899_000_000))
+    world["system"].listen(2.5)  # settle_seconds=1; timers fire inside listen
+    [fill] = collected(world["system"], world["notifier"])
+    assert (type(fill), fill.key) == (Notification, "order.paper_filled")
+    assert PaperOrder.get().state == "filled"
+
+
+def test_cancelling_a_resting_paper_order_gives_back_its_funds(world):
+    answer(world, Start(**USER))
+    resting = trade(world, side="sell", order_type="limit", quantity="0.001", price="1100000000")
+    assert resting.key == "order.rejected.insufficient_balance"  # no coins yet
+    trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")
+    [row] = PaperOrder.select().where(PaperOrder.state == "open")
+    done = answer(world, CancelOrder(**USER, client_order_id=row.client_order_id))
+    again = answer(world, CancelOrder(**USER, client_order_id=row.client_order_id))
+    assert (done.key, again.key) == ("orders.cancelled", "orders.not_found")
+    assert portfolio(world) == {"idr": Decimal(START)}
+
+
+def test_a_paper_user_who_linked_a_key_still_needs_the_token(world, simulator):
+    answer(world, Start(**USER))
+    linked = answer(
+        world,
+        LinkAccount(**USER, api_key=Sensitive(TRADER.key), api_secret=Sensitive(TRADER.secret)),
+    )
+    assert linked.key == "link.done"
+    world["token"] = Vault(MASTER).decrypt(
+        linked.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=USER["telegram_id"]
+    )
+    assert answer(world, GetPortfolio(**USER, token="forged")).key == "auth.token_invalid"
+    sent_before = len(simulator.trade_log(TRADER.key))
+    assert trade(world, side="buy", order_type="market", quote_amount="50000").key == (
+        "order.paper_filled"
+    )
+    assert len(simulator.trade_log(TRADER.key)) == sent_before  # paper, even with a real key
+
+
+def test_a_paper_users_strategy_buys_on_paper(world, simulator):
+    answer(world, Start(**USER))
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    strategy = Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
+    )
+    system, user_actor = world["system"], world["user"]
+    system.tell(user_actor, PauseStrategies(reason="admin"))
+    system.tell(user_actor, ResumeStrategies())  # starts the child from the database
+    sent_before = len(simulator.trade_log())
+    system.tell(
+        user_actor,
+        TriggerFired(
+            trigger_id=f"s{strategy.id}:level",
+            telegram_id=USER["telegram_id"],
+            pair="btc_idr",
+            price="949000000",
+            ts=1.0,
+        ),
+    )
+    system.listen(1.0)
+    [order] = PaperOrder.select().where(PaperOrder.strategy == strategy.id)
+    assert (order.state, order.filled_value) == ("filled", Decimal(200_000))
+    assert Strategy.get_by_id(strategy.id).state["client_order_id"] == order.client_order_id
+    assert len(simulator.trade_log()) == sent_before

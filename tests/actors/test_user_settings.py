@@ -1,0 +1,90 @@
+"""The /settings screen: notification levels per kind, language and trading mode."""
+
+from __future__ import annotations
+
+import pytest
+from test_user_actor import USER, callbacks, link, make_world, say, simulator, tap
+
+from messages.commands import ChangeNotification, SetMode, ShowSettings, Start
+from persistence.models import AuditEntry, User
+
+__all__ = ["simulator"]  # the module-scoped simulator fixture, shared with the actor tests
+
+
+@pytest.fixture
+def demo(actor_system, settings, simulator, tmp_path):
+    return make_world(actor_system, settings, simulator, tmp_path, mode="demo")[:4]
+
+
+@pytest.fixture
+def live(actor_system, settings, simulator, tmp_path):
+    return make_world(actor_system, settings, simulator, tmp_path, mode="live")[:4]
+
+
+def stored() -> User:
+    return User.get(User.telegram_id == USER["telegram_id"])
+
+
+def test_every_kind_starts_on_with_a_button_each(demo):
+    say(demo, Start(**USER))
+    [screen] = say(demo, ShowSettings(**USER))
+    assert screen.key == "settings.show"
+    assert [screen.param(kind) for kind in ("alert", "fill", "strategy", "system")] == ["on"] * 4
+    assert callbacks(screen) == [
+        "sn:alert",
+        "sn:fill",
+        "sn:strategy",
+        "sn:system",
+        "sl:id",
+        "sl:en",
+    ]
+
+
+def test_a_tap_moves_a_kind_from_on_to_silent_to_off_and_back(demo):
+    say(demo, Start(**USER))
+    levels = []
+    for _ in range(3):
+        [screen] = say(demo, ChangeNotification(**USER, kind="fill"))
+        levels.append((screen.param("fill"), stored().notify_fill))
+    assert levels == [("silent", "silent"), ("off", "off"), ("on", "on")]
+
+
+def test_system_messages_can_be_silenced_but_never_switched_off(demo):
+    say(demo, Start(**USER))
+    [silent] = say(demo, ChangeNotification(**USER, kind="system"))
+    [again] = say(demo, ChangeNotification(**USER, kind="system"))
+    assert (silent.param("system"), again.param("system")) == ("silent", "on")
+
+
+def test_a_language_tapped_on_the_screen_answers_with_the_screen_in_that_language(demo):
+    say(demo, Start(**USER))
+    [screen] = say(demo, ShowSettings(**USER))
+    [english] = say(demo, tap(screen, "sl:en"))
+    assert (english.key, english.language, english.param("language")) == (
+        "settings.show",
+        "en",
+        "en",
+    )
+
+
+def test_in_demo_mode_the_trading_mode_is_fixed_and_the_screen_says_so(demo):
+    say(demo, Start(**USER))
+    [screen] = say(demo, ShowSettings(**USER))
+    assert (screen.param("mode"), screen.param("mode_note")) == ("demo", "mode_fixed_demo")
+    [refused] = say(demo, SetMode(**USER, mode="live"))
+    assert (refused.key, refused.param("mode")) == ("settings.mode_fixed", "demo")
+    assert stored().mode == "demo"
+
+
+def test_live_mode_needs_a_linked_key(live):
+    say(live, Start(**USER))
+    [paper] = say(live, SetMode(**USER, mode="paper"))
+    assert (paper.param("mode"), paper.param("mode_note")) == ("paper", "mode_choice")
+    assert callbacks(paper)[-2:] == ["sm:paper", "sm:live"]
+    [refused] = say(live, SetMode(**USER, mode="live"))
+    assert refused.key == "settings.live_needs_key"
+    assert stored().mode == "paper"
+    link(live)
+    [screen] = say(live, SetMode(**USER, mode="live"))
+    assert (screen.key, screen.param("mode"), stored().mode) == ("settings.show", "live", "live")
+    assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 2

@@ -1,0 +1,160 @@
+"""/strategy: a user lists, inspects, pauses, resumes and stops their own strategies."""
+
+from __future__ import annotations
+
+import pytest
+from actor_doubles import collected
+from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator
+
+from messages.commands import (
+    ChangeAllStrategies,
+    ChangeStrategy,
+    ListStrategies,
+    ShowStrategy,
+    Start,
+)
+from messages.events import (
+    PauseStrategies,
+    ResumeStrategies,
+    StrategiesResumedByUser,
+    TriggerFired,
+)
+from messages.replies import Notification
+from persistence.models import Strategy, User
+
+__all__ = ["simulator"]  # the module-scoped simulator fixture, shared with the actor tests
+
+
+@pytest.fixture
+def world(actor_system, settings, simulator, tmp_path):
+    """With the supervisor's collector: (system, user actor, notifier, trigger book,
+    supervisor)."""
+    return make_world(actor_system, settings, simulator, tmp_path)
+
+
+def started(world) -> User:
+    say(world, Start(**USER))
+    return User.get(User.telegram_id == USER["telegram_id"])
+
+
+def dca(owner: User, status: str = "running") -> Strategy:
+    """A strategy without an actor class yet: only its row is managed."""
+    return Strategy.create(
+        user=owner, kind="dca", pair="btc_idr", params={"quote_amount": "100000"}, status=status
+    )
+
+
+def status_of(strategy: Strategy) -> str:
+    return Strategy.get_by_id(strategy.id).status
+
+
+def test_strategies_are_listed_with_only_the_buttons_their_status_allows(world):
+    owner = started(world)
+    running, paused, stopped = dca(owner), dca(owner, "paused"), dca(owner, "stopped")
+    [listing] = say(world, ListStrategies(**USER))
+    assert (listing.key, listing.param("count")) == ("strategy.list", "3")
+    assert listing.param("rows").split(";")[0] == f"{running.id}|dca|BTC/IDR|running"
+    assert [[b.callback for b in row] for row in listing.buttons] == [
+        [f"sp:{running.id}", f"ss:{running.id}", f"sd:{running.id}"],
+        [f"sr:{paused.id}", f"ss:{paused.id}", f"sd:{paused.id}"],
+        [f"sd:{stopped.id}"],
+        ["sc:new"],
+    ]
+
+
+def test_no_strategies_says_so_and_offers_the_honest_create_button(world):
+    started(world)
+    [listing] = say(world, ListStrategies(**USER))
+    assert (listing.key, callbacks(listing)) == ("strategy.none", ["sc:new"])
+
+
+def test_details_show_kind_pair_status_and_parameters(world):
+    strategy = dca(started(world))
+    [details] = say(world, ShowStrategy(**USER, strategy_id=strategy.id))
+    assert details.key == "strategy.details"
+    assert (details.param("kind"), details.param("pair")) == ("dca", "BTC/IDR")
+    assert details.param("params") == "quote_amount|100000"
+    assert callbacks(details) == [f"sp:{strategy.id}", f"ss:{strategy.id}"]
+
+
+def test_a_paused_strategy_does_not_buy_and_buys_again_once_resumed(world, simulator):
+    system, user_actor, _, _, supervisor = world
+    link(world)
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    strategy = Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
+    )
+    system.tell(user_actor, ResumeStrategies())  # starts its actor from the database
+    fired = TriggerFired(
+        trigger_id=f"s{strategy.id}:level",
+        telegram_id=USER["telegram_id"],
+        pair="btc_idr",
+        price="949000000",
+        ts=1.0,
+    )
+    before = len(simulator.trade_log(TRADER.key))
+
+    [paused] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="pause"))
+    assert (paused.key, paused.param("status")) == ("strategy.changed", "paused")
+    system.tell(user_actor, fired)
+    system.listen(0.5)
+    assert len(simulator.trade_log(TRADER.key)) == before
+    collected(system, supervisor)
+
+    [resumed] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="resume"))
+    assert resumed.param("status") == "running"
+    assert any(isinstance(m, StrategiesResumedByUser) for m in collected(system, supervisor))
+    system.tell(user_actor, fired)
+    system.listen(1.0)
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+
+
+def test_a_stopped_strategy_stays_stopped(world):
+    system, user_actor, *_ = world
+    strategy = dca(started(world))
+    [stopped] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="stop"))
+    assert stopped.param("status") == "stopped"
+    [refused] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="resume"))
+    assert (refused.key, refused.param("status")) == ("strategy.cannot_change", "stopped")
+    system.tell(user_actor, ResumeStrategies())
+    system.listen(0.2)
+    assert status_of(strategy) == "stopped"
+
+
+def test_another_users_strategy_is_not_found_and_left_alone(world):
+    started(world)
+    someone = User.create(telegram_id=999, chat_id=999)
+    theirs = dca(someone)
+    for command in (
+        ShowStrategy(**USER, strategy_id=theirs.id),
+        ChangeStrategy(**USER, strategy_id=theirs.id, action="stop"),
+        ChangeStrategy(**USER, strategy_id=424242, action="pause"),
+    ):
+        [answer] = say(world, command)
+        assert answer.key == "strategy.not_found"
+    assert status_of(theirs) == "running"
+
+
+def test_pause_and_resume_all_answer_the_user_and_rearm_the_dead_man_switch(world):
+    system, _, _, _, supervisor = world
+    owner = started(world)
+    first, second = dca(owner), dca(owner)
+    [paused] = say(world, ChangeAllStrategies(**USER, action="pause"))
+    assert (paused.key, paused.param("count")) == ("strategy.paused.user", "2")
+    assert {status_of(first), status_of(second)} == {"paused"}
+    collected(system, supervisor)
+    [resumed] = say(world, ChangeAllStrategies(**USER, action="resume"))
+    assert (resumed.key, resumed.param("count")) == ("strategy.resumed", "2")
+    assert {status_of(first), status_of(second)} == {"running"}
+    assert any(isinstance(m, StrategiesResumedByUser) for m in collected(system, supervisor))
+
+
+def test_a_dead_man_pause_is_a_safety_message_settings_cannot_switch_off(world):
+    system, user_actor, notifier, _, _ = world
+    dca(started(world))
+    system.tell(user_actor, PauseStrategies(reason="deadman_user"))
+    [note] = [m for m in collected(system, notifier) if isinstance(m, Notification)]
+    assert (note.key, note.kind) == ("strategy.paused.deadman_user", "system")
