@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
-from adapters.chat.commands import Usage, Who, from_callback, parse
+from adapters.chat.actor_link import ActorLink
+from adapters.chat.commands import Parsed, Usage, Who, from_callback, parse
+from adapters.chat.conversations import START_WIZARD, STARTERS, WIZARD, Desk, Finished, Prompt, Step
 from adapters.i18n.catalog import render
 from messages.commands import UserCommand
-from messages.events import Locate, Located, Ping, Pong
-from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+from messages.replies import Button, Outbound
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
-PING_EVERY = 5.0
-SILENT_AFTER = 15.0
+MarketControl = Callable[[list[str]], tuple[str, dict[str, Any]]]
 
 
 class ConsoleChat:
@@ -35,26 +35,17 @@ class ConsoleChat:
         language: str = "id",
         reboot: Callable[[], Any] | None = None,
         vault: Vault | None = None,
+        market: MarketControl | None = None,
+        conversation_seconds: float = 300.0,
     ) -> None:
-        self.system, self.supervisor, self.who, self.out = system, supervisor, who, out
+        self.link = ActorLink(system, supervisor, "console", reboot)
+        self.who, self.out = who, out
         self.language = language
-        self.reboot = reboot
         self.vault = vault
+        self.market = market
+        self.desk = Desk(conversation_seconds)
         self.token: str | None = None
         self.choices: list[str] = []
-        self.last_pong = time.monotonic()
-        self.last_ping = 0.0
-        self.notifier = self._locate_notifier()
-        self.system.tell(self.notifier, RegisterOutlet(adapter="console"))
-
-    def _locate_notifier(self) -> Any:
-        self.system.tell(self.supervisor, Locate(core="notifier"))
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            message = self.system.listen(1.0)
-            if isinstance(message, Located):
-                return message.address
-        raise TimeoutError("the Supervisor did not say where the Notifier is")
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -62,22 +53,39 @@ class ConsoleChat:
     def send(self, command: Any) -> None:
         if isinstance(command, UserCommand) and self.token is not None:
             command = dataclasses.replace(command, token=self.token)
-        self.system.tell(self.supervisor, command)
+        self.link.tell(command)
 
     def handle_line(self, line: str) -> bool:
         """True when a command went to the actors (an answer will come)."""
         text = line.strip()
         if text.isdigit() and self.choices:
             number = int(text)
-            parsed = (
-                from_callback(self.choices[number - 1], self.who)
-                if 1 <= number <= len(self.choices)
-                else Usage("button.stale")
-            )
-        else:
-            parsed = parse(text, self.who)
+            text = self.choices[number - 1] if 1 <= number <= len(self.choices) else "?"
+            if text == "?" or (
+                text.startswith(WIZARD) and self.desk.holds(self.who.telegram_id) is None
+            ):
+                self._print("button.stale")
+                return False
+            if not text.startswith(WIZARD):
+                return self._dispatch(from_callback(text, self.who))
+        words = text.split()
+        command = words[0].lower() if words else ""
+        if self.desk.holds(self.who.telegram_id) is not None:
+            if not command.startswith("/") or command == "/cancel" or text.startswith(WIZARD):
+                return self._advance(self.desk.answer(self.who.telegram_id, text))
+            self.desk.drop(self.who.telegram_id)
+        if command == "/sim" and self.market is not None:
+            self._print(*self.market(words[1:]))
+            return False
+        if command in STARTERS and len(words) == 1:
+            return self._advance(self.desk.start(self.who, command))
+        return self._dispatch(parse(text, self.who))
+
+    def _dispatch(self, parsed: Parsed) -> bool:
         if isinstance(parsed, Usage):
-            self.say(render(parsed.key, {}, self.language, as_html=False))
+            if parsed.key == START_WIZARD:
+                return self._advance(self.desk.start(self.who, "/trade"))
+            self._print(parsed.key)
             return False
         if parsed is None:
             return False
@@ -85,31 +93,27 @@ class ConsoleChat:
         self.send(parsed)
         return True
 
+    def _advance(self, step: Step) -> bool:
+        if isinstance(step, Prompt):
+            self._print(step.key, dict(step.params), step.buttons)
+            return False
+        if step.key:
+            self._print(step.key)
+        if isinstance(step, Finished):
+            return self._dispatch(step.command)
+        return False
+
     def pump(self, seconds: float) -> int:
         """Print what arrives for `seconds`; return how many messages were shown."""
         shown = 0
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
-            self._watch_supervisor()
-            message = self.system.listen(min(left, 0.2))
-            if isinstance(message, OutboundBatch):
-                for outbound in message.messages:
-                    self._show(outbound)
-                shown += len(message.messages)
-                ids = tuple(m.correlation_id for m in message.messages)
-                self.system.tell(self.notifier, Delivered(message_correlation_ids=ids))
-            elif isinstance(message, Pong):
-                self.last_pong = time.monotonic()
+            arrived = [m for m in self.link.receive(min(left, 0.2)) if isinstance(m, Outbound)]
+            for outbound in arrived:
+                self._show(outbound)
+            self.link.acknowledge(m.correlation_id for m in arrived)
+            shown += len(arrived)
         return shown
-
-    def _watch_supervisor(self) -> None:
-        now = time.monotonic()
-        if now - self.last_ping >= PING_EVERY:
-            self.last_ping = now
-            self.send(Ping())
-        if now - self.last_pong > SILENT_AFTER and self.reboot is not None:
-            self.supervisor = self.reboot()
-            self.last_pong = now
 
     def _show(self, message: Outbound) -> None:
         self.language = message.language
@@ -118,15 +122,21 @@ class ConsoleChat:
             self.token = self.vault.decrypt(
                 sealed, purpose=PURPOSE_ACCESS_TOKEN, owner=self.who.telegram_id
             )
-        self.say(render(message.key, dict(message.params), message.language, as_html=False))
-        buttons = [button for row in message.buttons for button in row]
+        self._print(message.key, dict(message.params), message.buttons)
+
+    def _print(
+        self,
+        key: str,
+        params: dict[str, Any] | None = None,
+        rows: tuple[tuple[Button, ...], ...] = (),
+    ) -> None:
+        self.say(render(key, params or {}, self.language, as_html=False))
+        buttons = [button for row in rows for button in row]
         if buttons:
             self.choices = [button.callback for button in buttons]
-            self.say(render("console.choose", {}, message.language, as_html=False))
+            self.say(render("console.choose", {}, self.language, as_html=False))
             for number, button in enumerate(buttons, 1):
-                label = render(
-                    button.label_key, dict(button.params), message.language, as_html=False
-                )
+                label = render(button.label_key, dict(button.params), self.language, as_html=False)
                 self.say(f"  {number}. {label}")
 
     def _await_answer(self, timeout: float = 15.0) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from actors.runtime import run_until_stopped
@@ -25,11 +26,6 @@ from persistence.vault import Vault
 
 log = logging.getLogger("bin.run")
 
-TELEGRAM_NOT_BUILT = (
-    "Not built yet: the Telegram chat. The actor system, price feed and trigger book run, "
-    "but no Telegram user can reach them; use the console chat (CHAT_ADAPTER=console). "
-    "Ctrl-C stops."
-)
 DEMO_USER = 1
 
 
@@ -61,7 +57,7 @@ def main() -> int:
             simulator = _start_simulator(settings)
         print(f"actor system running (admin port {settings.actors.admin_port}).", flush=True)
         if settings.chat_adapter == "telegram":
-            print(TELEGRAM_NOT_BUILT, flush=True)
+            print(f"telegram chat ({settings.telegram.update_mode}); Ctrl-C stops.", flush=True)
 
     def console(system: Any, supervisor: Any, reboot: Any) -> None:
         chat = ConsoleChat(
@@ -72,6 +68,8 @@ def main() -> int:
             language=settings.chat.default_language,
             reboot=reboot,
             vault=Vault(settings.security.app_secret_key),
+            market=_market_control(simulator) if simulator is not None else None,
+            conversation_seconds=settings.chat.conversation_seconds,
         )
         if simulator is not None:
             chat.handle_line("/start")
@@ -87,16 +85,38 @@ def main() -> int:
             chat.say(render("console.demo_linked", {}, chat.language, as_html=False))
         chat.run(sys.stdin)
 
+    def telegram(system: Any, supervisor: Any, reboot: Any) -> None:
+        from adapters.telegram.runner import run_telegram  # noqa: PLC0415 (Telegram mode only)
+
+        run_telegram(settings, system, supervisor, reboot)
+
     try:
         run_until_stopped(
             settings,
             before_boot=before_boot,
-            chat=console if settings.chat_adapter == "console" else None,
+            chat=console if settings.chat_adapter == "console" else telegram,
         )
     finally:
         if simulator is not None:
             simulator.stop()
     return 0
+
+
+def _market_control(simulator: Any) -> Callable[[list[str]], tuple[str, dict[str, Any]]]:
+    """Demo only: `/sim btcidr 1200000000` trades the simulated market at that price, so a
+    newcomer can watch an alert fire or a limit order fill without waiting for the market."""
+    from adapters.simulator.control import ControlError  # noqa: PLC0415 (demo mode only)
+
+    def move(words: list[str]) -> tuple[str, dict[str, Any]]:
+        if len(words) != 2:
+            return "console.sim_usage", {}
+        try:
+            simulator.set_price(words[0].lower(), words[1])
+        except ControlError as error:
+            return "console.sim_refused", {"reason": str(error)}
+        return "console.sim_moved", {"pair": words[0].upper(), "price": words[1]}
+
+    return move
 
 
 def _start_simulator(settings: Settings) -> Any:

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
+from supervisor_status import STATUS_DATA
+
 from adapters.chat.admin_text import render_admin_reply
 from messages.admin import AdminReply
 
-STATUS = AdminReply(
-    ok=True,
-    key="admin.status",
-    data={
-        "user_actors": 3,
-        "core_actors": ["notifier", "price_feed", "trigger_book"],
-        "running_strategies": 1250,
-        "errors_total": 7,
-        "errors_by_user": {"1001": 7},
-        "errors_in_window": 2,
-        "paused_globally": True,
-        "feed": {"state": "fallback", "frames": 420, "reconnects": 4, "fallback_polls": 9},
-        "notifier_backlog": 11,
-        "stopping": False,
-    },
-)
+STATUS = AdminReply(ok=True, key="admin.status", data=STATUS_DATA)
 
 
 def test_status_shows_every_number_in_indonesian():

@@ -16,6 +16,12 @@ SCRIPT = """/price btcidr
 /alert btcidr 5000000000
 1
 /alerts
+/sim btcidr 5000000000
+/trade
+1
+2
+1
+0.0001
 /trade sell btc -1 market
 /lang en
 /portfolio
@@ -28,7 +34,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_the_console_demo_prices_trades_and_sets_an_alert_offline(tmp_path):
+def test_the_console_demo_trades_fills_and_fires_an_alert_offline(tmp_path):
     env = {
         "PATH": os.environ["PATH"],
         "DATA_DIR": str(tmp_path / "data"),
@@ -54,6 +60,10 @@ def test_the_console_demo_prices_trades_and_sets_an_alert_offline(tmp_path):
     assert "status: terisi" in out  # the market buy filled on the simulator
     assert "1. ✅ Sekali" in out  # the alert asks once or every time before it is stored
     assert "#1 aktif (sekali): saya akan memberi tahu saat BTC/IDR naik ke 5.000.000.000" in out
+    assert "Simulator: BTCIDR sekarang diperdagangkan di 5.000.000.000" in out
+    assert "🔔 Alert #1" in out  # fired by the simulated trade, through the price feed
+    assert "Order baru." in out and "beli atau jual?" in out  # the guided /trade
+    assert "jual market 0,0001" in out  # ... ends in a preview of what was chosen
     assert "Jumlah harus lebih dari nol" in out  # a negative amount, said plainly
     assert "Portfolio" in out  # after /lang en
     assert "Traceback" not in result.stderr

@@ -4,7 +4,6 @@ Notifier's outlet, acknowledging what it receives) and tells commands to the Sup
 from __future__ import annotations
 
 import dataclasses
-import socket
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -31,12 +30,6 @@ ACCOUNTS = {
     )
     for telegram_id in range(1001, 1007)
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Stack:

@@ -1,0 +1,99 @@
+"""A chat adapter's one handle on the actor system.
+
+Thespian handles are not thread-safe, so exactly one thread uses a link: the console's only
+thread, or the Telegram adapter's bridge thread. The link finds the Notifier, registers as
+its outlet (again after the Supervisor is restarted), keeps the Supervisor under watch with
+Pings, and hands back what arrives: outbound messages and answers to admin commands.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from messages.admin import AdminReply
+from messages.events import Locate, Located, Ping, Pong
+from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+
+log = logging.getLogger(__name__)
+
+PING_EVERY = 5.0
+SILENT_AFTER = 15.0
+LOCATE_TIMEOUT = 30.0
+
+Arrival = Outbound | AdminReply
+
+
+class ActorLink:
+    def __init__(
+        self,
+        system: Any,
+        supervisor: Any,
+        adapter: str,
+        reboot: Callable[[], Any] | None = None,
+    ) -> None:
+        self.system, self.supervisor, self.adapter, self.reboot = (
+            system,
+            supervisor,
+            adapter,
+            reboot,
+        )
+        self.stopping = False
+        self.last_pong = time.monotonic()
+        self.last_ping = 0.0
+        self.early: list[Arrival] = []
+        self.notifier = self._register()
+
+    def _register(self) -> Any:
+        """Where the Notifier is, and 'send outbound messages here'; anything else that
+        arrives meanwhile is kept for the next receive()."""
+        self.system.tell(self.supervisor, Locate(core="notifier"))
+        deadline = time.monotonic() + LOCATE_TIMEOUT
+        while time.monotonic() < deadline:
+            message = self.system.listen(1.0)
+            if isinstance(message, Located):
+                self.system.tell(message.address, RegisterOutlet(adapter=self.adapter))
+                return message.address
+            self.early.extend(self._arrivals(message))
+        raise TimeoutError("the Supervisor did not say where the Notifier is")
+
+    def tell(self, message: Any) -> None:
+        self.system.tell(self.supervisor, message)
+
+    def acknowledge(self, correlation_ids: Iterable[str]) -> None:
+        ids = tuple(correlation_ids)
+        if ids:
+            self.system.tell(self.notifier, Delivered(message_correlation_ids=ids))
+
+    def receive(self, seconds: float) -> list[Arrival]:
+        """What arrives within `seconds` (returns at the first arrival)."""
+        if self.early:
+            arrived, self.early = self.early, []
+            return arrived
+        self._watch_supervisor()
+        return self._arrivals(self.system.listen(seconds))
+
+    def _arrivals(self, message: Any) -> list[Arrival]:
+        if isinstance(message, OutboundBatch):
+            return list(message.messages)
+        if isinstance(message, AdminReply):
+            return [message]
+        if isinstance(message, Pong):
+            self.last_pong = time.monotonic()
+            self.stopping = message.stopping
+        return []
+
+    def _watch_supervisor(self) -> None:
+        """Top-level actors have no parent to notice their death: a silent Supervisor is
+        started again, and the new Notifier gets this outlet."""
+        now = time.monotonic()
+        if now - self.last_ping >= PING_EVERY:
+            self.last_ping = now
+            self.tell(Ping())
+        if now - self.last_pong > SILENT_AFTER and self.reboot is not None:
+            log.error("supervisor silent; starting it again", extra={"adapter": self.adapter})
+            self.supervisor = self.reboot()
+            self.last_pong = now
+            self.notifier = self._register()

@@ -1,0 +1,241 @@
+"""Multi-step chats that end in one command: /link (key, then secret) and the guided /trade
+(pair → buy/sell → market/limit → amount → price).
+
+They only gather what the user types or taps; every check that matters (pair, rounding,
+minimums, the key's permissions) is the actors'. A conversation ends with a command for the
+actors, or with a message saying why it ended: /cancel, or no answer within its time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from adapters.chat.commands import Who
+from messages.base import Sensitive
+from messages.commands import LinkAccount, PreviewOrder, UserCommand
+from messages.replies import Button
+
+WIZARD = "tw:"
+CANCEL_WIZARD = f"{WIZARD}x"
+START_WIZARD = "trade.wizard"  # the Usage key that opens the guided /trade (menu button)
+POPULAR_PAIRS = ("btcidr", "ethidr", "usdtidr", "solidr", "xrpidr", "dogeidr")
+
+
+@dataclass(frozen=True)
+class Prompt:
+    key: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The conversation produced its command; `key` (if any) is said to the user first."""
+
+    command: UserCommand
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Ended:
+    key: str
+
+
+Step = Prompt | Finished | Ended
+
+
+class Conversation(Protocol):
+    secret_answers: bool  # the user's answers carry secrets: delete them from the chat
+    expires_at: float
+
+    def opening(self) -> Prompt: ...
+    def answer(self, text: str) -> Step: ...
+
+
+def _cancel_row() -> tuple[Button, ...]:
+    return (Button("button.cancel", CANCEL_WIZARD),)
+
+
+@dataclass
+class LinkConversation:
+    who: Who
+    timeout: float
+    secret_answers: bool = True
+    api_key: Sensitive | None = None
+    expires_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expires_at = time.monotonic() + self.timeout
+
+    def opening(self) -> Prompt:
+        return Prompt("link.ask_key")
+
+    def answer(self, text: str) -> Step:
+        value = text.strip()
+        if not value or " " in value or value.startswith("/"):
+            return Prompt("link.bad_value")
+        if self.api_key is None:
+            self.api_key = Sensitive(value)
+            return Prompt("link.ask_secret")
+        return Finished(
+            LinkAccount(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                api_key=self.api_key,
+                api_secret=Sensitive(value),
+            ),
+            key="link.received",
+        )
+
+
+@dataclass
+class TradeWizard:
+    """Each step accepts a tap or typed text; a typed pair may be spelled any way."""
+
+    who: Who
+    timeout: float
+    secret_answers: bool = False
+    pair: str | None = None
+    side: str | None = None
+    order_type: str | None = None
+    amount: str | None = None
+    expires_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expires_at = time.monotonic() + self.timeout
+
+    def opening(self) -> Prompt:
+        pairs = [
+            Button("button.text", f"{WIZARD}{p}", (("text", p.upper()),)) for p in POPULAR_PAIRS
+        ]
+        rows = tuple(tuple(pairs[i : i + 3]) for i in range(0, len(pairs), 3))
+        return Prompt("trade.ask_pair", (*rows, _cancel_row()))
+
+    def answer(self, text: str) -> Step:
+        value = text.strip().removeprefix(WIZARD).lower()
+        if not value or value.startswith("/"):
+            return self._again()
+        if self.pair is None:
+            return self._choose_pair(value)
+        if self.side is None:
+            return self._choose_side(value)
+        if self.order_type is None:
+            return self._choose_type(value)
+        if self.amount is None:
+            return self._give_amount(value)
+        return self._finish(value)
+
+    def _choose_pair(self, value: str) -> Step:
+        self.pair = value
+        return Prompt(
+            "trade.ask_side",
+            (
+                (Button("term.buy", f"{WIZARD}buy"), Button("term.sell", f"{WIZARD}sell")),
+                _cancel_row(),
+            ),
+            (("pair", value.upper()),),
+        )
+
+    def _give_amount(self, value: str) -> Step:
+        self.amount = value
+        if self.order_type == "limit":
+            return Prompt("trade.ask_price", (_cancel_row(),))
+        return self._finish(None)
+
+    def _again(self) -> Prompt:
+        return Prompt("trade.choose_again", (_cancel_row(),))
+
+    def _choose_side(self, value: str) -> Step:
+        if value not in ("buy", "sell"):
+            return self._again()
+        self.side = value
+        return Prompt(
+            "trade.ask_type",
+            (
+                (
+                    Button("term.market", f"{WIZARD}market"),
+                    Button("term.limit", f"{WIZARD}limit"),
+                ),
+                _cancel_row(),
+            ),
+        )
+
+    def _choose_type(self, value: str) -> Step:
+        if value not in ("market", "limit"):
+            return self._again()
+        self.order_type = value
+        in_idr = self.side == "buy" and value == "market"
+        return Prompt(
+            "trade.ask_amount_idr" if in_idr else "trade.ask_amount_coin",
+            (_cancel_row(),),
+            (("currency", (self.pair or "").upper()),),
+        )
+
+    def _finish(self, price: str | None) -> Finished:
+        by_idr = self.side == "buy" and self.order_type == "market"
+        return Finished(
+            PreviewOrder(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                pair_text=self.pair or "",
+                side="buy" if self.side == "buy" else "sell",
+                order_type="limit" if self.order_type == "limit" else "market",
+                quantity=None if by_idr else self.amount,
+                quote_amount=self.amount if by_idr else None,
+                price=price,
+            )
+        )
+
+
+CANCEL_WORDS = ("/cancel", CANCEL_WIZARD)
+STARTERS: dict[str, type[LinkConversation] | type[TradeWizard]] = {
+    "/link": LinkConversation,
+    "/trade": TradeWizard,
+}
+
+
+class Desk:
+    """At most one conversation per user; the same rules in every chat adapter.
+
+    A command typed mid-conversation leaves the conversation (the adapter calls `drop`);
+    /cancel or the Cancel button ends it; an answer after its time ends it too."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.open: dict[int, Conversation] = {}
+
+    def start(self, who: Who, starter: str) -> Prompt:
+        conversation = STARTERS[starter](who, self.seconds)
+        self.open[who.telegram_id] = conversation
+        return conversation.opening()
+
+    def holds(self, telegram_id: int) -> Conversation | None:
+        return self.open.get(telegram_id)
+
+    def drop(self, telegram_id: int) -> None:
+        self.open.pop(telegram_id, None)
+
+    def answer(self, telegram_id: int, text: str) -> Step:
+        conversation = self.open[telegram_id]
+        if conversation.expires_at < time.monotonic():
+            return self._close(telegram_id, Ended("conversation.timed_out"))
+        if text.strip().split("@")[0].lower() in CANCEL_WORDS:
+            return self._close(telegram_id, Ended("conversation.cancelled"))
+        step = conversation.answer(text)
+        return step if isinstance(step, Prompt) else self._close(telegram_id, step)
+
+    def expire(self, telegram_id: int, conversation: Conversation) -> bool:
+        """True when this very conversation was still open past its time (now closed)."""
+        if (
+            self.open.get(telegram_id) is conversation
+            and conversation.expires_at <= time.monotonic()
+        ):
+            self.open.pop(telegram_id)
+            return True
+        return False
+
+    def _close(self, telegram_id: int, step: Step) -> Step:
+        self.open.pop(telegram_id, None)
+        return step

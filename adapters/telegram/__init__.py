@@ -1,0 +1,1 @@
+"""The Telegram chat adapter: Bot API polling or webhook, and its internal HTTP endpoint."""

@@ -1,0 +1,204 @@
+"""Sending to Telegram without losing anything: a queue per chat, flood control, retries.
+
+Each chat has its own queue and worker, so a slow or rate-limited chat holds up no other.
+Within a chat, messages go out in the order they came; a burst of button-less messages is
+coalesced into as few Telegram messages as fit in 4,096 characters (the Bot API allows
+about one message per second per chat). The Application's AIORateLimiter keeps the whole
+bot under 30 messages per second and waits out a 429 itself; if Telegram still says "retry
+after", the worker waits what Telegram asked and tries again: a 429 never drops a message.
+Messages are acknowledged (`on_sent`) only once Telegram has them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.telegram.texts import MAX_TEXT, plain
+
+log = logging.getLogger(__name__)
+
+NETWORK_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
+PARSE_ERROR = "can't parse entities"
+
+
+@dataclass
+class Envelope:
+    """One thing to say in a chat. `acknowledge` names the actor messages it carries."""
+
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+    silent: bool = False
+    delete_message_ids: tuple[int, ...] = ()
+    acknowledge: tuple[str, ...] = ()
+    correlation_id: str | None = None
+    mergeable: bool = True
+
+
+@dataclass
+class _Chat:
+    queue: list[Envelope] = field(default_factory=list)
+    worker: asyncio.Task[None] | None = None
+    next_free: float = 0.0
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        interval: float,
+        burst: int = 3,
+        on_sent: Callable[[Envelope, int], None],
+        on_retry: Callable[[], None],
+        on_failed: Callable[[], None],
+    ) -> None:
+        self.bot = bot
+        self.interval, self.burst = interval, burst
+        self.on_sent, self.on_retry, self.on_failed = on_sent, on_retry, on_failed
+        self.chats: dict[int, _Chat] = {}
+
+    def post(self, envelope: Envelope) -> None:
+        """Queue for its chat (no waiting); must be called on the event loop."""
+        chat = self.chats.setdefault(envelope.chat_id, _Chat())
+        chat.queue.append(envelope)
+        if chat.worker is None or chat.worker.done():
+            chat.worker = asyncio.get_running_loop().create_task(self._drain(chat))
+
+    def backlog(self) -> int:
+        return sum(len(chat.queue) for chat in self.chats.values())
+
+    async def idle(self, timeout: float) -> bool:
+        """True once every queue is empty (for a clean stop and for tests)."""
+        deadline = time.monotonic() + timeout
+        while self.backlog() or any(c.worker and not c.worker.done() for c in self.chats.values()):
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    async def _drain(self, chat: _Chat) -> None:
+        while chat.queue:
+            envelope = self._next(chat)
+            await self._pace(chat)
+            for message_id in envelope.delete_message_ids:
+                await self._delete(envelope.chat_id, message_id)
+            message_id = await self._send(envelope) if envelope.text else 0
+            self.on_sent(envelope, message_id)
+
+    def _next(self, chat: _Chat) -> Envelope:
+        """The first queued envelope, with the plain messages right behind it folded in."""
+        first = chat.queue.pop(0)
+        if not first.mergeable or first.markup is not None:
+            return first
+        while chat.queue:
+            following = chat.queue[0]
+            joined = f"{first.text}\n\n{following.text}"
+            if (
+                not following.mergeable
+                or following.delete_message_ids
+                or following.silent != first.silent
+                or len(joined) > MAX_TEXT
+            ):
+                break
+            chat.queue.pop(0)
+            first = Envelope(
+                chat_id=first.chat_id,
+                text=joined,
+                markup=following.markup,
+                silent=first.silent,
+                delete_message_ids=first.delete_message_ids,
+                acknowledge=first.acknowledge + following.acknowledge,
+                correlation_id=first.correlation_id,
+            )
+            if following.markup is not None:
+                break
+        return first
+
+    async def _pace(self, chat: _Chat) -> None:
+        """A token bucket per chat: `burst` messages at once, then one per `interval`."""
+        now = time.monotonic()
+        chat.next_free = max(chat.next_free, now - self.interval * (self.burst - 1))
+        wait = chat.next_free - now
+        if wait > 0:
+            await asyncio.sleep(wait)
+        chat.next_free += self.interval
+
+    async def _send(self, envelope: Envelope) -> int:
+        parse_mode: str | None = ParseMode.HTML
+        text = envelope.text
+        network_failures = 0
+        while True:
+            try:
+                sent = await self.bot.send_message(
+                    envelope.chat_id,
+                    text,
+                    parse_mode=parse_mode,
+                    reply_markup=envelope.markup,
+                    disable_notification=envelope.silent,
+                )
+                return sent.message_id
+            except RetryAfter as error:
+                self.on_retry()
+                await asyncio.sleep(_seconds(error) + 0.1)
+            except BadRequest as error:
+                if PARSE_ERROR in str(error).lower() and parse_mode is not None:
+                    log.error("message not valid HTML; sending it as plain text")
+                    parse_mode, text = None, plain(text)
+                    continue
+                return self._give_up(envelope, error)
+            except Forbidden as error:
+                return self._give_up(envelope, error)
+            except NetworkError as error:
+                if network_failures == len(NETWORK_RETRY):
+                    return self._give_up(envelope, error)
+                self.on_retry()
+                await asyncio.sleep(NETWORK_RETRY[network_failures])
+                network_failures += 1
+
+    def _give_up(self, envelope: Envelope, error: Exception) -> int:
+        """Telegram will never take this one (user blocked the bot, chat gone): said to the
+        operator, acknowledged so the outbox does not offer it forever."""
+        self.on_failed()
+        log.warning(
+            "message not delivered",
+            extra={
+                "chat_id": envelope.chat_id,
+                "correlation_id": envelope.correlation_id,
+                "error": str(error),
+            },
+        )
+        return 0
+
+    async def _delete(self, chat_id: int, message_id: int) -> None:
+        while True:
+            try:
+                await self.bot.delete_message(chat_id, message_id)
+                return
+            except RetryAfter as error:
+                await asyncio.sleep(_seconds(error) + 0.1)
+            except (BadRequest, Forbidden, NetworkError) as error:
+                log.warning(
+                    "message not deleted",
+                    extra={"chat_id": chat_id, "message_id": message_id, "error": str(error)},
+                )
+                return
+
+
+def _seconds(error: RetryAfter) -> float:
+    """PTB 22 warns that `retry_after` turns into a timedelta; either form is taken."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

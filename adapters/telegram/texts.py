@@ -1,0 +1,110 @@
+"""Outbound messages as Telegram sees them: HTML text within 4,096 characters, inline
+keyboards whose callback data fits Telegram's 64 bytes.
+
+A message too long for one Telegram message is split on line boundaries (then on spaces)
+so no tag or HTML entity is cut; the buttons go with the last part. Callback data longer
+than 64 bytes is kept here and the button carries a short reference instead.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import re
+from collections import OrderedDict
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from adapters.i18n.catalog import render
+from messages.replies import Button
+
+MAX_TEXT = 4096
+MAX_CALLBACK_BYTES = 64
+_TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote)(?:\s[^<>]*)?>")
+_LONG = "lg:"
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Parts of at most `limit` characters, cut between lines where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        for piece in _cut_line(line, limit):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) <= limit:
+                current = candidate
+                continue
+            parts.append(current)
+            current = piece
+    if current or not parts:
+        parts.append(current)
+    return parts
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """A single line longer than a message: cut at spaces, and never inside a tag or an
+    entity (a cut `&amp;` or `<b` would make Telegram refuse the message)."""
+    pieces: list[str] = []
+    while len(line) > limit:
+        cut = line.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        for opener, closer in (("<", ">"), ("&", ";")):
+            start = line.rfind(opener, 0, cut)
+            if start != -1 and line.find(closer, start, cut) == -1 and start > 0:
+                cut = start
+        pieces.append(line[:cut].rstrip())
+        line = line[cut:].lstrip()
+    pieces.append(line)
+    return pieces
+
+
+def plain(html_text: str) -> str:
+    """The same text without markup, for the rare message Telegram cannot parse."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
+class CallbackStore:
+    """Callback data too long for a button, kept in memory under a short reference.
+
+    After a restart the references are gone; the button then says it is no longer valid,
+    which is what a stale button should do anyway."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self.kept: OrderedDict[str, str] = OrderedDict()
+        self.numbers = itertools.count(1)
+
+    def fit(self, data: str) -> str:
+        if len(data.encode()) <= MAX_CALLBACK_BYTES:
+            return data
+        reference = f"{_LONG}{next(self.numbers)}"
+        self.kept[reference] = data
+        while len(self.kept) > self.capacity:
+            self.kept.popitem(last=False)
+        return reference
+
+    def resolve(self, data: str) -> str:
+        """The original data; an unknown reference resolves to itself (a stale button)."""
+        if data.startswith(_LONG):
+            return self.kept.get(data, data)
+        return data
+
+
+def keyboard(
+    rows: tuple[tuple[Button, ...], ...], language: str, callbacks: CallbackStore
+) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    render(button.label_key, dict(button.params), language, as_html=False),
+                    callback_data=callbacks.fit(button.callback),
+                )
+                for button in row
+            ]
+            for row in rows
+        ]
+    )

@@ -1,0 +1,70 @@
+"""/link and the guided /trade gather answers step by step and end in one command."""
+
+from __future__ import annotations
+
+from adapters.chat.commands import Who
+from adapters.chat.conversations import Ended, Finished, LinkConversation, Prompt, TradeWizard
+from adapters.chat.rate_limit import CommandBudget, Verdict
+from messages.commands import LinkAccount, PreviewOrder
+
+WHO = Who(11, 11)
+
+
+def test_link_asks_for_the_key_then_the_secret_and_keeps_both_sensitive():
+    talk = LinkConversation(WHO, timeout=60)
+    assert talk.opening().key == "link.ask_key"
+    assert talk.answer("KEY-1").key == "link.ask_secret"  # type: ignore[union-attr]
+    done = talk.answer("s3cret")
+    assert isinstance(done, Finished)
+    assert isinstance(done.command, LinkAccount)
+    assert done.command.api_secret.reveal() == "s3cret"
+    assert "s3cret" not in repr(done.command)
+
+
+def test_link_refuses_something_that_is_not_a_key():
+    assert LinkConversation(WHO, timeout=60).answer("my key is abc").key == "link.bad_value"  # type: ignore[union-attr]
+
+
+def test_the_guided_market_buy_is_sized_in_idr():
+    wizard = TradeWizard(WHO, timeout=60)
+    assert wizard.opening().key == "trade.ask_pair"
+    steps = [wizard.answer(a) for a in ("tw:btcidr", "tw:buy", "tw:market", "100000")]
+    assert [s.key for s in steps[:3] if isinstance(s, Prompt)] == [
+        "trade.ask_side",
+        "trade.ask_type",
+        "trade.ask_amount_idr",
+    ]
+    done = steps[-1]
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewOrder)
+    assert (done.command.quote_amount, done.command.quantity) == ("100000", None)
+
+
+def test_the_guided_limit_sell_asks_for_a_price_too():
+    wizard = TradeWizard(WHO, timeout=60)
+    for answer in ("eth", "sell", "limit", "0.5"):
+        step = wizard.answer(answer)
+    assert isinstance(step, Prompt) and step.key == "trade.ask_price"
+    done = wizard.answer("65000000")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewOrder)
+    assert (done.command.side, done.command.quantity, done.command.price) == (
+        "sell",
+        "0.5",
+        "65000000",
+    )
+
+
+def test_an_answer_that_is_not_a_choice_asks_again():
+    wizard = TradeWizard(WHO, timeout=60)
+    wizard.answer("btcidr")
+    again = wizard.answer("maybe")
+    assert isinstance(again, Prompt) and again.key == "trade.choose_again"
+    assert not isinstance(again, Ended)
+
+
+def test_a_flood_of_commands_is_told_once_and_confirmations_still_pass():
+    budget = CommandBudget(per_minute=3)
+    verdicts = [budget.check(1) for _ in range(6)]
+    assert verdicts[:3] == [Verdict.ALLOW] * 3
+    assert verdicts[3:] == [Verdict.REFUSE_AND_TELL, Verdict.REFUSE_QUIETLY, Verdict.REFUSE_QUIETLY]
+    assert budget.check(1, confirmation=True) is Verdict.ALLOW
+    assert budget.check(2) is Verdict.ALLOW  # another user is not affected

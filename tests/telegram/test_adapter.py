@@ -1,0 +1,303 @@
+"""The Telegram adapter on its own: the real Application polls the fake Bot API, and a
+recording bridge stands in for the actors, so each test sees exactly what would reach them."""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fake_bot_api import FakeBotApi
+from simulated_system import free_port
+
+from adapters.i18n.catalog import render
+from adapters.telegram.runner import TelegramAdapter
+from config.schema import (
+    ChatSettings,
+    InternalSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+)
+from config.secret import Secret
+from messages.admin import AdminCommand, AdminReply, Status
+from messages.commands import (
+    ConfirmOrder,
+    GetPrice,
+    LinkAccount,
+    PreviewOrder,
+    UserCommand,
+)
+from messages.replies import Button, Reply
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+
+ADMIN = 700
+MASTER = Secret("adapter-test-master-key-" + "m" * 20)
+INTERNAL_TOKEN = "internal-token-" + "x" * 20
+
+
+class RecordingBridge:
+    """The actors, as far as the adapter can tell: commands recorded, replies on demand."""
+
+    def __init__(self) -> None:
+        self.told: list[Any] = []
+        self.acknowledged: list[str] = []
+        self.admin_asked: list[AdminCommand] = []
+        self.loop: Any = None
+        self.deliver: Any = None
+        self.stopped = threading.Event()
+
+    def attach(self, loop: Any, deliver: Any) -> None:
+        self.loop, self.deliver = loop, deliver
+
+    def tell(self, message: Any) -> None:
+        self.told.append(message)
+
+    def acknowledge(self, correlation_ids: tuple[str, ...]) -> None:
+        self.acknowledged.extend(correlation_ids)
+
+    async def admin(self, command: AdminCommand, timeout: float = 10.0) -> AdminReply:
+        self.admin_asked.append(command)
+        return AdminReply(
+            ok=True,
+            key="admin.status",
+            data={"user_actors": 2, "running_strategies": 0},
+            correlation_id=command.correlation_id,
+        )
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def reply(self, command: UserCommand, key: str, **params: str) -> Reply:
+        reply = Reply(
+            telegram_id=command.telegram_id,
+            chat_id=command.chat_id,
+            key=key,
+            params=tuple(params.items()),
+            buttons=((Button("button.confirm", "oc:abc"), Button("button.cancel", "ox:abc")),)
+            if key.startswith("order.preview")
+            else (),
+            correlation_id=command.correlation_id,
+        )
+        self.loop.call_soon_threadsafe(self.deliver, reply)
+        return reply
+
+    def last(self, kind: type, user: int, timeout: float = 10.0) -> Any:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.told if isinstance(m, kind) and m.telegram_id == user]
+            if found:
+                return found[-1]
+            time.sleep(0.02)
+        raise AssertionError(f"no {kind.__name__} from {user}; told {self.told[-5:]}")
+
+
+class Harness:
+    def __init__(self, fake: FakeBotApi, bridge: RecordingBridge, adapter: TelegramAdapter) -> None:
+        self.fake, self.bridge, self.adapter = fake, bridge, adapter
+
+    def say(self, user: int, text: str) -> str:
+        before = len(self.fake.messages(user))
+        self.fake.user_says(user, text)
+        return self.fake.wait_messages(user, before + 1)[before].plain_text
+
+
+@pytest.fixture(scope="module")
+def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    data_dir: Path = tmp_path_factory.mktemp("adapter")
+    with FakeBotApi() as fake:
+        settings = Settings(
+            mode="demo",
+            telegram=TelegramSettings(
+                bot_token=Secret("424242:ADAPTER"),
+                admin_ids=(ADMIN,),
+                api_base_url=fake.base_url,
+                chat_interval_ms=0,
+            ),
+            chat=ChatSettings(commands_per_minute=20, conversation_seconds=60),
+            security=SecuritySettings(app_secret_key=MASTER),
+            internal=InternalSettings(port=free_port(), core_api_token=Secret(INTERNAL_TOKEN)),
+            storage=StorageSettings(data_dir=data_dir),
+        )
+        bridge = RecordingBridge()
+        adapter = TelegramAdapter(settings, bridge)  # type: ignore[arg-type]
+        thread = adapter.run_in_thread()
+        assert adapter.ready.wait(20) and adapter.failure is None
+        try:
+            yield Harness(fake, bridge, adapter)
+        finally:
+            adapter.request_stop()
+            thread.join(20)
+
+
+def test_the_command_menu_is_published_in_indonesian_and_english_and_admins_see_admin(harness):
+    commands = harness.fake.commands
+    indonesian = {c["command"]: c["description"] for c in commands[("default", "id")]}
+    english = {c["command"]: c["description"] for c in commands[("default", "en")]}
+    assert indonesian.keys() == english.keys() >= {"start", "help", "price", "trade", "link"}
+    assert indonesian["help"] != english["help"]
+    assert "admin" not in indonesian
+    assert "admin" in {c["command"] for c in commands[("chat", "")]}
+
+
+def test_a_command_reaches_the_users_actor_and_the_reply_comes_back_rendered(harness):
+    harness.fake.user_says(101, "/price btc")
+    command = harness.bridge.last(GetPrice, 101)
+    assert command.pair_text == "btc" and command.chat_id == 101
+    harness.bridge.reply(command, "pair.unknown", pair="btc", suggestions="BTC/IDR")
+    sent = harness.fake.wait_messages(101, 1)[0]
+    assert sent.plain_text == render(
+        "pair.unknown", {"pair": "btc", "suggestions": "BTC/IDR"}, "id", as_html=False
+    )
+    harness.fake.wait_for(lambda: command.correlation_id in harness.bridge.acknowledged)
+
+
+def test_link_in_one_line_deletes_the_message_and_nothing_echoes_the_secret(harness):
+    message_id = harness.fake.user_says(102, "/link KEY-102 very-secret-102")
+    command = harness.bridge.last(LinkAccount, 102)
+    assert command.api_secret.reveal() == "very-secret-102"
+    harness.fake.wait_for(lambda: message_id in harness.fake.deleted(102))
+    assert all("very-secret-102" not in m.text for m in harness.fake.messages(102))
+
+
+def test_the_token_from_a_link_is_attached_to_later_commands_and_dropped_on_unlink(harness):
+    user = 103
+    harness.fake.user_says(user, "/price btc")
+    first = harness.bridge.last(GetPrice, user)
+    assert first.token is None
+    sealed = Vault(MASTER).encrypt("tok-103", purpose=PURPOSE_ACCESS_TOKEN, owner=user)
+    harness.bridge.reply(first, "link.done", token_enc=sealed)
+    harness.fake.wait_messages(user, 1)
+    harness.fake.user_says(user, "/price eth")
+    harness.fake.wait_for(lambda: harness.bridge.last(GetPrice, user).pair_text == "eth")
+    second = harness.bridge.last(GetPrice, user)
+    assert second.token == "tok-103"
+    harness.bridge.reply(second, "unlink.done")
+    harness.fake.wait_messages(user, 2)
+    harness.fake.user_says(user, "/price sol")
+    harness.fake.wait_for(lambda: harness.bridge.last(GetPrice, user).pair_text == "sol")
+    assert harness.bridge.last(GetPrice, user).token is None
+
+
+def test_a_preview_is_confirmed_with_a_tap_answered_at_once_and_its_buttons_removed(harness):
+    user = 104
+    harness.fake.user_says(user, "/trade buy btcidr 100000 market")
+    preview = harness.bridge.last(PreviewOrder, user)
+    harness.bridge.reply(preview, "order.preview.market_buy", pair="BTC/IDR", quote_amount="100000")
+    shown = harness.fake.wait_messages(user, 1)[0]
+    query = harness.fake.user_taps(user, shown.message_id, "oc:abc")
+    assert harness.bridge.last(ConfirmOrder, user).preview_id == "abc"
+    harness.fake.wait_for(lambda: query in harness.fake.answered_callbacks)
+    harness.fake.wait_for(lambda: harness.fake.messages(user)[0].reply_markup in (None, {}))
+
+
+def test_a_stale_button_says_so_and_reaches_no_actor(harness):
+    user = 105
+    harness.fake.user_says(user, "/trade")
+    wizard = harness.fake.wait_messages(user, 1)[0]
+    harness.fake.user_says(user, "/cancel")
+    harness.fake.wait_messages(user, 2)
+    told_before = len(harness.bridge.told)
+    query = harness.fake.user_taps(user, wizard.message_id, wizard.buttons()[0][1])
+    harness.fake.wait_for(lambda: query in harness.fake.answered_callbacks)
+    assert harness.fake.answered_callbacks[query]["text"] == render(
+        "button.stale", {}, "id", as_html=False
+    )
+    assert len(harness.bridge.told) == told_before
+
+
+def test_a_group_chat_is_told_the_bot_works_in_private_chats_only(harness):
+    assert harness.say(-5001, "/price btc") == render("chat.private_only", {}, "id", as_html=False)
+    assert not [m for m in harness.bridge.told if m.chat_id == -5001]
+
+
+def test_a_flood_of_commands_gets_one_polite_message_and_confirmations_still_pass(harness):
+    user = 106
+    for _ in range(30):
+        harness.fake.user_says(user, "/price btc")
+    polite = render("chat.rate_limited", {}, "id", as_html=False)
+    harness.fake.wait_for(lambda: any(polite in m.plain_text for m in harness.fake.messages(user)))
+    time.sleep(0.5)
+    assert len([m for m in harness.bridge.told if m.telegram_id == user]) == 20
+    assert sum(polite in m.plain_text for m in harness.fake.messages(user)) == 1
+    harness.fake.user_says(user, "/trade buy btcidr 100000 market")
+    harness.bridge.reply(
+        GetPrice(telegram_id=user, chat_id=user, pair_text="x"), "order.preview.market_buy"
+    )
+    shown = harness.fake.wait_for(lambda: any(m.buttons() for m in harness.fake.messages(user)))
+    del shown
+    preview = next(m for m in harness.fake.messages(user) if m.buttons())
+    harness.fake.user_taps(user, preview.message_id, "oc:abc")
+    assert harness.bridge.last(ConfirmOrder, user).preview_id == "abc"
+
+
+def test_admin_commands_go_to_the_supervisor_for_admins_only(harness):
+    unknown = harness.say(107, "/whatever")
+    assert harness.say(107, "/admin status") == unknown
+    assert not harness.bridge.admin_asked
+    answer = harness.say(ADMIN, "/admin status")
+    assert isinstance(harness.bridge.admin_asked[-1], Status)
+    assert harness.bridge.admin_asked[-1].admin == f"telegram:{ADMIN}"
+    assert render("admin.status", {}, "id", as_html=False) in answer
+
+
+def test_the_internal_endpoint_answers_health_and_metrics(harness):
+    port = harness.adapter.settings.internal.port
+    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+    assert health.status_code == 200
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    assert "indodax_bot_commands_total" in metrics
+    assert "indodax_bot_user_actors 2.0" in metrics
+
+
+def test_a_thousand_garbled_texts_and_taps_never_crash_the_adapter_and_each_is_answered(harness):
+    """Every input ends in a message to the user or a command for the actors (which always
+    answer), and Telegram never refuses what the adapter sends."""
+    rng = random.Random(20261125)
+    alphabet = string.printable + "éß漢字🚀<>&\"'" + "\u200b\u202e"
+    heads = ["/trade", "/price", "/alert", "/link", "/lang", "/unalert", "/cancel", "/x", "", "1"]
+    prefixes = ["oc:", "cx:", "ao:", "ca:", "ul:", "sn:", "mn:", "pr:", "tw:", "lg:", "", "::"]
+    users = list(range(3000, 3050))
+    outcomes: dict[int, int] = dict.fromkeys(users, 0)
+    sender = harness.adapter.chat.sender
+    post = sender.post
+
+    def counted(envelope: Any) -> None:
+        outcomes[envelope.chat_id] = outcomes.get(envelope.chat_id, 0) + 1
+        post(envelope)
+
+    sender.post = counted
+    told_before = len(harness.bridge.told)
+    answered_before = len(harness.fake.answered_callbacks)
+    anchor = {user: harness.say(user, "/help") for user in users}
+    del anchor
+    anchors = {user: harness.fake.messages(user)[0].message_id for user in users}
+    try:
+        for n in range(1000):
+            user = users[n % len(users)]
+            noise = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+            if n % 2:
+                data = (rng.choice(prefixes) + noise)[:64] or "x"
+                harness.fake.user_taps(user, anchors[user], data, forged=True)
+            else:
+                harness.fake.user_says(user, f"{rng.choice(heads)} {noise}".strip() or "?")
+        harness.fake.wait_for(
+            lambda: (
+                len(harness.fake.answered_callbacks) - answered_before >= 500
+                and sum(outcomes.values()) + len(harness.bridge.told) - told_before
+                >= 500 + len(users)
+            ),
+            timeout=60,
+        )
+    finally:
+        sender.post = post
+    assert harness.adapter.failure is None
+    assert harness.adapter.update_failures == 0
+    assert not [r for r in harness.fake.rejected if r[0] in ("sendMessage", "answerCallbackQuery")]
