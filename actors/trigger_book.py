@@ -15,6 +15,7 @@ from typing import Any
 
 from actors.base import BotActor
 from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
+from adapters.indodax.pairs import UnknownPair, parse_pair
 from messages.events import (
     OwnerChanged,
     PriceTick,
@@ -176,7 +177,7 @@ class TriggerBook(BotActor):
             kind="alert",
             key="alert.fired",
             params=(
-                ("pair", owner.pair),
+                ("pair", _display(owner.pair)),
                 ("direction", owner.direction),
                 ("level", owner.level),
                 ("price", tick.price),
@@ -184,6 +185,14 @@ class TriggerBook(BotActor):
             ),
             correlation_id=f"{tick.correlation_id}-a{alert_id}",
         )
+
+
+def _display(pair: str) -> str:
+    """BTC/IDR as users write it; a pair id this code cannot read is shown as stored."""
+    try:
+        return parse_pair(pair).display
+    except UnknownPair:
+        return pair
 
 
 def _alert_id(trigger: Trigger) -> int:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from actor_doubles import Collector, collected
 
-from actors import user_actor as user_actor_module
+from actors import pending_questions
 from actors.user_actor import UserActor
 from adapters.chat.commands import Who, from_callback
 from adapters.simulator.accounts import AccountSpec
@@ -34,6 +34,7 @@ from messages.commands import (
     ListAlerts,
     ListOpenOrders,
     PreviewOrder,
+    RefreshToken,
     ShowMarket,
     Start,
     UnlinkAccount,
@@ -388,7 +389,7 @@ def test_an_alert_typed_as_recurring_offers_only_every_time_or_cancel(world):
 
 
 def test_an_unanswered_alert_question_expires(world, monkeypatch):
-    monkeypatch.setattr(user_actor_module, "PREVIEW_TTL", -1.0)
+    monkeypatch.setattr(pending_questions, "PREVIEW_TTL", -1.0)
     say(world, Start(**USER))
     [question] = say(world, CreateAlert(**USER, pair_text="btcidr", price="1100000000"))
     [late] = say(world, tap(question, "ao:"))
@@ -445,7 +446,7 @@ def test_cancel_all_asks_first_then_cancels_every_open_order(world):
     [done] = say(world, tap(question, "ca:yes"))
     assert (done.key, done.param("cancelled")) == ("orders.cancelled_all", str(open_now))
     [after] = say(world, ListOpenOrders(**USER))
-    assert after.param("count") == "0"
+    assert after.key == "orders.none"
     assert "ca:ask" not in callbacks(after)
 
 
@@ -457,3 +458,20 @@ def test_unlink_asks_first_and_only_yes_deletes_the_key(world):
     [done] = say(world, tap(question, "ul:yes"))
     assert done.key == "unlink.done"
     assert Credential.select().count() == 0
+
+
+def test_the_adapter_gets_a_fresh_token_before_its_copy_runs_out(world):
+    link(world)
+    old = TOKENS[USER["telegram_id"]]
+    [answer] = say(world, RefreshToken(**USER))
+    assert answer.key == "auth.token_refreshed"
+    assert TOKENS[USER["telegram_id"]] != old
+    [portfolio] = say(world, GetPortfolio(**USER))  # with the fresh token
+    assert portfolio.key == "portfolio.show"
+
+
+def test_a_forged_token_gets_no_fresh_one(world):
+    link(world)
+    [answer] = say(world, RefreshToken(**USER, token="forged-token"))
+    assert answer.key == "auth.token_invalid"
+    assert answer.param("token_enc") is None

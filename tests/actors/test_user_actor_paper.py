@@ -132,7 +132,7 @@ def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told
     assert (fill.kind, fill.key) == ("fill", "order.paper_filled")
     assert (fill.param("price"), fill.param("fee")) == ("900000000", "900")  # its limit, maker
     assert fill.param("order_id") == resting.param("order_id")
-    assert listing.param("count") == "0"
+    assert listing.key == "orders.none"
     assert portfolio(world) == {"btc": Decimal("0.000999"), "idr": Decimal(START - 900_000)}
 
 

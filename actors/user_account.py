@@ -1,0 +1,120 @@
+"""A user's standing with the bot: /start, linking and unlinking an Indodax key, and the
+access tokens every command must carry once a key is linked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors import exchange_access
+from actors.user_base import UserBase
+from actors.user_views import main_menu
+from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
+from config.secret import Secret
+from messages.commands import LinkAccount, RefreshToken, Start, UnlinkAccount, UserCommand
+from messages.replies import Button
+from persistence.credentials import (
+    ApiKeyPair,
+    delete_credentials,
+    load_credentials,
+    store_credentials,
+)
+from persistence.models.audit import audit
+from persistence.models.base import utcnow
+from persistence.models.tokens import issue_token, revoke_tokens, valid_token
+from persistence.models.users import User
+from persistence.nonce_store import nonce_store_for
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+
+
+class UserAccount(UserBase):
+    def _load_keys(self) -> None:
+        security = self.settings.security
+        vault = Vault(security.app_secret_key, security.app_secret_key_previous)
+        self.keys = load_credentials(vault, self.user)  # type: ignore[arg-type]
+        self._private = None
+
+    # Access tokens: once a user has linked a key, every command must carry a live token
+
+    def _token_admits(self, command: UserCommand) -> bool:
+        if self.boot is None or self.keys is None or isinstance(command, (Start, LinkAccount)):
+            return True
+        row = valid_token(command.token) if command.token else None
+        if row is None or row.user_id != self.user.id:  # type: ignore[union-attr]
+            self.reply(command, "auth.token_invalid")
+            return False
+        age = (utcnow() - row.created_at).total_seconds()
+        if age > self.settings.security.user_token_rotation_threshold_seconds:
+            self.notify("auth.token_rotated", kind="system", token_enc=self._issue_token())
+        return True
+
+    def _issue_token(self) -> str:
+        """A new token, sent to the chat adapter encrypted: the outbox never holds it plain."""
+        security = self.settings.security
+        token = issue_token(self.user, security.user_token_ttl_seconds)  # type: ignore[arg-type]
+        return Vault(security.app_secret_key).encrypt(
+            token, purpose=PURPOSE_ACCESS_TOKEN, owner=self.telegram_id
+        )
+
+    def receiveMsg_RefreshToken(self, message: RefreshToken, sender: Any) -> None:
+        """Reached only with a valid token (admit): the adapter is told the new one quietly."""
+        if self.keys is None:
+            self.reply(message, "user.not_linked")
+            return
+        self.reply(message, "auth.token_refreshed", token_enc=self._issue_token())
+
+    # Commands that work before linking
+
+    def receiveMsg_Start(self, message: Start, sender: Any) -> None:
+        if self.user is None:
+            self.user = User.create(
+                telegram_id=message.telegram_id,
+                chat_id=message.chat_id,
+                language=message.language or self.settings.chat.default_language,
+                mode="live" if self.settings.mode == "live" else self.settings.mode,
+            )
+            audit(f"user:{message.telegram_id}", "start", user=self.user)
+        self.reply(message, "menu.main", buttons=main_menu(), linked=self.keys is not None)
+
+    def receiveMsg_LinkAccount(self, message: LinkAccount, sender: Any) -> None:
+        if self.user is None:
+            self.reply(message, "user.not_started")
+            return
+        keys = ApiKeyPair(Secret(message.api_key.reveal()), Secret(message.api_secret.reveal()))
+        probe = exchange_access.private_client(
+            self.settings, keys, nonce_store_for(self.settings), self.public
+        )
+        try:
+            probe.get_info()
+            can_withdraw = probe.can_withdraw()
+        except (InvalidCredentials, PermissionDenied):
+            self.reply(message, "link.invalid_key")
+            return
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        if can_withdraw:
+            self.reply(message, "link.withdraw_key_refused")
+            return
+        security = self.settings.security
+        store_credentials(Vault(security.app_secret_key), self.user, keys)
+        self._audit(message, "link", key_fingerprint=keys.fingerprint)
+        self.keys, self._private = keys, None
+        self.reply(message, "link.done", token_enc=self._issue_token())
+
+    def receiveMsg_UnlinkAccount(self, message: UnlinkAccount, sender: Any) -> None:
+        """Asks first: only the confirmation deletes the key and ends the access tokens."""
+        if self.user is None or self.keys is None:
+            self.reply(message, "user.not_linked")
+            return
+        if not message.confirmed:
+            self.reply(
+                message,
+                "unlink.confirm",
+                buttons=((Button("button.unlink_yes", "ul:yes"), Button("button.keep", "ul:no")),),
+            )
+            return
+        delete_credentials(self.user)
+        revoke_tokens(self.user)
+        self._audit(message, "unlink")
+        self.keys, self._private = None, None
+        self.reply(message, "unlink.done")

@@ -1,0 +1,104 @@
+"""A user's open orders: listed with a cancel button each, cancelled one at a time or all
+at once, on the exchange account or on the paper one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.paper_account import PaperAccount
+from actors.user_base import UserBase
+from adapters.indodax.errors import IndodaxError
+from adapters.indodax.wire import OpenOrder
+from messages.commands import CancelAllOrders, CancelOrder, ListOpenOrders, UserCommand
+from messages.replies import Button
+
+
+class UserOpenOrders(UserBase):
+    def receiveMsg_ListOpenOrders(self, message: ListOpenOrders, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        orders = self._open_orders(message, self.paper)
+        if orders is None:
+            return
+        if not orders:
+            self.reply(message, "orders.none")
+            return
+        buttons = tuple(
+            (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
+            for o in orders
+            if o.client_order_id
+        )
+        buttons += ((Button("button.cancel_all", "ca:ask"),),)
+        lines = ";".join(
+            f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
+        )
+        self.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
+
+    def receiveMsg_CancelOrder(self, message: CancelOrder, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        paper = self.paper
+        if paper is not None:
+            cancelled = paper.cancel(message.client_order_id)
+            key = "orders.cancelled" if cancelled is not None else "orders.not_found"
+            self.reply(message, key, client_order_id=message.client_order_id)
+            return
+        result = self._private_call(
+            message, self.private.cancel_by_client_order_id, message.client_order_id
+        )
+        if result is not None:
+            self.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
+
+    def receiveMsg_CancelAllOrders(self, message: CancelAllOrders, sender: Any) -> None:
+        """Asks first; Yes cancels every order open at that moment, one by one, and says how
+        many went and which did not."""
+        if self._refuse_unlinked(message):
+            return
+        paper = self.paper
+        orders = self._open_orders(message, paper)
+        if orders is None:
+            return
+        if not orders:
+            self.reply(message, "orders.none")
+            return
+        if not message.confirmed:
+            self.reply(
+                message,
+                "orders.cancel_all_confirm",
+                buttons=(
+                    (Button("button.cancel_all_yes", "ca:yes"), Button("button.keep", "ca:no")),
+                ),
+                count=len(orders),
+            )
+            return
+        failed = [order for order in orders if not self._cancel_in_batch(message, paper, order)]
+        self.reply(
+            message,
+            "orders.cancel_all_partial" if failed else "orders.cancelled_all",
+            cancelled=len(orders) - len(failed),
+            failed=len(failed),
+            failed_ids=", ".join(order.client_order_id or order.order_id for order in failed),
+        )
+
+    def _open_orders(
+        self, message: UserCommand, paper: PaperAccount | None
+    ) -> list[OpenOrder] | None:
+        """None once an exchange error has been answered."""
+        if paper is not None:
+            return paper.open_orders()
+        return self._private_call(message, self.private.open_orders)
+
+    def _cancel_in_batch(
+        self, command: UserCommand, paper: PaperAccount | None, order: OpenOrder
+    ) -> bool:
+        """One cancel of many: a failure is counted for the dead-man switch like any private
+        call, but reported with the others rather than answered on its own."""
+        if paper is not None:
+            return paper.cancel(order.client_order_id or "") is not None
+        try:
+            self._counted_call(
+                command, self.private.cancel_order, order.pair, order.order_id, order.side
+            )
+        except IndodaxError:
+            return False
+        return True

@@ -1,0 +1,183 @@
+"""Placing orders: a user's, previewed then confirmed, and a strategy's, asked for by
+OrderRequest. Both pass the same rules and bookkeeping, and both go to the paper account
+instead of the exchange for a paper-mode user."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from actors.order_placement import place, reconcile
+from actors.paper_account import PaperAccount
+from actors.pending_questions import PendingQuestions, Unanswerable
+from actors.typed_numbers import typed_decimal
+from actors.user_paper import UserPaper
+from adapters.indodax.errors import IndodaxError
+from adapters.indodax.order_rules import OrderIntent, Refusal, TapiOrder, validate_order
+from adapters.indodax.pairs import Pair, UnknownPair
+from messages.commands import ConfirmOrder, PreviewOrder
+from messages.events import OrderRequest, OrderResult
+from messages.replies import Button
+from persistence.models.orders import unresolved_orders
+
+log = logging.getLogger(__name__)
+
+
+def intent_of(pair: Pair, message: PreviewOrder | OrderRequest) -> OrderIntent:
+    """The order a user typed or a strategy asked for, amounts parsed as Decimal."""
+    return OrderIntent(
+        pair,
+        message.side,
+        message.order_type,
+        price=typed_decimal(message.price),
+        quantity=typed_decimal(message.quantity),
+        quote_amount=typed_decimal(message.quote_amount),
+    )
+
+
+class UserOrders(UserPaper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.previews: PendingQuestions[TapiOrder] = PendingQuestions(
+            gone_key="order.preview_gone", expired_key="order.preview_expired"
+        )
+
+    def _reconcile_orders(self) -> None:
+        """Orders recorded but never confirmed, from before a crash: asked about at boot."""
+        for row in unresolved_orders(self.user):  # type: ignore[arg-type]
+            try:
+                settled = reconcile(self.private, row)
+            except IndodaxError as error:
+                log.warning(
+                    "order still unresolved",
+                    extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
+                )
+                continue
+            log.info(
+                "order reconciled",
+                extra={"client_order_id": row.client_order_id, "state": settled.state},
+            )
+
+    def receiveMsg_PreviewOrder(self, message: PreviewOrder, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        pair = self._pair(message, message.pair_text)
+        if pair is None:
+            return
+        try:
+            intent = intent_of(pair, message)
+        except ValueError:
+            self.reply(message, "order.bad_number")
+            return
+        try:
+            info = self.catalog.info(pair)
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        checked = validate_order(intent, info)
+        if isinstance(checked, Refusal):
+            self.reply(message, str(checked.reason), **dict(checked.params))
+            return
+        preview_id = self.previews.ask(checked)
+        self.reply(
+            message,
+            f"order.preview.{checked.order_type}_{checked.side}",
+            buttons=(
+                (
+                    Button("button.confirm", f"oc:{preview_id}"),
+                    Button("button.cancel", f"ox:{preview_id}"),
+                ),
+            ),
+            preview_id=preview_id,
+            pair=pair.display,
+            side=checked.side,
+            order_type=checked.order_type,
+            price=checked.price or "",
+            quantity=checked.quantity or "",
+            quote_amount=checked.quote_amount or "",
+            value=checked.estimated_value or "",
+            fee=checked.estimated_fee or "",
+            min_value=info.min_value,
+            expires_in=self.previews.answerable_for,
+        )
+
+    def receiveMsg_ConfirmOrder(self, message: ConfirmOrder, sender: Any) -> None:
+        if self._refuse_unlinked(message):
+            return
+        order = self.previews.take(message.preview_id)
+        if isinstance(order, Unanswerable):  # a second tap, or a stale button
+            self.reply(message, order.key)
+            return
+        paper = self.paper
+        if paper is not None:
+            self._place_on_paper(message, paper, order)
+            return
+        placement = self._private_call(message, place, self.private, self.user, order)
+        if placement is None:
+            return
+        placed = placement.order
+        self.reply(
+            message,
+            placement.key,
+            client_order_id=placed.client_order_id,
+            order_id=placed.exchange_order_id or "",
+            state=placed.state,
+            pair=order.pair.display,
+        )
+
+    def _place_on_paper(self, message: ConfirmOrder, paper: PaperAccount, order: TapiOrder) -> None:
+        try:
+            placement = paper.place(order, self.public.ticker(order.pair))
+        except IndodaxError:
+            self.reply(message, "error.exchange_unavailable")
+            return
+        self.reply(message, placement.key, **self._paper_params(placement.order))
+        self._watch_paper()
+
+    def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
+        """A strategy wants an order: the same rules and bookkeeping as a user's own."""
+
+        def answer(state: str, reason: str | None = None, order: Any = None) -> None:
+            self.send(
+                sender,
+                OrderResult(
+                    strategy_id=message.strategy_id,
+                    state=state,
+                    reason=reason,
+                    client_order_id=order.client_order_id if order else "",
+                    exchange_order_id=order.exchange_order_id if order else None,
+                    correlation_id=message.correlation_id,
+                ),
+            )
+
+        paper = self.paper
+        if self.user is None or (self.keys is None and paper is None):
+            answer("rejected", "user.not_linked")
+            return
+        try:
+            pair = self.catalog.parse(message.pair)
+            intent = intent_of(pair, message)
+            checked = validate_order(intent, self.catalog.info(pair))
+        except (UnknownPair, ValueError, IndodaxError) as error:
+            answer("rejected", type(error).__name__)
+            return
+        if isinstance(checked, Refusal):
+            answer("rejected", str(checked.reason))
+            return
+        if paper is not None:  # a paper user's strategy never reaches the exchange either
+            try:
+                placed = paper.place(checked, self.public.ticker(pair), message.strategy_id)
+            except IndodaxError as error:
+                answer("rejected", type(error).__name__)
+                return
+            self._watch_paper()
+            answer(placed.order.state, placed.key, placed.order)
+            return
+        try:
+            placement = self._counted_call(
+                message, place, self.private, self.user, checked, message.strategy_id
+            )
+        except IndodaxError as error:
+            answer("rejected", type(error).__name__)
+            return
+        answer(placement.order.state, placement.key, placement.order)
