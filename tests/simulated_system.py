@@ -3,7 +3,6 @@ PostgreSQL and Redis. Shared by the integration and the Telegram scenario tests.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis
+from bot_process import free_port
 
 from actors.runtime import boot_supervisor
 from actors.system import RunningSystem, start_actor_system, stop_actor_system
@@ -29,12 +29,6 @@ from config.schema import (
 from config.secret import Secret, SecretUrl
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

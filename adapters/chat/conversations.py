@@ -168,9 +168,7 @@ class TradeWizard:
         self.order_type = value
         in_idr = self.side == "buy" and value == "market"
         return Prompt(
-            "trade.ask_amount_idr" if in_idr else "trade.ask_amount_coin",
-            (_cancel_row(),),
-            (("currency", (self.pair or "").upper()),),
+            "trade.ask_amount_idr" if in_idr else "trade.ask_amount_coin", (_cancel_row(),)
         )
 
     def _finish(self, price: str | None) -> Finished:

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:yes", "ul:yes")
 ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:")
+MAX_TIMED = 10_000
 TOKEN_ENDED = ("unlink.done", "auth.token_invalid")
 NOT_SHOWN = ("auth.token_refreshed",)
 
@@ -175,6 +176,8 @@ class TelegramChat:
             command, token=self.tokens.token_for(command.telegram_id), language=language
         )
         self.asked_at[command.correlation_id] = time.monotonic()
+        while len(self.asked_at) > MAX_TIMED:  # replies that never came: forget the oldest
+            self.asked_at.pop(next(iter(self.asked_at)))
         log.info(
             "command",
             extra={"command": type(command).__name__, "correlation_id": command.correlation_id},

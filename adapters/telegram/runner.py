@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.chat.actor_link import ActorLink
@@ -34,6 +35,7 @@ from adapters.telegram.menu import ADMIN_COMMANDS, USER_COMMANDS, publish_comman
 from adapters.telegram.metrics import Counters
 from adapters.telegram.sender import Sender
 from adapters.telegram.tokens import FileSealedStore, RedisSealedStore, SealedStore, TokenKeeper
+from config.errors import StartupError
 from config.schema import Settings
 from persistence.vault import Vault
 
@@ -102,6 +104,8 @@ class TelegramAdapter:
     def _run(self) -> None:
         try:
             asyncio.run(self.main())
+        except (InvalidToken, NetworkError, OSError) as error:  # said in one line by run_telegram
+            self.failure = error
         except BaseException as error:  # reported to the operator, then the bridge stops
             self.failure = error
             log.exception("telegram adapter stopped")
@@ -110,7 +114,7 @@ class TelegramAdapter:
             self.bridge.stop()
 
     def request_stop(self) -> None:
-        if self.loop is not None and self.stopping is not None:
+        if self.loop is not None and self.stopping is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self.stopping.set)
 
     async def main(self) -> None:
@@ -131,8 +135,8 @@ class TelegramAdapter:
         )
         self.bridge.attach(self.loop, self.chat.on_actor_message)
         runners: list[web.AppRunner] = []
-        await app.initialize()
         try:
+            await app.initialize()
             await publish_commands(app.bot, frozenset(telegram.admin_ids))
             await app.start()
             internal = self.settings.internal
@@ -224,5 +228,13 @@ def run_telegram(
         adapter.request_stop()
         thread.join(STOP_TIMEOUT)
         bridge.flush()
+    if isinstance(adapter.failure, InvalidToken):
+        raise StartupError("Telegram refused the bot token: check TELEGRAM_BOT_TOKEN")
+    if isinstance(adapter.failure, NetworkError | OSError):
+        raise StartupError(
+            f"the Telegram chat could not start: {adapter.failure} "
+            f"(Bot API at {settings.telegram.api_base_url}, internal endpoint "
+            f"{settings.internal.host}:{settings.internal.port})"
+        )
     if adapter.failure is not None:
         raise adapter.failure

@@ -2,89 +2,48 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
+from bot_process import ROOT, bot_env, run_bot, running_bot
 
 from actors.processes import end_session, listener_pid, session_members, session_of
 
-ROOT = Path(__file__).resolve().parents[2]
-RUN = [sys.executable, str(ROOT / "bin" / "entry" / "run.py")]
-
-
-def run_bot(tmp_path: Path, extra_env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
-        **extra_env,
-    }
-    return subprocess.run(
-        [*RUN, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
-    admin_port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/bot.sqlite3",
-        "ACTOR_ADMIN_PORT": str(admin_port),
-        "SIMULATOR_PORT": str(free_port()),
-    }
-    # stdin stays open: the console chat waits for input until Ctrl-C.
-    process = subprocess.Popen(
-        RUN,
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    env = bot_env(tmp_path)
     seen, session = [], None
-    try:
-        for line in process.stdout:
-            seen.append(line)
-            if line.startswith("actor system running"):
-                break
-        output = "".join(seen)
-        assert "applied 001_initial, 002_outbox" in output
-        assert "demo exchange (simulator) at http://127.0.0.1:" in output
-        session = session_of(listener_pid(admin_port))
-        # admin, logger, supervisor, notifier, trigger book, price feed
-        deadline = time.monotonic() + 30
-        while len(session_members(session)) < 6 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(session_members(session)) >= 6
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if session is not None:
-            end_session(session, grace=5)  # a failed run must not leave actors behind
+    # stdin stays open: the console chat waits for input until Ctrl-C.
+    with running_bot(env, stdin=subprocess.PIPE) as process:
+        try:
+            for line in process.stdout:
+                seen.append(line)
+                if line.startswith("actor system running"):
+                    break
+            output = "".join(seen)
+            assert "applied 001_initial, 002_outbox" in output
+            assert "demo exchange (simulator) at http://127.0.0.1:" in output
+            session = session_of(listener_pid(int(env["ACTOR_ADMIN_PORT"])))
+            # admin, logger, supervisor, notifier, trigger book, price feed
+            deadline = time.monotonic() + 30
+            while len(session_members(session)) < 6 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert len(session_members(session)) >= 6
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if session is not None:
+                end_session(session, grace=5)  # a failed run must not leave actors behind
     assert process.returncode == 130
     assert "Traceback" not in stderr, stderr[-3000:]
     assert session_members(session) == []
 
 
 def test_check_validates_and_prints_the_settings_without_starting(tmp_path):
-    result = run_bot(tmp_path, {}, "--check")
+    result = run_bot(bot_env(tmp_path), "--check")
     assert result.returncode == 0, result.stderr
     assert "demo mode" in result.stdout
     assert "storage.data_dir" in result.stdout
@@ -92,7 +51,7 @@ def test_check_validates_and_prints_the_settings_without_starting(tmp_path):
 
 def test_run_never_prints_the_secret_key(tmp_path):
     key = "an-operator-provided-secret-key-of-40-chars"
-    result = run_bot(tmp_path, {"APP_SECRET_KEY": key}, "--check")
+    result = run_bot(bot_env(tmp_path, APP_SECRET_KEY=key), "--check")
     assert result.returncode == 0
     assert key not in result.stdout + result.stderr
 
@@ -115,7 +74,7 @@ def test_run_never_prints_the_secret_key(tmp_path):
     ids=["wrong-database-url", "short-secret-key-live", "unreachable-database"],
 )
 def test_bad_configuration_stops_with_one_clear_line(tmp_path, env, expected):
-    result = run_bot(tmp_path, env)
+    result = run_bot(bot_env(tmp_path, **env))
     assert result.returncode == 2
     problem_lines = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(problem_lines) == 1, result.stderr
@@ -126,7 +85,7 @@ def test_bad_configuration_stops_with_one_clear_line(tmp_path, env, expected):
 def test_malformed_settings_yaml_stops_with_one_clear_line(tmp_path):
     bad = tmp_path / "settings.yaml"
     bad.write_text("mode: demo\ndatabase: {url: [\n")
-    result = run_bot(tmp_path, {"SETTINGS_FILE": str(bad)})
+    result = run_bot(bot_env(tmp_path, SETTINGS_FILE=str(bad)))
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"config error: {bad}:")

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-from pathlib import Path
+from bot_process import bot_env, run_bot
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = """/price btcidr
 /trade buy btcidr 100000 market
 1
@@ -28,30 +23,8 @@ SCRIPT = """/price btcidr
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_console_demo_trades_fills_and_fires_an_alert_offline(tmp_path):
-    env = {
-        "PATH": os.environ["PATH"],
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3",
-        "ACTOR_ADMIN_PORT": str(free_port()),
-        "SIMULATOR_PORT": str(free_port()),
-    }
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bin" / "entry" / "run.py")],
-        input=SCRIPT,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = run_bot(bot_env(tmp_path), input=SCRIPT, timeout=180)
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Mode demo: Anda terhubung ke akun demo" in out

@@ -97,6 +97,7 @@ def test_list_parameters_render_one_line_per_row():
         "idr: 5.000.000 ≈ Rp 5.000.000",
         "btc: 0,0015 ≈ Rp 2.325.000",
         "Total: Rp 7.325.000",
+        "Untung/rugi (PnL) belum tersedia; ditampilkan saldo dan nilainya dalam IDR.",
     ]
 
 

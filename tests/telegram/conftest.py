@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from bot_process import free_port
 from fake_bot_api import FakeBotApi
-from simulated_system import free_port, simulated_system
+from simulated_system import simulated_system
 from telegram_users import ACCOUNTS, ADMIN_ID, LATENCIES, REDIS_URL, Bot
 
 from config.schema import ChatSettings, InternalSettings, TelegramSettings

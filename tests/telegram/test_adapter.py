@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
+from bot_process import free_port
 from fake_bot_api import FakeBotApi
-from simulated_system import free_port
 
 from adapters.i18n.catalog import render
 from adapters.telegram.runner import TelegramAdapter
@@ -33,6 +33,7 @@ from messages.commands import (
     GetPrice,
     LinkAccount,
     PreviewOrder,
+    RefreshToken,
     UserCommand,
 )
 from messages.replies import Button, Reply
@@ -301,3 +302,69 @@ def test_a_thousand_garbled_texts_and_taps_never_crash_the_adapter_and_each_is_a
     assert harness.adapter.failure is None
     assert harness.adapter.update_failures == 0
     assert not [r for r in harness.fake.rejected if r[0] in ("sendMessage", "answerCallbackQuery")]
+
+
+def test_webhook_mode_registers_the_secret_and_takes_only_updates_that_carry_it(tmp_path):
+    port = free_port()
+    with FakeBotApi() as fake:
+        settings = Settings(
+            mode="demo",
+            telegram=TelegramSettings(
+                bot_token=Secret("424243:HOOK"),
+                api_base_url=fake.base_url,
+                update_mode="webhook",
+                webhook_url="https://bot.example.id/telegram/webhook",
+                webhook_secret=Secret("hook_secret-123"),
+                webhook_port=port,
+            ),
+            security=SecuritySettings(app_secret_key=MASTER),
+            internal=InternalSettings(port=free_port()),
+            storage=StorageSettings(data_dir=tmp_path),
+        )
+        bridge = RecordingBridge()
+        adapter = TelegramAdapter(settings, bridge)  # type: ignore[arg-type]
+        thread = adapter.run_in_thread()
+        try:
+            assert adapter.ready.wait(20) and adapter.failure is None
+            assert fake.webhook is not None
+            assert fake.webhook["url"] == "https://bot.example.id/telegram/webhook"
+            assert fake.webhook["secret_token"] == "hook_secret-123"
+            update = {
+                "update_id": 1,
+                "message": {
+                    "message_id": 1,
+                    "date": int(time.time()),
+                    "chat": {"id": 901, "type": "private", "first_name": "W"},
+                    "from": {"id": 901, "is_bot": False, "first_name": "W"},
+                    "text": "/price btc",
+                    "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                },
+            }
+            url = f"http://127.0.0.1:{port}/telegram/webhook"
+            refused = httpx.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}, timeout=5
+            )
+            assert refused.status_code == 401
+            taken = httpx.post(
+                url,
+                json=update,
+                headers={"X-Telegram-Bot-Api-Secret-Token": "hook_secret-123"},
+                timeout=5,
+            )
+            assert taken.status_code == 200
+            assert bridge.last(GetPrice, 901).pair_text == "btc"
+            assert len([m for m in bridge.told if m.telegram_id == 901]) == 1
+        finally:
+            adapter.request_stop()
+            thread.join(20)
+
+
+def test_tokens_close_to_their_end_are_refreshed_through_the_users_actor(harness):
+    user = 108
+    keeper = harness.adapter.chat.tokens
+    keeper.keep(user, Vault(MASTER).encrypt("tok-108", purpose=PURPOSE_ACCESS_TOKEN, owner=user))
+    ttl = harness.adapter.settings.security.user_token_ttl_seconds
+    asked = harness.adapter.chat.refresh_tokens(now=time.time() + ttl - 60)
+    assert asked >= 1
+    refresh = harness.bridge.last(RefreshToken, user)
+    assert refresh.token == "tok-108"
