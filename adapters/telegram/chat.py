@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from telegram import Update
@@ -76,6 +77,14 @@ class TelegramChat:
         self.languages: dict[int, str] = {}
         self.asked_at: dict[str, float] = {}  # correlation id -> when the command went out
         self.sender: Sender | None = None
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Updates are handled one at a time: what waits on Telegram or the Supervisor (an
+        admin answer, removing buttons) must not hold up the next user's update."""
+        task = asyncio.get_running_loop().create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def use_sender(self, sender: Sender) -> None:
         self.sender = sender
@@ -141,7 +150,7 @@ class TelegramChat:
         if stale:
             return
         if data.startswith(ONE_SHOT):
-            await self._drop_buttons(query)
+            self._background(self._drop_buttons(query))
         await self._dispatch(
             parsed,
             who,
@@ -167,7 +176,7 @@ class TelegramChat:
                 self._say(who.chat_id, "chat.rate_limited", language)
             return
         if isinstance(parsed, AdminCommand):
-            await self._admin(parsed, who, language)
+            self._background(self._admin(parsed, who, language))
             return
         self._tell(parsed, language)
 

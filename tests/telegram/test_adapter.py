@@ -4,6 +4,7 @@ recording bridge stands in for the actors, so each test sees exactly what would 
 from __future__ import annotations
 
 import random
+import re
 import string
 import threading
 import time
@@ -34,9 +35,10 @@ from messages.commands import (
     LinkAccount,
     PreviewOrder,
     RefreshToken,
+    Start,
     UserCommand,
 )
-from messages.replies import Button, Reply
+from messages.replies import Button, Notification, Reply
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 ADMIN = 700
@@ -368,3 +370,35 @@ def test_tokens_close_to_their_end_are_refreshed_through_the_users_actor(harness
     assert asked >= 1
     refresh = harness.bridge.last(RefreshToken, user)
     assert refresh.token == "tok-108"
+
+
+def test_200_notifications_to_one_chat_under_429s_all_arrive_in_order_and_are_acknowledged(
+    harness,
+):
+    user = 109
+    harness.fake.user_says(user, "/start")
+    harness.bridge.last(Start, user)
+    harness.fake.fail_next("sendMessage", 3, retry_after=1, chat_id=user)
+    notes = [
+        Notification(
+            telegram_id=user,
+            chat_id=user,
+            key="alert.fired",
+            params=(
+                ("alert_id", str(n)),
+                ("pair", "BTC/IDR"),
+                ("direction", "above"),
+                ("level", "1000000000"),
+                ("price", "1000001000"),
+            ),
+            kind="alert",
+        )
+        for n in range(200)
+    ]
+    for note in notes:
+        harness.bridge.loop.call_soon_threadsafe(harness.bridge.deliver, note)
+    expected = {note.correlation_id for note in notes}
+    harness.fake.wait_for(lambda: expected <= set(harness.bridge.acknowledged), timeout=60)
+    texts = "\n".join(m.plain_text for m in harness.fake.messages(user))
+    assert [int(n) for n in re.findall(r"Alert #(\d+)", texts)] == list(range(200))
+    assert len(harness.fake.messages(user)) < 20
