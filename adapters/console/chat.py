@@ -15,7 +15,16 @@ from typing import Any, TextIO
 
 from adapters.chat.actor_link import ActorLink
 from adapters.chat.commands import Parsed, Usage, Who, from_callback, parse
-from adapters.chat.conversations import START_WIZARD, STARTERS, WIZARD, Desk, Finished, Prompt, Step
+from adapters.chat.conversations import (
+    CANCEL_WIZARD,
+    START_WIZARD,
+    STARTERS,
+    WIZARD,
+    Desk,
+    Finished,
+    Prompt,
+    Step,
+)
 from adapters.i18n.catalog import render
 from messages.commands import UserCommand
 from messages.replies import Button, Outbound
@@ -59,19 +68,33 @@ class ConsoleChat:
         """True when a command went to the actors (an answer will come)."""
         text = line.strip()
         if text.isdigit() and self.choices:
-            number = int(text)
-            text = self.choices[number - 1] if 1 <= number <= len(self.choices) else "?"
-            if text == "?" or (
-                text.startswith(WIZARD) and self.desk.holds(self.who.telegram_id) is None
-            ):
-                self._print("button.stale")
-                return False
-            if not text.startswith(WIZARD):
-                return self._dispatch(from_callback(text, self.who))
+            tapped = self._tap(int(text))
+            if tapped is not None:
+                return tapped
+        return self._typed(text)
+
+    def _tap(self, number: int) -> bool | None:
+        """A numbered choice, as a button tap; None when the number is an answer typed in a
+        conversation (an amount, a price)."""
+        in_conversation = self.desk.holds(self.who.telegram_id) is not None
+        if not 1 <= number <= len(self.choices):
+            if in_conversation:
+                return None
+            self._print("button.stale")
+            return False
+        data = self.choices[number - 1]
+        if not data.startswith(WIZARD):
+            return self._dispatch(from_callback(data, self.who))
+        if in_conversation:
+            return self._advance(self.desk.answer(self.who.telegram_id, data))
+        self._print("button.stale")
+        return False
+
+    def _typed(self, text: str) -> bool:
         words = text.split()
         command = words[0].lower() if words else ""
         if self.desk.holds(self.who.telegram_id) is not None:
-            if not command.startswith("/") or command == "/cancel" or text.startswith(WIZARD):
+            if not command.startswith("/") or command == "/cancel":
                 return self._advance(self.desk.answer(self.who.telegram_id, text))
             self.desk.drop(self.who.telegram_id)
         if command == "/sim" and self.market is not None:
@@ -95,7 +118,16 @@ class ConsoleChat:
 
     def _advance(self, step: Step) -> bool:
         if isinstance(step, Prompt):
-            self._print(step.key, dict(step.params), step.buttons)
+            # A number typed in a conversation may be an amount: Cancel is /cancel here,
+            # not a numbered choice.
+            rows = tuple(
+                kept
+                for row in step.buttons
+                if (kept := tuple(b for b in row if b.callback != CANCEL_WIZARD))
+            )
+            self.choices = []
+            self._print(step.key, dict(step.params), rows)
+            self._print("console.cancel_hint")
             return False
         if step.key:
             self._print(step.key)

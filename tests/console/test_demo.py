@@ -17,6 +17,12 @@ SCRIPT = """/price btcidr
 2
 1
 0.0001
+/trade
+1
+2
+2
+0.0001
+1600000000
 /trade sell btc -1 market
 /lang en
 /portfolio
@@ -37,6 +43,7 @@ def test_the_console_demo_trades_fills_and_fires_an_alert_offline(tmp_path):
     assert "🔔 Alert #1" in out  # fired by the simulated trade, through the price feed
     assert "Order baru." in out and "beli atau jual?" in out  # the guided /trade
     assert "jual market 0,0001" in out  # ... ends in a preview of what was chosen
+    assert "jual limit 0,0001 @ 1.600.000.000" in out  # a typed number is a price, not a choice
     assert "Jumlah harus lebih dari nol" in out  # a negative amount, said plainly
     assert "Portfolio" in out  # after /lang en
     assert "Traceback" not in result.stderr
