@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors import exchange_access
+from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.user_base import UserBase
 from actors.user_views import main_menu
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
@@ -27,6 +28,13 @@ from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 
 class UserAccount(UserBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each /unlink question remembers the key it asked about (its fingerprint).
+        self.unlink_questions: PendingQuestions[str] = PendingQuestions(
+            gone_key="button.stale", expired_key="button.stale"
+        )
+
     def _load_keys(self) -> None:
         security = self.settings.security
         vault = Vault(security.app_secret_key, security.app_secret_key_previous)
@@ -43,7 +51,9 @@ class UserAccount(UserBase):
             self.reply(command, "auth.token_invalid")
             return False
         age = (utcnow() - row.created_at).total_seconds()
-        if age > self.settings.security.user_token_rotation_threshold_seconds:
+        threshold = self.settings.security.user_token_rotation_threshold_seconds
+        # A RefreshToken is answered with the one new token; rotating too would issue two.
+        if age > threshold and not isinstance(command, RefreshToken):
             self.notify("auth.token_rotated", kind="system", token_enc=self._issue_token())
         return True
 
@@ -70,7 +80,8 @@ class UserAccount(UserBase):
                 telegram_id=message.telegram_id,
                 chat_id=message.chat_id,
                 language=message.language or self.settings.chat.default_language,
-                mode="live" if self.settings.mode == "live" else self.settings.mode,
+                # A live bot lets users choose; until they choose live (with a key), paper.
+                mode="paper" if self.settings.mode == "live" else self.settings.mode,
             )
             audit(f"user:{message.telegram_id}", "start", user=self.user)
         self.reply(message, "menu.main", buttons=main_menu(), linked=self.keys is not None)
@@ -102,16 +113,30 @@ class UserAccount(UserBase):
         self.reply(message, "link.done", token_enc=self._issue_token())
 
     def receiveMsg_UnlinkAccount(self, message: UnlinkAccount, sender: Any) -> None:
-        """Asks first: only the confirmation deletes the key and ends the access tokens."""
+        """Asks first: only the Yes of that question, once and in time, deletes the key and
+        ends the access tokens; not if another key was linked since it was asked."""
         if self.user is None or self.keys is None:
             self.reply(message, "user.not_linked")
             return
         if not message.confirmed:
+            pending_id = self.unlink_questions.ask(self.keys.fingerprint)
             self.reply(
                 message,
                 "unlink.confirm",
-                buttons=((Button("button.unlink_yes", "ul:yes"), Button("button.keep", "ul:no")),),
+                buttons=(
+                    (
+                        Button("button.unlink_yes", f"ul:y:{pending_id}"),
+                        Button("button.keep", "ul:n"),
+                    ),
+                ),
             )
+            return
+        asked_about = self.unlink_questions.take(message.pending_id or "")
+        if isinstance(asked_about, Unanswerable):
+            self.reply(message, asked_about.key)
+            return
+        if asked_about != self.keys.fingerprint:
+            self.reply(message, "button.stale")
             return
         delete_credentials(self.user)
         revoke_tokens(self.user)

@@ -18,6 +18,7 @@ from adapters.indodax.markets import MarketCatalog
 from adapters.indodax.pairs import Pair, UnknownPair
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.public_client import PublicClient
+from adapters.indodax.wire import OpenOrder
 from messages.commands import UserCommand
 from messages.events import OrderRequest, UserFailed, UserSucceeded
 from messages.replies import Button, Notification, Reply
@@ -63,9 +64,19 @@ class UserBase(BotActor):
         return self._private
 
     @property
+    def trading_mode(self) -> str:
+        """Where this user's orders go: the bot's mode wins, so a bot restarted in paper mode
+        never trades real money for a user stored as live. A paper bot trades everyone on
+        paper, a demo bot everyone on the exchange client (the local simulator); only a live
+        bot leaves it to the user, and anything but an explicit live there is paper."""
+        if self.settings.mode != "live":
+            return self.settings.mode
+        return "live" if self.user is not None and self.user.mode == "live" else "paper"
+
+    @property
     def paper(self) -> PaperAccount | None:
         """The account a paper-mode user trades on instead of the exchange; None otherwise."""
-        if self.user is None or self.user.mode != "paper":
+        if self.user is None or self.trading_mode != "paper":
             return None
         return PaperAccount(self.user, self.settings.paper.start_idr, self.catalog.info)
 
@@ -172,3 +183,12 @@ class UserBase(BotActor):
         except IndodaxError as error:
             self.reply(command, "error.exchange", error=type(error).__name__)
         return None
+
+    def _open_orders(
+        self, message: UserCommand, paper: PaperAccount | None
+    ) -> list[OpenOrder] | None:
+        """The open orders on the account the user trades on; None once an exchange error
+        has been answered."""
+        if paper is not None:
+            return paper.open_orders()
+        return self._private_call(message, self.private.open_orders)

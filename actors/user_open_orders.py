@@ -6,14 +6,28 @@ from __future__ import annotations
 from typing import Any
 
 from actors.paper_account import PaperAccount
+from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.user_base import UserBase
 from adapters.indodax.errors import IndodaxError
+from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import OpenOrder
 from messages.commands import CancelAllOrders, CancelOrder, ListOpenOrders, UserCommand
 from messages.replies import Button
 
 
+def _listed(order: OpenOrder) -> tuple[Pair, str]:
+    """An order as the Cancel-all question remembers it: by the exchange's id within its
+    pair, which every order has (one placed on the website has no client order id)."""
+    return order.pair, order.order_id
+
+
 class UserOpenOrders(UserBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cancel_all_questions: PendingQuestions[frozenset[tuple[Pair, str]]] = PendingQuestions(
+            gone_key="button.stale", expired_key="button.stale"
+        )
+
     def receiveMsg_ListOpenOrders(self, message: ListOpenOrders, sender: Any) -> None:
         if self._refuse_unlinked(message):
             return
@@ -50,26 +64,47 @@ class UserOpenOrders(UserBase):
             self.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
 
     def receiveMsg_CancelAllOrders(self, message: CancelAllOrders, sender: Any) -> None:
-        """Asks first; Yes cancels every order open at that moment, one by one, and says how
-        many went and which did not."""
+        """Asks first, naming the question; its Yes cancels the orders listed then that are
+        still open, one by one (never one placed since), and says how many went and which
+        did not."""
         if self._refuse_unlinked(message):
             return
-        paper = self.paper
-        orders = self._open_orders(message, paper)
+        if message.confirmed:
+            self._cancel_listed(message)
+            return
+        orders = self._open_orders(message, self.paper)
         if orders is None:
             return
         if not orders:
             self.reply(message, "orders.none")
             return
-        if not message.confirmed:
-            self.reply(
-                message,
-                "orders.cancel_all_confirm",
-                buttons=(
-                    (Button("button.cancel_all_yes", "ca:yes"), Button("button.keep", "ca:no")),
+        pending_id = self.cancel_all_questions.ask(frozenset(map(_listed, orders)))
+        self.reply(
+            message,
+            "orders.cancel_all_confirm",
+            buttons=(
+                (
+                    Button("button.cancel_all_yes", f"ca:y:{pending_id}"),
+                    Button("button.keep", "ca:n"),
                 ),
-                count=len(orders),
-            )
+            ),
+            count=len(orders),
+        )
+
+    def _cancel_listed(self, message: CancelAllOrders) -> None:
+        """The question is taken once and remembers what it listed, so a late or repeated
+        Yes cancels nothing the user was not asked about."""
+        listed = self.cancel_all_questions.take(message.pending_id or "")
+        if isinstance(listed, Unanswerable):  # a second tap, or a stale button
+            self.reply(message, listed.key)
+            return
+        paper = self.paper
+        orders = self._open_orders(message, paper)
+        if orders is None:
+            return
+        orders = [order for order in orders if _listed(order) in listed]
+        if not orders:
+            self.reply(message, "orders.none")
             return
         failed = [order for order in orders if not self._cancel_in_batch(message, paper, order)]
         self.reply(
@@ -79,14 +114,6 @@ class UserOpenOrders(UserBase):
             failed=len(failed),
             failed_ids=", ".join(order.client_order_id or order.order_id for order in failed),
         )
-
-    def _open_orders(
-        self, message: UserCommand, paper: PaperAccount | None
-    ) -> list[OpenOrder] | None:
-        """None once an exchange error has been answered."""
-        if paper is not None:
-            return paper.open_orders()
-        return self._private_call(message, self.private.open_orders)
 
     def _cancel_in_batch(
         self, command: UserCommand, paper: PaperAccount | None, order: OpenOrder

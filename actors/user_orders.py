@@ -5,6 +5,7 @@ instead of the exchange for a paper-mode user."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from actors.order_placement import place, reconcile
@@ -35,10 +36,19 @@ def intent_of(pair: Pair, message: PreviewOrder | OrderRequest) -> OrderIntent:
     )
 
 
+@dataclass(frozen=True)
+class PreviewedOrder:
+    """An order waiting for Confirm, with the trading mode it was shown for: a paper preview
+    confirmed after a switch to live must not reach the exchange."""
+
+    order: TapiOrder
+    mode: str
+
+
 class UserOrders(UserPaper):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.previews: PendingQuestions[TapiOrder] = PendingQuestions(
+        self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
             gone_key="order.preview_gone", expired_key="order.preview_expired"
         )
 
@@ -78,7 +88,7 @@ class UserOrders(UserPaper):
         if isinstance(checked, Refusal):
             self.reply(message, str(checked.reason), **dict(checked.params))
             return
-        preview_id = self.previews.ask(checked)
+        preview_id = self.previews.ask(PreviewedOrder(checked, self.trading_mode))
         self.reply(
             message,
             f"order.preview.{checked.order_type}_{checked.side}",
@@ -99,16 +109,20 @@ class UserOrders(UserPaper):
             fee=checked.estimated_fee or "",
             min_value=info.min_value,
             expires_in=self.previews.answerable_for,
+            mode=self.trading_mode,
         )
 
     def receiveMsg_ConfirmOrder(self, message: ConfirmOrder, sender: Any) -> None:
         if self._refuse_unlinked(message):
             return
-        order = self.previews.take(message.preview_id)
-        if isinstance(order, Unanswerable):  # a second tap, or a stale button
-            self.reply(message, order.key)
+        previewed = self.previews.take(message.preview_id)
+        if isinstance(previewed, Unanswerable):  # a second tap, or a stale button
+            self.reply(message, previewed.key)
             return
-        paper = self.paper
+        if previewed.mode != self.trading_mode:
+            self.reply(message, "order.mode_changed")
+            return
+        order, paper = previewed.order, self.paper
         if paper is not None:
             self._place_on_paper(message, paper, order)
             return

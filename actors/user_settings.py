@@ -41,6 +41,8 @@ class UserSettings(UserBase):
         if message.mode == "live" and self.keys is None:
             self.reply(message, "settings.live_needs_key")
             return
+        if message.mode != self.trading_mode and self._refuse_stranding(message):
+            return
         if self.user.mode != message.mode:
             User.update(mode=message.mode, updated_at=utcnow()).where(
                 User.id == self.user.id
@@ -69,6 +71,20 @@ class UserSettings(UserBase):
             return
         self.reply(message, "language.set", language=message.new_language)
 
+    def _refuse_stranding(self, message: SetMode) -> bool:
+        """Orders open on the account being left would be neither listed nor settled from the
+        other one, so the user cancels them first. True once answered; without a key there
+        is no exchange account to look at."""
+        paper = self.paper
+        if paper is None and self.keys is None:
+            return False
+        orders = self._open_orders(message, paper)
+        if orders is None:
+            return True
+        if orders:
+            self.reply(message, "settings.mode_orders_open", count=len(orders))
+        return bool(orders)
+
     def _show_settings(self, message: UserCommand) -> None:
         """The settings screen; every change answers with it, so its buttons stay at hand."""
         choosable = self.settings.mode == "live"
@@ -77,5 +93,5 @@ class UserSettings(UserBase):
             "settings.show",
             buttons=settings_buttons(self.user, mode_choice=choosable),  # type: ignore[arg-type]
             mode_note="mode_choice" if choosable else f"mode_fixed_{self.settings.mode}",
-            **settings_params(self.user),  # type: ignore[arg-type]
+            **settings_params(self.user, self.trading_mode),  # type: ignore[arg-type]
         )

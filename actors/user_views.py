@@ -117,10 +117,11 @@ def settings_buttons(user: User, mode_choice: bool) -> Keyboard:
     return (*notify, language, *((modes,) if mode_choice else ()))
 
 
-def settings_params(user: User) -> dict[str, str]:
+def settings_params(user: User, mode: str) -> dict[str, str]:
+    """`mode` is the one the user trades in, which the bot's own mode can override."""
     return {
         "language": user.language,
-        "mode": user.mode,
+        "mode": mode,
         **{kind: user.notify_level(kind) for kind in NOTIFICATION_KINDS},
     }
 

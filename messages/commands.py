@@ -3,7 +3,7 @@ access token the adapter holds; the UserActor checks it before acting."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from messages.base import Message, Sensitive
@@ -17,7 +17,7 @@ NotificationKind = Literal["alert", "fill", "strategy", "system"]
 class UserCommand(Message):
     telegram_id: int
     chat_id: int
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)  # a live credential: never in a log
     language: str | None = None
 
 
@@ -42,6 +42,7 @@ class UnlinkAccount(UserCommand):
     """/unlink asks first (`confirmed=False`); only the tap on its Yes button deletes the key."""
 
     confirmed: bool = False
+    pending_id: str | None = None  # the question its Yes answers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +84,7 @@ class CancelAllOrders(UserCommand):
     """The Cancel-all button asks first (`confirmed=False`); its Yes button cancels."""
 
     confirmed: bool = False
+    pending_id: str | None = None  # the question its Yes answers
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -266,11 +266,27 @@ def _one_of(choices: tuple[str, ...], build: Callable[[Who, str], Parsed]) -> Bu
 
 
 def _answers(**answers: Callable[[Who], Parsed]) -> Builder:
-    """A question's buttons: `ca:yes`, `ca:no`, … each mapped to its own result."""
+    """A set of buttons: `mn:market`, `ca:ask`, … each mapped to its own result."""
 
     def parse(who: Who, value: str) -> Parsed:
         answer = answers.get(value)
         return None if answer is None else answer(who)
+
+    return parse
+
+
+def _yes_no(
+    yes: Callable[[Who, str], Parsed], kept: str, **others: Callable[[Who], Parsed]
+) -> Builder:
+    """A question the actor asked: `y:<pending id>` answers that very question (the actor
+    refuses a late or repeated one), `n` keeps everything and is said here (`kept`)."""
+    answers = _answers(n=lambda w: Usage(kept), **others)
+
+    def parse(who: Who, value: str) -> Parsed:
+        answer, _, pending_id = value.partition(":")
+        if answer == "y":
+            return yes(who, pending_id) if pending_id else None
+        return answers(who, value)
 
     return parse
 
@@ -300,10 +316,10 @@ CALLBACKS: dict[str, Builder] = {
     "oc": lambda w, v: ConfirmOrder(**_chat(w), preview_id=v),
     "ox": lambda w, v: Usage("order.cancelled_by_user"),
     "cx": lambda w, v: CancelOrder(**_chat(w), client_order_id=v),
-    "ca": _answers(
+    "ca": _yes_no(
+        lambda w, p: CancelAllOrders(**_chat(w), confirmed=True, pending_id=p),
+        "orders.cancel_all_kept",
         ask=lambda w: CancelAllOrders(**_chat(w)),
-        yes=lambda w: CancelAllOrders(**_chat(w), confirmed=True),
-        no=lambda w: Usage("orders.cancel_all_kept"),
     ),
     "ao": _alert_choice("once"),
     "ar": _alert_choice("recurring"),
@@ -320,9 +336,8 @@ CALLBACKS: dict[str, Builder] = {
     "ss": _strategy_action("stop"),
     "sd": _by_id(lambda w, n: ShowStrategy(**_chat(w), strategy_id=n)),
     "sc": _answers(new=lambda w: Usage("strategy.create_unavailable")),
-    "ul": _answers(
-        yes=lambda w: UnlinkAccount(**_chat(w), confirmed=True),
-        no=lambda w: Usage("unlink.kept"),
+    "ul": _yes_no(
+        lambda w, p: UnlinkAccount(**_chat(w), confirmed=True, pending_id=p), "unlink.kept"
     ),
 }
 
@@ -336,13 +351,14 @@ def from_callback(callback: str, who: Who) -> Parsed:
       `mn:trade` gives `Usage("trade.wizard")`: not a text to show but the adapter's cue
       to start its guided /trade conversation (an adapter without one shows the key's text).
     - `pr:<pair id>` price; `oc:`/`ox:` confirm or drop an order preview; `cx:<client
-      order id>` cancel one order; `ca:ask|yes|no` cancel all open orders.
+      order id>` cancel one order; `ca:ask` asks to cancel all open orders, `ca:y:<pending
+      id>` answers that question Yes, `ca:n` No.
     - `ao:`/`ar:`/`ax:<pending id>` store a pending alert once, every time, or drop it;
       `ad:<alert id>` delete an alert.
     - `sn:<kind>` next notification level, `sl:<language>`, `sm:paper|live` settings.
     - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
       `sc:new` create one.
-    - `ul:yes|no` the /unlink question.
+    - `ul:y:<pending id>` / `ul:n` answer the /unlink question.
 
     Anything else (unknown, garbled, too long) is `Usage("button.stale")`. Never raises.
     """

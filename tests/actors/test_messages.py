@@ -13,7 +13,7 @@ import messages.commands
 import messages.events
 import messages.replies
 from messages.base import Message, Sensitive
-from messages.commands import LinkAccount
+from messages.commands import GetPrice, LinkAccount
 
 MODULES = [messages.admin, messages.commands, messages.events, messages.replies]
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,3 +55,9 @@ def test_an_api_secret_in_a_message_survives_pickling_but_never_shows():
     assert "SECRET-xyz" not in repr(copy)
     assert "SECRET-xyz" not in f"{copy.api_secret}"
     assert copy.correlation_id == message.correlation_id
+
+
+def test_a_commands_access_token_never_shows_in_its_repr():
+    command = GetPrice(telegram_id=1, chat_id=1, token="tok-live-secret", pair_text="btcidr")
+    assert "tok-live-secret" not in repr(command)
+    assert command.token == "tok-live-secret"

@@ -7,6 +7,7 @@ simpleSystemBase runs the actors in this process; the simulator serves real HTTP
 from __future__ import annotations
 
 import dataclasses
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -50,8 +51,9 @@ from messages.events import (
 )
 from messages.replies import Reply
 from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
-from persistence.models.tokens import revoke_tokens
-from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+from persistence.models.base import utcnow
+from persistence.models.tokens import AccessToken, revoke_tokens
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, fingerprint
 
 TRADER = AccountSpec("TRADER-KEY", "trader-secret-0123456789", {"idr": Decimal(50_000_000)})
 WITHDRAWER = AccountSpec(
@@ -60,13 +62,14 @@ WITHDRAWER = AccountSpec(
     {"idr": Decimal(1_000_000)},
     frozenset({"view", "trade", "withdraw"}),
 )
+OTHER = AccountSpec("OTHER-KEY", "other-secret-0123456789", {"idr": Decimal(1_000_000)})
 USER = {"telegram_id": 4242, "chat_id": 4242}
 MASTER = Secret("a-test-master-key-" + "x" * 30)
 
 
 @pytest.fixture(scope="module")
 def simulator():
-    server = SimulatorServer(port=0, seed=7, tick_interval=0, accounts=(TRADER, WITHDRAWER))
+    server = SimulatorServer(port=0, seed=7, tick_interval=0, accounts=(TRADER, WITHDRAWER, OTHER))
     server.start()
     server.set_price("btcidr", Decimal(1_000_000_000))
     yield server
@@ -443,7 +446,7 @@ def test_cancel_all_asks_first_then_cancels_every_open_order(world):
     assert (question.key, question.param("count")) == ("orders.cancel_all_confirm", str(open_now))
     [still] = say(world, ListOpenOrders(**USER))
     assert still.param("count") == str(open_now)  # asking cancels nothing
-    [done] = say(world, tap(question, "ca:yes"))
+    [done] = say(world, tap(question, "ca:y:"))
     assert (done.key, done.param("cancelled")) == ("orders.cancelled_all", str(open_now))
     [after] = say(world, ListOpenOrders(**USER))
     assert after.key == "orders.none"
@@ -455,9 +458,49 @@ def test_unlink_asks_first_and_only_yes_deletes_the_key(world):
     [question] = say(world, UnlinkAccount(**USER))
     assert question.key == "unlink.confirm"
     assert Credential.select().count() == 1
-    [done] = say(world, tap(question, "ul:yes"))
+    [done] = say(world, tap(question, "ul:y:"))
     assert done.key == "unlink.done"
     assert Credential.select().count() == 0
+
+
+def test_cancel_all_cancels_only_the_orders_it_asked_about_and_only_once(world):
+    link(world)
+    place_limit_buy(world, "800000000")
+    [listing] = say(world, ListOpenOrders(**USER))
+    [question] = say(world, tap(listing, "ca:ask"))
+    assert callbacks(question)[1] == "ca:n"
+    place_limit_buy(world, "820000000")  # placed after the question: not asked about
+    [done] = say(world, tap(question, "ca:y:"))
+    assert done.param("cancelled") == listing.param("count")
+    [after] = say(world, ListOpenOrders(**USER))
+    [newer] = Order.select().where(Order.price == Decimal(820_000_000))
+    assert (after.param("count"), callbacks(after)[0]) == ("1", f"cx:{newer.client_order_id}")
+    [again] = say(world, tap(question, "ca:y:"))
+    assert again.key == "button.stale"
+    [still] = say(world, ListOpenOrders(**USER))
+    assert still.param("count") == "1"
+
+
+def test_a_yes_to_unlink_asked_about_a_key_since_replaced_unlinks_nothing(world):
+    link(world)
+    [question] = say(world, UnlinkAccount(**USER))
+    assert link(world, OTHER).key == "link.done"
+    [stale] = say(world, tap(question, "ul:y:"))
+    assert stale.key == "button.stale"
+    [row] = Credential.select()
+    assert row.key_fingerprint == fingerprint(OTHER.key)
+    [portfolio] = say(world, GetPortfolio(**USER))  # still linked, the token still good
+    assert portfolio.key == "portfolio.show"
+
+
+def test_a_second_yes_to_unlink_is_stale(world):
+    link(world)
+    [question] = say(world, UnlinkAccount(**USER))
+    say(world, tap(question, "ul:y:"))
+    link(world)
+    [again] = say(world, tap(question, "ul:y:"))
+    assert again.key == "button.stale"
+    assert Credential.select().count() == 1
 
 
 def test_the_adapter_gets_a_fresh_token_before_its_copy_runs_out(world):
@@ -468,6 +511,27 @@ def test_the_adapter_gets_a_fresh_token_before_its_copy_runs_out(world):
     assert TOKENS[USER["telegram_id"]] != old
     [portfolio] = say(world, GetPortfolio(**USER))  # with the fresh token
     assert portfolio.key == "portfolio.show"
+
+
+def test_a_refresh_with_a_token_due_for_rotation_issues_exactly_one_new_token(world):
+    system, user, notifier = world[:3]
+    link(world)
+    AccessToken.update(created_at=utcnow() - timedelta(days=2)).execute()  # past rotation
+    system.tell(user, RefreshToken(**USER, token=TOKENS[USER["telegram_id"]]))
+    told = collected(system, notifier)
+    assert [m.key for m in told if m.param("token_enc")] == ["auth.token_refreshed"]
+    assert AccessToken.select().count() == 2  # the one from /link and the refreshed one
+
+
+def test_in_a_demo_bot_a_user_stored_as_paper_trades_on_the_demo_exchange(
+    actor_system, settings, simulator, tmp_path
+):
+    User.create(**USER, mode="paper")
+    world = make_world(actor_system, settings, simulator, tmp_path, mode="demo")[:4]
+    link(world)
+    before = len(simulator.trade_log(TRADER.key))
+    place_limit_buy(world, "800000000")  # placed on the simulator, not on paper
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
 
 
 def test_a_forged_token_gets_no_fresh_one(world):

@@ -91,6 +91,19 @@ def answer(world, command) -> Reply:
     return reply
 
 
+def link(world) -> Reply:
+    """Links the trader's key; the world keeps the token it gave the adapter."""
+    linked = answer(
+        world,
+        LinkAccount(**USER, api_key=Sensitive(TRADER.key), api_secret=Sensitive(TRADER.secret)),
+    )
+    assert linked.key == "link.done"
+    world["token"] = Vault(MASTER).decrypt(
+        linked.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=USER["telegram_id"]
+    )
+    return linked
+
+
 def trade(world, **order: str) -> Reply:
     preview = answer(world, PreviewOrder(**USER, pair_text="btcidr", **order))
     assert preview.key.startswith("order.preview."), preview.key
@@ -160,20 +173,30 @@ def test_cancelling_a_resting_paper_order_gives_back_its_funds(world):
 
 def test_a_paper_user_who_linked_a_key_still_needs_the_token(world, simulator):
     answer(world, Start(**USER))
-    linked = answer(
-        world,
-        LinkAccount(**USER, api_key=Sensitive(TRADER.key), api_secret=Sensitive(TRADER.secret)),
-    )
-    assert linked.key == "link.done"
-    world["token"] = Vault(MASTER).decrypt(
-        linked.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=USER["telegram_id"]
-    )
+    link(world)
     assert answer(world, GetPortfolio(**USER, token="forged")).key == "auth.token_invalid"
     sent_before = len(simulator.trade_log(TRADER.key))
     assert trade(world, side="buy", order_type="market", quote_amount="50000").key == (
         "order.paper_filled"
     )
     assert len(simulator.trade_log(TRADER.key)) == sent_before  # paper, even with a real key
+
+
+def test_a_user_stored_as_live_trades_on_paper_in_a_paper_bot(settings, simulator, request):
+    User.create(**USER, mode="live")  # from when the bot ran live
+    world = request.getfixturevalue("world")  # the bot now runs in paper mode
+    link(world)
+    preview = answer(
+        world,
+        PreviewOrder(
+            **USER, pair_text="btcidr", side="buy", order_type="market", quote_amount="50000"
+        ),
+    )
+    assert preview.param("mode") == "paper"
+    sent_before = len(simulator.trade_log(TRADER.key))
+    placed = answer(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    assert placed.key == "order.paper_filled"
+    assert len(simulator.trade_log(TRADER.key)) == sent_before
 
 
 def test_a_paper_users_strategy_buys_on_paper(world, simulator):

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from test_user_actor import USER, callbacks, link, make_world, say, simulator, tap
+from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator, tap
 
-from messages.commands import ChangeNotification, SetMode, ShowSettings, Start
-from persistence.models import AuditEntry, User
+from messages.commands import (
+    CancelOrder,
+    ChangeNotification,
+    ConfirmOrder,
+    PreviewOrder,
+    SetMode,
+    ShowSettings,
+    Start,
+)
+from messages.replies import Reply
+from persistence.models import AuditEntry, PaperOrder, User
 
 __all__ = ["simulator"]  # the module-scoped simulator fixture, shared with the actor tests
 
@@ -76,9 +85,10 @@ def test_in_demo_mode_the_trading_mode_is_fixed_and_the_screen_says_so(demo):
     assert stored().mode == "demo"
 
 
-def test_live_mode_needs_a_linked_key(live):
+def test_a_new_user_of_a_live_bot_starts_on_paper_and_live_needs_a_linked_key(live):
     say(live, Start(**USER))
-    [paper] = say(live, SetMode(**USER, mode="paper"))
+    assert stored().mode == "paper"
+    [paper] = say(live, ShowSettings(**USER))
     assert (paper.param("mode"), paper.param("mode_note")) == ("paper", "mode_choice")
     assert callbacks(paper)[-2:] == ["sm:paper", "sm:live"]
     [refused] = say(live, SetMode(**USER, mode="live"))
@@ -87,4 +97,47 @@ def test_live_mode_needs_a_linked_key(live):
     link(live)
     [screen] = say(live, SetMode(**USER, mode="live"))
     assert (screen.key, screen.param("mode"), stored().mode) == ("settings.show", "live", "live")
-    assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 2
+    assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 1
+
+
+def preview_limit_buy(world, price: str) -> Reply:
+    [preview] = say(
+        world,
+        PreviewOrder(
+            **USER,
+            pair_text="btcidr",
+            side="buy",
+            order_type="limit",
+            quantity="0.0005",
+            price=price,
+        ),
+    )
+    return preview
+
+
+def test_a_paper_preview_confirmed_after_switching_to_live_sends_nothing(live, simulator):
+    link(live)
+    preview = preview_limit_buy(live, "800000000")
+    assert (preview.key, preview.param("mode")) == ("order.preview.limit_buy", "paper")
+    say(live, SetMode(**USER, mode="live"))
+    before = len(simulator.trade_log(TRADER.key))
+    [refused] = say(live, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    assert refused.key == "order.mode_changed"
+    assert len(simulator.trade_log(TRADER.key)) == before
+    assert PaperOrder.select().count() == 0
+
+
+def test_the_mode_stays_while_orders_are_open_on_the_current_account(live):
+    link(live)
+    preview = preview_limit_buy(live, "800000000")
+    [resting] = say(live, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    assert resting.key == "order.paper_open"
+    [refused] = say(live, SetMode(**USER, mode="live"))
+    assert (refused.key, refused.param("count"), stored().mode) == (
+        "settings.mode_orders_open",
+        "1",
+        "paper",
+    )
+    say(live, CancelOrder(**USER, client_order_id=resting.param("client_order_id")))
+    [screen] = say(live, SetMode(**USER, mode="live"))
+    assert (screen.key, stored().mode) == ("settings.show", "live")

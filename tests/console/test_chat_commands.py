@@ -235,8 +235,8 @@ def test_for_anyone_else_admin_is_just_an_unknown_command(text):
         ("ax:abc123", ConfirmAlert(**CHAT, pending_id="abc123", choice="cancel")),
         ("ad:9", DeleteAlert(**CHAT, alert_id=9)),
         ("ca:ask", CancelAllOrders(**CHAT)),
-        ("ca:yes", CancelAllOrders(**CHAT, confirmed=True)),
-        ("ul:yes", UnlinkAccount(**CHAT, confirmed=True)),
+        ("ca:y:abc123", CancelAllOrders(**CHAT, confirmed=True, pending_id="abc123")),
+        ("ul:y:abc123", UnlinkAccount(**CHAT, confirmed=True, pending_id="abc123")),
         ("sp:3", ChangeStrategy(**CHAT, strategy_id=3, action="pause")),
         ("sr:3", ChangeStrategy(**CHAT, strategy_id=3, action="resume")),
         ("ss:3", ChangeStrategy(**CHAT, strategy_id=3, action="stop")),
@@ -254,8 +254,8 @@ def test_each_button_maps_to_its_message(callback, expected):
     ("callback", "key"),
     [
         ("mn:trade", "trade.wizard"),
-        ("ca:no", "orders.cancel_all_kept"),
-        ("ul:no", "unlink.kept"),
+        ("ca:n", "orders.cancel_all_kept"),
+        ("ul:n", "unlink.kept"),
         ("sc:new", "strategy.create_unavailable"),
     ],
 )
@@ -277,6 +277,10 @@ def test_buttons_the_actors_need_not_hear_about_answer_in_the_chat(callback, key
         "sp:-1",
         "ca:maybe",
         "ul:",
+        "ca:yes",  # a Yes from before questions were named: it cannot say which one
+        "ul:yes",
+        "ca:y",
+        "ul:y:",
         "oc:" + "a" * 70,
         "zz:1",
     ],
