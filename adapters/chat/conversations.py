@@ -19,7 +19,6 @@ from messages.replies import Button
 
 WIZARD = "tw:"
 CANCEL_WIZARD = f"{WIZARD}x"
-START_WIZARD = "trade.wizard"  # the Usage key that opens the guided /trade (menu button)
 POPULAR_PAIRS = ("btcidr", "ethidr", "usdtidr", "solidr", "xrpidr", "dogeidr")
 
 
@@ -47,6 +46,7 @@ Step = Prompt | Finished | Ended
 
 
 class Conversation(Protocol):
+    who: Who
     secret_answers: bool  # the user's answers carry secrets: delete them from the chat
     expires_at: float
 
@@ -209,6 +209,22 @@ class Desk:
         self.open[who.telegram_id] = conversation
         return conversation.opening()
 
+    def route(self, who: Who, text: str) -> Step | None:
+        """The conversations' part of a typed line: a Step when the line belongs to one (an
+        answer, /cancel, a bare /link or /trade starting one), None when it is an ordinary
+        command for the grammar (which also leaves a conversation in progress)."""
+        words = text.split()
+        command = words[0].split("@")[0].lower() if words else ""
+        if self.holds(who.telegram_id) is not None:
+            if not command.startswith("/") or command == "/cancel":
+                return self.answer(who.telegram_id, text)
+            self.drop(who.telegram_id)
+        if command == "/cancel" and len(words) == 1:
+            return Ended("conversation.nothing_to_cancel")
+        if command in STARTERS and len(words) == 1:
+            return self.start(who, command)
+        return None
+
     def holds(self, telegram_id: int) -> Conversation | None:
         return self.open.get(telegram_id)
 
@@ -224,15 +240,13 @@ class Desk:
         step = conversation.answer(text)
         return step if isinstance(step, Prompt) else self._close(telegram_id, step)
 
-    def expire(self, telegram_id: int, conversation: Conversation) -> bool:
-        """True when this very conversation was still open past its time (now closed)."""
-        if (
-            self.open.get(telegram_id) is conversation
-            and conversation.expires_at <= time.monotonic()
-        ):
-            self.open.pop(telegram_id)
-            return True
-        return False
+    def sweep(self) -> list[Conversation]:
+        """The conversations past their time, closed now, so the user can be told."""
+        now = time.monotonic()
+        expired = [c for c in self.open.values() if c.expires_at <= now]
+        for conversation in expired:
+            del self.open[conversation.who.telegram_id]
+        return expired
 
     def _close(self, telegram_id: int, step: Step) -> Step:
         self.open.pop(telegram_id, None)

@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from adapters.chat.actor_link import ActorLink
-from adapters.chat.commands import Parsed, Usage, Who, from_callback, parse
+from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
     CANCEL_WIZARD,
-    START_WIZARD,
-    STARTERS,
     WIZARD,
     Desk,
     Finished,
@@ -92,21 +90,17 @@ class ConsoleChat:
 
     def _typed(self, text: str) -> bool:
         words = text.split()
-        command = words[0].lower() if words else ""
-        if self.desk.holds(self.who.telegram_id) is not None:
-            if not command.startswith("/") or command == "/cancel":
-                return self._advance(self.desk.answer(self.who.telegram_id, text))
-            self.desk.drop(self.who.telegram_id)
-        if command == "/sim" and self.market is not None:
+        if words and words[0].lower() == "/sim" and self.market is not None:
             self._print(*self.market(words[1:]))
             return False
-        if command in STARTERS and len(words) == 1:
-            return self._advance(self.desk.start(self.who, command))
+        step = self.desk.route(self.who, text)
+        if step is not None:
+            return self._advance(step)
         return self._dispatch(parse(text, self.who))
 
     def _dispatch(self, parsed: Parsed) -> bool:
         if isinstance(parsed, Usage):
-            if parsed.key == START_WIZARD:
+            if parsed.key == TRADE_WIZARD:
                 return self._advance(self.desk.start(self.who, "/trade"))
             self._print(parsed.key)
             return False

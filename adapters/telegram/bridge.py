@@ -68,7 +68,7 @@ class ActorBridge:
         while not self.stop_requested.is_set() and not self.link.stopping:
             self.flush()
             self.held.extend(self.link.receive(LISTEN_SECONDS))
-            if self.held and self.loop is not None:
+            if self.held and self.loop is not None and not self.loop.is_closed():
                 for item in self.held:
                     self.loop.call_soon_threadsafe(self._arrived, item)
                 self.held = []

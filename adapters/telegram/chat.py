@@ -21,14 +21,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from adapters.chat.admin_text import render_admin_reply
-from adapters.chat.commands import Parsed, Usage, Who, from_callback, parse
+from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
-    START_WIZARD,
-    STARTERS,
     WIZARD,
-    Conversation,
     Desk,
-    Ended,
+    Finished,
     Prompt,
     Step,
     TradeWizard,
@@ -38,20 +35,22 @@ from adapters.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, render
 from adapters.telegram.bridge import ActorBridge
 from adapters.telegram.metrics import Counters
 from adapters.telegram.sender import Envelope, Sender
-from adapters.telegram.texts import CallbackStore, keyboard, split_text
+from adapters.telegram.texts import keyboard, split_text
 from adapters.telegram.tokens import TokenKeeper
 from config.logs import log_context
 from messages.admin import AdminCommand, AdminReply
-from messages.commands import ConfirmOrder, LinkAccount, RefreshToken, UserCommand
+from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, RefreshToken, UserCommand
 from messages.replies import Outbound, Reply
 
 log = logging.getLogger(__name__)
 
-CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:yes", "ul:yes")
+CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:")
 ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:")
 MAX_TIMED = 10_000
+LATE_SECRET_SECONDS = 600.0
+COMMAND_NAMES: dict[type, str] = {LinkAccount: "link", PreviewOrder: "trade"}
 TOKEN_ENDED = ("unlink.done", "auth.token_invalid")
-NOT_SHOWN = ("auth.token_refreshed",)
+NOT_SHOWN = ("auth.token_refreshed", "auth.token_rotated")  # for the adapter, not the user
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,8 +71,8 @@ class TelegramChat:
     ) -> None:
         self.bridge, self.tokens, self.budget = bridge, tokens, budget
         self.counters, self.options = counters, options
-        self.callbacks = CallbackStore()
         self.desk = Desk(options.conversation_seconds)
+        self.links_timed_out: dict[int, float] = {}  # user -> when their /link timed out
         self.languages: dict[int, str] = {}
         self.asked_at: dict[str, float] = {}  # correlation id -> when the command went out
         self.sender: Sender | None = None
@@ -98,51 +97,54 @@ class TelegramChat:
         who = Who(user.id, chat.id, is_admin=user.id in self.options.admin_ids)
         language = self._language(user.id, user.language_code)
         with log_context(user_id=user.id):
+            message = update.message
+            text = (message.text or "").strip() if message is not None else ""
+            if message is not None and _carries_a_key(text):
+                await self._delete(chat.id, message.message_id)  # first, wherever it was sent
             if chat.type != ChatType.PRIVATE:
-                if update.message is not None and (update.message.text or "").startswith("/"):
+                if text.startswith("/"):
                     self._say(chat.id, "chat.private_only", language)
                 return
             if update.callback_query is not None:
                 await self._on_tap(update, who, language)
-            elif update.message is not None and update.message.text is not None:
-                await self._on_text(update, who, language)
+            elif message is not None and message.text is not None:
+                await self._on_text(message.message_id, text, who, language)
 
-    async def _on_text(self, update: Update, who: Who, language: str) -> None:
-        message = update.message
-        assert message is not None and message.text is not None
-        text = message.text.strip()
-        words = text.split()
-        command = words[0].split("@")[0].lower() if words else ""
+    async def _on_text(self, message_id: int, text: str, who: Who, language: str) -> None:
         conversation = self.desk.holds(who.telegram_id)
-        if conversation is not None:
-            if not command.startswith("/") or command == "/cancel":
-                if conversation.secret_answers and command != "/cancel":
-                    await self._delete(who.chat_id, message.message_id)
-                self._advance(who, language, self.desk.answer(who.telegram_id, text))
-                return
-            self.desk.drop(who.telegram_id)
-        if command == "/cancel" and len(words) == 1:
-            self._say(who.chat_id, "conversation.nothing_to_cancel", language)
+        if conversation is None and self._late_secret(who.telegram_id, text):
+            await self._delete(who.chat_id, message_id)
+            self._say(who.chat_id, "link.late_secret_deleted", language)
             return
-        if command in STARTERS and len(words) == 1:
-            self._begin(who, language, command)
+        if conversation is not None and conversation.secret_answers and not text.startswith("/"):
+            await self._delete(who.chat_id, message_id)
+        step = self.desk.route(who, text)
+        if step is not None:
+            await self._advance(who, language, step)
             return
-        parsed = parse(text, who)
-        if isinstance(parsed, LinkAccount):
-            await self._delete(who.chat_id, message.message_id)
-        self.counters.command(command or "text")
-        await self._dispatch(parsed, who, language, confirmation=False)
+        command = text.split(maxsplit=1)[0].split("@", maxsplit=1)[0].lower() if text else "text"
+        self.counters.command(command)
+        await self._dispatch(parse(text, who), who, language, confirmation=False)
+
+    def _late_secret(self, telegram_id: int, text: str) -> bool:
+        """A plain text soon after a /link conversation timed out is most likely the key or
+        secret the user was still typing."""
+        ended = self.links_timed_out.get(telegram_id)
+        if ended is None or text.startswith("/"):
+            return False
+        del self.links_timed_out[telegram_id]
+        return time.monotonic() - ended < LATE_SECRET_SECONDS
 
     async def _on_tap(self, update: Update, who: Who, language: str) -> None:
         query = update.callback_query
         assert query is not None
         self.counters.callback()
-        data = self.callbacks.resolve(query.data or "")
+        data = query.data or ""
         if data.startswith(WIZARD):
             open_wizard = isinstance(self.desk.holds(who.telegram_id), TradeWizard)
             await self._answer(query, language, stale=not open_wizard)
             if open_wizard:
-                self._advance(who, language, self.desk.answer(who.telegram_id, data))
+                await self._advance(who, language, self.desk.answer(who.telegram_id, data))
             return
         parsed = from_callback(data, who)
         stale = isinstance(parsed, Usage) and parsed.key == "button.stale"
@@ -164,8 +166,8 @@ class TelegramChat:
         if parsed is None:
             return
         if isinstance(parsed, Usage):
-            if parsed.key == START_WIZARD:
-                self._begin(who, language, "/trade")
+            if parsed.key == TRADE_WIZARD:
+                await self._advance(who, language, self.desk.start(who, "/trade"))
             else:
                 self._say(who.chat_id, parsed.key, language)
             return
@@ -203,39 +205,48 @@ class TelegramChat:
 
     # Conversations
 
-    def _begin(self, who: Who, language: str, starter: str) -> None:
-        self._prompt(who, language, self.desk.start(who, starter))
-        conversation = self.desk.holds(who.telegram_id)
-        asyncio.get_running_loop().call_later(
-            self.options.conversation_seconds + 0.5, self._expire, who, language, conversation
-        )
-
-    def _expire(self, who: Who, language: str, conversation: Conversation | None) -> None:
-        """Said when it happens, not only at the next message."""
-        if conversation is not None and self.desk.expire(who.telegram_id, conversation):
+    def sweep_conversations(self) -> int:
+        """Conversations past their time are closed and the user told, not only at their
+        next message."""
+        expired = self.desk.sweep()
+        for conversation in expired:
+            who = conversation.who
+            if conversation.secret_answers:
+                self.links_timed_out[who.telegram_id] = time.monotonic()
+            language = self.languages.get(who.telegram_id, self.options.default_language)
             self._say(who.chat_id, "conversation.timed_out", language)
+        return len(expired)
 
-    def _advance(self, who: Who, language: str, step: Step) -> None:
+    async def _advance(self, who: Who, language: str, step: Step) -> None:
         if isinstance(step, Prompt):
             self._prompt(who, language, step)
             return
-        if isinstance(step, Ended):
-            self._say(who.chat_id, step.key, language)
-            return
         if step.key is not None:
             self._say(who.chat_id, step.key, language)
-        self.counters.command(type(step.command).__name__)
-        self._tell(step.command, language)
+        if isinstance(step, Finished):
+            self.counters.command(COMMAND_NAMES.get(type(step.command), "other"))
+            await self._dispatch(step.command, who, language, confirmation=False)
 
     def _prompt(self, who: Who, language: str, prompt: Prompt) -> None:
         text = render(prompt.key, dict(prompt.params), language, as_html=True)
-        self._queue_text(who.chat_id, text, keyboard(prompt.buttons, language, self.callbacks))
+        self._queue_text(who.chat_id, text, keyboard(prompt.buttons, language))
 
     # What the actors send
 
     def on_actor_message(self, message: Outbound | AdminReply) -> None:
+        """A message that cannot be rendered or queued stays unacknowledged (the Notifier
+        offers it again when the adapter next registers) and is logged; the next one goes on."""
         if not isinstance(message, Outbound):
             return
+        try:
+            self._deliver(message)
+        except Exception:
+            log.exception(
+                "outbound message not handled",
+                extra={"correlation_id": message.correlation_id, "key": message.key},
+            )
+
+    def _deliver(self, message: Outbound) -> None:
         sealed = message.param("token_enc")
         if sealed:
             self.tokens.keep(message.telegram_id, sealed)
@@ -247,7 +258,7 @@ class TelegramChat:
             return
         text = render(message.key, dict(message.params), message.language, as_html=True)
         parts = split_text(text)
-        markup = keyboard(message.buttons, message.language, self.callbacks)
+        markup = keyboard(message.buttons, message.language)
         for number, part in enumerate(parts, 1):
             last = number == len(parts)
             self._post(
@@ -340,3 +351,9 @@ class TelegramChat:
                 self.languages.get(telegram_id, self.options.default_language),
             )
         return len(due)
+
+
+def _carries_a_key(text: str) -> bool:
+    """/link with anything after it: a key, a secret, or both, however mistyped."""
+    words = text.split()
+    return len(words) > 1 and words[0].split("@")[0].lower() == "/link"

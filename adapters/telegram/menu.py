@@ -25,6 +25,7 @@ USER_COMMANDS = (
     "strategy",
     "alert",
     "alerts",
+    "unalert",
     "settings",
     "lang",
     "link",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 3
 STOP_TIMEOUT = 30.0
+SWEEP_SECONDS = 2.0
 
 
 def token_store(settings: Settings) -> SealedStore:
@@ -163,7 +165,14 @@ class TelegramAdapter:
         telegram = self.settings.telegram
 
         async def deliver(data: dict[str, Any]) -> None:
-            await app.update_queue.put(Update.de_json(data, app.bot))
+            """A malformed update is logged and taken (200), or Telegram would offer the same
+            one again and again ahead of every newer update."""
+            try:
+                update = Update.de_json(data, app.bot)
+            except (KeyError, TypeError, ValueError):
+                log.warning("webhook update not understood; skipped")
+                return
+            await app.update_queue.put(update)
 
         route = WebhookRoute(telegram.webhook_path, telegram.webhook_secret, deliver)
         runner = await serve_internal(
@@ -178,13 +187,21 @@ class TelegramAdapter:
         return runner
 
     async def _until_stopped(self) -> None:
-        """Meanwhile, fresh tokens for users whose token runs out soon."""
+        """Meanwhile: conversations that ran out of time are closed, and users whose token
+        runs out soon get a fresh one. Neither may stop the chat when it fails."""
         assert self.stopping is not None
-        period = min(60.0, self.settings.security.user_token_refresh_threshold_seconds / 4)
+        refresh_every = min(60.0, self.settings.security.user_token_refresh_threshold_seconds / 4)
+        refreshed_at = 0.0
         while not self.stopping.is_set():
-            self.chat.refresh_tokens()
+            self.chat.sweep_conversations()
+            if time.monotonic() - refreshed_at >= refresh_every:
+                refreshed_at = time.monotonic()
+                try:
+                    self.chat.refresh_tokens()
+                except Exception:  # a Redis blip: tried again next round
+                    log.exception("token refresh failed")
             try:
-                await asyncio.wait_for(self.stopping.wait(), period)
+                await asyncio.wait_for(self.stopping.wait(), SWEEP_SECONDS)
             except TimeoutError:
                 continue
 

@@ -21,7 +21,7 @@ from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.texts import MAX_TEXT, plain
@@ -160,12 +160,14 @@ class Sender:
                 return self._give_up(envelope, error)
             except Forbidden as error:
                 return self._give_up(envelope, error)
-            except NetworkError as error:
+            except NetworkError as error:  # a timed-out send may have arrived: at least once
                 if network_failures == len(NETWORK_RETRY):
                     return self._give_up(envelope, error)
                 self.on_retry()
                 await asyncio.sleep(NETWORK_RETRY[network_failures])
                 network_failures += 1
+            except TelegramError as error:  # ChatMigrated, Conflict, …: not this message's to fix
+                return self._give_up(envelope, error)
 
     def _give_up(self, envelope: Envelope, error: Exception) -> int:
         """Telegram will never take this one (user blocked the bot, chat gone): said to the
@@ -188,7 +190,7 @@ class Sender:
                 return
             except RetryAfter as error:
                 await asyncio.sleep(_seconds(error) + 0.1)
-            except (BadRequest, Forbidden, NetworkError) as error:
+            except TelegramError as error:
                 log.warning(
                     "message not deleted",
                     extra={"chat_id": chat_id, "message_id": message_id, "error": str(error)},

@@ -2,26 +2,22 @@
 keyboards whose callback data fits Telegram's 64 bytes.
 
 A message too long for one Telegram message is split on line boundaries (then on spaces)
-so no tag or HTML entity is cut; the buttons go with the last part. Callback data longer
-than 64 bytes is kept here and the button carries a short reference instead.
+so no tag or HTML entity is cut; the buttons go with the last part.
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 import re
-from collections import OrderedDict
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from adapters.chat.commands import MAX_CALLBACK_BYTES
 from adapters.i18n.catalog import render
 from messages.replies import Button
 
 MAX_TEXT = 4096
-MAX_CALLBACK_BYTES = 64
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote)(?:\s[^<>]*)?>")
-_LONG = "lg:"
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
@@ -64,44 +60,23 @@ def plain(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
 
 
-class CallbackStore:
-    """Callback data too long for a button, kept in memory under a short reference.
-
-    After a restart the references are gone; the button then says it is no longer valid,
-    which is what a stale button should do anyway."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self.capacity = capacity
-        self.kept: OrderedDict[str, str] = OrderedDict()
-        self.numbers = itertools.count(1)
-
-    def fit(self, data: str) -> str:
-        if len(data.encode()) <= MAX_CALLBACK_BYTES:
-            return data
-        reference = f"{_LONG}{next(self.numbers)}"
-        self.kept[reference] = data
-        while len(self.kept) > self.capacity:
-            self.kept.popitem(last=False)
-        return reference
-
-    def resolve(self, data: str) -> str:
-        """The original data; an unknown reference resolves to itself (a stale button)."""
-        if data.startswith(_LONG):
-            return self.kept.get(data, data)
-        return data
-
-
-def keyboard(
-    rows: tuple[tuple[Button, ...], ...], language: str, callbacks: CallbackStore
-) -> InlineKeyboardMarkup | None:
+def keyboard(rows: tuple[tuple[Button, ...], ...], language: str) -> InlineKeyboardMarkup | None:
+    """The actors keep callback data short (ids of what they hold server-side); data over
+    Telegram's 64 bytes is a bug there, refused here rather than sent to fail."""
     if not rows:
         return None
+    for row in rows:
+        for button in row:
+            if len(button.callback.encode()) > MAX_CALLBACK_BYTES:
+                raise ValueError(
+                    f"callback data over {MAX_CALLBACK_BYTES} bytes: {button.callback!r}"
+                )
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     render(button.label_key, dict(button.params), language, as_html=False),
-                    callback_data=callbacks.fit(button.callback),
+                    callback_data=button.callback,
                 )
                 for button in row
             ]

@@ -109,33 +109,49 @@ def _kept(raw: bytes | str) -> Kept:
 
 
 class TokenKeeper:
+    """Reads come from memory (this adapter is the only writer), writes go through to the
+    store, so a command never waits on Redis or the file and a restart loses nothing."""
+
     def __init__(
         self, store: SealedStore, vault: Vault, ttl_seconds: int, refresh_threshold_seconds: int
     ) -> None:
         self.store, self.vault = store, vault
         self.ttl, self.refresh_threshold = ttl_seconds, refresh_threshold_seconds
+        self._kept: dict[int, Kept] | None = None
+
+    @property
+    def kept(self) -> dict[int, Kept]:
+        if self._kept is None:
+            self._kept = self.store.all()
+        return self._kept
 
     def keep(self, telegram_id: int, sealed: str) -> None:
-        self.store.put(telegram_id, Kept(sealed, time.time()), self.ttl)
+        kept = Kept(sealed, time.time())
+        self.store.put(telegram_id, kept, self.ttl)
+        self.kept[telegram_id] = kept
 
     def token_for(self, telegram_id: int) -> str | None:
-        kept = self.store.get(telegram_id)
+        kept = self.kept.get(telegram_id)
         if kept is None:
+            return None
+        if kept.issued_at + self.ttl <= time.time():
+            self.forget(telegram_id)
             return None
         try:
             return self.vault.decrypt(kept.sealed, purpose=PURPOSE_ACCESS_TOKEN, owner=telegram_id)
         except VaultError:
-            self.store.delete(telegram_id)  # sealed under a key we no longer hold
+            self.forget(telegram_id)  # sealed under a key we no longer hold
             return None
 
     def forget(self, telegram_id: int) -> None:
         self.store.delete(telegram_id)
+        self.kept.pop(telegram_id, None)
 
     def due_for_refresh(self, now: float | None = None) -> list[int]:
         """Users whose token has less than the refresh threshold left."""
         moment = time.time() if now is None else now
         return [
             telegram_id
-            for telegram_id, kept in self.store.all().items()
+            for telegram_id, kept in self.kept.items()
             if kept.issued_at + self.ttl - moment < self.refresh_threshold
         ]

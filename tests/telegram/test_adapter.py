@@ -402,3 +402,23 @@ def test_200_notifications_to_one_chat_under_429s_all_arrive_in_order_and_are_ac
     texts = "\n".join(m.plain_text for m in harness.fake.messages(user))
     assert [int(n) for n in re.findall(r"Alert #(\d+)", texts)] == list(range(200))
     assert len(harness.fake.messages(user)) < 20
+
+
+def test_a_link_message_with_only_a_key_is_deleted_too(harness):
+    message_id = harness.fake.user_says(110, "/link ONLY-A-KEY-110")
+    harness.fake.wait_for(lambda: message_id in harness.fake.deleted(110))
+    assert not [m for m in harness.bridge.told if getattr(m, "telegram_id", None) == 110]
+
+
+def test_a_secret_pasted_after_link_timed_out_is_deleted_and_the_user_told(harness):
+    user = 111
+    harness.fake.user_says(user, "/link")
+    harness.fake.wait_messages(user, 1)
+    harness.adapter.chat.desk.holds(user).expires_at = 0.0
+    timed_out = render("conversation.timed_out", {}, "id", as_html=False)
+    harness.fake.wait_for(lambda: harness.fake.messages(user)[-1].plain_text == timed_out)
+    late = harness.fake.user_says(user, "late-secret-111")
+    harness.fake.wait_for(lambda: late in harness.fake.deleted(user))
+    told = render("link.late_secret_deleted", {}, "id", as_html=False)
+    harness.fake.wait_for(lambda: harness.fake.messages(user)[-1].plain_text == told)
+    assert all("late-secret-111" not in m.text for m in harness.fake.messages(user))

@@ -63,3 +63,9 @@ def test_the_token_file_holds_no_plain_token_and_only_its_owner_can_read_it(tmp_
     assert TOKEN not in path.read_text()
     assert json.loads(path.read_text())["7"]["sealed"].startswith("v1:")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_restarted_adapter_still_holds_the_tokens_it_kept(keeper: TokenKeeper):
+    keeper.keep(7, sealed(7))
+    again = TokenKeeper(keeper.store, VAULT, ttl_seconds=3600, refresh_threshold_seconds=600)
+    assert again.token_for(7) == TOKEN

@@ -10,7 +10,7 @@ from fake_bot_api import FakeBotApi
 from telegram import Bot
 
 from adapters.telegram.sender import Envelope, Sender
-from adapters.telegram.texts import MAX_TEXT, CallbackStore, keyboard, plain, split_text
+from adapters.telegram.texts import MAX_TEXT, keyboard, plain, split_text
 from messages.replies import Button
 
 USER = 4242
@@ -37,20 +37,13 @@ def test_markup_comes_off_for_a_plain_text_copy():
     assert plain("<b>BTC</b> &lt; Rp 1.000") == "BTC < Rp 1.000"
 
 
-def test_callback_data_over_64_bytes_is_kept_server_side_and_resolves_back():
-    store = CallbackStore()
-    long = "cx:" + "é" * 40
-    short = store.fit(long)
-    assert len(short.encode()) <= 64
-    assert store.resolve(short) == long
-    assert store.fit("oc:abc") == "oc:abc"
-    assert store.resolve("lg:999") == "lg:999"
+def test_callback_data_over_telegrams_64_bytes_is_refused_before_sending():
+    with pytest.raises(ValueError, match="64 bytes"):
+        keyboard(((Button("button.cancel_order", "cx:" + "é" * 40),),), "id")
 
 
 def test_buttons_are_labelled_in_the_users_language():
-    markup = keyboard(
-        ((Button("button.confirm", "oc:1"), Button("term.buy", "tw:buy")),), "en", CallbackStore()
-    )
+    markup = keyboard(((Button("button.confirm", "oc:1"), Button("term.buy", "tw:buy")),), "en")
     assert markup is not None
     labels = [button.text for row in markup.inline_keyboard for button in row]
     assert labels == ["✅ Confirm", "buy"]
