@@ -19,7 +19,9 @@ from messages.replies import Button
 
 WIZARD = "tw:"
 CANCEL_WIZARD = f"{WIZARD}x"
-POPULAR_PAIRS = ("btcidr", "ethidr", "usdtidr", "solidr", "xrpidr", "dogeidr")
+# Listed on Indodax and in the simulator alike, so a tap never meets "unknown pair"; any
+# other pair is typed.
+POPULAR_PAIRS = ("btcidr", "ethidr")
 
 
 @dataclass(frozen=True)
