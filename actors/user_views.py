@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
+from config.schema import LANGUAGES
 from messages.replies import Button
 from persistence.models.strategies import Strategy, next_status
 from persistence.models.users import NOTIFICATION_KINDS, User
@@ -19,7 +20,6 @@ from persistence.models.users import NOTIFICATION_KINDS, User
 Keyboard = tuple[tuple[Button, ...], ...]
 
 MARKET_SIZE = 6
-LANGUAGES = ("id", "en")
 CHOOSABLE_MODES = ("paper", "live")
 MAIN_MENU = (
     ("button.menu_market", "mn:market"),

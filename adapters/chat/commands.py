@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import get_args
 
+from config.schema import LANGUAGES
 from messages.admin import (
     AdminCommand,
     ListUsers,
@@ -199,7 +200,7 @@ def _help(who: Who, args: list[str]) -> Parsed:
 
 
 def _lang(who: Who, args: list[str]) -> Parsed:
-    if len(args) != 1 or args[0].lower() not in ("id", "en"):
+    if len(args) != 1 or args[0].lower() not in LANGUAGES:
         return Usage("help.lang")
     return SetLanguage(
         telegram_id=who.telegram_id, chat_id=who.chat_id, new_language=args[0].lower()
@@ -327,7 +328,7 @@ CALLBACKS: dict[str, Builder] = {
     "ad": _by_id(lambda w, n: DeleteAlert(**_chat(w), alert_id=n)),
     "sn": _one_of(get_args(NotificationKind), lambda w, v: ChangeNotification(**_chat(w), kind=v)),
     "sl": _one_of(
-        ("id", "en"),
+        LANGUAGES,
         lambda w, v: SetLanguage(**_chat(w), new_language=v, from_settings=True),
     ),
     "sm": _one_of(("paper", "live"), lambda w, v: SetMode(**_chat(w), mode=v)),

@@ -22,10 +22,10 @@ from typing import Any
 import yaml
 
 from adapters.i18n import money
+from config.schema import LANGUAGES
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
 _TAGS = re.compile(r"</?(b|i|code|pre)>")
 
