@@ -1,26 +1,31 @@
 # syntax=docker/dockerfile:1
-# Build stage: turn the project and its dependencies into wheels.
+# Build stage: a virtualenv holding exactly requirements.lock (every file checked against its
+# sha256), then the project itself without its dependencies and without build isolation, so
+# nothing unpinned is fetched.
 FROM python:3.11-slim AS build
+RUN python -m venv /opt/venv
 WORKDIR /src
+COPY requirements.lock ./
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY actors ./actors
 COPY messages ./messages
 COPY adapters ./adapters
 COPY persistence ./persistence
 COPY config ./config
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps --no-build-isolation .
 
-# Run stage: the wheels only, a non-root user, migrations applied at every start.
+# Run stage: the virtualenv only, a non-root user, migrations applied at every start.
 FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin bot
-COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels
+COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
 COPY bin ./bin
 COPY settings.yaml ./settings.yaml
-RUN mkdir -p /app/var && chown bot:bot /app/var
+RUN mkdir -p /app/var && chown bot:bot /app/var && chmod 0700 /app/var
 USER bot
-ENV PYTHONUNBUFFERED=1 \
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
     BOT_MODE=live \
     DATA_DIR=/app/var
 VOLUME ["/app/var"]
