@@ -3,6 +3,7 @@ line each and exit non-zero; Ctrl-C and SIGTERM end quietly."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from types import FrameType
 from typing import NoReturn
 
 from config.errors import StartupError
+from config.files import PRIVATE_UMASK
 from config.loader import Loaded
 from config.schema import iter_values
 from config.secret import Secret
@@ -23,6 +25,7 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 
 def run_cli(main: Callable[[], int]) -> NoReturn:
+    os.umask(PRIVATE_UMASK)
     signal.signal(signal.SIGTERM, _terminate)
     try:
         code = main()

@@ -22,6 +22,7 @@ import yaml
 from dotenv import dotenv_values
 
 from config.errors import ConfigError, Problem
+from config.files import private_directory
 from config.schema import Settings, SettingSpec, specs
 from config.secret import Secret
 
@@ -208,7 +209,7 @@ def _apply_mode_defaults(values: dict[str, Any], origins: dict[str, str]) -> Non
 
 
 def _demo_secret(key_file: Path) -> str:
-    key_file.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(key_file.parent)
     try:
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

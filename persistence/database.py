@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 import peewee
 
 from config.errors import StartupError
+from config.files import private_file
 from config.logs import register_secret
 from config.secret import SecretUrl
 
@@ -37,7 +38,7 @@ def open_database(url: SecretUrl) -> peewee.Database:
     if parts.scheme == "sqlite":
         # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
         path = Path(unquote(parts.path[1:]))
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _private_sqlite_files(path)
         return peewee.SqliteDatabase(
             str(path), pragmas=_SQLITE_PRAGMAS, field_types=_SQLITE_FIELD_TYPES
         )
@@ -49,6 +50,15 @@ def open_database(url: SecretUrl) -> peewee.Database:
         port=parts.port or 5432,
         connect_timeout=5,
     )
+
+
+def _private_sqlite_files(path: Path) -> None:
+    """The database file is made 0600 before SQLite opens it: SQLite gives its -wal and -shm
+    files the mode of the database file, so all three stay the owner's."""
+    private_file(path)
+    for companion in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        if companion.exists():
+            private_file(companion)
 
 
 def connect(url: SecretUrl) -> peewee.Database:

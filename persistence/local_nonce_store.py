@@ -14,13 +14,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from config.files import private_directory
+
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
 class LocalNonceStore:
     def __init__(self, directory: Path) -> None:
         self._directory = directory
-        self._directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_directory(directory)
         self._handles: dict[str, int] = {}
         self._pid = os.getpid()
 

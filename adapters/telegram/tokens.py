@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from config.files import private_directory
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, VaultError
 
 REDIS_PREFIX = "indodax-bot:adapter-token:"
@@ -74,7 +75,7 @@ class FileSealedStore:
         return {int(k): v for k, v in data.items() if v["expires_at"] > now}
 
     def _save(self, data: dict[int, dict[str, Any]]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(self.path.parent)
         temporary = self.path.with_suffix(".tmp")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w") as handle:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 import yaml
+from bot_process import free_port
 
 from config.schema import specs
-from tests.bot_process import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
