@@ -23,7 +23,7 @@ from persistence.models.audit import audit
 from persistence.models.base import utcnow
 from persistence.models.tokens import issue_token, revoke_tokens, valid_token
 from persistence.models.users import User
-from persistence.nonce_store import nonce_store_for
+from persistence.nonce_store import ProvisionalNonces, nonce_store_for
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 
@@ -91,9 +91,8 @@ class UserAccount(UserBase):
             self.reply(message, "user.not_started")
             return
         keys = ApiKeyPair(Secret(message.api_key.reveal()), Secret(message.api_secret.reveal()))
-        probe = exchange_access.private_client(
-            self.settings, keys, nonce_store_for(self.settings), self.public
-        )
+        nonces = ProvisionalNonces(nonce_store_for(self.settings))
+        probe = exchange_access.private_client(self.settings, keys, nonces, self.public)
         try:
             probe.get_info()
             can_withdraw = probe.can_withdraw()
@@ -106,6 +105,7 @@ class UserAccount(UserBase):
         if can_withdraw:
             self.reply(message, "link.withdraw_key_refused")
             return
+        nonces.keep()
         security = self.settings.security
         store_credentials(Vault(security.app_secret_key), self.user, keys)
         self._audit(message, "link", key_fingerprint=keys.fingerprint)

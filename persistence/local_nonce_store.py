@@ -10,11 +10,11 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from config.files import private_directory
+from persistence.nonce_store import next_nonce
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
@@ -27,7 +27,7 @@ class LocalNonceStore:
         self._pid = os.getpid()
 
     def next(self, key_id: str) -> int:
-        return self._update(key_id, lambda last: max(time.time_ns() // 1_000_000, last + 1))
+        return self._update(key_id, next_nonce)
 
     def advance_past(self, key_id: str, value: int) -> None:
         self._update(key_id, lambda last: max(last, value))

@@ -6,6 +6,7 @@ counter per key is shared by every process and host that signs with that key.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -20,6 +21,32 @@ class NonceStore(Protocol):
     def advance_past(self, key_id: str, value: int) -> None:
         """Never hand out `value` or less again (the exchange said it has seen `value`)."""
         ...
+
+
+def next_nonce(last: int) -> int:
+    """The rule every store follows: the clock in ms, or one past the last if that is ahead."""
+    return max(time.time_ns() // 1_000_000, last + 1)
+
+
+class ProvisionalNonces:
+    """Nonces for a key not yet accepted (the /link probe), kept in memory: a wrong key or a
+    key that can withdraw leaves no counter behind in the files or in Redis. `keep()` hands
+    the last one to the real store once the key is accepted, so it goes on past them."""
+
+    def __init__(self, store: NonceStore) -> None:
+        self._store = store
+        self._last: dict[str, int] = {}
+
+    def next(self, key_id: str) -> int:
+        self._last[key_id] = next_nonce(self._last.get(key_id, 0))
+        return self._last[key_id]
+
+    def advance_past(self, key_id: str, value: int) -> None:
+        self._last[key_id] = max(self._last.get(key_id, 0), value)
+
+    def keep(self) -> None:
+        for key_id, last in self._last.items():
+            self._store.advance_past(key_id, last)
 
 
 def nonce_store_for(settings: Settings) -> NonceStore:

@@ -153,6 +153,34 @@ def test_a_key_that_can_withdraw_is_refused_and_not_stored(world):
     assert Credential.select().count() == 0
 
 
+def nonce_counters(folder) -> list[str]:
+    """The keys the local nonce store keeps a counter for (one file each)."""
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("spec", "answer"),
+    [
+        (WITHDRAWER, "link.withdraw_key_refused"),
+        (AccountSpec("NO-SUCH-KEY", "no-such-secret-0123456789", {}), "link.invalid_key"),
+    ],
+    ids=["withdraw-permission", "unknown-key"],
+)
+def test_a_refused_key_leaves_no_nonce_counter_behind(world, tmp_path, spec, answer):
+    assert link(world, spec).key == answer
+    assert nonce_counters(tmp_path / "nonces") == []
+
+
+def test_an_accepted_key_counts_on_past_the_nonces_its_check_used(world, tmp_path, simulator):
+    assert link(world).key == "link.done"
+    assert nonce_counters(tmp_path / "nonces") == [fingerprint(TRADER.key)]
+    stored = int((tmp_path / "nonces" / fingerprint(TRADER.key)).read_text())
+    used = simulator.call(lambda sim: sim.accounts.get(TRADER.key).last_nonce)
+    assert stored >= used > 0
+    [answer] = say(world, GetPortfolio(**USER))
+    assert answer.key == "portfolio.show"
+
+
 def test_linking_stores_the_key_only_encrypted(world):
     assert link(world).key == "link.done"
     row = Credential.get()

@@ -13,7 +13,7 @@ import pytest
 from config.schema import RedisSettings, Settings, StorageSettings
 from config.secret import SecretUrl
 from persistence.local_nonce_store import LocalNonceStore
-from persistence.nonce_store import NonceStore, nonce_store_for
+from persistence.nonce_store import NonceStore, ProvisionalNonces, nonce_store_for
 from persistence.redis_nonce_store import RedisNonceStore
 
 PROCESSES = 4
@@ -95,3 +95,20 @@ def test_redis_is_chosen_when_configured_and_local_files_otherwise(tmp_path):
     assert isinstance(local, LocalNonceStore)
     shared = nonce_store_for(Settings(redis=RedisSettings(url=SecretUrl("redis://127.0.0.1:1/0"))))
     assert isinstance(shared, RedisNonceStore)
+
+
+def test_a_key_under_check_leaves_no_counter_until_it_is_kept(store_location):
+    """The /link probe of a wrong or refused key must not leave a counter (a file or a Redis
+    key named after the key) behind; once kept, the store goes on past the probe's nonces."""
+    kind, location = store_location
+    store = make_store(kind, location)
+    key_id = f"test-{uuid.uuid4().hex}"
+    probe = ProvisionalNonces(store)
+    drawn = [probe.next(key_id) for _ in range(5)]
+    probe.advance_past(key_id, drawn[-1] + 1000)
+    if kind == "redis":
+        assert not store._client.exists(f"indodax-bot:nonce:{key_id}")
+    else:
+        assert not (Path(location) / key_id).exists()
+    probe.keep()
+    assert store.next(key_id) > drawn[-1] + 1000
