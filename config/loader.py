@@ -23,6 +23,7 @@ from dotenv import dotenv_values
 
 from config.errors import ConfigError, Problem
 from config.files import private_directory
+from config.key_strength import weakness
 from config.schema import Settings, SettingSpec, specs
 from config.secret import Secret
 
@@ -243,6 +244,8 @@ def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> list[
                     f"must be at least {MIN_SECRET_KEY_LENGTH} characters in {mode} mode "
                     f"(got {length}); {_HOW_TO_GENERATE}",
                 )
+            elif reason := weakness(values[key].reveal()):
+                problem(key, env, f"is too weak to guard the vault: {reason}; {_HOW_TO_GENERATE}")
         for key, env in (("internal.core_api_token", "CORE_API_INTERNAL_TOKEN"),):
             if len(values[key]) < MIN_INTERNAL_TOKEN_LENGTH:
                 problem(

@@ -15,7 +15,7 @@ from config.secret import Secret
 ROOT = Path(__file__).resolve().parents[2]
 LIVE_SECRETS = {
     "BOT_MODE": "live",
-    "APP_SECRET_KEY": "k" * 40,
+    "APP_SECRET_KEY": "Zq8vN2rT5wL0xK7pB4mD9sH1jF6gC3yE",
     "CORE_API_INTERNAL_TOKEN": "c" * 30,
     "TELEGRAM_BOT_TOKEN": "123456:telegram-token-value",
 }
