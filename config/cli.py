@@ -1,5 +1,6 @@
 """The shared shell of every command in bin/: known start-up problems print one clear
-line each and exit non-zero; Ctrl-C and SIGTERM end quietly."""
+line each and exit non-zero; Ctrl-C and SIGTERM end quietly (SIGTERM, the stop a service
+manager asks for, with status 0; Ctrl-C with 130, as shells expect)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,15 @@ EXIT_STARTUP_ERROR = 2
 EXIT_INTERRUPTED = 130
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM unwinds the command exactly as Ctrl-C does (every `finally` runs, every actor
+    process is stopped), then ends it with status 0."""
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    # A second SIGTERM must not cut the clean stop the first one started.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
 
 
 def run_cli(main: Callable[[], int]) -> NoReturn:
@@ -32,9 +40,9 @@ def run_cli(main: Callable[[], int]) -> NoReturn:
     except StartupError as error:
         print(error, file=sys.stderr)
         code = EXIT_STARTUP_ERROR
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         print("stopped.", file=sys.stderr)
-        code = EXIT_INTERRUPTED
+        code = 0 if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     sys.exit(code)
 
 

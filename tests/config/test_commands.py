@@ -13,7 +13,12 @@ from bot_process import ROOT, bot_env, run_bot, running_bot
 from actors.processes import end_session, listener_pid, session_members, session_of
 
 
-def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
+@pytest.mark.parametrize(
+    ("stop", "status"),
+    [(signal.SIGINT, 130), (signal.SIGTERM, 0)],
+    ids=["ctrl-c", "sigterm-from-a-service-manager"],
+)
+def test_run_starts_the_demo_and_a_stop_signal_ends_every_process(tmp_path, stop, status):
     env = bot_env(tmp_path)
     seen, session = [], None
     # stdin stays open: the console chat waits for input until Ctrl-C.
@@ -32,12 +37,12 @@ def test_run_starts_the_demo_and_ctrl_c_stops_every_process(tmp_path):
             while len(session_members(session)) < 6 and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert len(session_members(session)) >= 6
-            process.send_signal(signal.SIGINT)
+            process.send_signal(stop)
             _, stderr = process.communicate(timeout=60)
         finally:
             if session is not None:
                 end_session(session, grace=5)  # a failed run must not leave actors behind
-    assert process.returncode == 130
+    assert process.returncode == status
     assert "Traceback" not in stderr, stderr[-3000:]
     assert session_members(session) == []
 
@@ -92,7 +97,7 @@ def test_malformed_settings_yaml_stops_with_one_clear_line(tmp_path):
     assert "malformed YAML" in line
 
 
-def test_sigterm_ends_a_running_command_without_a_traceback(tmp_path):
+def test_sigterm_ends_a_running_command_with_status_0_and_no_traceback(tmp_path):
     script = (
         "import time; from config.cli import run_cli\n"
         "def main():\n    print('ready', flush=True); time.sleep(30); return 0\n"
@@ -110,5 +115,5 @@ def test_sigterm_ends_a_running_command_without_a_traceback(tmp_path):
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=10)
     assert time.monotonic() - start < 5
-    assert process.returncode == 130
+    assert process.returncode == 0
     assert "Traceback" not in stderr
