@@ -22,6 +22,7 @@ from thespian.actors import ActorSystem
 from actors.processes import end_session, listener_pid, session_of
 from actors.transport_binding import bind_transport_to
 from config.errors import StartupError
+from config.logs import handler_defs
 from config.schema import ActorSettings
 
 log = logging.getLogger(__name__)
@@ -135,12 +136,14 @@ def stop_actor_system(running: RunningSystem, grace: float = 10.0) -> None:
 
 
 def log_defs(fmt: str, level: str) -> dict[str, Any]:
-    """Actor processes forward records to the Thespian logger process; it writes our format."""
+    """Actor processes forward records to the Thespian logger process; it writes our format
+    where this process writes (the log file of the console demo included)."""
     formatter = "config.logs.JsonFormatter" if fmt == "json" else "config.logs.TextFormatter"
+    handlers = handler_defs("ours")
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"ours": {"()": formatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "ours"}},
-        "root": {"handlers": ["stderr"], "level": level},
+        "handlers": handlers,
+        "root": {"handlers": list(handlers), "level": level},
     }

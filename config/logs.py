@@ -2,6 +2,10 @@
 
 Redaction happens on the final formatted text, after the message, its arguments and any
 traceback have been rendered, so a secret is masked wherever it ends up in a record.
+
+When the terminal belongs to the console chat, records go to a log file instead and only
+warnings and errors still reach the terminal; the actor system's logger process writes to
+the same places (`handler_defs`).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TextIO
 
+from config.files import private_directory, private_file
 from config.secret import MASK, Secret
 
 user_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
@@ -135,18 +141,57 @@ class TextFormatter(logging.Formatter):
 
 
 def setup_logging(
-    fmt: str, level: str, secrets: Iterable[Secret] = (), stream: TextIO | None = None
+    fmt: str,
+    level: str,
+    secrets: Iterable[Secret] = (),
+    stream: TextIO | None = None,
+    log_file: Path | None = None,
 ) -> None:
-    """Configure the root logger once per process; later calls replace the handler."""
+    """Configure the root logger once per process; later calls replace the handlers.
+
+    With `log_file` every record goes to that file and only warnings and errors to the
+    terminal, so the console chat's screen shows the conversation, not the bot's workings."""
     register_secret(*secrets)
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    formatter = JsonFormatter() if fmt == "json" else TextFormatter()
+    terminal = logging.StreamHandler(stream or sys.stderr)
+    handlers: list[logging.Handler] = [terminal]
+    if log_file is not None:
+        terminal.setLevel(logging.WARNING)
+        handlers.append(logging.FileHandler(private_file(log_file), encoding="utf-8"))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+        if isinstance(old, logging.FileHandler):
+            old.close()
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        root.addHandler(handler)
     root.setLevel(level)
     quiet_libraries()
+
+
+def new_log_file(data_dir: Path) -> Path:
+    """One file per start, named by its UTC start time: `DATA_DIR/logs/bot-20261206T103041Z.log`."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return private_directory(data_dir / "logs") / f"bot-{stamp}.log"
+
+
+def handler_defs(formatter: str) -> dict[str, dict[str, Any]]:
+    """The handlers (logging.config.dictConfig) of another process, the actor system's logger,
+    writing where this process's root logger writes: the terminal, and the log file with the
+    terminal kept to warnings if setup_logging was given one."""
+    terminal: dict[str, Any] = {"class": "logging.StreamHandler", "formatter": formatter}
+    handlers = {"terminal": terminal}
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            terminal["level"] = "WARNING"
+            handlers["file"] = {
+                "class": "logging.FileHandler",
+                "formatter": formatter,
+                "filename": handler.baseFilename,
+                "encoding": "utf-8",
+            }
+    return handlers
 
 
 class RedactingFilter(logging.Filter):

@@ -17,7 +17,7 @@ from adapters.console.chat import ConsoleChat
 from adapters.i18n.catalog import render
 from config import Settings, load
 from config.cli import describe, run_cli
-from config.logs import setup_logging
+from config.logs import new_log_file, setup_logging
 from messages.base import Sensitive
 from messages.commands import LinkAccount
 from persistence.database import connect
@@ -36,11 +36,22 @@ def main() -> int:
 
     loaded = load()
     settings = loaded.settings
-    setup_logging(settings.log_format, settings.logging.level, settings.secrets())
-    print(f"indodax-bot: {settings.mode} mode, effective settings:")
-    print("\n".join(describe(loaded)))
+    # The console chat owns the terminal: the bot's own records go to a file.
+    log_file = (
+        new_log_file(settings.storage.data_dir)
+        if settings.chat_adapter == "console" and not args.check
+        else None
+    )
+    setup_logging(
+        settings.log_format, settings.logging.level, settings.secrets(), log_file=log_file
+    )
     if args.check:
+        print(f"indodax-bot: {settings.mode} mode, effective settings:")
+        print("\n".join(describe(loaded)))
         return 0
+    print(f"indodax-bot: {settings.mode} mode (bin/run --check shows the effective settings)")
+    if log_file is not None:
+        print(f"logs: {log_file}", flush=True)
     database = connect(settings.database.url)
     applied = apply_migrations(database)
     print(

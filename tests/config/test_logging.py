@@ -3,10 +3,19 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
+import stat
 
 import pytest
 
-from config.logs import log_context, redact_at_source, register_secret, setup_logging
+from actors.system import log_defs
+from config.logs import (
+    log_context,
+    new_log_file,
+    redact_at_source,
+    register_secret,
+    setup_logging,
+)
 from config.schema import SecuritySettings
 from config.secret import Secret, SecretUrl
 
@@ -116,3 +125,34 @@ def test_records_shipped_to_another_process_are_redacted_before_they_leave():
     text = f"{record.getMessage()} {record.exc_text} {record.body}"
     assert "user-secret-decrypted-here" not in text
     assert record.exc_info is None
+
+
+def test_with_a_log_file_the_terminal_keeps_only_warnings_and_errors(captured, tmp_path):
+    log_file = new_log_file(tmp_path / "var")
+    setup_logging("text", "INFO", stream=captured, log_file=log_file)
+    logging.getLogger("bot").info("order placed")
+    logging.getLogger("bot").warning("price feed silent")
+    terminal = "\n".join(lines_of(captured))
+    written = log_file.read_text()
+    assert "order placed" not in terminal
+    assert "price feed silent" in terminal
+    assert "order placed" in written and "price feed silent" in written
+    assert log_file.parent == tmp_path / "var" / "logs"
+    assert re.fullmatch(r"bot-\d{8}T\d{6}Z\.log", log_file.name)
+    assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+
+
+def test_the_actor_systems_logger_process_writes_to_the_same_file(captured, tmp_path):
+    log_file = new_log_file(tmp_path)
+    setup_logging("json", "INFO", stream=captured, log_file=log_file)
+    defs = log_defs("json", "INFO")
+    assert defs["handlers"]["file"]["filename"] == str(log_file)
+    assert defs["handlers"]["terminal"]["level"] == "WARNING"
+    assert set(defs["root"]["handlers"]) == {"terminal", "file"}
+
+
+def test_without_a_log_file_everything_goes_to_the_terminal(captured):
+    setup_logging("text", "INFO", stream=captured)
+    defs = log_defs("text", "INFO")
+    assert list(defs["handlers"]) == ["terminal"]
+    assert "level" not in defs["handlers"]["terminal"]

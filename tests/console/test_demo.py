@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from bot_process import bot_env, run_bot
 
 SCRIPT = """/price btcidr
@@ -47,3 +50,23 @@ def test_the_console_demo_trades_fills_and_fires_an_alert_offline(tmp_path):
     assert "Jumlah harus lebih dari nol" in out  # a negative amount, said plainly
     assert "Portfolio" in out  # after /lang en
     assert "Traceback" not in result.stderr
+
+
+LOG_LINE = re.compile(r'^\d\d:\d\d:\d\d (DEBUG|INFO)|"level": "(DEBUG|INFO)"')
+
+
+def test_the_console_shows_the_chat_and_names_the_log_file_instead_of_log_lines(tmp_path):
+    result = run_bot(bot_env(tmp_path), input="/price btcidr\n", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    terminal = result.stdout.splitlines() + result.stderr.splitlines()
+    assert [line for line in terminal if LOG_LINE.search(line)] == []
+    assert result.stdout.splitlines()[0] == (
+        "indodax-bot: demo mode (bin/run --check shows the effective settings)"
+    )
+    assert "storage.data_dir" not in result.stdout  # the settings table is for --check
+    assert "Terakhir: " in result.stdout  # the chat itself is there
+    [named] = [line.removeprefix("logs: ") for line in terminal if line.startswith("logs: ")]
+    written = Path(named).read_text()
+    assert "actor system started" in written  # bin/run's own records
+    assert "supervisor ready" in written  # actors' records, through Thespian's logger process
+    assert Path(named).parent == tmp_path / "data" / "logs"
