@@ -241,6 +241,13 @@ class Tally:
             f"{self.internal_errors} internal errors, {self.mismatches} mismatches"
         )
 
+    def assert_clean(self, cases: int) -> None:
+        """Every case run, none wrong, and every kind of outcome met."""
+        assert self.cases == cases
+        assert self.problems == []
+        assert self.internal_errors == 0 and self.mismatches == 0
+        assert min(self.previews, self.asked, self.refused) > cases // 50
+
     def check(
         self, case: Case, script: Script, said: list[Outbound], asked: bool, chosen: int
     ) -> None:

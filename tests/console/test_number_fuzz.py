@@ -65,10 +65,7 @@ def test_a_thousand_typed_numbers_never_crash_the_console_and_every_preview_mean
         type_line(chat, "/cancel")  # whatever the case left open
     seconds = time.monotonic() - started
     print(f"console: {tally.summary()} in {seconds:.1f} s")
-    assert tally.cases == CASES
-    assert tally.problems == []
-    assert tally.internal_errors == 0 and tally.mismatches == 0
-    assert min(tally.previews, tally.asked, tally.refused) > CASES // 50  # every kind met
+    tally.assert_clean(CASES)
 
 
 @pytest.mark.parametrize(

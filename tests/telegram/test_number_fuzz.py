@@ -126,10 +126,7 @@ def test_a_thousand_typed_numbers_never_fail_an_update_and_every_preview_means_t
         thread.join(120)
     seconds = time.monotonic() - started
     print(f"telegram: {tally.summary()} in {seconds:.1f} s")
-    assert tally.cases == CASES
-    assert tally.problems == []
-    assert tally.internal_errors == 0 and tally.mismatches == 0
-    assert min(tally.previews, tally.asked, tally.refused) > CASES // 50  # every kind met
+    tally.assert_clean(CASES)
     assert chat.adapter.failure is None and chat.adapter.update_failures == 0
     assert not [r for r in chat.fake.rejected if r[0] == "sendMessage"]
 
