@@ -28,7 +28,6 @@ from messages.replies import Button
 MAX_TEXT = 40
 MAX_WHOLE_DIGITS = 15  # below 10^15
 MAX_DECIMALS = 18
-MAX_NUMBER = Decimal(10) ** MAX_WHOLE_DIGITS
 SHOWN_CHARACTERS = 24  # how much of a refused text is echoed back
 
 _GROUPED = re.compile(r"[1-9]\d{0,2}(?:X\d{3})+")

@@ -173,3 +173,11 @@ def test_no_text_makes_the_parser_raise(text):
 )
 def test_whole_numbers_are_spelled_in_both_languages(value, indonesian, english):
     assert (spell(value, "id"), spell(value, "en")) == (indonesian, english)
+
+
+@pytest.mark.parametrize("value", ["1E+999999", "1E-400", "-1E+5000"])
+def test_a_value_no_check_let_through_still_renders_short_and_at_once(value):
+    for language in LANGUAGES:
+        text = render("order.min_value", {"minimum": value, "value": value}, language)
+        assert len(text) < 200
+        assert render("number.reading_whole", {"value": value}, language) == f"{value} ({value})"
