@@ -11,6 +11,7 @@ and which preview figure must show the value meant, rounded as the pair's rules 
 
 from __future__ import annotations
 
+import collections
 import random
 import re
 import string
@@ -233,11 +234,13 @@ class Tally:
     internal_errors: int = 0
     mismatches: int = 0
     problems: list[str] = field(default_factory=list)
+    kinds: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def summary(self) -> str:
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(self.kinds.items()))
         return (
-            f"{self.cases} cases: {self.previews} previews or alert questions, "
-            f"{self.asked} asked which reading, {self.refused} refused or not a number; "
+            f"{self.cases} cases ({kinds}): {self.previews} previews or alert questions, "
+            f"{self.asked} asked which reading, {self.refused} with no preview; "
             f"{self.internal_errors} internal errors, {self.mismatches} mismatches"
         )
 
@@ -254,6 +257,7 @@ class Tally:
         """`said`: what the actors answered, the tap on a reading included; `asked`: the
         user was asked which reading was meant, and tapped reading `chosen`."""
         self.cases += 1
+        self.kinds[_kind(case, script)] += 1
         keys = [m.key for m in said]
         if "error.internal" in keys:
             self.internal_errors += 1
@@ -267,6 +271,14 @@ class Tally:
             self.previews += 1
         else:
             self.refused += 1
+
+
+def _kind(case: Case, script: Script) -> str:
+    if script.shows is None:
+        return "in commands that read no number"
+    if case.meant is None:
+        return "to refuse"
+    return "read two ways" if isinstance(case.meant, tuple) else "with one reading"
 
 
 def _wrong(
