@@ -9,8 +9,7 @@ from typing import Any
 
 from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.trigger_book import alert_trigger_id
-from actors.typed_numbers import typed_decimal
-from actors.user_base import UserBase
+from actors.user_numbers import UserNumbers
 from actors.user_views import display_pair, in_rows
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
@@ -31,7 +30,7 @@ class PendingAlert:
     last: Decimal
 
 
-class UserAlerts(UserBase):
+class UserAlerts(UserNumbers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pending_alerts: PendingQuestions[PendingAlert] = PendingQuestions(
@@ -45,10 +44,10 @@ class UserAlerts(UserBase):
         pair = self._pair(message, message.pair_text)
         if pair is None:
             return
-        try:
-            level = typed_decimal(message.price)
-        except ValueError:
-            level = None
+        numbers = self._read_numbers(message, "price")
+        if numbers is None:
+            return
+        level = numbers["price"]
         if level is None or level <= 0:
             self.reply(message, "alert.bad_price", price=message.price)
             return

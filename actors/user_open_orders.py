@@ -8,8 +8,10 @@ from typing import Any
 from actors.paper_account import PaperAccount
 from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.user_base import UserBase
+from adapters.i18n.typed_numbers import shown
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
+from adapters.indodax.private_client import CLIENT_ORDER_ID
 from adapters.indodax.wire import OpenOrder
 from messages.commands import CancelAllOrders, CancelOrder, ListOpenOrders, UserCommand
 from messages.replies import Button
@@ -50,6 +52,9 @@ class UserOpenOrders(UserBase):
 
     def receiveMsg_CancelOrder(self, message: CancelOrder, sender: Any) -> None:
         if self._refuse_unlinked(message):
+            return
+        if not CLIENT_ORDER_ID.fullmatch(message.client_order_id):
+            self.reply(message, "orders.bad_id", client_order_id=shown(message.client_order_id))
             return
         paper = self.paper
         if paper is not None:

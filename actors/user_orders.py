@@ -6,15 +6,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from actors.order_placement import place, reconcile
 from actors.paper_account import PaperAccount
 from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.typed_numbers import typed_decimal
+from actors.user_numbers import UserNumbers
 from actors.user_paper import UserPaper
 from adapters.indodax.errors import IndodaxError
-from adapters.indodax.order_rules import OrderIntent, Refusal, TapiOrder, validate_order
+from adapters.indodax.numbers import plain_decimal
+from adapters.indodax.order_rules import (
+    OrderIntent,
+    Refusal,
+    TapiOrder,
+    floor_to_step,
+    validate_order,
+)
 from adapters.indodax.pairs import Pair, UnknownPair
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import OrderRequest, OrderResult
@@ -24,15 +32,16 @@ from persistence.models.orders import unresolved_orders
 log = logging.getLogger(__name__)
 
 
-def intent_of(pair: Pair, message: PreviewOrder | OrderRequest) -> OrderIntent:
-    """The order a user typed or a strategy asked for, amounts parsed as Decimal."""
+AMOUNTS = ("price", "quantity", "quote_amount")
+
+
+def intent_of(pair: Pair, message: OrderRequest) -> OrderIntent:
+    """The order a strategy asked for: its amounts are written by a program, plainly."""
     return OrderIntent(
         pair,
         message.side,
         message.order_type,
-        price=typed_decimal(message.price),
-        quantity=typed_decimal(message.quantity),
-        quote_amount=typed_decimal(message.quote_amount),
+        **{name: plain_decimal(getattr(message, name)) for name in AMOUNTS},
     )
 
 
@@ -45,7 +54,14 @@ class PreviewedOrder:
     mode: str
 
 
-class UserOrders(UserPaper):
+def _coins_for(order: TapiOrder, price: Decimal | None, step: Decimal) -> Decimal | str:
+    """About how many coins a market buy gets for its quote amount at `price`."""
+    if order.quote_amount is None or not price:
+        return ""
+    return floor_to_step(order.quote_amount / price, step)
+
+
+class UserOrders(UserPaper, UserNumbers):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
@@ -74,16 +90,18 @@ class UserOrders(UserPaper):
         pair = self._pair(message, message.pair_text)
         if pair is None:
             return
-        try:
-            intent = intent_of(pair, message)
-        except ValueError:
-            self.reply(message, "order.bad_number")
+        amounts = self._read_numbers(message, *AMOUNTS)
+        if amounts is None:
             return
         try:
             info = self.catalog.info(pair)
+            reference = self._reference_price(pair, message)
         except IndodaxError:
             self.reply(message, "error.exchange_unavailable")
             return
+        if reference:  # a market order is estimated at the price of the moment
+            amounts["price"] = reference
+        intent = OrderIntent(pair, message.side, message.order_type, **amounts)
         checked = validate_order(intent, info)
         if isinstance(checked, Refusal):
             self.reply(message, str(checked.reason), **dict(checked.params))
@@ -103,14 +121,24 @@ class UserOrders(UserPaper):
             side=checked.side,
             order_type=checked.order_type,
             price=checked.price or "",
-            quantity=checked.quantity or "",
+            quantity=checked.quantity or _coins_for(checked, reference, info.quantity_step),
             quote_amount=checked.quote_amount or "",
+            base=info.base_unit,
+            quote=info.quote_unit,
             value=checked.estimated_value or "",
             fee=checked.estimated_fee or "",
             min_value=info.min_value,
             expires_in=self.previews.answerable_for,
             mode=self.trading_mode,
         )
+
+    def _reference_price(self, pair: Pair, message: PreviewOrder) -> Decimal | None:
+        """What a market order would trade at now (the ask for a buy, the bid for a sell),
+        so its preview can say what it is worth; None for a limit order, which has its own."""
+        if message.order_type != "market":
+            return None
+        ticker = self.public.ticker(pair)
+        return ticker.ask if message.side == "buy" else ticker.bid
 
     def receiveMsg_ConfirmOrder(self, message: ConfirmOrder, sender: Any) -> None:
         if self._refuse_unlinked(message):

@@ -63,6 +63,15 @@ class PreviewOrder(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ChooseReading(UserCommand):
+    """A tap on one reading of a number that reads two ways (`1.500`): the command that
+    carried it goes on with that reading."""
+
+    pending_id: str
+    choice: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfirmOrder(UserCommand):
     """The user tapped Confirm on preview `preview_id`; a second tap places nothing more."""
 

@@ -27,6 +27,7 @@ from messages.commands import (
     ChangeAllStrategies,
     ChangeNotification,
     ChangeStrategy,
+    ChooseReading,
     ConfirmAlert,
     ConfirmOrder,
     CreateAlert,
@@ -296,6 +297,14 @@ def _alert_choice(choice: str) -> Builder:
     return lambda who, value: ConfirmAlert(**_chat(who), pending_id=value, choice=choice)
 
 
+def _reading(who: Who, value: str) -> Parsed:
+    """`nr:<pending id>:<0|1>`: which reading of a number that reads two ways was meant."""
+    pending_id, _, choice = value.partition(":")
+    if not pending_id or choice not in ("0", "1"):
+        return None
+    return ChooseReading(**_chat(who), pending_id=pending_id, choice=int(choice))
+
+
 def _strategy_action(action: str) -> Builder:
     return _by_id(
         lambda who, number: ChangeStrategy(**_chat(who), strategy_id=number, action=action)
@@ -326,6 +335,7 @@ CALLBACKS: dict[str, Builder] = {
     "ar": _alert_choice("recurring"),
     "ax": _alert_choice("cancel"),
     "ad": _by_id(lambda w, n: DeleteAlert(**_chat(w), alert_id=n)),
+    "nr": _reading,
     "sn": _one_of(get_args(NotificationKind), lambda w, v: ChangeNotification(**_chat(w), kind=v)),
     "sl": _one_of(
         LANGUAGES,
@@ -356,6 +366,7 @@ def from_callback(callback: str, who: Who) -> Parsed:
       id>` answers that question Yes, `ca:n` No.
     - `ao:`/`ar:`/`ax:<pending id>` store a pending alert once, every time, or drop it;
       `ad:<alert id>` delete an alert.
+    - `nr:<pending id>:<0|1>` the reading meant of a number that reads two ways (`1.500`).
     - `sn:<kind>` next notification level, `sl:<language>`, `sm:paper|live` settings.
     - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
       `sc:new` create one.

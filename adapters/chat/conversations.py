@@ -13,6 +13,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from adapters.chat.commands import Who
+from adapters.i18n.typed_numbers import (
+    TwoReadings,
+    Unreadable,
+    as_typed,
+    read_number,
+    reading_button,
+)
 from messages.base import Sensitive
 from messages.commands import LinkAccount, PreviewOrder, UserCommand
 from messages.replies import Button
@@ -58,6 +65,19 @@ class Conversation(Protocol):
 
 def _cancel_row() -> tuple[Button, ...]:
     return (Button("button.cancel", CANCEL_WIZARD),)
+
+
+def _typed_number(text: str) -> str | Prompt:
+    """A number answered in a conversation, in the text every reader takes the same way;
+    or the step asked again: why it was refused, or which of its two readings was meant
+    (a tap on one answers the step with it)."""
+    reading = read_number(text)
+    if isinstance(reading, Unreadable):
+        return Prompt(reading.key, (_cancel_row(),), (("value", reading.value),))
+    if isinstance(reading, TwoReadings):
+        buttons = tuple(reading_button(v, f"{WIZARD}{as_typed(v)}") for v in reading.values)
+        return Prompt("number.ambiguous", (buttons, _cancel_row()), (("typed", reading.typed),))
+    return as_typed(reading)
 
 
 @dataclass
@@ -125,9 +145,7 @@ class TradeWizard:
             return self._choose_side(value)
         if self.order_type is None:
             return self._choose_type(value)
-        if self.amount is None:
-            return self._give_amount(value)
-        return self._finish(value)
+        return self._give_number(value)
 
     def _choose_pair(self, value: str) -> Step:
         self.pair = value
@@ -140,8 +158,14 @@ class TradeWizard:
             (("pair", value.upper()),),
         )
 
-    def _give_amount(self, value: str) -> Step:
-        self.amount = value
+    def _give_number(self, value: str) -> Step:
+        """The amount, then (for a limit order) the price."""
+        number = _typed_number(value)
+        if isinstance(number, Prompt):
+            return number
+        if self.amount is not None:
+            return self._finish(number)
+        self.amount = number
         if self.order_type == "limit":
             return Prompt("trade.ask_price", (_cancel_row(),))
         return self._finish(None)

@@ -28,6 +28,7 @@ from messages.commands import UserCommand
 from messages.replies import Button, Outbound
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
+MAX_CHOICE_DIGITS = 3
 MarketControl = Callable[[list[str]], tuple[str, dict[str, Any]]]
 
 
@@ -65,7 +66,9 @@ class ConsoleChat:
     def handle_line(self, line: str) -> bool:
         """True when a command went to the actors (an answer will come)."""
         text = line.strip()
-        if text.isdigit() and self.choices:
+        # Only a short run of ASCII digits is a choice: `²` and `٣` pass isdigit() but not
+        # int(), and int() refuses lines of thousands of digits.
+        if text.isascii() and text.isdigit() and len(text) <= MAX_CHOICE_DIGITS and self.choices:
             tapped = self._tap(int(text))
             if tapped is not None:
                 return tapped

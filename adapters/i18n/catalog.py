@@ -1,7 +1,8 @@
 """Message catalogs and rendering.
 
-Templates are `str.format` strings over the message's parameters, with five conversions:
+Templates are `str.format` strings over the message's parameters, with six conversions:
 `{x:idr}` whole rupiah, `{x:num}` a locale number, `{x:pct}` a signed percent change,
+`{x:words}` a whole number spelled out,
 `{x:term}` a word the actors send in English (`above`, `buy`, `filled`) said in the reader's
 language, `{x:rows=some.key}` a list ("a|b;c|d") rendered row by row with another template
 ({0}, {1}, … per row). Values are
@@ -54,6 +55,8 @@ class _Formatter(string.Formatter):
             text = money.number(text, self.language)
         elif format_spec == "pct":
             text = money.percent(text, self.language)
+        elif format_spec == "words":
+            text = money.in_words(text, self.language)
         elif format_spec == "term":
             text = catalog(self.language).get(f"term.{text}", text)
         elif format_spec.startswith("rows="):

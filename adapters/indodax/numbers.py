@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+
+_PLAIN = re.compile(r"\d{1,30}(\.\d{1,30})?")
 
 
 def wire_decimal(value: Decimal) -> str:
@@ -11,3 +14,13 @@ def wire_decimal(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
+
+
+def plain_decimal(text: str | None) -> Decimal | None:
+    """A number a program wrote (`0.001`, `100000`): ASCII digits and a point, nothing else
+    (no sign, exponent or grouping); None for none, ValueError for anything else."""
+    if text is None:
+        return None
+    if not _PLAIN.fullmatch(text):
+        raise ValueError("not a plain decimal number")
+    return Decimal(text)

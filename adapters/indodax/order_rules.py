@@ -36,6 +36,9 @@ _SIDES, _ORDER_TYPES = get_args(Side), get_args(OrderType)
 # only tells whether a number is too finely divided, which holds even when it rounds.
 MAX_NUMBER = Decimal("1e18")
 FINEST_NUMBER = Decimal("1e-30")
+# No order is worth more than this in its quote currency (a thousand trillion rupiah):
+# far beyond any account, and a value every message can still show.
+MAX_ORDER_VALUE = Decimal("1e15")
 _EXACT = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 _DOWN = Context(prec=100, rounding=ROUND_FLOOR, traps=[InvalidOperation, DivisionByZero, Overflow])
 _LOOSE = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -53,6 +56,7 @@ class Reason(StrEnum):
     AMOUNT_AMBIGUOUS = "order.amount_ambiguous"
     AMOUNT_NOT_POSITIVE = "order.amount_not_positive"  # field, value
     NUMBER_OUT_OF_RANGE = "order.number_out_of_range"  # field, value
+    VALUE_OUT_OF_RANGE = "order.value_out_of_range"  # maximum, currency
     SELL_NEEDS_QUANTITY = "order.sell_needs_quantity"  # currency (the coin)
     MARKET_BUY_NEEDS_IDR = "order.market_buy_needs_idr"  # currency (the quote: IDR or USDT)
     QUANTITY_BELOW_STEP = "order.quantity_below_step"  # step, currency
@@ -70,6 +74,7 @@ _ENGLISH: Mapping[Reason, str] = {
     Reason.AMOUNT_AMBIGUOUS: "give either a coin quantity or a quote amount, not both",
     Reason.AMOUNT_NOT_POSITIVE: "{field} {value} is not a positive number",
     Reason.NUMBER_OUT_OF_RANGE: "{field} {value} is too large or too finely divided",
+    Reason.VALUE_OUT_OF_RANGE: "an order is worth at most {maximum} {currency}",
     Reason.SELL_NEEDS_QUANTITY: "a sell is sized in {currency}, not in the quote currency",
     Reason.MARKET_BUY_NEEDS_IDR: "a market buy is sized in {currency}, not in coins",
     Reason.QUANTITY_BELOW_STEP: "quantity is below the smallest step {step} {currency}",
@@ -274,6 +279,11 @@ def _checked(
     refusal = _below_minimum(info, quantity, value)
     if refusal is not None:
         return refusal
+    if value is not None and value > MAX_ORDER_VALUE:
+        return Refusal(
+            Reason.VALUE_OUT_OF_RANGE,
+            {"maximum": wire_decimal(MAX_ORDER_VALUE), "currency": info.quote_unit},
+        )
     fee = None if value is None else ceil_to_step(_DOWN.multiply(value, fee_rate), info.quote_step)
     return TapiOrder(
         pair=intent.pair,

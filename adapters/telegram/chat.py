@@ -45,7 +45,7 @@ from messages.replies import Outbound, Reply
 log = logging.getLogger(__name__)
 
 CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:")
-ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:")
+ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:", "nr:")
 MAX_TIMED = 10_000
 LATE_SECRET_SECONDS = 600.0
 COMMAND_NAMES: dict[type, str] = {LinkAccount: "link", PreviewOrder: "trade"}

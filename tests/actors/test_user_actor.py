@@ -278,7 +278,7 @@ def test_a_garbled_amount_gets_a_clear_answer(world):
             **USER, pair_text="btc", side="buy", order_type="market", quote_amount="12abc"
         ),
     )
-    assert answer.key == "order.bad_number"
+    assert (answer.key, answer.param("value")) == ("number.unreadable", "12abc")
 
 
 def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulator):

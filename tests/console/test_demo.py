@@ -45,9 +45,10 @@ def test_the_console_demo_trades_fills_and_fires_an_alert_offline(tmp_path):
     assert "Simulator: BTCIDR sekarang diperdagangkan di 5.000.000.000" in out
     assert "🔔 Alert #1" in out  # fired by the simulated trade, through the price feed
     assert "Order baru." in out and "beli atau jual?" in out  # the guided /trade
-    assert "jual market 0,0001" in out  # ... ends in a preview of what was chosen
-    assert "jual limit 0,0001 @ 1.600.000.000" in out  # a typed number is a price, not a choice
-    assert "Jumlah harus lebih dari nol" in out  # a negative amount, said plainly
+    assert "Anda menjual 0,0001 BTC di BTC/IDR, harga pasar (≈ " in out  # ... ends in a preview
+    # a typed number is a price, not a choice
+    assert "Anda menjual 0,0001 BTC di BTC/IDR dengan harga limit 1.600.000.000 IDR" in out
+    assert "Tulis angka tanpa tanda + atau - (Anda menulis -1)" in out  # said plainly
     assert "Portfolio" in out  # after /lang en
     assert "Traceback" not in result.stderr
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from adapters.indodax.markets import PairInfo, parse_pairs
 from adapters.indodax.order_rules import (
+    MAX_ORDER_VALUE,
     OrderIntent,
     Reason,
     Refusal,
@@ -175,6 +176,12 @@ REFUSALS = [
         intent(BTC_IDR, "buy", "market", quote_amount="1e19"),
         Reason.NUMBER_OUT_OF_RANGE,
         {"field": "quote_amount", "value": "1E+19"},
+    ),
+    (
+        BTC_IDR,
+        intent(BTC_IDR, "sell", "limit", "1550000000", quantity="1000000"),
+        Reason.VALUE_OUT_OF_RANGE,
+        {"maximum": "1000000000000000", "currency": "IDR"},
     ),
     (
         BTC_IDR,
@@ -465,6 +472,8 @@ def reference_limit(order: OrderIntent, info: PairInfo) -> tuple[Fraction, Fract
         return Reason.MIN_QUANTITY
     if quantity * price < info.min_value:
         return Reason.MIN_VALUE
+    if quantity * price > MAX_ORDER_VALUE:
+        return Reason.VALUE_OUT_OF_RANGE
     return price, quantity
 
 

@@ -266,7 +266,21 @@ def test_a_thousand_garbled_texts_and_taps_never_crash_the_adapter_and_each_is_a
     rng = random.Random(20261125)
     alphabet = string.printable + "éß漢字🚀<>&\"'" + "\u200b\u202e"
     heads = ["/trade", "/price", "/alert", "/link", "/lang", "/unalert", "/cancel", "/x", "", "1"]
-    prefixes = ["oc:", "cx:", "ao:", "ca:", "ul:", "sn:", "mn:", "pr:", "tw:", "lg:", "", "::"]
+    prefixes = [
+        "oc:",
+        "cx:",
+        "ao:",
+        "ca:",
+        "ul:",
+        "sn:",
+        "mn:",
+        "pr:",
+        "tw:",
+        "nr:",
+        "lg:",
+        "",
+        "::",
+    ]
     users = list(range(3000, 3050))
     outcomes: dict[int, int] = dict.fromkeys(users, 0)
     sender = harness.adapter.chat.sender
