@@ -604,3 +604,48 @@ def test_a_second_refresh_with_the_same_token_issues_no_third_token(world):
     assert (keys, extra) == ([], None)
     [portfolio] = say(world, GetPortfolio(**USER, token=fresh))
     assert portfolio.key == "portfolio.show"
+
+
+def preview_limit_buy(world) -> Reply:
+    [preview] = say(
+        world,
+        PreviewOrder(
+            **USER,
+            pair_text="btcidr",
+            side="buy",
+            order_type="limit",
+            quantity="0.0005",
+            price="800000000",
+        ),
+    )
+    assert preview.key == "order.preview.limit_buy"
+    return preview
+
+
+def test_confirming_a_preview_after_unlink_and_link_of_another_key_places_nothing(
+    world, simulator
+):
+    link(world)
+    preview = preview_limit_buy(world)
+    [question] = say(world, UnlinkAccount(**USER))
+    assert say(world, tap(question, "ul:y:"))[0].key == "unlink.done"
+    assert link(world, OTHER).key == "link.done"
+    trades_before = len(simulator.trade_log(TRADER.key)), len(simulator.trade_log(OTHER.key))
+    [refused] = say(world, tap(preview, "oc:"))
+    assert refused.key == "order.key_changed"
+    assert (len(simulator.trade_log(TRADER.key)), len(simulator.trade_log(OTHER.key))) == (
+        trades_before
+    )
+    assert Order.select().count() == 0
+
+
+def test_confirming_a_preview_after_a_relink_to_another_key_places_nothing(world, simulator):
+    link(world)
+    preview = preview_limit_buy(world)
+    assert link(world, OTHER).key == "link.done"
+    before = len(simulator.trade_log(OTHER.key))
+    [refused] = say(world, tap(preview, "oc:"))
+    assert refused.key == "order.key_changed"
+    assert len(simulator.trade_log(OTHER.key)) == before
+    [again] = say(world, tap(preview, "oc:"))  # the question is spent: nothing later either
+    assert again.key == "order.preview_gone"
