@@ -622,9 +622,7 @@ def preview_limit_buy(world) -> Reply:
     return preview
 
 
-def test_confirming_a_preview_after_unlink_and_link_of_another_key_places_nothing(
-    world, simulator
-):
+def test_confirming_a_preview_after_unlink_and_link_of_another_key_places_nothing(world, simulator):
     link(world)
     preview = preview_limit_buy(world)
     [question] = say(world, UnlinkAccount(**USER))

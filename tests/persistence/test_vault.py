@@ -147,7 +147,31 @@ def test_rotation_moves_every_credential_and_resumes_after_interruption(database
         assert load_credentials(Vault(NEW), user).api_secret.reveal() == f"SECRET-{number}"
 
 
-def test_rotation_without_the_old_key_stops_with_a_clear_error(database):
-    store_users(Vault(OLD), 1)
-    with pytest.raises(VaultError, match="APP_SECRET_KEY_PREVIOUS"):
-        rotate_credentials(Vault(NEW))
+def test_a_row_that_does_not_open_is_named_and_the_others_still_move(database):
+    users = store_users(Vault(OLD), 3)
+    stranger = Vault(Secret("a-key-nobody-configured-" + "s" * 24))
+    damaged = Credential.get(Credential.user == users[1])
+    damaged.api_secret_enc = stranger.encrypt(
+        "SECRET-1", purpose=PURPOSE_API_SECRET, owner=users[1].id
+    )
+    damaged.save()
+
+    report = rotate_credentials(Vault(NEW, previous=OLD), batch_size=2)
+
+    assert (report.rotated, report.remaining) == (2, 1)
+    [skipped] = report.skipped
+    assert (skipped.row_id, skipped.user_id) == (damaged.id, users[1].id)
+    assert "APP_SECRET_KEY_PREVIOUS" in skipped.reason
+    for number in (0, 2):
+        assert load_credentials(Vault(NEW), users[number]).api_secret.reveal() == (
+            f"SECRET-{number}"
+        )
+    untouched = Credential.get_by_id(damaged.id)
+    assert untouched.api_key_enc == damaged.api_key_enc  # not half moved
+    assert key_id_of(untouched.api_key_enc) == Vault(OLD).key_id
+
+
+def test_rotation_without_the_old_key_names_every_row_and_moves_none(database):
+    store_users(Vault(OLD), 2)
+    report = rotate_credentials(Vault(NEW))
+    assert (report.rotated, report.remaining, len(report.skipped)) == (0, 2, 2)
