@@ -340,6 +340,10 @@ CALLBACKS: dict[str, Builder] = {
     "ul": _yes_no(
         lambda w, p: UnlinkAccount(**_chat(w), confirmed=True, pending_id=p), "unlink.kept"
     ),
+    "lv": _yes_no(
+        lambda w, p: SetMode(**_chat(w), mode="live", confirmed=True, pending_id=p),
+        "settings.live_kept",
+    ),
 }
 
 
@@ -360,6 +364,7 @@ def from_callback(callback: str, who: Who) -> Parsed:
     - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
       `sc:new` create one.
     - `ul:y:<pending id>` / `ul:n` answer the /unlink question.
+    - `lv:y:<pending id>` / `lv:n` answer the question before a switch to live mode.
 
     Anything else (unknown, garbled, too long) is `Usage("button.stale")`. Never raises.
     """

@@ -44,8 +44,8 @@ from messages.replies import Outbound, Reply
 
 log = logging.getLogger(__name__)
 
-CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:")
-ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:")
+CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:", "lv:y:")
+ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:", "lv:")
 MAX_TIMED = 10_000
 LATE_SECRET_SECONDS = 600.0
 COMMAND_NAMES: dict[type, str] = {LinkAccount: "link", PreviewOrder: "trade"}
