@@ -311,6 +311,10 @@ MENU: dict[str, Callable[[Who], Parsed]] = {
     "settings": lambda w: ShowSettings(**_chat(w)),
 }
 
+# Callbacks that answer a question the bot asked (a preview's Confirm, an alert's choice,
+# a Yes): the user already decided, so the command budget lets each pass once.
+CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:", "lv:y:")
+
 CALLBACKS: dict[str, Builder] = {
     "mn": _answers(**MENU),
     "pr": lambda w, v: GetPrice(**_chat(w), pair_text=v),
