@@ -418,7 +418,7 @@ def test_alerts_are_listed_with_a_delete_button_each(world):
     assert callbacks(after) == [f"ad:{second.id}"]
 
 
-def place_limit_buy(world, price: str) -> None:
+def preview_limit_buy(world, price: str = "800000000") -> Reply:
     [preview] = say(
         world,
         PreviewOrder(
@@ -430,6 +430,12 @@ def place_limit_buy(world, price: str) -> None:
             price=price,
         ),
     )
+    assert preview.key == "order.preview.limit_buy"
+    return preview
+
+
+def place_limit_buy(world, price: str) -> None:
+    preview = preview_limit_buy(world, price)
     [placed] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
     assert placed.key == "order.placed"
 
@@ -604,22 +610,6 @@ def test_a_second_refresh_with_the_same_token_issues_no_third_token(world):
     assert (keys, extra) == ([], None)
     [portfolio] = say(world, GetPortfolio(**USER, token=fresh))
     assert portfolio.key == "portfolio.show"
-
-
-def preview_limit_buy(world) -> Reply:
-    [preview] = say(
-        world,
-        PreviewOrder(
-            **USER,
-            pair_text="btcidr",
-            side="buy",
-            order_type="limit",
-            quantity="0.0005",
-            price="800000000",
-        ),
-    )
-    assert preview.key == "order.preview.limit_buy"
-    return preview
 
 
 def test_confirming_a_preview_after_unlink_and_link_of_another_key_places_nothing(world, simulator):

@@ -10,6 +10,7 @@ from test_user_actor import (
     callbacks,
     link,
     make_world,
+    preview_limit_buy,
     say,
     simulator,
     tap,
@@ -19,7 +20,6 @@ from messages.commands import (
     CancelOrder,
     ChangeNotification,
     ConfirmOrder,
-    PreviewOrder,
     SetMode,
     ShowSettings,
     Start,
@@ -116,21 +116,6 @@ def test_a_new_user_of_a_live_bot_starts_on_paper_and_live_needs_a_linked_key(li
     screen = switch_to_live(live)
     assert (screen.key, screen.param("mode"), stored().mode) == ("settings.show", "live", "live")
     assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 1
-
-
-def preview_limit_buy(world, price: str) -> Reply:
-    [preview] = say(
-        world,
-        PreviewOrder(
-            **USER,
-            pair_text="btcidr",
-            side="buy",
-            order_type="limit",
-            quantity="0.0005",
-            price=price,
-        ),
-    )
-    return preview
 
 
 def test_a_paper_preview_confirmed_after_switching_to_live_sends_nothing(live, simulator):
