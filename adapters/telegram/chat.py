@@ -114,7 +114,9 @@ class TelegramChat:
                 if self._admit(who, language):
                     if message.text is not None:
                         await self._on_text(message.message_id, text, who, language)
-                elif self._secret_answer(who.telegram_id, text):
+                elif self._secret_answer(who.telegram_id, text) or self._late_secret(
+                    who.telegram_id, text
+                ):  # refused, but a key or secret still leaves the chat
                     await self._delete(who.chat_id, message.message_id)
 
     def _admit(self, who: Who, language: str, *, tapped: str | None = None) -> bool:

@@ -450,3 +450,15 @@ def test_a_secret_pasted_after_link_timed_out_is_deleted_and_the_user_told(harne
     told = render("link.late_secret_deleted", {}, "id", as_html=False)
     harness.fake.wait_for(lambda: harness.fake.messages(user)[-1].plain_text == told)
     assert all("late-secret-111" not in m.text for m in harness.fake.messages(user))
+
+
+def test_a_key_typed_into_link_over_budget_is_refused_and_still_deleted(harness):
+    user = 113
+    harness.fake.user_says(user, "/link")
+    harness.fake.wait_messages(user, 1)
+    prompt = harness.fake.messages(user)[0].message_id
+    queries = [harness.fake.user_taps(user, prompt, "xx:1", forged=True) for _ in range(19)]
+    harness.fake.wait_for(lambda: set(queries) <= harness.fake.answered_callbacks.keys())
+    answer = harness.fake.user_says(user, "KEY-OVER-BUDGET-113")
+    harness.fake.wait_for(lambda: answer in harness.fake.deleted(user))
+    assert not [m for m in harness.bridge.told if m.telegram_id == user]
