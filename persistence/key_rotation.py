@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 from persistence.database import db
 from persistence.models.base import utcnow
+from persistence.models.outbox import OutboxMessage
 from persistence.models.users import Credential, credentials_not_under
-from persistence.vault import PURPOSE_API_KEY, PURPOSE_API_SECRET, Vault, VaultError
+from persistence.vault import (
+    PURPOSE_ACCESS_TOKEN,
+    PURPOSE_API_KEY,
+    PURPOSE_API_SECRET,
+    Vault,
+    VaultError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,3 +74,38 @@ def _reencrypt(vault: Vault, row: Credential) -> None:
     row.vault_key_id = vault.key_id
     row.updated_at = utcnow()
     row.save()
+
+
+@dataclass(frozen=True)
+class OutboxReport:
+    resealed: int
+    skipped: tuple[int, ...]  # outbox row ids whose token opened under neither key
+
+
+def reseal_outbox_tokens(vault: Vault) -> OutboxReport:
+    """Access tokens still waiting in the outbox for the chat adapter (it was away), sealed
+    again under the current key, so they open once APP_SECRET_KEY_PREVIOUS is gone."""
+    resealed, skipped = 0, []
+    waiting = OutboxMessage.select().where(
+        OutboxMessage.delivered_at.is_null() & OutboxMessage.payload.contains("token_enc")
+    )
+    for row in waiting:
+        payload = row.payload
+        owner = payload["telegram_id"]
+        try:
+            params = [
+                [name, vault.reencrypt(value, purpose=PURPOSE_ACCESS_TOKEN, owner=owner)]
+                if name == "token_enc"
+                else [name, value]
+                for name, value in payload["params"]
+            ]
+        except VaultError:
+            skipped.append(row.id)
+            log.warning("outbox token not re-sealed", extra={"outbox_id": row.id})
+            continue
+        if params != payload["params"]:
+            OutboxMessage.update(payload={**payload, "params": params}).where(
+                OutboxMessage.id == row.id
+            ).execute()
+            resealed += 1
+    return OutboxReport(resealed, tuple(skipped))

@@ -2,9 +2,10 @@
 
 Set APP_SECRET_KEY to the new key and APP_SECRET_KEY_PREVIOUS to the old one, run this,
 then remove APP_SECRET_KEY_PREVIOUS. Safe to interrupt and run again. It moves the API
-keys in the database and the chat adapter's sealed access tokens (Redis or DATA_DIR);
-a row that does not open is named and skipped, the rest move, and the exit status is 1.
-It reads only the settings it uses: database, Redis, data directory, the two master keys.
+keys in the database and the sealed access tokens: the chat adapter's (Redis or DATA_DIR)
+and those still waiting in the outbox. A row that does not open is named and skipped, the
+rest move, and the exit status is 1. It reads only the settings it uses: database, Redis,
+data directory, the two master keys.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from config import load_settings
 from config.cli import run_cli
 from config.logs import setup_logging
 from persistence.database import connect
-from persistence.key_rotation import rotate_credentials
+from persistence.key_rotation import reseal_outbox_tokens, rotate_credentials
 from persistence.migrate import apply_migrations
 from persistence.vault import Vault
 
@@ -60,13 +61,20 @@ def main() -> int:
             file=sys.stderr,
         )
     print(f"re-sealed {tokens.resealed} chat adapter tokens; {len(tokens.skipped)} skipped")
-    if report.skipped or tokens.skipped:
+    waiting = reseal_outbox_tokens(vault)
+    for row_id in waiting.skipped:
+        print(f"outbox row {row_id} skipped: its token opens under neither key", file=sys.stderr)
+    print(
+        f"re-sealed {waiting.resealed} tokens waiting in the outbox; {len(waiting.skipped)} skipped"
+    )
+    if report.skipped or tokens.skipped or waiting.skipped:
         print(
             "some rows were skipped: if they are under the old key, set APP_SECRET_KEY_PREVIOUS "
             "to it and run again; rows already moved stay moved.",
             file=sys.stderr,
         )
-    return 0 if report.remaining == 0 and not tokens.skipped else EXIT_SKIPPED
+    moved_all = report.remaining == 0 and not tokens.skipped and not waiting.skipped
+    return 0 if moved_all else EXIT_SKIPPED
 
 
 if __name__ == "__main__":

@@ -4,11 +4,15 @@ import base64
 
 import pytest
 
+from actors.notifier import decode, encode
 from config.secret import Secret
+from messages.replies import Reply
 from persistence.credentials import ApiKeyPair, load_credentials, store_credentials
-from persistence.key_rotation import rotate_credentials
-from persistence.models import Credential, User
+from persistence.key_rotation import reseal_outbox_tokens, rotate_credentials
+from persistence.models import Credential, OutboxMessage, User
+from persistence.models.base import utcnow
 from persistence.vault import (
+    PURPOSE_ACCESS_TOKEN,
     PURPOSE_API_KEY,
     PURPOSE_API_SECRET,
     Vault,
@@ -175,3 +179,35 @@ def test_rotation_without_the_old_key_names_every_row_and_moves_none(database):
     store_users(Vault(OLD), 2)
     report = rotate_credentials(Vault(NEW))
     assert (report.rotated, report.remaining, len(report.skipped)) == (0, 2, 2)
+
+
+def waiting_token(telegram_id: int, vault: Vault, *, delivered: bool = False) -> OutboxMessage:
+    """A new token the UserActor sent while the chat adapter was away."""
+    sealed = vault.encrypt(f"token-{telegram_id}", purpose=PURPOSE_ACCESS_TOKEN, owner=telegram_id)
+    reply = Reply(
+        telegram_id=telegram_id,
+        chat_id=telegram_id,
+        key="link.done",
+        params=(("token_enc", sealed), ("note", "kept")),
+    )
+    return OutboxMessage.create(
+        correlation_id=reply.correlation_id,
+        chat_id=telegram_id,
+        payload=encode(reply),
+        delivered_at=utcnow() if delivered else None,
+    )
+
+
+def test_tokens_waiting_in_the_outbox_are_resealed_under_the_new_key(database):
+    waiting = waiting_token(1, Vault(OLD))
+    delivered = waiting_token(2, Vault(OLD), delivered=True)
+    stranger = waiting_token(3, Vault(Secret("a-key-nobody-configured-" + "s" * 24)))
+
+    report = reseal_outbox_tokens(Vault(NEW, previous=OLD))
+
+    assert (report.resealed, report.skipped) == (1, (stranger.id,))
+    moved = decode(OutboxMessage.get_by_id(waiting.id).payload)
+    token = Vault(NEW).decrypt(moved.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=1)
+    assert (token, moved.param("note")) == ("token-1", "kept")
+    untouched = decode(OutboxMessage.get_by_id(delivered.id).payload)
+    assert untouched.param("token_enc") == decode(delivered.payload).param("token_enc")
