@@ -258,7 +258,7 @@ def test_a_tool_is_stopped_only_by_problems_with_the_settings_it_uses(tmp_path, 
     environ = {
         **clean_environ,
         "BOT_MODE": "live",
-        "APP_SECRET_KEY": "r" * 10 + "-rotation-key-" * 3,
+        "APP_SECRET_KEY": "GVNhZmbTOxnNHDnhb8nnQO3hFVZeXJ4j8-fHDGj5rk8ys8B3",
     }
     environ["TELEGRAM_WEBHOOK_PORT"] = "not-a-port"
     paths = (write(tmp_path / "settings.yaml", ""), write(tmp_path / ".env", ""))

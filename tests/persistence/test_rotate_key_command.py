@@ -26,8 +26,9 @@ from persistence.models import Credential, User
 from persistence.vault import PURPOSE_ACCESS_TOKEN, PURPOSE_API_SECRET, Vault
 
 ROOT = Path(__file__).resolve().parents[2]
-OLD = "old-operator-key-" + "o" * 30
-NEW = "new-operator-key-" + "n" * 30
+# Keys an operator would generate: strong enough for a live deployment.
+OLD = "Qft-z6QZf0wrNb1U4779GMsOd8mZf-HzObL-2Jw1GFNA95J5"
+NEW = "w-ZQlEtVnbnhkgqT35SiR24pL8IBW39lYnUEr6uM7H2hIlet"
 
 
 def run_entry(name: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
