@@ -21,7 +21,13 @@ from persistence.credentials import (
 )
 from persistence.models.audit import audit
 from persistence.models.base import utcnow
-from persistence.models.tokens import issue_token, revoke_tokens, valid_token
+from persistence.models.tokens import (
+    AccessToken,
+    issue_token,
+    replaced,
+    revoke_tokens,
+    valid_token,
+)
 from persistence.models.users import User
 from persistence.nonce_store import ProvisionalNonces, nonce_store_for
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
@@ -53,24 +59,36 @@ class UserAccount(UserBase):
         age = (utcnow() - row.created_at).total_seconds()
         threshold = self.settings.security.user_token_rotation_threshold_seconds
         # A RefreshToken is answered with the one new token; rotating too would issue two.
-        if age > threshold and not isinstance(command, RefreshToken):
-            self.notify("auth.token_rotated", kind="system", token_enc=self._issue_token())
+        # A token already replaced is in its grace period: rotating it would end the newer
+        # one the adapter now holds.
+        if age > threshold and not isinstance(command, RefreshToken) and not replaced(row):
+            self.notify("auth.token_rotated", kind="system", token_enc=self._issue_token(row))
         return True
 
-    def _issue_token(self) -> str:
-        """A new token, sent to the chat adapter encrypted: the outbox never holds it plain."""
+    def _issue_token(self, replacing: AccessToken | None = None) -> str:
+        """A new token, sent to the chat adapter encrypted: the outbox never holds it plain.
+        Every older token ends; `replacing` (a rotated one) after a short grace."""
         security = self.settings.security
-        token = issue_token(self.user, security.user_token_ttl_seconds)  # type: ignore[arg-type]
+        token = issue_token(
+            self.user,  # type: ignore[arg-type]
+            security.user_token_ttl_seconds,
+            replacing=replacing,
+        )
         return Vault(security.app_secret_key).encrypt(
             token, purpose=PURPOSE_ACCESS_TOKEN, owner=self.telegram_id
         )
 
     def receiveMsg_RefreshToken(self, message: RefreshToken, sender: Any) -> None:
-        """Reached only with a valid token (admit): the adapter is told the new one quietly."""
+        """Reached only with a valid token (admit): the adapter is told the new one quietly.
+        A second request carrying a token already replaced gets nothing: the adapter has
+        the newer one on its way, and a third token would end it."""
         if self.keys is None:
             self.reply(message, "user.not_linked")
             return
-        self.reply(message, "auth.token_refreshed", token_enc=self._issue_token())
+        row = valid_token(message.token or "")
+        if row is None or replaced(row):
+            return
+        self.reply(message, "auth.token_refreshed", token_enc=self._issue_token(row))
 
     # Commands that work before linking
 

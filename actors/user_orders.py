@@ -47,11 +47,13 @@ def intent_of(pair: Pair, message: OrderRequest) -> OrderIntent:
 
 @dataclass(frozen=True)
 class PreviewedOrder:
-    """An order waiting for Confirm, with the trading mode it was shown for: a paper preview
-    confirmed after a switch to live must not reach the exchange."""
+    """An order waiting for Confirm, with the trading mode and the API key (fingerprint) it
+    was shown for: a paper preview confirmed after a switch to live must not reach the
+    exchange, nor a preview confirmed after a re-link reach another account."""
 
     order: TapiOrder
     mode: str
+    key_fingerprint: str | None
 
 
 def _coins_for(order: TapiOrder, price: Decimal | None, step: Decimal) -> Decimal | str:
@@ -106,7 +108,9 @@ class UserOrders(UserPaper, UserNumbers):
         if isinstance(checked, Refusal):
             self.reply(message, str(checked.reason), **dict(checked.params))
             return
-        preview_id = self.previews.ask(PreviewedOrder(checked, self.trading_mode))
+        preview_id = self.previews.ask(
+            PreviewedOrder(checked, self.trading_mode, self._key_fingerprint)
+        )
         self.reply(
             message,
             f"order.preview.{checked.order_type}_{checked.side}",
@@ -150,6 +154,10 @@ class UserOrders(UserPaper, UserNumbers):
         if previewed.mode != self.trading_mode:
             self.reply(message, "order.mode_changed")
             return
+        if previewed.key_fingerprint != self._key_fingerprint:
+            log.warning("order preview confirmed after the API key changed; nothing placed")
+            self.reply(message, "order.key_changed")
+            return
         order, paper = previewed.order, self.paper
         if paper is not None:
             self._place_on_paper(message, paper, order)
@@ -166,6 +174,10 @@ class UserOrders(UserPaper, UserNumbers):
             state=placed.state,
             pair=order.pair.display,
         )
+
+    @property
+    def _key_fingerprint(self) -> str | None:
+        return self.keys.fingerprint if self.keys is not None else None
 
     def _place_on_paper(self, message: ConfirmOrder, paper: PaperAccount, order: TapiOrder) -> None:
         try:

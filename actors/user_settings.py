@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.user_base import UserBase
 from actors.user_views import settings_buttons, settings_params
 from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
 from messages.events import OwnerChanged
+from messages.replies import Button
 from persistence.models.base import utcnow
+from persistence.models.strategies import strategies_of
 from persistence.models.users import User, next_notify_level, set_notify_level
 
 
 class UserSettings(UserBase):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each "switch to live?" question remembers the key it was asked with (fingerprint).
+        self.live_questions: PendingQuestions[str] = PendingQuestions(
+            gone_key="button.stale", expired_key="button.stale"
+        )
+
     def receiveMsg_ShowSettings(self, message: ShowSettings, sender: Any) -> None:
         if self.user is None:
             self.reply(message, "user.not_started")
@@ -41,7 +51,12 @@ class UserSettings(UserBase):
         if message.mode == "live" and self.keys is None:
             self.reply(message, "settings.live_needs_key")
             return
+        if message.confirmed and not self._live_confirmed(message):
+            return
         if message.mode != self.trading_mode and self._refuse_stranding(message):
+            return
+        if message.mode == "live" and self.user.mode != "live" and not message.confirmed:
+            self._ask_before_live(message)
             return
         if self.user.mode != message.mode:
             User.update(mode=message.mode, updated_at=utcnow()).where(
@@ -70,6 +85,39 @@ class UserSettings(UserBase):
             self._show_settings(message)
             return
         self.reply(message, "language.set", language=message.new_language)
+
+    def _ask_before_live(self, message: SetMode) -> None:
+        """Real money from the next order on: the user sees what that covers and says Yes.
+        Nothing resting on paper is moved: a switch with open paper orders is refused first
+        (`_refuse_stranding`), and the paper balance stays on paper."""
+        assert self.keys is not None and self.user is not None
+        strategies = strategies_of(self.user)
+        pending_id = self.live_questions.ask(self.keys.fingerprint)
+        self.reply(
+            message,
+            "settings.live_confirm",
+            buttons=(
+                (
+                    Button("button.live_yes", f"lv:y:{pending_id}"),
+                    Button("button.keep", "lv:n"),
+                ),
+            ),
+            running=sum(s.status == "running" for s in strategies),
+            paused=sum(s.status == "paused" for s in strategies),
+            expires_in=self.live_questions.answerable_for,
+        )
+
+    def _live_confirmed(self, message: SetMode) -> bool:
+        """The Yes of that question, once and in time, and for the key linked now; True when
+        the switch may go on, else answered."""
+        asked_with = self.live_questions.take(message.pending_id or "")
+        if isinstance(asked_with, Unanswerable):
+            self.reply(message, asked_with.key)
+            return False
+        if self.keys is None or asked_with != self.keys.fingerprint:
+            self.reply(message, "button.stale")
+            return False
+        return True
 
     def _refuse_stranding(self, message: SetMode) -> bool:
         """Orders open on the account being left would be neither listed nor settled from the

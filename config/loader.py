@@ -47,16 +47,27 @@ def load_settings(
     settings_file: Path | None = None,
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    only: tuple[str, ...] | None = None,
 ) -> Settings:
-    return load(settings_file, env_file, environ).settings
+    return load(settings_file, env_file, environ, only=only).settings
 
 
 def load(
     settings_file: Path | None = None,
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    only: tuple[str, ...] | None = None,
 ) -> Loaded:
+    """`only` names the settings a tool uses (key prefixes, e.g. `database.`): a problem with
+    any other setting is not that tool's business, so it neither stops it nor is checked
+    (bin/rotate-key needs no Telegram token); such a setting keeps its default if unreadable."""
     environ = os.environ if environ is None else environ
+
+    def concerns(key: str) -> bool:
+        return only is None or key.startswith(only)
+
     problems: list[Problem] = []
     yaml_values = _read_yaml(
         _pick(settings_file, environ, "SETTINGS_FILE", DEFAULT_SETTINGS_FILE), problems
@@ -75,12 +86,15 @@ def load(
         try:
             values[spec.key] = spec.parse(raw)
         except ValueError as error:
+            if not concerns(spec.key):
+                values[spec.key] = spec.default
+                continue
             problems.append(Problem(origin, f"{spec.key} ({spec.env})", str(error)))
     if problems:
         raise ConfigError(problems)
 
     _apply_mode_defaults(values, origins)
-    problems.extend(_cross_check(values, origins))
+    problems.extend(p for p in _cross_check(values, origins) if concerns(p.key))
     if problems:
         raise ConfigError(problems)
     return Loaded(_build(Settings, values), origins)

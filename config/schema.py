@@ -99,7 +99,7 @@ class ChatSettings:
         "CHAT_COMMANDS_PER_MINUTE",
         30,
         parsers.integer(1, 10000),
-        "Commands one user may send a minute; a flood gets one polite message.",
+        "Messages and button taps one user may send a minute; a flood gets one polite message.",
     )
     conversation_seconds: int = setting(
         "CHAT_CONVERSATION_SECONDS",

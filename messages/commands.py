@@ -148,7 +148,11 @@ class ChangeNotification(UserCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class SetMode(UserCommand):
+    """A switch to live asks first (`confirmed=False`); only the tap on its Yes switches."""
+
     mode: Literal["paper", "live"]
+    confirmed: bool = False
+    pending_id: str | None = None  # the question its Yes answers
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -320,6 +320,10 @@ MENU: dict[str, Callable[[Who], Parsed]] = {
     "settings": lambda w: ShowSettings(**_chat(w)),
 }
 
+# Callbacks that answer a question the bot asked (a preview's Confirm, an alert's choice,
+# a Yes): the user already decided, so the command budget lets each pass once.
+CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:", "lv:y:", "nr:")
+
 CALLBACKS: dict[str, Builder] = {
     "mn": _answers(**MENU),
     "pr": lambda w, v: GetPrice(**_chat(w), pair_text=v),
@@ -350,6 +354,10 @@ CALLBACKS: dict[str, Builder] = {
     "ul": _yes_no(
         lambda w, p: UnlinkAccount(**_chat(w), confirmed=True, pending_id=p), "unlink.kept"
     ),
+    "lv": _yes_no(
+        lambda w, p: SetMode(**_chat(w), mode="live", confirmed=True, pending_id=p),
+        "settings.live_kept",
+    ),
 }
 
 
@@ -371,6 +379,7 @@ def from_callback(callback: str, who: Who) -> Parsed:
     - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
       `sc:new` create one.
     - `ul:y:<pending id>` / `ul:n` answer the /unlink question.
+    - `lv:y:<pending id>` / `lv:n` answer the question before a switch to live mode.
 
     Anything else (unknown, garbled, too long) is `Usage("button.stale")`. Never raises.
     """

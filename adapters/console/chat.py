@@ -23,6 +23,7 @@ from adapters.chat.conversations import (
     Prompt,
     Step,
 )
+from adapters.chat.rate_limit import CommandBudget, Verdict
 from adapters.i18n.catalog import render
 from messages.commands import UserCommand
 from messages.replies import Button, Outbound
@@ -40,6 +41,7 @@ class ConsoleChat:
         who: Who,
         out: TextIO,
         *,
+        budget: CommandBudget,
         language: str = "id",
         reboot: Callable[[], Any] | None = None,
         vault: Vault | None = None,
@@ -48,6 +50,7 @@ class ConsoleChat:
     ) -> None:
         self.link = ActorLink(system, supervisor, "console", reboot)
         self.who, self.out = who, out
+        self.budget = budget
         self.language = language
         self.vault = vault
         self.market = market
@@ -64,8 +67,11 @@ class ConsoleChat:
         self.link.tell(command)
 
     def handle_line(self, line: str) -> bool:
-        """True when a command went to the actors (an answer will come)."""
+        """True when a command went to the actors (an answer will come). Every line but a
+        blank one counts against the user's budget, as every Telegram message does."""
         text = line.strip()
+        if not text or not self._admit(text):
+            return False
         # Only a short run of ASCII digits is a choice: `²` and `٣` pass isdigit() but not
         # int(), and int() refuses lines of thousands of digits.
         if text.isascii() and text.isdigit() and len(text) <= MAX_CHOICE_DIGITS and self.choices:
@@ -73,6 +79,16 @@ class ConsoleChat:
             if tapped is not None:
                 return tapped
         return self._typed(text)
+
+    def _admit(self, text: str) -> bool:
+        """A numbered choice is a tap on that button: the answer to a question shown passes
+        once even over budget."""
+        number = int(text) if text.isascii() and text.isdigit() and len(text) < 4 else 0
+        tapped = self.choices[number - 1] if 1 <= number <= len(self.choices) else None
+        verdict = self.budget.check(self.who.telegram_id, tapped=tapped)
+        if verdict is Verdict.REFUSE_AND_TELL:
+            self._print("chat.rate_limited")
+        return verdict is Verdict.ALLOW
 
     def _tap(self, number: int) -> bool | None:
         """A numbered choice, as a button tap; None when the number is an answer typed in a
@@ -151,6 +167,9 @@ class ConsoleChat:
             self.token = self.vault.decrypt(
                 sealed, purpose=PURPOSE_ACCESS_TOKEN, owner=self.who.telegram_id
             )
+        self.budget.shown(
+            self.who.telegram_id, (button.callback for row in message.buttons for button in row)
+        )
         self._print(message.key, dict(message.params), message.buttons)
 
     def _print(

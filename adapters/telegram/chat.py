@@ -39,13 +39,12 @@ from adapters.telegram.texts import keyboard, split_text
 from adapters.telegram.tokens import TokenKeeper
 from config.logs import log_context
 from messages.admin import AdminCommand, AdminReply
-from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, RefreshToken, UserCommand
+from messages.commands import LinkAccount, PreviewOrder, RefreshToken, UserCommand
 from messages.replies import Outbound, Reply
 
 log = logging.getLogger(__name__)
 
-CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:")
-ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:", "nr:")
+ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:", "nr:", "lv:")
 MAX_TIMED = 10_000
 LATE_SECRET_SECONDS = 600.0
 COMMAND_NAMES: dict[type, str] = {LinkAccount: "link", PreviewOrder: "trade"}
@@ -102,13 +101,39 @@ class TelegramChat:
             if message is not None and _carries_a_key(text):
                 await self._delete(chat.id, message.message_id)  # first, wherever it was sent
             if chat.type != ChatType.PRIVATE:
-                if text.startswith("/"):
+                if text.startswith("/") and self._admit(who, language):
                     self._say(chat.id, "chat.private_only", language)
                 return
-            if update.callback_query is not None:
-                await self._on_tap(update, who, language)
-            elif message is not None and message.text is not None:
-                await self._on_text(message.message_id, text, who, language)
+            query = update.callback_query
+            if query is not None:
+                if self._admit(who, language, tapped=query.data or ""):
+                    await self._on_tap(update, who, language)
+                else:
+                    await self._answer(query, language, stale=False)
+            elif message is not None:
+                if self._admit(who, language):
+                    if message.text is not None:
+                        await self._on_text(message.message_id, text, who, language)
+                elif self._secret_answer(who.telegram_id, text) or self._late_secret(
+                    who.telegram_id, text
+                ):  # refused, but a key or secret still leaves the chat
+                    await self._delete(who.chat_id, message.message_id)
+
+    def _admit(self, who: Who, language: str, *, tapped: str | None = None) -> bool:
+        """Every message and tap counts against the user's budget; over it, the user is
+        told once and the update goes no further."""
+        verdict = self.budget.check(who.telegram_id, tapped=tapped)
+        if verdict is Verdict.ALLOW:
+            return True
+        self.counters.rate_limited()
+        if verdict is Verdict.REFUSE_AND_TELL:
+            self._say(who.chat_id, "chat.rate_limited", language)
+        return False
+
+    def _secret_answer(self, telegram_id: int, text: str) -> bool:
+        """An answer to /link's questions: a key or a secret, deleted from the chat."""
+        conversation = self.desk.holds(telegram_id)
+        return conversation is not None and conversation.secret_answers and not text.startswith("/")
 
     async def _on_text(self, message_id: int, text: str, who: Who, language: str) -> None:
         conversation = self.desk.holds(who.telegram_id)
@@ -116,7 +141,7 @@ class TelegramChat:
             await self._delete(who.chat_id, message_id)
             self._say(who.chat_id, "link.late_secret_deleted", language)
             return
-        if conversation is not None and conversation.secret_answers and not text.startswith("/"):
+        if self._secret_answer(who.telegram_id, text):
             await self._delete(who.chat_id, message_id)
         step = self.desk.route(who, text)
         if step is not None:
@@ -124,7 +149,7 @@ class TelegramChat:
             return
         command = text.split(maxsplit=1)[0].split("@", maxsplit=1)[0].lower() if text else "text"
         self.counters.command(command)
-        await self._dispatch(parse(text, who), who, language, confirmation=False)
+        await self._dispatch(parse(text, who), who, language)
 
     def _late_secret(self, telegram_id: int, text: str) -> bool:
         """A plain text soon after a /link conversation timed out is most likely the key or
@@ -153,16 +178,9 @@ class TelegramChat:
             return
         if data.startswith(ONE_SHOT):
             self._background(self._drop_buttons(query))
-        await self._dispatch(
-            parsed,
-            who,
-            language,
-            confirmation=isinstance(parsed, ConfirmOrder) or data.startswith(CONFIRMATIONS),
-        )
+        await self._dispatch(parsed, who, language)
 
-    async def _dispatch(
-        self, parsed: Parsed, who: Who, language: str, *, confirmation: bool
-    ) -> None:
+    async def _dispatch(self, parsed: Parsed, who: Who, language: str) -> None:
         if parsed is None:
             return
         if isinstance(parsed, Usage):
@@ -170,12 +188,6 @@ class TelegramChat:
                 await self._advance(who, language, self.desk.start(who, "/trade"))
             else:
                 self._say(who.chat_id, parsed.key, language)
-            return
-        verdict = self.budget.check(who.telegram_id, confirmation=confirmation)
-        if verdict is not Verdict.ALLOW:
-            self.counters.rate_limited()
-            if verdict is Verdict.REFUSE_AND_TELL:
-                self._say(who.chat_id, "chat.rate_limited", language)
             return
         if isinstance(parsed, AdminCommand):
             self._background(self._admin(parsed, who, language))
@@ -225,7 +237,7 @@ class TelegramChat:
             self._say(who.chat_id, step.key, language)
         if isinstance(step, Finished):
             self.counters.command(COMMAND_NAMES.get(type(step.command), "other"))
-            await self._dispatch(step.command, who, language, confirmation=False)
+            await self._dispatch(step.command, who, language)
 
     def _prompt(self, who: Who, language: str, prompt: Prompt) -> None:
         text = render(prompt.key, dict(prompt.params), language, as_html=True)
@@ -259,6 +271,9 @@ class TelegramChat:
         text = render(message.key, dict(message.params), message.language, as_html=True)
         parts = split_text(text)
         markup = keyboard(message.buttons, message.language)
+        self.budget.shown(
+            message.telegram_id, (button.callback for row in message.buttons for button in row)
+        )
         for number, part in enumerate(parts, 1):
             last = number == len(parts)
             self._post(

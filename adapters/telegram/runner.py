@@ -14,7 +14,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -35,7 +34,7 @@ from adapters.telegram.internal_api import (
 from adapters.telegram.menu import ADMIN_COMMANDS, USER_COMMANDS, publish_commands
 from adapters.telegram.metrics import Counters
 from adapters.telegram.sender import Sender
-from adapters.telegram.tokens import FileSealedStore, RedisSealedStore, SealedStore, TokenKeeper
+from adapters.telegram.tokens import TokenKeeper, token_store
 from config.errors import StartupError
 from config.schema import Settings
 from persistence.vault import Vault
@@ -46,15 +45,6 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 RATE_LIMIT_RETRIES = 3
 STOP_TIMEOUT = 30.0
 SWEEP_SECONDS = 2.0
-
-
-def token_store(settings: Settings) -> SealedStore:
-    """Redis when configured (shared by adapter restarts and hosts), else a local file."""
-    if settings.redis.url:
-        import redis  # noqa: PLC0415 (only with Redis configured)
-
-        return RedisSealedStore(redis.Redis.from_url(settings.redis.url.reveal()))
-    return FileSealedStore(Path(settings.storage.data_dir) / "adapter_tokens.json")
 
 
 def build_application(

@@ -13,6 +13,7 @@ from typing import Any
 
 from actors.runtime import run_until_stopped
 from adapters.chat.commands import Who
+from adapters.chat.rate_limit import CommandBudget
 from adapters.console.chat import ConsoleChat
 from adapters.i18n.catalog import render
 from config import Settings, load
@@ -76,6 +77,7 @@ def main() -> int:
             supervisor,
             Who(DEMO_USER, DEMO_USER),
             sys.stdout,
+            budget=CommandBudget(settings.chat.commands_per_minute),
             language=settings.chat.default_language,
             reboot=reboot,
             vault=Vault(settings.security.app_secret_key),

@@ -52,7 +52,7 @@ from messages.events import (
 from messages.replies import Reply
 from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
 from persistence.models.base import utcnow
-from persistence.models.tokens import AccessToken, revoke_tokens
+from persistence.models.tokens import GRACE_SECONDS, AccessToken, revoke_tokens, valid_token
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, fingerprint
 
 TRADER = AccountSpec("TRADER-KEY", "trader-secret-0123456789", {"idr": Decimal(50_000_000)})
@@ -446,7 +446,7 @@ def test_alerts_are_listed_with_a_delete_button_each(world):
     assert callbacks(after) == [f"ad:{second.id}"]
 
 
-def place_limit_buy(world, price: str) -> None:
+def preview_limit_buy(world, price: str = "800000000") -> Reply:
     [preview] = say(
         world,
         PreviewOrder(
@@ -458,6 +458,12 @@ def place_limit_buy(world, price: str) -> None:
             price=price,
         ),
     )
+    assert preview.key == "order.preview.limit_buy"
+    return preview
+
+
+def place_limit_buy(world, price: str) -> None:
+    preview = preview_limit_buy(world, price)
     [placed] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
     assert placed.key == "order.placed"
 
@@ -567,3 +573,95 @@ def test_a_forged_token_gets_no_fresh_one(world):
     [answer] = say(world, RefreshToken(**USER, token="forged-token"))
     assert answer.key == "auth.token_invalid"
     assert answer.param("token_enc") is None
+
+
+def told_token(world, command: UserCommand) -> tuple[list[str], str | None]:
+    """The keys of everything the user's actor sent for `command`, and the new token any of
+    them carried (as the adapter would open it)."""
+    system, user, notifier = world[:3]
+    system.tell(user, command)
+    told = collected(system, notifier)
+    sealed = [m.param("token_enc") for m in told if m.param("token_enc")]
+    assert len(sealed) <= 1
+    token = (
+        Vault(MASTER).decrypt(sealed[0], purpose=PURPOSE_ACCESS_TOKEN, owner=USER["telegram_id"])
+        if sealed
+        else None
+    )
+    return [m.key for m in told], token
+
+
+def age_tokens() -> None:
+    """Every token past the rotation threshold, as if issued two days ago."""
+    AccessToken.update(created_at=utcnow() - timedelta(days=2)).execute()
+
+
+def test_relinking_ends_every_token_issued_before_at_once(world):
+    link(world)
+    first = TOKENS[USER["telegram_id"]]
+    link(world, OTHER)
+    [refused] = say(world, GetPortfolio(**USER, token=first))
+    assert refused.key == "auth.token_invalid"
+    [portfolio] = say(world, GetPortfolio(**USER))  # the token of the new link
+    assert portfolio.key == "portfolio.show"
+
+
+def test_a_rotation_leaves_only_the_token_it_replaced_alive_and_only_for_a_short_grace(world):
+    link(world)
+    first = TOKENS[USER["telegram_id"]]
+    age_tokens()
+    keys, second = told_token(world, GetPortfolio(**USER, token=first))
+    assert "auth.token_rotated" in keys and second is not None
+
+    # A command already on its way with the replaced token passes, and rotates nothing.
+    keys, again = told_token(world, GetPortfolio(**USER, token=first))
+    assert (keys, again) == (["portfolio.show"], None)
+
+    age_tokens()
+    keys, third = told_token(world, GetPortfolio(**USER, token=second))
+    assert third is not None
+    assert valid_token(first) is None  # older than the one just replaced: ended at once
+    assert valid_token(second) is not None  # the one just replaced: its grace
+    later = utcnow() + timedelta(seconds=GRACE_SECONDS + 1)
+    assert valid_token(second, now=later) is None
+    assert valid_token(third, now=later) is not None
+    [refused] = say(world, GetPortfolio(**USER, token=first))
+    assert refused.key == "auth.token_invalid"
+
+
+def test_a_second_refresh_with_the_same_token_issues_no_third_token(world):
+    link(world)
+    first = TOKENS[USER["telegram_id"]]
+    keys, fresh = told_token(world, RefreshToken(**USER, token=first))
+    assert keys == ["auth.token_refreshed"] and fresh is not None
+    keys, extra = told_token(world, RefreshToken(**USER, token=first))
+    assert (keys, extra) == ([], None)
+    [portfolio] = say(world, GetPortfolio(**USER, token=fresh))
+    assert portfolio.key == "portfolio.show"
+
+
+def test_confirming_a_preview_after_unlink_and_link_of_another_key_places_nothing(world, simulator):
+    link(world)
+    preview = preview_limit_buy(world)
+    [question] = say(world, UnlinkAccount(**USER))
+    assert say(world, tap(question, "ul:y:"))[0].key == "unlink.done"
+    assert link(world, OTHER).key == "link.done"
+    trades_before = len(simulator.trade_log(TRADER.key)), len(simulator.trade_log(OTHER.key))
+    [refused] = say(world, tap(preview, "oc:"))
+    assert refused.key == "order.key_changed"
+    assert (len(simulator.trade_log(TRADER.key)), len(simulator.trade_log(OTHER.key))) == (
+        trades_before
+    )
+    assert Order.select().count() == 0
+
+
+def test_confirming_a_preview_after_a_relink_to_another_key_places_nothing(world, simulator):
+    link(world)
+    preview = preview_limit_buy(world)
+    assert link(world, OTHER).key == "link.done"
+    before = len(simulator.trade_log(OTHER.key))
+    [refused] = say(world, tap(preview, "oc:"))
+    assert refused.key == "order.key_changed"
+    assert len(simulator.trade_log(OTHER.key)) == before
+    [again] = say(world, tap(preview, "oc:"))  # the question is spent: nothing later either
+    assert again.key == "order.preview_gone"

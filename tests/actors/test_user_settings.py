@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import pytest
-from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator, tap
+from test_user_actor import (
+    OTHER,
+    TRADER,
+    USER,
+    callbacks,
+    link,
+    make_world,
+    preview_limit_buy,
+    say,
+    simulator,
+    tap,
+)
 
 from messages.commands import (
     CancelOrder,
     ChangeNotification,
     ConfirmOrder,
-    PreviewOrder,
     SetMode,
     ShowSettings,
     Start,
 )
 from messages.replies import Reply
-from persistence.models import AuditEntry, PaperOrder, User
+from persistence.models import AuditEntry, PaperOrder, Strategy, User
 
 __all__ = ["simulator"]  # the module-scoped simulator fixture, shared with the actor tests
 
@@ -32,6 +42,14 @@ def live(actor_system, settings, simulator, tmp_path):
 
 def stored() -> User:
     return User.get(User.telegram_id == USER["telegram_id"])
+
+
+def switch_to_live(world) -> Reply:
+    """/settings → live, then Yes to the question it asks: the settings screen after."""
+    [question] = say(world, SetMode(**USER, mode="live"))
+    assert question.key == "settings.live_confirm"
+    [answer] = say(world, tap(question, "lv:y:"))
+    return answer
 
 
 def test_every_kind_starts_on_with_a_button_each(demo):
@@ -95,31 +113,16 @@ def test_a_new_user_of_a_live_bot_starts_on_paper_and_live_needs_a_linked_key(li
     assert refused.key == "settings.live_needs_key"
     assert stored().mode == "paper"
     link(live)
-    [screen] = say(live, SetMode(**USER, mode="live"))
+    screen = switch_to_live(live)
     assert (screen.key, screen.param("mode"), stored().mode) == ("settings.show", "live", "live")
     assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 1
-
-
-def preview_limit_buy(world, price: str) -> Reply:
-    [preview] = say(
-        world,
-        PreviewOrder(
-            **USER,
-            pair_text="btcidr",
-            side="buy",
-            order_type="limit",
-            quantity="0.0005",
-            price=price,
-        ),
-    )
-    return preview
 
 
 def test_a_paper_preview_confirmed_after_switching_to_live_sends_nothing(live, simulator):
     link(live)
     preview = preview_limit_buy(live, "800000000")
     assert (preview.key, preview.param("mode")) == ("order.preview.limit_buy", "paper")
-    say(live, SetMode(**USER, mode="live"))
+    switch_to_live(live)
     before = len(simulator.trade_log(TRADER.key))
     [refused] = say(live, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
     assert refused.key == "order.mode_changed"
@@ -139,5 +142,49 @@ def test_the_mode_stays_while_orders_are_open_on_the_current_account(live):
         "paper",
     )
     say(live, CancelOrder(**USER, client_order_id=resting.param("client_order_id")))
-    [screen] = say(live, SetMode(**USER, mode="live"))
+    screen = switch_to_live(live)
     assert (screen.key, stored().mode) == ("settings.show", "live")
+
+
+def test_switching_to_live_asks_first_and_says_what_will_trade_live(live):
+    link(live)
+    for status in ("running", "running", "paused", "stopped"):
+        Strategy.create(user=stored(), kind="dca", pair="btcidr", status=status)
+    [question] = say(live, SetMode(**USER, mode="live"))
+    assert (question.key, question.param("running"), question.param("paused")) == (
+        "settings.live_confirm",
+        "2",
+        "1",
+    )
+    assert callbacks(question)[1] == "lv:n"
+    assert stored().mode == "paper"  # nothing switched by asking
+    assert AuditEntry.select().where(AuditEntry.action == "mode").count() == 0
+
+    [screen] = say(live, tap(question, "lv:y:"))
+    assert (screen.key, stored().mode) == ("settings.show", "live")
+    [again] = say(live, tap(question, "lv:y:"))
+    assert again.key == "button.stale"
+
+
+def test_a_yes_to_live_asked_with_a_key_since_replaced_switches_nothing(live):
+    link(live)
+    [question] = say(live, SetMode(**USER, mode="live"))
+    link(live, OTHER)
+    [stale] = say(live, tap(question, "lv:y:"))
+    assert (stale.key, stored().mode) == ("button.stale", "paper")
+
+
+def test_a_yes_to_live_after_a_paper_order_was_opened_meanwhile_switches_nothing(live):
+    link(live)
+    [question] = say(live, SetMode(**USER, mode="live"))
+    preview = preview_limit_buy(live, "800000000")
+    say(live, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    [refused] = say(live, tap(question, "lv:y:"))
+    assert (refused.key, stored().mode) == ("settings.mode_orders_open", "paper")
+
+
+def test_back_to_paper_needs_no_question(live):
+    link(live)
+    switch_to_live(live)
+    [screen] = say(live, SetMode(**USER, mode="paper"))
+    assert (screen.key, stored().mode) == ("settings.show", "paper")

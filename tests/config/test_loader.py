@@ -252,3 +252,25 @@ def test_webhook_mode_needs_a_public_url_and_a_secret_telegram_accepts(tmp_path,
     assert "TELEGRAM_WEBHOOK_URL" in text
     assert "TELEGRAM_WEBHOOK_SECRET" in text
     assert "has spaces" not in text
+
+
+def test_a_tool_is_stopped_only_by_problems_with_the_settings_it_uses(tmp_path, clean_environ):
+    environ = {
+        **clean_environ,
+        "BOT_MODE": "live",
+        "APP_SECRET_KEY": "GVNhZmbTOxnNHDnhb8nnQO3hFVZeXJ4j8-fHDGj5rk8ys8B3",
+    }
+    environ["TELEGRAM_WEBHOOK_PORT"] = "not-a-port"
+    paths = (write(tmp_path / "settings.yaml", ""), write(tmp_path / ".env", ""))
+    with pytest.raises(ConfigError) as everything:
+        load(*paths, environ)
+    assert any("TELEGRAM_WEBHOOK_PORT" in line for line in problems_of(everything))
+
+    settings = load(*paths, environ, only=("security.app_secret_key", "database.")).settings
+    assert settings.telegram.webhook_port == 8443  # unreadable and unused: its default
+
+    environ["APP_SECRET_KEY"] = "short"
+    with pytest.raises(ConfigError) as used:
+        load(*paths, environ, only=("security.app_secret_key", "database."))
+    lines = problems_of(used)
+    assert lines and all("APP_SECRET_KEY" in line for line in lines)

@@ -237,6 +237,7 @@ def test_for_anyone_else_admin_is_just_an_unknown_command(text):
         ("ca:ask", CancelAllOrders(**CHAT)),
         ("ca:y:abc123", CancelAllOrders(**CHAT, confirmed=True, pending_id="abc123")),
         ("ul:y:abc123", UnlinkAccount(**CHAT, confirmed=True, pending_id="abc123")),
+        ("lv:y:abc123", SetMode(**CHAT, mode="live", confirmed=True, pending_id="abc123")),
         ("sp:3", ChangeStrategy(**CHAT, strategy_id=3, action="pause")),
         ("sr:3", ChangeStrategy(**CHAT, strategy_id=3, action="resume")),
         ("ss:3", ChangeStrategy(**CHAT, strategy_id=3, action="stop")),
@@ -256,6 +257,7 @@ def test_each_button_maps_to_its_message(callback, expected):
         ("mn:trade", "trade.wizard"),
         ("ca:n", "orders.cancel_all_kept"),
         ("ul:n", "unlink.kept"),
+        ("lv:n", "settings.live_kept"),
         ("sc:new", "strategy.create_unavailable"),
     ],
 )

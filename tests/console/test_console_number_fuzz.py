@@ -14,6 +14,7 @@ from number_world import InProcessActors, paper_world
 
 from adapters.chat.commands import Who
 from adapters.chat.conversations import WIZARD
+from adapters.chat.rate_limit import CommandBudget
 from adapters.console.chat import ConsoleChat
 
 CASES = 1000
@@ -26,7 +27,11 @@ def actors(tmp_path_factory: pytest.TempPathFactory):
 
 
 def console_for(actors: InProcessActors, telegram_id: int, language: str) -> ConsoleChat:
-    chat = ConsoleChat(actors, "supervisor", Who(telegram_id, telegram_id), io.StringIO())
+    # The fuzz types far faster than a person; the budget is not what it tests.
+    budget = CommandBudget(per_minute=10 * CASES)
+    chat = ConsoleChat(
+        actors, "supervisor", Who(telegram_id, telegram_id), io.StringIO(), budget=budget
+    )
     type_line(chat, f"/lang {language}")
     return chat
 

@@ -61,10 +61,29 @@ def test_an_answer_that_is_not_a_choice_asks_again():
     assert not isinstance(again, Ended)
 
 
-def test_a_flood_of_commands_is_told_once_and_confirmations_still_pass():
+def test_a_flood_of_commands_is_told_once_and_another_user_is_not_affected():
     budget = CommandBudget(per_minute=3)
     verdicts = [budget.check(1) for _ in range(6)]
     assert verdicts[:3] == [Verdict.ALLOW] * 3
     assert verdicts[3:] == [Verdict.REFUSE_AND_TELL, Verdict.REFUSE_QUIETLY, Verdict.REFUSE_QUIETLY]
-    assert budget.check(1, confirmation=True) is Verdict.ALLOW
-    assert budget.check(2) is Verdict.ALLOW  # another user is not affected
+    assert budget.check(2) is Verdict.ALLOW
+
+
+def test_a_confirmation_shown_passes_once_over_budget_and_only_once():
+    budget = CommandBudget(per_minute=3)
+    budget.shown(1, ["oc:abc", "ox:abc"])
+    for _ in range(3):
+        budget.check(1, tapped="ox:abc")  # taps count like messages
+    assert budget.check(1, tapped="ox:abc") is Verdict.REFUSE_AND_TELL
+    assert budget.check(1, tapped="oc:abc") is Verdict.ALLOW  # the user already decided
+    assert budget.check(1, tapped="oc:abc") is Verdict.REFUSE_QUIETLY  # not twice
+    assert budget.check(1, tapped="oc:never-shown") is Verdict.REFUSE_QUIETLY
+
+
+def test_a_confirmation_passed_over_budget_still_counts():
+    budget = CommandBudget(per_minute=60)  # one a second
+    budget.shown(1, ["ca:y:q1"])
+    for _ in range(60):
+        budget.check(1)
+    assert budget.check(1, tapped="ca:y:q1") is Verdict.ALLOW
+    assert budget.buckets[1].tokens < 0  # owed: the next message waits for the refill

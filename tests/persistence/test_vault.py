@@ -4,11 +4,15 @@ import base64
 
 import pytest
 
+from actors.notifier import decode, encode
 from config.secret import Secret
+from messages.replies import Reply
 from persistence.credentials import ApiKeyPair, load_credentials, store_credentials
-from persistence.key_rotation import rotate_credentials
-from persistence.models import Credential, User
+from persistence.key_rotation import reseal_outbox_tokens, rotate_credentials
+from persistence.models import Credential, OutboxMessage, User
+from persistence.models.base import utcnow
 from persistence.vault import (
+    PURPOSE_ACCESS_TOKEN,
     PURPOSE_API_KEY,
     PURPOSE_API_SECRET,
     Vault,
@@ -147,7 +151,63 @@ def test_rotation_moves_every_credential_and_resumes_after_interruption(database
         assert load_credentials(Vault(NEW), user).api_secret.reveal() == f"SECRET-{number}"
 
 
-def test_rotation_without_the_old_key_stops_with_a_clear_error(database):
-    store_users(Vault(OLD), 1)
-    with pytest.raises(VaultError, match="APP_SECRET_KEY_PREVIOUS"):
-        rotate_credentials(Vault(NEW))
+def test_a_row_that_does_not_open_is_named_and_the_others_still_move(database):
+    users = store_users(Vault(OLD), 3)
+    stranger = Vault(Secret("a-key-nobody-configured-" + "s" * 24))
+    damaged = Credential.get(Credential.user == users[1])
+    damaged.api_secret_enc = stranger.encrypt(
+        "SECRET-1", purpose=PURPOSE_API_SECRET, owner=users[1].id
+    )
+    damaged.save()
+
+    report = rotate_credentials(Vault(NEW, previous=OLD), batch_size=2)
+
+    assert (report.rotated, report.remaining) == (2, 1)
+    [skipped] = report.skipped
+    assert (skipped.row_id, skipped.user_id) == (damaged.id, users[1].id)
+    assert "APP_SECRET_KEY_PREVIOUS" in skipped.reason
+    for number in (0, 2):
+        assert load_credentials(Vault(NEW), users[number]).api_secret.reveal() == (
+            f"SECRET-{number}"
+        )
+    untouched = Credential.get_by_id(damaged.id)
+    assert untouched.api_key_enc == damaged.api_key_enc  # not half moved
+    assert key_id_of(untouched.api_key_enc) == Vault(OLD).key_id
+
+
+def test_rotation_without_the_old_key_names_every_row_and_moves_none(database):
+    store_users(Vault(OLD), 2)
+    report = rotate_credentials(Vault(NEW))
+    assert (report.rotated, report.remaining, len(report.skipped)) == (0, 2, 2)
+
+
+def waiting_token(telegram_id: int, vault: Vault, *, delivered: bool = False) -> OutboxMessage:
+    """A new token the UserActor sent while the chat adapter was away."""
+    sealed = vault.encrypt(f"token-{telegram_id}", purpose=PURPOSE_ACCESS_TOKEN, owner=telegram_id)
+    reply = Reply(
+        telegram_id=telegram_id,
+        chat_id=telegram_id,
+        key="link.done",
+        params=(("token_enc", sealed), ("note", "kept")),
+    )
+    return OutboxMessage.create(
+        correlation_id=reply.correlation_id,
+        chat_id=telegram_id,
+        payload=encode(reply),
+        delivered_at=utcnow() if delivered else None,
+    )
+
+
+def test_tokens_waiting_in_the_outbox_are_resealed_under_the_new_key(database):
+    waiting = waiting_token(1, Vault(OLD))
+    delivered = waiting_token(2, Vault(OLD), delivered=True)
+    stranger = waiting_token(3, Vault(Secret("a-key-nobody-configured-" + "s" * 24)))
+
+    report = reseal_outbox_tokens(Vault(NEW, previous=OLD))
+
+    assert (report.resealed, report.skipped) == (1, (stranger.id,))
+    moved = decode(OutboxMessage.get_by_id(waiting.id).payload)
+    token = Vault(NEW).decrypt(moved.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=1)
+    assert (token, moved.param("note")) == ("token-1", "kept")
+    untouched = decode(OutboxMessage.get_by_id(delivered.id).payload)
+    assert untouched.param("token_enc") == decode(delivered.payload).param("token_enc")

@@ -240,6 +240,34 @@ def test_a_flood_of_commands_gets_one_polite_message_and_confirmations_still_pas
     harness.fake.user_taps(user, preview.message_id, "oc:abc")
     assert harness.bridge.last(ConfirmOrder, user).preview_id == "abc"
 
+    # The confirmation passed once; the same tap again (a modified client can send it) and
+    # an answer to a question never shown are refused like any other update over budget.
+    again = harness.fake.user_taps(user, preview.message_id, "oc:abc", forged=True)
+    invented = harness.fake.user_taps(user, preview.message_id, "oc:zzz", forged=True)
+    harness.fake.wait_for(lambda: {again, invented} <= harness.fake.answered_callbacks.keys())
+    time.sleep(0.3)
+    confirmations = [m for m in harness.bridge.told if isinstance(m, ConfirmOrder)]
+    assert [m.telegram_id for m in confirmations].count(user) == 1
+
+
+def test_every_tap_and_every_message_counts_toward_the_budget(harness):
+    user = 112
+    harness.fake.user_says(user, "/start")
+    start = harness.bridge.last(Start, user)
+    harness.bridge.reply(start, "order.preview.market_buy")  # a message with buttons
+    harness.fake.wait_for(lambda: any(m.buttons() for m in harness.fake.messages(user)))
+    message_id = next(m for m in harness.fake.messages(user) if m.buttons()).message_id
+    queries = [
+        harness.fake.user_taps(user, message_id, data, forged=True)
+        for data in ("ox:abc", "xx:garbled", "tw:btcidr", "mn:market") * 5
+    ]  # 20 taps: stale, garbled, a wizard never opened, a menu item
+    harness.fake.wait_for(lambda: set(queries) <= harness.fake.answered_callbacks.keys())
+    before = len(harness.bridge.told)
+    harness.fake.user_says(user, "/price btc")
+    polite = render("chat.rate_limited", {}, "id", as_html=False)
+    harness.fake.wait_for(lambda: any(polite in m.plain_text for m in harness.fake.messages(user)))
+    assert not [m for m in harness.bridge.told[before:] if m.telegram_id == user]
+
 
 def test_admin_commands_go_to_the_supervisor_for_admins_only(harness):
     unknown = harness.say(107, "/whatever")
@@ -436,3 +464,15 @@ def test_a_secret_pasted_after_link_timed_out_is_deleted_and_the_user_told(harne
     told = render("link.late_secret_deleted", {}, "id", as_html=False)
     harness.fake.wait_for(lambda: harness.fake.messages(user)[-1].plain_text == told)
     assert all("late-secret-111" not in m.text for m in harness.fake.messages(user))
+
+
+def test_a_key_typed_into_link_over_budget_is_refused_and_still_deleted(harness):
+    user = 113
+    harness.fake.user_says(user, "/link")
+    harness.fake.wait_messages(user, 1)
+    prompt = harness.fake.messages(user)[0].message_id
+    queries = [harness.fake.user_taps(user, prompt, "xx:1", forged=True) for _ in range(19)]
+    harness.fake.wait_for(lambda: set(queries) <= harness.fake.answered_callbacks.keys())
+    answer = harness.fake.user_says(user, "KEY-OVER-BUDGET-113")
+    harness.fake.wait_for(lambda: answer in harness.fake.deleted(user))
+    assert not [m for m in harness.bridge.told if m.telegram_id == user]

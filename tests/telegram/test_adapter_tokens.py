@@ -10,12 +10,18 @@ from pathlib import Path
 import pytest
 import redis
 
-from adapters.telegram.tokens import FileSealedStore, RedisSealedStore, TokenKeeper
+from adapters.telegram.tokens import (
+    REDIS_PREFIX,
+    FileSealedStore,
+    RedisSealedStore,
+    TokenKeeper,
+    reseal_tokens,
+)
 from config.secret import Secret
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
-REDIS_URL = "redis://127.0.0.1:6379/12"
-VAULT = Vault(Secret("adapter-token-test-key-" + "z" * 20))
+VAULT_KEY = Secret("adapter-token-test-key-" + "z" * 20)
+VAULT = Vault(VAULT_KEY)
 TOKEN = "tok_live_0123456789abcdef"
 
 
@@ -28,11 +34,10 @@ def keeper(request: pytest.FixtureRequest, tmp_path: Path) -> TokenKeeper:
     if request.param == "file":
         store = FileSealedStore(tmp_path / "tokens.json")
     else:
-        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
-        try:
-            client.flushdb()
-        except redis.RedisError as error:
-            pytest.skip(f"SKIPPED LOUDLY: Redis not reachable at {REDIS_URL}: {error}")
+        url = request.getfixturevalue("redis_url")
+        client = redis.Redis.from_url(url, socket_connect_timeout=3)
+        for key in client.scan_iter(match=f"{REDIS_PREFIX}*"):
+            client.delete(key)
         store = RedisSealedStore(client)
     return TokenKeeper(store, VAULT, ttl_seconds=3600, refresh_threshold_seconds=600)
 
@@ -69,3 +74,25 @@ def test_a_restarted_adapter_still_holds_the_tokens_it_kept(keeper: TokenKeeper)
     keeper.keep(7, sealed(7))
     again = TokenKeeper(keeper.store, VAULT, ttl_seconds=3600, refresh_threshold_seconds=600)
     assert again.token_for(7) == TOKEN
+
+
+def test_a_reseal_never_overwrites_a_token_the_adapter_stored_meanwhile(keeper: TokenKeeper):
+    old_key = Vault(Secret("adapter-token-old-key-" + "o" * 20))
+    keeper.keep(7, old_key.encrypt("old-token", purpose=PURPOSE_ACCESS_TOKEN, owner=7))
+    read_by_rotation = keeper.store.get(7)
+    keeper.keep(7, sealed(7, "newer-token"))  # the running adapter got a fresh token
+    assert read_by_rotation is not None
+    assert not keeper.store.replace(7, read_by_rotation, sealed(7, "old-token"))
+    again = TokenKeeper(keeper.store, VAULT, ttl_seconds=3600, refresh_threshold_seconds=600)
+    assert again.token_for(7) == "newer-token"
+
+
+def test_a_reseal_moves_old_tokens_and_leaves_current_ones(keeper: TokenKeeper):
+    old_key = Vault(Secret("adapter-token-old-key-" + "o" * 20))
+    keeper.keep(7, old_key.encrypt("old-token", purpose=PURPOSE_ACCESS_TOKEN, owner=7))
+    keeper.keep(8, sealed(8))
+    rotating = Vault(VAULT_KEY, previous=Secret("adapter-token-old-key-" + "o" * 20))
+    report = reseal_tokens(keeper.store, rotating)
+    assert (report.resealed, report.skipped) == (1, ())
+    again = TokenKeeper(keeper.store, VAULT, ttl_seconds=3600, refresh_threshold_seconds=600)
+    assert (again.token_for(7), again.token_for(8)) == ("old-token", TOKEN)
