@@ -76,16 +76,19 @@ def simulator():
     server.stop()
 
 
-def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo"):
+def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo", **sections):
     """A UserActor booted against the simulator, its neighbours replaced by Collectors:
-    (system, user actor, notifier, trigger book, supervisor)."""
+    (system, user actor, notifier, trigger book, supervisor). `sections` replace settings."""
     settings = Settings(
-        mode=mode,
-        security=SecuritySettings(app_secret_key=MASTER),
-        database=settings.database,
-        storage=StorageSettings(data_dir=tmp_path),
-        actors=ActorSettings(system_base="simpleSystemBase"),
-        indodax=simulator.indodax_settings(),
+        **{
+            "mode": mode,
+            "security": SecuritySettings(app_secret_key=MASTER),
+            "database": settings.database,
+            "storage": StorageSettings(data_dir=tmp_path),
+            "actors": ActorSettings(system_base="simpleSystemBase"),
+            "indodax": simulator.indodax_settings(),
+            **sections,
+        }
     )
     notifier = actor_system.createActor(Collector)
     supervisor = actor_system.createActor(Collector)
