@@ -47,15 +47,6 @@ def order_by_client_id(client_order_id: str) -> Order | None:
     return Order.get_or_none(Order.client_order_id == client_order_id)
 
 
-def unresolved_orders(user: User) -> list[Order]:
-    """Orders whose fate the exchange has not confirmed."""
-    return list(
-        Order.select()
-        .where((Order.user == user) & (Order.state.in_(UNRESOLVED_STATES)))
-        .order_by(Order.id)
-    )
-
-
 def _owed() -> peewee.Expression:
     """A pending row is always owed: only a crash during its trade call leaves one behind."""
     return (Order.outcome_owed == True) | (Order.state == "pending")  # noqa: E712

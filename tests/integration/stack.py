@@ -28,7 +28,7 @@ ACCOUNTS = {
     telegram_id: AccountSpec(
         f"KEY-{telegram_id}", f"secret-{telegram_id}-0123456789", {"idr": Decimal(100_000_000)}
     )
-    for telegram_id in range(1001, 1009)
+    for telegram_id in range(1001, 1010)
 }
 
 

@@ -7,11 +7,16 @@ from __future__ import annotations
 import os
 import signal
 import time
+from decimal import Decimal
+
+from simulated_system import simulated_system
+from stack import ACCOUNTS, Stack
 
 from messages.admin import RestartUser
-from persistence.models import Order
+from persistence.models import Order, User
+from persistence.models.orders import record_intended_order
 
-G, H = 1007, 1008
+G, H, J = 1007, 1008, 1009
 
 
 def times_sent(stack, telegram_id: int, client_order_id: str) -> int:
@@ -83,3 +88,31 @@ def test_a_lost_reply_found_by_the_background_follow_up_is_told_once(stack):
     assert outcomes_told(stack, H, 3) == []
     assert times_sent(stack, H, client_order_id) == 1
     stack.simulator.set_faults(hang=None)
+
+
+def test_a_bot_started_again_tells_an_outcome_still_owed_before_the_user_writes(
+    stack, postgres_server_url, redis_url, tmp_path
+):
+    """The last run found the order filled but stopped before telling the user. (`stack`,
+    the first run, has bound this process to the database.)"""
+    user, _ = User.get_or_create(telegram_id=J, defaults={"chat_id": J})
+    row = record_intended_order(
+        user,
+        None,
+        {"pair": "btc_idr", "side": "buy", "order_type": "market", "quote_amount": Decimal(1)},
+    )
+    Order.update(state="filled", exchange_order_id="4711", outcome_owed=True).where(
+        Order.id == row.id
+    ).execute()
+
+    with simulated_system(
+        postgres_server_url, redis_url, tmp_path, (ACCOUNTS[J],), seed=12
+    ) as running:
+        again = Stack(
+            running.system.system, running.supervisor, running.simulator, running.settings
+        )
+        told = again.wait_for(lambda m: m.telegram_id == J and m.key.startswith("order.outcome."))
+        assert (told.key, told.param("state")) == ("order.outcome.placed", "filled")
+        assert told.param("client_order_id") == row.client_order_id
+        assert outcomes_told(again, J, 2) == []
+    assert not Order.get_by_id(row.id).outcome_owed
