@@ -421,7 +421,8 @@ def test_alerts_are_listed_with_a_delete_button_each(world):
     assert callbacks(after) == [f"ad:{second.id}"]
 
 
-def place_limit_buy(world, price: str) -> None:
+def confirm_limit_buy(world, price: str) -> Reply:
+    """Previews a limit buy of 0.0005 BTC and confirms it: the confirmation's answer."""
     [preview] = say(
         world,
         PreviewOrder(
@@ -433,8 +434,12 @@ def place_limit_buy(world, price: str) -> None:
             price=price,
         ),
     )
-    [placed] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
-    assert placed.key == "order.placed"
+    [answer] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    return answer
+
+
+def place_limit_buy(world, price: str) -> None:
+    assert confirm_limit_buy(world, price).key == "order.placed"
 
 
 def test_cancel_all_asks_first_then_cancels_every_open_order(world):

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 from actor_doubles import collected
-from test_user_actor import TRADER, USER, link, make_world, say
+from test_user_actor import TRADER, USER, confirm_limit_buy, link, make_world
 from thespian.actors import ActorExitRequest
 
 from adapters.indodax.pairs import Pair
@@ -20,9 +20,8 @@ from adapters.indodax.private_client import PrivateClient
 from adapters.simulator.server import SimulatorServer
 from config.schema import ActorSettings
 from config.secret import Secret
-from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import ActorIdle, UserFailed, UserSucceeded
-from messages.replies import Notification, Reply
+from messages.replies import Notification
 from persistence.local_nonce_store import LocalNonceStore
 from persistence.models import Order, OutboxMessage, User
 from persistence.models.orders import record_intended_order
@@ -58,22 +57,6 @@ def world_with(actor_system, settings, simulator, tmp_path, *, follow_up_seconds
     )
 
 
-def confirm_limit_buy(world, price: str = "900000000") -> Reply:
-    [preview] = say(
-        world,
-        PreviewOrder(
-            **USER,
-            pair_text="btcidr",
-            side="buy",
-            order_type="limit",
-            price=price,
-            quantity="0.001",
-        ),
-    )
-    [reply] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
-    return reply
-
-
 def times_sent(simulator, client_order_id: str) -> int:
     return sum(o["client_order_id"] == client_order_id for o in simulator.trade_log(TRADER.key))
 
@@ -98,6 +81,22 @@ def restart(world, actor_system, settings, simulator, tmp_path, **options):
     return world_with(actor_system, settings, simulator, tmp_path, **options)
 
 
+def record_limit_buy() -> Order:
+    """What the actor writes before it sends the order: 0.001 BTC at 900,000,000."""
+    user = User.get(User.telegram_id == USER["telegram_id"])
+    return record_intended_order(
+        user,
+        None,
+        {
+            "pair": "btc_idr",
+            "side": "buy",
+            "order_type": "limit",
+            "price": Decimal(900_000_000),
+            "amount": Decimal("0.001"),
+        },
+    )
+
+
 def dead_man_reports(world) -> list[str]:
     """What the Supervisor heard of the private calls, in order: "ok" or the failure."""
     system, supervisor = world[0], world[4]
@@ -118,7 +117,7 @@ def test_a_lost_reply_is_followed_up_and_its_outcome_told_once(
     simulator.set_faults(
         hang={"methods": ["trade", LOOKUP], "count": 6, "delay_ms": 0, "lose_reply": True}
     )
-    reply = confirm_limit_buy(world)
+    reply = confirm_limit_buy(world, "900000000")
     assert reply.key == "order.unknown"
     client_order_id = reply.param("client_order_id")
     assert Order.get(Order.client_order_id == client_order_id).outcome_owed
@@ -149,7 +148,7 @@ def test_an_order_never_found_in_time_is_told_unknown_with_its_id_and_keeps_the_
     link(world)
     simulator.set_faults(hang={"methods": ["trade", LOOKUP], "delay_ms": 0, "lose_reply": True})
     started = time.monotonic()
-    reply = confirm_limit_buy(world)
+    reply = confirm_limit_buy(world, "900000000")
     assert reply.key == "order.unknown"
     system, supervisor = world[0], world[4]
 
@@ -179,18 +178,7 @@ def test_an_order_a_crash_left_pending_is_found_and_told_after_the_restart(
     world = world_with(actor_system, settings, simulator, tmp_path)
     link(world)
     # The actor recorded the order and sent it, then died before the answer came.
-    user = User.get(User.telegram_id == USER["telegram_id"])
-    row = record_intended_order(
-        user,
-        None,
-        {
-            "pair": "btc_idr",
-            "side": "buy",
-            "order_type": "limit",
-            "price": Decimal(900_000_000),
-            "amount": Decimal("0.001"),
-        },
-    )
+    row = record_limit_buy()
     client = PrivateClient(
         simulator.tapi_url,
         simulator.base_url,
@@ -225,10 +213,7 @@ def test_an_outcome_already_in_the_outbox_is_not_said_again_after_a_crash(
     """The actor crashed after handing the outcome to the Notifier, before clearing it."""
     world = world_with(actor_system, settings, simulator, tmp_path)
     link(world)
-    user = User.get(User.telegram_id == USER["telegram_id"])
-    row = record_intended_order(
-        user, None, {"pair": "btc_idr", "side": "buy", "order_type": "market", "quote_amount": 1}
-    )
+    row = record_limit_buy()
     Order.update(state="filled", outcome_owed=True).where(Order.id == row.id).execute()
     OutboxMessage.create(
         correlation_id=f"outcome-{row.client_order_id}", chat_id=USER["chat_id"], payload={}
@@ -245,33 +230,31 @@ def test_every_kind_of_failed_trade_counts_for_the_dead_man_switch(
     link(world)
     dead_man_reports(world)
 
-    assert confirm_limit_buy(world).key == "order.placed"
+    assert confirm_limit_buy(world, "900000000").key == "order.placed"
     assert dead_man_reports(world) == ["ok"]
 
     # A 5xx before the exchange: the client's lookups find nothing, the order was not placed.
     simulator.set_faults(http_errors={"next": 1, "status": 502, "surfaces": ["tapi"]})
-    assert confirm_limit_buy(world).key == "order.not_placed"
+    assert confirm_limit_buy(world, "900000000").key == "order.not_placed"
     assert dead_man_reports(world) == ["OrderNotPlaced"]
 
     # A reply lost on the way back (what a timeout looks like), found by the client's lookup.
     simulator.set_faults(
         http_errors=None, hang={"methods": ["trade"], "count": 1, "delay_ms": 0, "lose_reply": True}
     )
-    assert confirm_limit_buy(world).key == "order.placed"
+    assert confirm_limit_buy(world, "900000000").key == "order.placed"
     assert dead_man_reports(world) == ["ReplyLost"]
 
     # Refused by the exchange: more than the balance.
     simulator.set_faults(hang=None)
-    assert confirm_limit_buy(world, price="90000000000").key == (
-        "order.rejected.insufficient_balance"
-    )
+    assert confirm_limit_buy(world, "900000000000").key == ("order.rejected.insufficient_balance")
     assert dead_man_reports(world) == ["InsufficientBalance"]
 
     # Rate-limited: the exchange's 429.
     simulator.set_faults(trade_limit={"count": 1, "window": 60, "block": 1})
-    confirm_limit_buy(world)
+    confirm_limit_buy(world, "900000000")
     dead_man_reports(world)
-    assert confirm_limit_buy(world).key == "order.rejected.rate_limited"
+    assert confirm_limit_buy(world, "900000000").key == "order.rejected.rate_limited"
     assert dead_man_reports(world) == ["RateLimited"]
     time.sleep(1.1)
 
@@ -279,7 +262,7 @@ def test_every_kind_of_failed_trade_counts_for_the_dead_man_switch(
     simulator.set_faults(
         trade_limit=None, hang={"methods": ["trade", LOOKUP], "delay_ms": 0, "lose_reply": True}
     )
-    assert confirm_limit_buy(world).key == "order.unknown"
+    assert confirm_limit_buy(world, "900000000").key == "order.unknown"
     assert dead_man_reports(world) == ["OrderOutcomeUnknown"]
     [told] = listen_for_outcomes(world, 3)
     assert told.key == "order.outcome.unknown"

@@ -4,9 +4,6 @@ lost with the lookups after it."""
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from decimal import Decimal
 
 from simulated_system import simulated_system
@@ -40,16 +37,7 @@ def outcomes_told(stack, telegram_id: int, seconds: float) -> list:
 def test_an_order_whose_actor_was_killed_mid_trade_is_told_once_after_the_restart(stack):
     stack.link(G)
     pid = stack.user_pid(G)
-
-    # The trade reaches the exchange, whose answer never comes; the actor is killed.
-    stack.simulator.set_faults(hang={"methods": ["trade"], "count": 1, "delay_ms": 60_000})
-    stack.buy_limit(G, price="990000000")
-    deadline = time.monotonic() + 30
-    while not stack.simulator.trade_log(f"KEY-{G}") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [placed] = stack.simulator.trade_log(f"KEY-{G}")
-    os.kill(pid, signal.SIGKILL)
-    stack.simulator.set_faults(hang=None)
+    placed = stack.kill_mid_trade(G, price="990000000")
 
     # The restarted actor finds the order by client_order_id and tells the user.
     told = stack.wait_for(lambda m: m.telegram_id == G and m.key.startswith("order.outcome."))
