@@ -21,6 +21,7 @@ from actors.user_base import UserBase
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, OrderNotFound
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OrderStatus
+from persistence.models import outbox
 from persistence.models.base import utcnow
 from persistence.models.orders import (
     UNRESOLVED_STATES,
@@ -29,7 +30,6 @@ from persistence.models.orders import (
     owed_outcomes,
     settle_order,
 )
-from persistence.models.outbox import holds
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class UserOutcomes(UserBase):
 
     def _tell_outcome(self, row: Order) -> None:
         correlation_id = outcome_correlation_id(row.client_order_id)
-        if not holds(correlation_id):
+        if not outbox.holds(correlation_id):
             if row.state in UNRESOLVED_STATES:
                 key = "order.outcome.unknown"
             elif row.state == "rejected":

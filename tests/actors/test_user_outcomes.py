@@ -172,6 +172,26 @@ def test_an_order_never_found_in_time_is_told_unknown_with_its_id_and_keeps_the_
     assert listen_for_outcomes(again, 2) == []  # told once; the user checks Indodax now
 
 
+def test_a_restart_while_an_order_is_followed_resumes_the_follow_up(
+    actor_system, settings, simulator, tmp_path
+):
+    world = world_with(actor_system, settings, simulator, tmp_path)
+    link(world)
+    simulator.set_faults(hang={"methods": ["trade", LOOKUP], "delay_ms": 0, "lose_reply": True})
+    reply = confirm_limit_buy(world, "900000000")
+    assert reply.key == "order.unknown"
+    assert listen_for_outcomes(world, 1.5) == []  # a background lookup failed meanwhile
+
+    restarted = restart(world, actor_system, settings, simulator, tmp_path)
+    simulator.set_faults(clear=True)
+    [told] = listen_for_outcomes(restarted, 3)
+    assert (told.key, told.param("client_order_id")) == (
+        "order.outcome.placed",
+        reply.param("client_order_id"),
+    )
+    assert times_sent(simulator, reply.param("client_order_id")) == 1
+
+
 def test_an_order_a_crash_left_pending_is_found_and_told_after_the_restart(
     actor_system, settings, simulator, tmp_path
 ):
