@@ -2,8 +2,8 @@
 
 The row (with its client_order_id) is committed before anything goes to the exchange.
 A reply that is lost is resolved by looking the order up by client_order_id (the private
-client does that); an order whose fate stays unknown is marked so and reconciled later,
-never sent again.
+client does that); an order whose fate stays unknown is marked so, owed to its user, and
+followed up in the background (actors/order_followup.py), never sent again.
 """
 
 from __future__ import annotations
@@ -19,13 +19,11 @@ from adapters.indodax.errors import (
     MinimumOrder,
     MinimumPrice,
     NotMaker,
-    OrderNotFound,
     OrderNotPlaced,
     OrderOutcomeUnknown,
     RateLimited,
 )
 from adapters.indodax.order_rules import TapiOrder
-from adapters.indodax.pairs import parse_pair
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
 from persistence.models.orders import Order, record_intended_order, settle_order
@@ -47,6 +45,9 @@ _REJECTION_KEYS: tuple[tuple[type[IndodaxError], str], ...] = (
 class Placement:
     order: Order
     key: str  # the message key telling the user what happened
+    # Why the trade call failed, though the order may stand (its reply was lost and the
+    # lookup found it): the dead-man switch counts it. None when the exchange answered.
+    failure: str | None = None
 
 
 def rejection_key(error: IndodaxError) -> str:
@@ -83,19 +84,20 @@ def place(
         )
     except OrderOutcomeUnknown as error:
         log.error("order outcome unknown", extra={"client_order_id": row.client_order_id})
-        settle_order(row, state="unknown", error=str(error)[:500])
-        return Placement(row, "order.unknown")
+        settle_order(row, state="unknown", error=str(error)[:500], outcome_owed=True)
+        return Placement(row, "order.unknown", type(error).__name__)
     except OrderNotPlaced as error:
         settle_order(row, state="rejected", error=str(error)[:500])
-        return Placement(row, "order.not_placed")
+        return Placement(row, "order.not_placed", type(error).__name__)
     except (ExchangeRejected, RateLimited) as error:
         settle_order(row, state="rejected", error=str(error)[:500])
-        return Placement(row, rejection_key(error))
+        return Placement(row, rejection_key(error), type(error).__name__)
     except IndodaxError as error:
         # Refused before it reached the order book (credentials, nonce, unreachable host).
         settle_order(row, state="rejected", error=str(error)[:500])
         raise
-    return Placement(apply_outcome(row, outcome), "order.placed")
+    lost = outcome.status is not None  # found by client_order_id after the reply was lost
+    return Placement(apply_outcome(row, outcome), "order.placed", "ReplyLost" if lost else None)
 
 
 def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
@@ -116,12 +118,3 @@ def apply_status(row: Order, status: OrderStatus) -> Order:
         state = "partially_filled"
     filled = status.executed_base if status.executed_base is not None else Decimal(0)
     return settle_order(row, exchange_order_id=status.order_id, state=state, filled_amount=filled)
-
-
-def reconcile(client: PrivateClient, row: Order) -> Order:
-    """An order recorded but never confirmed: ask the exchange, by client_order_id, once."""
-    try:
-        status = client.get_order_by_client_order_id(row.client_order_id, parse_pair(row.pair))
-    except OrderNotFound:
-        return settle_order(row, state="rejected", error="not found on the exchange")
-    return apply_status(row, status)

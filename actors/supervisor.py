@@ -1,7 +1,8 @@
 """The Supervisor (global name): creates the core actors and one UserActor per active
 user, restarts what dies, runs the dead-man switch, and answers operators.
 
-A user's actor is created on the first message for that user and restarted with
+A user's actor is created on the first message for that user (at start, for every user
+with a running strategy or an order outcome still owed) and restarted with
 exponential backoff when it dies; too many restarts in a window suspend the user and tell
 the user and the admins, because a crash loop must not keep trading.
 """
@@ -54,6 +55,7 @@ from messages.events import (
 )
 from messages.replies import Notification
 from persistence.models.audit import audit
+from persistence.models.orders import users_owed_outcomes
 from persistence.models.outbox import backlog
 from persistence.models.strategies import Strategy, running_strategies
 from persistence.models.tokens import revoke_tokens
@@ -97,7 +99,8 @@ class Supervisor(BotActor):
         self.price_feed_class, self.user_actor_class = PriceFeedActor, UserActor
         gc.freeze()
         self._start_all_core()
-        for telegram_id in sorted({s.user.telegram_id for s in running_strategies()}):
+        owners = {s.user.telegram_id for s in running_strategies()}
+        for telegram_id in sorted(owners | users_owed_outcomes()):  # their actors have work
             self._user(telegram_id)
         log.info("supervisor ready", extra={"restored_users": len(self.users)})
 

@@ -2,8 +2,8 @@
 caller of that user's private API, so requests are serial and nonces stay in order.
 
 It answers every command with a Reply (a message key and its parameters) to the Notifier.
-With nothing running it leaves after a quiet spell; the next message re-creates it from
-the database.
+With nothing running and no order to follow up it leaves after a quiet spell; the next
+message re-creates it from the database.
 
 The commands are handled by mixins, one module per group (actors/user_*.py, shared state
 in actors/user_base.py); this module composes them and keeps the life cycle: boot, what
@@ -23,6 +23,7 @@ from actors.user_alerts import UserAlerts
 from actors.user_market import UserMarket
 from actors.user_open_orders import UserOpenOrders
 from actors.user_orders import UserOrders
+from actors.user_outcomes import FOLLOW_UP
 from actors.user_paper import PAPER_SETTLE, UserPaper
 from actors.user_portfolio import UserPortfolio
 from actors.user_settings import UserSettings
@@ -66,8 +67,7 @@ class UserActor(
         self.user = find_user(self.telegram_id)
         if self.user is not None:
             self._load_keys()
-            if self.keys is not None:
-                self._reconcile_orders()
+            self._resume_outcomes()
             self._start_strategies()
             self._watch_paper()
         self.wakeupAfter(self.idle_after)
@@ -78,12 +78,15 @@ class UserActor(
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         """The one handler for every timer: a strategy's respawn, the paper orders' check,
-        or (no payload) the idle check."""
+        the follow-up of orders whose outcome is unknown, or (no payload) the idle check."""
         if isinstance(message.payload, tuple) and message.payload[0] == RESPAWN:
             self._start_strategies()
             return
         if message.payload == PAPER_SETTLE:
             self._paper_timer_rang()
+            return
+        if message.payload == FOLLOW_UP:
+            self._follow_up_timer_rang()
             return
         quiet = time.monotonic() - self.last_activity
         running = (
@@ -92,7 +95,7 @@ class UserActor(
             .where((Strategy.user == self.user) & (Strategy.status == "running"))
             .exists()
         )
-        busy = running or self._paper_resting()
+        busy = running or self._paper_resting() or self._following_orders()
         if quiet >= self.idle_after.total_seconds() and not busy and self.boot is not None:
             self.send(self.boot.supervisor, ActorIdle(telegram_id=self.telegram_id))
             self.send(self.myAddress, ActorExitRequest())

@@ -12,6 +12,7 @@ from typing import Any
 
 from actors import exchange_access
 from actors.base import BotActor
+from actors.order_placement import Placement
 from actors.paper_account import PaperAccount
 from adapters.indodax.errors import IndodaxError, InvalidCredentials
 from adapters.indodax.markets import MarketCatalog
@@ -19,6 +20,7 @@ from adapters.indodax.pairs import Pair, UnknownPair
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.public_client import PublicClient
 from adapters.indodax.wire import OpenOrder
+from messages.base import new_correlation_id
 from messages.commands import UserCommand
 from messages.events import OrderRequest, UserFailed, UserSucceeded
 from messages.replies import Button, Notification, Reply
@@ -103,7 +105,9 @@ class UserBase(BotActor):
             ),
         )
 
-    def notify(self, key: str, kind: str = "strategy", **params: Any) -> None:
+    def notify(
+        self, key: str, kind: str = "strategy", correlation_id: str | None = None, **params: Any
+    ) -> None:
         """Something the user did not just ask for (no command to answer)."""
         user = self.user
         if user is None or self.boot is None:
@@ -117,6 +121,7 @@ class UserBase(BotActor):
                 kind=kind,
                 key=key,
                 params=tuple((name, str(value)) for name, value in params.items()),
+                correlation_id=correlation_id or new_correlation_id(),
             ),
         )
 
@@ -157,21 +162,32 @@ class UserBase(BotActor):
         self, cause: UserCommand | OrderRequest, call: Any, *args: Any, **kwargs: Any
     ) -> Any:
         """Calls the exchange and tells the Supervisor how it went (user commands and
-        strategies alike); an exchange error is raised on to the caller."""
+        strategies alike); an exchange error is raised on to the caller. A placement the
+        exchange refused, rate-limited or did not answer raises nothing, yet it counts as a
+        failed call too."""
         try:
             result = call(*args, **kwargs)
         except IndodaxError as error:
-            self.send(
-                self.boot.supervisor,  # type: ignore[union-attr]
-                UserFailed(
-                    telegram_id=self.telegram_id,
-                    error=type(error).__name__,
-                    correlation_id=cause.correlation_id,
-                ),
-            )
+            self._count_call(cause.correlation_id, type(error).__name__)
             raise
-        self.send(self.boot.supervisor, UserSucceeded(telegram_id=self.telegram_id))  # type: ignore[union-attr]
+        self._count_call(
+            cause.correlation_id, result.failure if isinstance(result, Placement) else None
+        )
         return result
+
+    def _count_call(self, correlation_id: str, failure: str | None) -> None:
+        """One private call for the dead-man switch: failed (and why), or answered."""
+        supervisor = self.boot.supervisor  # type: ignore[union-attr]
+        if failure is None:
+            self.send(
+                supervisor,
+                UserSucceeded(telegram_id=self.telegram_id, correlation_id=correlation_id),
+            )
+            return
+        self.send(
+            supervisor,
+            UserFailed(telegram_id=self.telegram_id, error=failure, correlation_id=correlation_id),
+        )
 
     def _private_call(self, command: UserCommand, call: Any, *args: Any, **kwargs: Any) -> Any:
         """A private call a command makes: None once an error has been answered in words the

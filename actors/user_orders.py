@@ -1,6 +1,7 @@
 """Placing orders: a user's, previewed then confirmed, and a strategy's, asked for by
 OrderRequest. Both pass the same rules and bookkeeping, and both go to the paper account
-instead of the exchange for a paper-mode user."""
+instead of the exchange for a paper-mode user. An order whose outcome is unknown is
+followed up until its user can be told (actors/user_outcomes.py)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.order_placement import place, reconcile
+from actors.order_placement import place
 from actors.paper_account import PaperAccount
 from actors.pending_questions import PendingQuestions, Unanswerable
 from actors.user_numbers import UserNumbers
+from actors.user_outcomes import UserOutcomes
 from actors.user_paper import UserPaper
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.numbers import plain_decimal
@@ -27,7 +29,6 @@ from adapters.indodax.pairs import Pair, UnknownPair
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import OrderRequest, OrderResult
 from messages.replies import Button
-from persistence.models.orders import unresolved_orders
 
 log = logging.getLogger(__name__)
 
@@ -63,28 +64,12 @@ def _coins_for(order: TapiOrder, price: Decimal | None, step: Decimal) -> Decima
     return floor_to_step(order.quote_amount / price, step)
 
 
-class UserOrders(UserPaper, UserNumbers):
+class UserOrders(UserPaper, UserNumbers, UserOutcomes):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
             gone_key="order.preview_gone", expired_key="order.preview_expired"
         )
-
-    def _reconcile_orders(self) -> None:
-        """Orders recorded but never confirmed, from before a crash: asked about at boot."""
-        for row in unresolved_orders(self.user):  # type: ignore[arg-type]
-            try:
-                settled = reconcile(self.private, row)
-            except IndodaxError as error:
-                log.warning(
-                    "order still unresolved",
-                    extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
-                )
-                continue
-            log.info(
-                "order reconciled",
-                extra={"client_order_id": row.client_order_id, "state": settled.state},
-            )
 
     def receiveMsg_PreviewOrder(self, message: PreviewOrder, sender: Any) -> None:
         if self._refuse_unlinked(message):
@@ -174,6 +159,8 @@ class UserOrders(UserPaper, UserNumbers):
             state=placed.state,
             pair=order.pair.display,
         )
+        if placed.outcome_owed:
+            self._follow(placed)
 
     @property
     def _key_fingerprint(self) -> str | None:
@@ -235,3 +222,5 @@ class UserOrders(UserPaper, UserNumbers):
             answer("rejected", type(error).__name__)
             return
         answer(placement.order.state, placement.key, placement.order)
+        if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more
+            self._follow(placement.order)

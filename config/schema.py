@@ -223,6 +223,13 @@ class IndodaxSettings:
         parsers.integer(1, 600),
         "No market push for this long and REST polling takes over until the socket is back.",
     )
+    order_follow_up_seconds: int = setting(
+        "ORDER_FOLLOW_UP_SECONDS",
+        300,
+        parsers.integer(1, 86400),
+        "How long an order whose outcome is unknown is looked up before its user is told to "
+        "check Indodax.",
+    )
 
 
 @dataclass(frozen=True)

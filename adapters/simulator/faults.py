@@ -3,8 +3,9 @@ latency, 5xx replies (JSON or a Cloudflare-like HTML page), TAPI calls that are 
 answered late or never, and the exchange's own rate limits made tighter for tests.
 
 The "executed but never answered" fault is how a client's unknown-outcome path is tested:
-the order exists on the exchange, the client sees only a timeout, and must look the order
-up by `client_order_id` instead of sending it again.
+the order exists on the exchange, the client sees only a timeout (or, with `lose_reply`, a
+gateway's 524 page), and must look the order up by `client_order_id` instead of sending it
+again.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class Hang:
     delay_ms: int | None = None  # answer this late; None = never (until cleared or stopped)
     execute: bool = True  # False: the request is lost before it reaches the engine
     count: int | None = None  # calls affected; None = every matching call
+    lose_reply: bool = False  # executed, but the answer is lost on the way back (a 524 page)
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def _http_errors(raw: Any) -> HttpErrors | None:
 def _hang(raw: Any) -> Hang | None:
     if raw is None:
         return None
-    settings = _object(raw, "hang", {"methods", "delay_ms", "execute", "count"})
+    settings = _object(raw, "hang", {"methods", "delay_ms", "execute", "count", "lose_reply"})
     methods = settings.get("methods")
     if not isinstance(methods, list) or not methods:
         raise FaultError('hang.methods must list TAPI methods, e.g. ["trade"]')
@@ -134,6 +136,7 @@ def _hang(raw: Any) -> Hang | None:
         delay_ms=None if delay is None else _whole(delay, "hang.delay_ms"),
         execute=bool(settings.get("execute", True)),
         count=None if count is None else _whole(count, "hang.count"),
+        lose_reply=bool(settings.get("lose_reply", False)),
     )
 
 

@@ -63,7 +63,7 @@ async def _signed(request: web.Request) -> tuple[Simulator, Account, Params] | w
 
 async def _answer(sim: Simulator, method: str, call: Callable[[], web.Response]) -> web.Response:
     """Run the call, unless a hang fault says the request is lost; hold the reply as long
-    as the hang says."""
+    as the hang says, and lose it on the way back if the hang says so."""
     hang = sim.faults.hang_for(method)
     if hang is not None and not hang.execute:
         await sim.faults.hold(hang)
@@ -74,6 +74,8 @@ async def _answer(sim: Simulator, method: str, call: Callable[[], web.Response])
         response = failure(rejected.message, rejected.code)
     if hang is not None:
         await sim.faults.hold(hang)
+        if hang.lose_reply:
+            return error_page(REQUEST_LOST_STATUS, html=True)
     return response
 
 

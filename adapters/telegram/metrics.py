@@ -53,7 +53,8 @@ class Counters:
         )
         self._retried = Counter(
             f"{PREFIX}send_retries",
-            "Sends retried after Telegram answered 429 Too Many Requests.",
+            "Bot API calls retried after Telegram answered 429 Too Many Requests (the "
+            "python-telegram-bot rate limiter's retries included) or a send failed on the network.",
             registry=None,
         )
         self._failed = Counter(
@@ -86,7 +87,8 @@ class Counters:
         self._sent.inc()
 
     def retried(self) -> None:
-        """Telegram answered 429 and the send is tried again after its retry_after."""
+        """A call is tried again: Telegram answered 429 (python-telegram-bot's rate limiter
+        retrying by itself, or the sender after it), or a send failed on the network."""
         self._retried.inc()
 
     def failed(self) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from adapters.chat.actor_link import ActorLink
 from adapters.chat.rate_limit import CommandBudget
@@ -33,7 +33,7 @@ from adapters.telegram.internal_api import (
 )
 from adapters.telegram.menu import ADMIN_COMMANDS, USER_COMMANDS, publish_commands
 from adapters.telegram.metrics import Counters
-from adapters.telegram.sender import Sender
+from adapters.telegram.sender import CountingRateLimiter, Sender
 from adapters.telegram.tokens import TokenKeeper, token_store
 from config.errors import StartupError
 from config.schema import Settings
@@ -48,13 +48,13 @@ SWEEP_SECONDS = 2.0
 
 
 def build_application(
-    settings: Settings, *, with_updater: bool
+    settings: Settings, *, with_updater: bool, on_retry: Callable[[], None]
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     builder = (
         ApplicationBuilder()
         .token(settings.telegram.bot_token.reveal())
         .base_url(settings.telegram.api_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(CountingRateLimiter(on_retry, max_retries=RATE_LIMIT_RETRIES))
     )
     if not with_updater:
         builder = builder.updater(None)
@@ -113,7 +113,9 @@ class TelegramAdapter:
         telegram = self.settings.telegram
         self.loop, self.stopping = asyncio.get_running_loop(), asyncio.Event()
         webhook_mode = telegram.update_mode == "webhook"
-        app = build_application(self.settings, with_updater=not webhook_mode)
+        app = build_application(
+            self.settings, with_updater=not webhook_mode, on_retry=self.counters.retried
+        )
         app.add_handler(TypeHandler(Update, self.chat.on_update))
         app.add_error_handler(self._on_error)
         self.chat.use_sender(

@@ -3,10 +3,11 @@
 Each chat has its own queue and worker, so a slow or rate-limited chat holds up no other.
 Within a chat, messages go out in the order they came; a burst of button-less messages is
 coalesced into as few Telegram messages as fit in 4,096 characters (the Bot API allows
-about one message per second per chat). The Application's AIORateLimiter keeps the whole
+about one message per second per chat). The Application's rate limiter keeps the whole
 bot under 30 messages per second and waits out a 429 itself; if Telegram still says "retry
 after", the worker waits what Telegram asked and tries again: a 429 never drops a message.
-Messages are acknowledged (`on_sent`) only once Telegram has them.
+Messages are acknowledged (`on_sent`) only once Telegram has them. Retries are counted on
+both levels: the limiter's own (`CountingRateLimiter`) and the worker's.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram.texts import MAX_TEXT, plain
@@ -30,6 +33,41 @@ log = logging.getLogger(__name__)
 
 NETWORK_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 PARSE_ERROR = "can't parse entities"
+
+
+class CountingRateLimiter(AIORateLimiter):
+    """python-telegram-bot's AIORateLimiter, which waits out a 429 and retries by itself up
+    to `max_retries` times before the caller sees anything; here each of those retries is
+    counted too. A 429 on the last attempt is not: it reaches the caller, whose own retry
+    (the Sender's) counts it."""
+
+    def __init__(self, on_retry: Callable[[], None], *, max_retries: int, **limits: Any) -> None:
+        super().__init__(max_retries=max_retries, **limits)
+        self._on_retry, self._retries = on_retry, max_retries
+
+    async def process_request(  # noqa: PLR0917 - python-telegram-bot's signature
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Any]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Any:
+        retries = rate_limit_args or self._retries  # the parent's own reading
+        refused = 0
+
+        async def counted(*call_args: Any, **call_kwargs: Any) -> Any:
+            nonlocal refused
+            try:
+                return await callback(*call_args, **call_kwargs)
+            except RetryAfter:
+                if refused < retries:
+                    self._on_retry()
+                refused += 1
+                raise
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
 
 
 @dataclass
@@ -189,6 +227,7 @@ class Sender:
                 await self.bot.delete_message(chat_id, message_id)
                 return
             except RetryAfter as error:
+                self.on_retry()
                 await asyncio.sleep(_seconds(error) + 0.1)
             except TelegramError as error:
                 log.warning(

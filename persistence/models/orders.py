@@ -1,5 +1,9 @@
 """Orders the bot placed. The row is written before the order is sent (client_order_id first),
-so an order whose outcome is unknown can always be looked up, never sent twice."""
+so an order whose outcome is unknown can always be looked up, never sent twice.
+
+`outcome_owed` marks an order whose outcome its user has not heard yet: one whose reply was
+lost, or one a crash left pending. It is cleared once the user is told, so a restart of the
+user's actor neither repeats the outcome nor forgets it."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class Order(BaseModel):
     filled_amount = MoneyField(default=0)
     state = peewee.CharField(max_length=20, default="pending")
     error = peewee.TextField(null=True)
+    outcome_owed = peewee.BooleanField(default=False)
     updated_at = UtcDateTimeField(default=utcnow)
 
     class Meta:
@@ -42,13 +47,23 @@ def order_by_client_id(client_order_id: str) -> Order | None:
     return Order.get_or_none(Order.client_order_id == client_order_id)
 
 
-def unresolved_orders(user: User) -> list[Order]:
-    """Orders whose fate the exchange has not confirmed; resolved at actor start."""
-    return list(
-        Order.select()
-        .where((Order.user == user) & (Order.state.in_(UNRESOLVED_STATES)))
-        .order_by(Order.id)
-    )
+def _owed() -> peewee.Expression:
+    """A pending row is always owed: only a crash during its trade call leaves one behind."""
+    return (Order.outcome_owed == True) | (Order.state == "pending")  # noqa: E712
+
+
+def owed_outcomes(user: User) -> list[Order]:
+    """This user's orders whose outcome the user has yet to hear, oldest first."""
+    return list(Order.select().where((Order.user == user) & _owed()).order_by(Order.id))
+
+
+def users_owed_outcomes() -> set[int]:
+    """Telegram ids of the users with an outcome to follow up or tell, so their actors are
+    started with the bot rather than at the user's next message."""
+    return {
+        row.user.telegram_id
+        for row in Order.select(Order.id, User.telegram_id).join(User).where(_owed())
+    }
 
 
 def new_client_order_id(user_id: int) -> str:

@@ -30,3 +30,8 @@ def undelivered(limit: int = 1000) -> list[OutboxMessage]:
 
 def backlog() -> int:
     return OutboxMessage.select().where(OutboxMessage.delivered_at.is_null()).count()
+
+
+def holds(correlation_id: str) -> bool:
+    """Whether the Notifier has stored a message under this id (delivered or not yet)."""
+    return OutboxMessage.select().where(OutboxMessage.correlation_id == correlation_id).exists()

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from actors.order_placement import place, reconcile
+from actors.order_placement import apply_status, place
 from adapters.indodax.errors import (
     ExchangeUnavailable,
     InsufficientBalance,
@@ -93,7 +93,7 @@ def test_the_order_row_exists_before_the_order_is_sent(user):
     placement = place(client, user, LIMIT_BUY)
     [(client_order_id, rows_when_sent)] = client.sent
     assert rows_when_sent == 1
-    assert placement.key == "order.placed"
+    assert (placement.key, placement.failure) == ("order.placed", None)
     row = Order.get(Order.client_order_id == client_order_id)
     assert (row.state, row.exchange_order_id, row.price) == ("open", "77", Decimal(1_000_000_000))
 
@@ -104,25 +104,31 @@ def test_a_lost_reply_found_by_lookup_records_the_exchange_state(user):
     assert placement.order.state == "filled"
     assert placement.order.filled_amount == Decimal("0.0001")
     assert len(client.sent) == 1
+    assert placement.failure == "ReplyLost"  # the trade call failed, for the dead-man switch
+    assert not placement.order.outcome_owed  # the reply to the confirmation tells it
 
 
 def test_an_order_whose_fate_is_unknown_is_kept_for_lookup_not_resent(user):
     client = FakeClient(error=OrderOutcomeUnknown("x", ExchangeUnavailable("timeout")))
     placement = place(client, user, LIMIT_BUY)
-    assert placement.key == "order.unknown"
-    assert Order.get().state == "unknown"
+    assert (placement.key, placement.failure) == ("order.unknown", "OrderOutcomeUnknown")
+    row = Order.get()
+    assert (row.state, row.outcome_owed) == ("unknown", True)
     assert len(client.sent) == 1
 
 
 def test_an_order_the_exchange_never_got_is_marked_not_placed(user):
     client = FakeClient(error=OrderNotPlaced("x", OrderNotFound("invalid order.")))
-    assert place(client, user, LIMIT_BUY).key == "order.not_placed"
+    placement = place(client, user, LIMIT_BUY)
+    assert (placement.key, placement.failure) == ("order.not_placed", "OrderNotPlaced")
     assert Order.get().state == "rejected"
 
 
 def test_a_refusal_tells_the_user_why(user):
     client = FakeClient(error=InsufficientBalance("Insufficient balance."))
-    assert place(client, user, LIMIT_BUY).key == "order.rejected.insufficient_balance"
+    placement = place(client, user, LIMIT_BUY)
+    assert placement.key == "order.rejected.insufficient_balance"
+    assert placement.failure == "InsufficientBalance"
 
 
 def test_errors_before_the_book_are_raised_for_the_dead_man_switch(user):
@@ -132,7 +138,7 @@ def test_errors_before_the_book_are_raised_for_the_dead_man_switch(user):
     assert Order.get().state == "rejected"
 
 
-def test_reconciling_asks_the_exchange_by_client_order_id(user):
+def test_a_status_found_by_lookup_records_a_partial_fill(user):
     row = Order.create(
         user=user,
         client_order_id="ib1-abc",
@@ -143,9 +149,4 @@ def test_reconciling_asks_the_exchange_by_client_order_id(user):
         amount=Decimal("0.0001"),
         state="unknown",
     )
-    assert reconcile(FakeClient(lookup=status("open", remaining="0.00005")), row).state == (
-        "partially_filled"
-    )
-    row.state = "unknown"
-    row.save()
-    assert reconcile(FakeClient(lookup=OrderNotFound("invalid order.")), row).state == "rejected"
+    assert apply_status(row, status("open", remaining="0.00005")).state == "partially_filled"

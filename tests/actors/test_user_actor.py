@@ -76,16 +76,19 @@ def simulator():
     server.stop()
 
 
-def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo"):
+def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo", **sections):
     """A UserActor booted against the simulator, its neighbours replaced by Collectors:
-    (system, user actor, notifier, trigger book, supervisor)."""
+    (system, user actor, notifier, trigger book, supervisor). `sections` replace settings."""
     settings = Settings(
-        mode=mode,
-        security=SecuritySettings(app_secret_key=MASTER),
-        database=settings.database,
-        storage=StorageSettings(data_dir=tmp_path),
-        actors=ActorSettings(system_base="simpleSystemBase"),
-        indodax=simulator.indodax_settings(),
+        **{
+            "mode": mode,
+            "security": SecuritySettings(app_secret_key=MASTER),
+            "database": settings.database,
+            "storage": StorageSettings(data_dir=tmp_path),
+            "actors": ActorSettings(system_base="simpleSystemBase"),
+            "indodax": simulator.indodax_settings(),
+            **sections,
+        }
     )
     notifier = actor_system.createActor(Collector)
     supervisor = actor_system.createActor(Collector)
@@ -462,10 +465,15 @@ def preview_limit_buy(world, price: str = "800000000") -> Reply:
     return preview
 
 
-def place_limit_buy(world, price: str) -> None:
+def confirm_limit_buy(world, price: str) -> Reply:
+    """Previews a limit buy of 0.0005 BTC and confirms it: the confirmation's answer."""
     preview = preview_limit_buy(world, price)
-    [placed] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
-    assert placed.key == "order.placed"
+    [answer] = say(world, ConfirmOrder(**USER, preview_id=preview.param("preview_id")))
+    return answer
+
+
+def place_limit_buy(world, price: str) -> None:
+    assert confirm_limit_buy(world, price).key == "order.placed"
 
 
 def test_cancel_all_asks_first_then_cancels_every_open_order(world):

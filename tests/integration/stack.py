@@ -4,6 +4,8 @@ Notifier's outlet, acknowledging what it receives) and tells commands to the Sup
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import time
 from collections.abc import Callable
 from decimal import Decimal
@@ -28,7 +30,7 @@ ACCOUNTS = {
     telegram_id: AccountSpec(
         f"KEY-{telegram_id}", f"secret-{telegram_id}-0123456789", {"idr": Decimal(100_000_000)}
     )
-    for telegram_id in range(1001, 1007)
+    for telegram_id in range(1001, 1010)
 }
 
 
@@ -121,6 +123,20 @@ class Stack:
         confirm = ConfirmOrder(**who, preview_id=preview.param("preview_id"))
         self.say(confirm)
         return confirm.correlation_id
+
+    def kill_mid_trade(self, telegram_id: int, price: str) -> dict[str, Any]:
+        """The user's limit buy reaches the exchange, whose answer never comes, and the
+        user's actor process is killed meanwhile; the order as the exchange has it."""
+        pid = self.user_pid(telegram_id)
+        self.simulator.set_faults(hang={"methods": ["trade"], "count": 1, "delay_ms": 60_000})
+        self.buy_limit(telegram_id, price=price)
+        deadline = time.monotonic() + 30
+        while not self.simulator.trade_log(f"KEY-{telegram_id}") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        [placed] = self.simulator.trade_log(f"KEY-{telegram_id}")
+        os.kill(pid, signal.SIGKILL)
+        self.simulator.set_faults(hang=None)
+        return placed
 
     def ask_user_actor(self, telegram_id: int) -> Any:
         return self.ask(Locate(telegram_id=telegram_id), Located).address

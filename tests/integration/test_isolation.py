@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import time
 from decimal import Decimal
 
@@ -51,16 +49,9 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     assert strategy_pids
 
     # A's order reaches the exchange, whose reply hangs: A is killed mid-order.
-    stack.simulator.set_faults(hang={"methods": ["trade"], "count": 1, "delay_ms": 60_000})
-    stack.buy_limit(A, price="990000000")
-    deadline = time.monotonic() + 30
-    while not stack.simulator.trade_log(f"KEY-{A}") and time.monotonic() < deadline:
-        time.sleep(0.1)
-    [a_order] = stack.simulator.trade_log(f"KEY-{A}")
-    os.kill(a_pid, signal.SIGKILL)
+    a_order = stack.kill_mid_trade(A, price="990000000")
 
     # B places and fills an order meanwhile, unchanged.
-    stack.simulator.set_faults(hang=None)
     stack.buy_limit(B, price="995000000")
     placed = stack.reply_to(B, "order.placed")
     stack.simulator.set_price("btcidr", Decimal(990_000_000))

@@ -7,12 +7,15 @@ from decimal import Decimal
 
 import peewee
 import pytest
+from peewee_migrate import Router
 
-from persistence.migrate import apply_migrations, pending_migrations
+from config.secret import SecretUrl
+from persistence.database import connect, db
+from persistence.migrate import MIGRATIONS_DIR, apply_migrations, pending_migrations
 from persistence.models import AccessToken, Alert, AuditEntry, Order, Strategy, User
 from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
-from persistence.models.orders import order_by_client_id, unresolved_orders
+from persistence.models.orders import order_by_client_id, owed_outcomes, users_owed_outcomes
 from persistence.models.strategies import next_status, running_strategies
 from persistence.models.tokens import issue_token, revoke_tokens, valid_token
 from persistence.models.users import (
@@ -88,9 +91,15 @@ def test_client_order_id_is_unique(database):
     assert order_by_client_id("dup-1").quote_amount == 50000
 
 
-def test_orders_awaiting_an_answer_are_found_for_resolution(database):
-    user = make_user()
-    for cid, state in (("a", "pending"), ("b", "open"), ("c", "unknown"), ("d", "filled")):
+def test_orders_whose_outcome_the_user_has_not_heard_are_found_with_their_users(database):
+    user, other = make_user(), make_user(1002)
+    for cid, state, owed in (
+        ("a", "pending", False),  # a crash cut its trade off: always owed
+        ("b", "open", False),
+        ("c", "unknown", True),
+        ("d", "filled", True),  # found, not yet told
+        ("e", "unknown", False),  # told "check Indodax" already
+    ):
         Order.create(
             user=user,
             client_order_id=cid,
@@ -100,8 +109,30 @@ def test_orders_awaiting_an_answer_are_found_for_resolution(database):
             price=Decimal(1000),
             amount=Decimal(1),
             state=state,
+            outcome_owed=owed,
         )
-    assert [order.client_order_id for order in unresolved_orders(user)] == ["a", "c"]
+    assert [order.client_order_id for order in owed_outcomes(user)] == ["a", "c", "d"]
+    assert owed_outcomes(other) == []
+    assert users_owed_outcomes() == {1001}
+
+
+def test_orders_left_unknown_before_the_follow_up_existed_are_owed_after_the_upgrade(tmp_path):
+    handle = connect(SecretUrl(f"sqlite:///{tmp_path}/old.sqlite3"))
+    try:
+        Router(handle, migrate_dir=MIGRATIONS_DIR).run("004_paper")
+        user = make_user()
+        for cid, state in (("told-before", "open"), ("never-checked", "unknown")):
+            handle.execute_sql(
+                "INSERT INTO orders (user_id, client_order_id, pair, side, order_type, "
+                "filled_amount, state, created_at, updated_at) VALUES "
+                "(?, ?, 'btc_idr', 'buy', 'market', 0, ?, '2026-01-01', '2026-01-01')",
+                (user.id, cid, state),
+            )
+        apply_migrations(handle)
+        assert [order.client_order_id for order in owed_outcomes(user)] == ["never-checked"]
+    finally:
+        handle.close()
+        db.initialize(None)
 
 
 def test_timestamps_come_back_as_utc(database):

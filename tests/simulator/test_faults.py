@@ -98,6 +98,16 @@ def test_a_lost_trade_never_reaches_the_engine(server, trader):
     assert missing["error"] == "invalid order."
 
 
+def test_a_lost_reply_comes_back_as_a_gateway_page_though_the_trade_was_made(server, trader):
+    server.set_faults(hang={"methods": ["trade"], "count": 1, "delay_ms": 0, "lose_reply": True})
+    lost = trader.raw("trade", client_order_id="buy-7", **MARKET_BUY)
+    assert lost.status_code == 524
+    [logged] = server.trade_log()
+    assert logged["client_order_id"] == "buy-7"
+    found = trader.ok("getOrderByClientOrderId", client_order_id="buy-7")["order"]
+    assert found["status"] == "filled"
+
+
 def test_a_delayed_answer_still_carries_the_result(server, trader):
     server.set_faults(hang={"methods": ["getInfo"], "delay_ms": 300})
     started = time.monotonic()

@@ -446,6 +446,30 @@ def test_200_notifications_to_one_chat_under_429s_all_arrive_in_order_and_are_ac
     assert len(harness.fake.messages(user)) < 20
 
 
+def send_retries(harness) -> float:
+    port = harness.adapter.settings.internal.port
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    [line] = [
+        row for row in metrics.splitlines() if row.startswith("indodax_bot_send_retries_total")
+    ]
+    return float(line.split()[-1])
+
+
+def test_the_retry_metric_counts_python_telegram_bots_own_429_retries_and_the_senders(harness):
+    user = 112
+    harness.fake.user_says(user, "/start")
+    harness.bridge.last(Start, user)
+    before, refused = send_retries(harness), len(harness.fake.rejected)
+    # Four 429s in a row: python-telegram-bot's limiter retries three times by itself, then
+    # the fourth reaches the Sender, which waits and retries once more.
+    harness.fake.fail_next("sendMessage", 4, retry_after=1, chat_id=user)
+    note = Notification(telegram_id=user, chat_id=user, key="strategy.resumed", kind="strategy")
+    harness.bridge.loop.call_soon_threadsafe(harness.bridge.deliver, note)
+    harness.fake.wait_for(lambda: note.correlation_id in harness.bridge.acknowledged, timeout=30)
+    assert len(harness.fake.rejected) - refused == 4
+    assert send_retries(harness) - before == 4
+
+
 def test_a_link_message_with_only_a_key_is_deleted_too(harness):
     message_id = harness.fake.user_says(110, "/link ONLY-A-KEY-110")
     harness.fake.wait_for(lambda: message_id in harness.fake.deleted(110))

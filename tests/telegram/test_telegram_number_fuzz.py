@@ -19,10 +19,10 @@ from bot_process import free_port
 from fake_bot_api import FakeBotApi
 from number_cases import SCRIPTS, Case, Script, Tally, lines_of, number_case
 from number_world import InProcessActors, paper_world
-from telegram.ext import AIORateLimiter
 
 from adapters.chat.conversations import CANCEL_WIZARD, WIZARD
 from adapters.telegram.runner import TelegramAdapter, run_telegram
+from adapters.telegram.sender import CountingRateLimiter
 from config.schema import ChatSettings, InternalSettings, TelegramSettings
 from config.secret import Secret
 
@@ -51,11 +51,11 @@ class Chat:
 def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
     """The fake Bot API has no bot-wide flood limit: the adapter is not held to Telegram's
     30 messages a second, so a thousand cases take seconds, not minutes."""
-    unlimited = functools.partial(AIORateLimiter, overall_max_rate=0)
+    unlimited = functools.partial(CountingRateLimiter, overall_max_rate=0)
     with (
         FakeBotApi() as fake,
         paper_world(tmp_path_factory.mktemp("numbers"), seed=41) as actors,
-        mock.patch("adapters.telegram.runner.AIORateLimiter", unlimited),
+        mock.patch("adapters.telegram.runner.CountingRateLimiter", unlimited),
     ):
         settings = dataclasses.replace(
             actors.settings,
