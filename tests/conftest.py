@@ -49,15 +49,22 @@ def postgres_server_url() -> Iterator[str]:
     if problem:
         pytest.skip(f"SKIPPED LOUDLY: {problem}")
     name = f"indodax_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    _as_admin(f'CREATE DATABASE "{name}"')
     base = POSTGRES_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    _as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_admin(statement: str) -> None:
+    """On a connection of its own, closed at once: an actor system started by a test forks
+    from this process, and must find no connection here that is not ours to discard."""
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        admin.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
