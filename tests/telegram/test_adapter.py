@@ -52,6 +52,7 @@ class RecordingBridge:
     def __init__(self) -> None:
         self.told: list[Any] = []
         self.acknowledged: list[str] = []
+        self.undeliverable_ids: list[tuple[str, str]] = []
         self.admin_asked: list[AdminCommand] = []
         self.loop: Any = None
         self.deliver: Any = None
@@ -65,6 +66,9 @@ class RecordingBridge:
 
     def acknowledge(self, correlation_ids: tuple[str, ...]) -> None:
         self.acknowledged.extend(correlation_ids)
+
+    def undeliverable(self, correlation_ids: tuple[str, ...], reason: str) -> None:
+        self.undeliverable_ids.extend((cid, reason) for cid in correlation_ids)
 
     async def admin(self, command: AdminCommand, timeout: float = 10.0) -> AdminReply:
         self.admin_asked.append(command)
@@ -422,3 +426,30 @@ def test_a_secret_pasted_after_link_timed_out_is_deleted_and_the_user_told(harne
     told = render("link.late_secret_deleted", {}, "id", as_html=False)
     harness.fake.wait_for(lambda: harness.fake.messages(user)[-1].plain_text == told)
     assert all("late-secret-111" not in m.text for m in harness.fake.messages(user))
+
+
+def test_a_reply_that_cannot_be_rendered_is_reported_and_the_one_behind_it_arrives(harness):
+    user = 4321
+    poisoned = Reply(
+        telegram_id=user,
+        chat_id=user,
+        key="price.show",
+        params=(("pair", "BTC/IDR"), ("last", "1e999999999")),  # overflows the formatter
+        language="en",
+    )
+    later = Reply(telegram_id=user, chat_id=user, key="error.internal", language="en")
+    bridge = harness.bridge
+    harness.fake.user_says(user, "/start")  # the chat exists for Telegram from here
+    bridge.last(Start, user)
+    before = len(harness.fake.messages(user))
+    for message in (poisoned, later):
+        bridge.loop.call_soon_threadsafe(bridge.deliver, message)
+
+    [arrived] = harness.fake.wait_messages(user, before + 1)[before:]
+    assert arrived.plain_text == render("error.internal", {}, "en", as_html=False)
+    assert (poisoned.correlation_id, "render: Overflow") in bridge.undeliverable_ids
+    deadline = time.monotonic() + 5
+    while later.correlation_id not in bridge.acknowledged and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert later.correlation_id in bridge.acknowledged
+    assert poisoned.correlation_id not in bridge.acknowledged
