@@ -53,7 +53,12 @@ class Envelope:
 
 
 class _Refused(Exception):
-    """Telegram will not take this envelope as it is; `reason` names the error type."""
+    """Telegram did not take this envelope; the text names the error type. Only a refusal
+    of the content is worth retrying part by part, not a network that stays down."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"send: {type(error).__name__}")
+        self.by_content = isinstance(error, BadRequest) or not isinstance(error, NetworkError)
 
 
 @dataclass
@@ -109,9 +114,10 @@ class Sender:
             try:
                 message_id = await self._send(envelope) if envelope.text else 0
             except _Refused as refused:
-                if envelope.parts:
+                if envelope.parts and refused.by_content:
                     chat.queue[0:0] = [
-                        dataclasses.replace(p, mergeable=False) for p in envelope.parts
+                        dataclasses.replace(part, mergeable=False, delete_message_ids=())
+                        for part in envelope.parts
                     ]
                 else:
                     self.on_undeliverable(envelope, str(refused))
@@ -203,7 +209,7 @@ class Sender:
                 "error": str(error),
             },
         )
-        return _Refused(f"send: {type(error).__name__}")
+        return _Refused(error)
 
     async def _delete(self, chat_id: int, message_id: int) -> None:
         while True:

@@ -125,6 +125,8 @@ def test_a_refused_message_coalesced_with_others_takes_none_of_them_down():
             refused=refused,
         )
         texts = [m.plain_text for m in fake.messages(USER)]
+        refusals = [reason for method, reason in fake.rejected if method == "sendMessage"]
+    assert len(refusals) == 2  # the three coalesced, then the bad one alone
     assert acknowledged == ["m1", "m2"]
     assert texts == ["first", "second"]
     assert refused == [(("m3",), "send: BadRequest")]
