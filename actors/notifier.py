@@ -5,6 +5,11 @@ outbox before handing it on, hands messages over in batches (bursts to one chat 
 into one delivery), and forgets them only when the adapter acknowledges delivery; an
 adapter that (re)registers receives everything not yet acknowledged, in order.
 
+A message the adapter reports Undeliverable (it could not render or send it) is offered
+again; after MAX_DELIVERY_ATTEMPTS failures, or at once when its stored row cannot even be
+read back, it moves to the dead letters with one operator log line, and its user gets a
+short apology instead. Either way the messages behind it go on.
+
 Each Notification meets its user's setting for its kind on the way out: `off` is marked
 delivered and never handed on, `silent` goes with `silent=True`. A Reply always goes as
 it is: the user just asked for it.
@@ -29,14 +34,18 @@ from messages.replies import (
     OutboundBatch,
     RegisterOutlet,
     Reply,
+    Undeliverable,
 )
+from persistence.database import db
 from persistence.models.base import utcnow
-from persistence.models.outbox import OutboxMessage, undelivered
+from persistence.models.outbox import DeadLetter, OutboxMessage, undelivered
 from persistence.models.users import notification_settings
 
 log = logging.getLogger(__name__)
 
 COALESCE = timedelta(milliseconds=20)
+MAX_DELIVERY_ATTEMPTS = 3
+APOLOGY_KEY = "error.reply_lost"
 _KINDS: dict[str, type[Outbound]] = {"Reply": Reply, "Notification": Notification}
 
 
@@ -102,10 +111,7 @@ class Notifier(BotActor):
                 for m in messages
             ]
         ).on_conflict_ignore().execute()
-        self.queue.extend(messages)
-        if not self.flush_scheduled:
-            self.flush_scheduled = True
-            self.wakeupAfter(COALESCE)
+        self._enqueue(messages)
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         self.flush_scheduled = False
@@ -117,7 +123,7 @@ class Notifier(BotActor):
     def receiveMsg_RegisterOutlet(self, message: RegisterOutlet, sender: Any) -> None:
         self.outlet = sender
         self.queue = []
-        pending = tuple(decode(row.payload) for row in undelivered())
+        pending = self._readable(undelivered())
         log.info(
             "chat adapter registered",
             extra={"adapter": message.adapter, "redelivering": len(pending)},
@@ -127,6 +133,87 @@ class Notifier(BotActor):
 
     def receiveMsg_Delivered(self, message: Delivered, sender: Any) -> None:
         _mark_delivered(message.message_correlation_ids)
+
+    def receiveMsg_Undeliverable(self, message: Undeliverable, sender: Any) -> None:
+        (
+            OutboxMessage.update(attempts=OutboxMessage.attempts + 1)
+            .where(
+                OutboxMessage.correlation_id.in_(message.message_correlation_ids)
+                & OutboxMessage.delivered_at.is_null()
+            )
+            .execute()
+        )
+        again = []
+        for row in OutboxMessage.select().where(
+            OutboxMessage.correlation_id.in_(message.message_correlation_ids)
+            & OutboxMessage.delivered_at.is_null()
+        ):
+            if row.attempts >= MAX_DELIVERY_ATTEMPTS:
+                self._give_up(row, message.reason)
+            else:
+                again.append(row)
+        retry = self._readable(again)
+        if retry:
+            self._enqueue(retry)
+
+    def _readable(self, rows: Sequence[OutboxMessage]) -> tuple[Outbound, ...]:
+        """The rows as messages; a row that cannot be read back is given up on at once."""
+        messages = []
+        for row in rows:
+            try:
+                messages.append(decode(row.payload))
+            except (KeyError, TypeError, ValueError) as error:
+                self._give_up(row, f"decode: {type(error).__name__}")
+        return tuple(messages)
+
+    def _enqueue(self, messages: tuple[Outbound, ...]) -> None:
+        self.queue.extend(messages)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            self.wakeupAfter(COALESCE)
+
+    def _give_up(self, row: OutboxMessage, reason: str) -> None:
+        """Moved to the dead letters (once: the outbox row goes), told to the operator, and
+        the user gets an apology unless what failed was an apology."""
+        payload = row.payload if isinstance(row.payload, dict) else {}
+        telegram_id = payload.get("telegram_id")
+        telegram_id = telegram_id if isinstance(telegram_id, int) else None
+        key = str(payload.get("key", ""))[:128]
+        with db.atomic():
+            DeadLetter.insert(
+                correlation_id=row.correlation_id,
+                telegram_id=telegram_id,
+                chat_id=row.chat_id,
+                key=key,
+                reason=reason[:200],
+                attempts=row.attempts,
+                payload=row.payload,
+            ).on_conflict_ignore().execute()
+            row.delete_instance()
+        log.error(
+            "outbound message given up: moved to the dead letters",
+            extra={
+                "user_id": telegram_id,
+                "message_key": key,
+                "reason": reason,
+                "attempts": row.attempts,
+                "message_correlation_id": row.correlation_id,
+            },
+        )
+        if telegram_id is not None and key != APOLOGY_KEY:
+            language = payload.get("language")
+            self._accept(
+                (
+                    Notification(
+                        telegram_id=telegram_id,
+                        chat_id=row.chat_id,
+                        key=APOLOGY_KEY,
+                        language=language if isinstance(language, str) else "id",
+                        kind="system",
+                        correlation_id=f"{row.correlation_id[:56]}-sorry",
+                    ),
+                )
+            )
 
     def _hand_on(self, outlet: Any, messages: tuple[Outbound, ...]) -> None:
         passed, switched_off = as_the_user_wants(messages)

@@ -56,7 +56,7 @@ from messages.events import (
 from messages.replies import Notification
 from persistence.models.audit import audit
 from persistence.models.orders import users_owed_outcomes
-from persistence.models.outbox import backlog
+from persistence.models.outbox import backlog, dead_letters
 from persistence.models.strategies import Strategy, running_strategies
 from persistence.models.tokens import revoke_tokens
 from persistence.models.users import User, find_user
@@ -311,6 +311,7 @@ class Supervisor(BotActor):
                     "fallback_polls": self.feed_state.fallback_polls,
                 },
                 "notifier_backlog": backlog(),
+                "dead_letters": dead_letters(),
                 "stopping": self.stopping,
             },
         )

@@ -50,6 +50,15 @@ class Delivered(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Undeliverable(Message):
+    """The chat adapter could not render or send these messages: the Notifier offers them
+    again, and after too many failures moves them to the dead letters."""
+
+    message_correlation_ids: tuple[str, ...]
+    reason: str  # the stage and the error type ("render: Overflow"), never the text
+
+
+@dataclass(frozen=True, kw_only=True)
 class RegisterOutlet(Message):
     """A chat adapter says 'send outbound messages here' (to the sender of this message)."""
 

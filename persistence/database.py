@@ -1,4 +1,10 @@
-"""One database handle for the process, chosen by DATABASE_URL: SQLite (WAL) or PostgreSQL."""
+"""One database handle for the process, chosen by DATABASE_URL: SQLite (WAL) or PostgreSQL.
+
+The handle never crosses a fork (config.fork_safety): a forked actor drops its parent's
+connection and opens its own. And no query waits forever: PostgreSQL ends a statement
+after STATEMENT_TIMEOUT_MS and gives up on a server that stops acknowledging after
+TCP_USER_TIMEOUT_MS; SQLite waits at most its busy timeout for a lock.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,17 @@ import peewee
 
 from config.errors import StartupError
 from config.files import private_file
+from config.fork_safety import discard_in_children, drop_descriptor
 from config.logs import register_secret
 from config.secret import SecretUrl
 
 log = logging.getLogger(__name__)
 
 db = peewee.DatabaseProxy()
+
+CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 30_000
+TCP_USER_TIMEOUT_MS = 30_000
 
 # SQLite would store DECIMAL with REAL affinity and round money; TEXT keeps every digit.
 _SQLITE_FIELD_TYPES = {"DECIMAL": "TEXT"}
@@ -39,17 +50,25 @@ def open_database(url: SecretUrl) -> peewee.Database:
         # sqlite:///relative/path and sqlite:////absolute/path, as SQLAlchemy spells them.
         path = Path(unquote(parts.path[1:]))
         _private_sqlite_files(path)
-        return peewee.SqliteDatabase(
+        database: peewee.Database = peewee.SqliteDatabase(
             str(path), pragmas=_SQLITE_PRAGMAS, field_types=_SQLITE_FIELD_TYPES
         )
-    return peewee.PostgresqlDatabase(
-        unquote(parts.path.lstrip("/")),
-        user=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        host=parts.hostname,
-        port=parts.port or 5432,
-        connect_timeout=5,
-    )
+    else:
+        database = peewee.PostgresqlDatabase(
+            unquote(parts.path.lstrip("/")),
+            user=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            host=parts.hostname,
+            port=parts.port or 5432,
+            connect_timeout=CONNECT_TIMEOUT_S,
+            options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS}",
+            tcp_user_timeout=TCP_USER_TIMEOUT_MS,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+        )
+    discard_in_children(database, _forget_parent_connection)
+    return database
 
 
 def _private_sqlite_files(path: Path) -> None:
@@ -74,3 +93,21 @@ def connect(url: SecretUrl) -> peewee.Database:
         ) from None
     db.initialize(database)
     return database
+
+
+# Inherited SQLite handles: SQLite forbids touching them in the child, closing included.
+_inherited_sqlite: list[object] = []
+
+
+def _forget_parent_connection(database: peewee.Database) -> None:
+    """In a forked child: libpq says goodbye to the server when a connection closes, so
+    the descriptor is swapped for /dev/null first and the parent's session lives on."""
+    if database.is_closed():
+        return
+    connection = database._state.conn
+    if isinstance(database, peewee.PostgresqlDatabase):
+        drop_descriptor(connection.fileno())
+        connection.close()
+    else:
+        _inherited_sqlite.append(connection)
+    database._state.reset()

@@ -37,11 +37,15 @@ def pending_migrations(database: peewee.Database) -> list[str]:
 @contextlib.contextmanager
 def _migration_lock(database: peewee.Database) -> Iterator[None]:
     if isinstance(database, peewee.PostgresqlDatabase):
+        # Waiting for another process's migration, and a migration itself, may take longer
+        # than the statement timeout every other query keeps.
+        database.execute_sql("SET statement_timeout = 0")
         database.execute_sql("SELECT pg_advisory_lock(%s)", (_PG_LOCK_ID,))
         try:
             yield
         finally:
             database.execute_sql("SELECT pg_advisory_unlock(%s)", (_PG_LOCK_ID,))
+            database.execute_sql("RESET statement_timeout")
         return
     lock_path = Path(f"{database.database}.migrate-lock")
     with lock_path.open("a") as handle:

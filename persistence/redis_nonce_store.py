@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import redis
 
+from persistence.redis_client import redis_client
+
 _PREFIX = "indodax-bot:nonce:"
 
 _NEXT = """
@@ -35,7 +37,7 @@ class RedisNonceStore:
 
     @classmethod
     def from_url(cls, url: str) -> RedisNonceStore:
-        return cls(redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5))
+        return cls(redis_client(url))
 
     def next(self, key_id: str) -> int:
         return int(self._next(keys=[_PREFIX + key_id]))

@@ -15,6 +15,7 @@ import peewee
 import psycopg2
 import pytest
 import redis
+from unrenderable import UNRENDERABLE
 
 from config.secret import SecretUrl
 from persistence.database import connect, db
@@ -49,15 +50,22 @@ def postgres_server_url() -> Iterator[str]:
     if problem:
         pytest.skip(f"SKIPPED LOUDLY: {problem}")
     name = f"indodax_test_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
+    _as_admin(f'CREATE DATABASE "{name}"')
     base = POSTGRES_URL.rsplit("/", 1)[0]
     yield f"{base}/{name}"
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.close()
+    _as_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _as_admin(statement: str) -> None:
+    """On a connection of its own, closed at once: an actor system started by a test forks
+    from this process, and must find no connection here that is not ours to discard."""
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(statement)
+    finally:
+        admin.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -92,3 +100,21 @@ def redis_url() -> str:
 def clean_environ(tmp_path: Path) -> dict[str, str]:
     """An environment with none of the bot's variables, and a private data directory."""
     return {"DATA_DIR": str(tmp_path / "data"), "PATH": os.environ.get("PATH", "")}
+
+
+@pytest.fixture
+def unrenderable_number(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A number the formatter overflows on. Rendering is hardened against every value we know
+    of, so the failure a future template or value could cause is made here, for the tests of
+    what happens to a reply that cannot be shown."""
+    from adapters.i18n import money  # noqa: PLC0415 (only the tests that ask patch it)
+
+    shown = money.number
+
+    def number(text: str, language: str) -> str:
+        if text == UNRENDERABLE:
+            raise OverflowError(text)
+        return shown(text, language)
+
+    monkeypatch.setattr(money, "number", number)
+    return UNRENDERABLE

@@ -55,6 +55,8 @@ def simulated_system(
         client.flushdb()
     except redis.RedisError as error:
         pytest.skip(f"SKIPPED LOUDLY: Redis not reachable at {redis_url}: {error}")
+    finally:
+        client.close()
     simulator = SimulatorServer(
         port=0, seed=seed, tick_interval=0, history_minutes=90, accounts=accounts
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from messages.admin import AdminReply
 from messages.events import Locate, Located, Ping, Pong
-from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,15 @@ class ActorLink:
         ids = tuple(correlation_ids)
         if ids:
             self.system.tell(self.notifier, Delivered(message_correlation_ids=ids))
+
+    def undeliverable(self, correlation_ids: Iterable[str], reason: str) -> None:
+        """These could not be rendered or sent: the Notifier offers them again, then gives
+        up on them. `reason` names the stage and the error type, never the text."""
+        ids = tuple(correlation_ids)
+        if ids:
+            self.system.tell(
+                self.notifier, Undeliverable(message_correlation_ids=ids, reason=reason)
+            )
 
     def receive(self, seconds: float) -> list[Arrival]:
         """What arrives within `seconds` (returns at the first arrival)."""

@@ -61,6 +61,7 @@ def _status(data: Mapping[str, Any]) -> Detail:
                 "feed_reconnects": _word(feed.get("reconnects", 0)),
                 "feed_fallback_polls": _word(feed.get("fallback_polls", 0)),
                 "notifier_backlog": _word(data.get("notifier_backlog", 0)),
+                "dead_letters": _word(data.get("dead_letters", 0)),
                 "stopping": _word(bool(data.get("stopping"))),
             },
         )

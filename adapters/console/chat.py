@@ -7,6 +7,7 @@ outbound messages and sends commands; a reader thread only turns stdin into a qu
 from __future__ import annotations
 
 import dataclasses
+import logging
 import queue
 import threading
 import time
@@ -30,6 +31,9 @@ from messages.replies import Button, Outbound
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 MAX_CHOICE_DIGITS = 3
+
+log = logging.getLogger(__name__)
+
 MarketControl = Callable[[list[str]], tuple[str, dict[str, Any]]]
 
 
@@ -154,11 +158,29 @@ class ConsoleChat:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             arrived = [m for m in self.link.receive(min(left, 0.2)) if isinstance(m, Outbound)]
-            for outbound in arrived:
-                self._show(outbound)
-            self.link.acknowledge(m.correlation_id for m in arrived)
-            shown += len(arrived)
+            shown_now = [m for m in arrived if self._shown(m)]
+            self.link.acknowledge(m.correlation_id for m in shown_now)
+            shown += len(shown_now)
         return shown
+
+    def _shown(self, message: Outbound) -> bool:
+        """A message that cannot be shown is reported, never raised: the console goes on
+        with the ones behind it, and the Notifier decides whether to offer it again."""
+        try:
+            self._show(message)
+        except Exception as error:
+            reason = f"render: {type(error).__name__}"
+            log.error(
+                "outbound message not shown",
+                extra={
+                    "correlation_id": message.correlation_id,
+                    "key": message.key,
+                    "reason": reason,
+                },
+            )
+            self.link.undeliverable((message.correlation_id,), reason)
+            return False
+        return True
 
     def _show(self, message: Outbound) -> None:
         self.language = message.language

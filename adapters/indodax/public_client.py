@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, Self
 
+import httpcore
 import httpx
 
 from adapters.indodax.errors import (
@@ -40,6 +41,7 @@ from adapters.indodax.wire import (
     parse_ticker_all,
     parse_trades,
 )
+from config.fork_safety import discard_in_children
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +55,20 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class HttpSession:
-    """Closes the httpx client only when it made it; an injected one belongs to the caller."""
+    """Closes the httpx client only when it made it; an injected one belongs to the caller.
+
+    A client it made is replaced in a forked child (config.fork_safety): the child's copy
+    of a kept-alive connection would share the parent's socket and read its replies."""
 
     def __init__(self, http: httpx.Client | None) -> None:
         self._owns_http = http is None
-        self._http = http or httpx.Client(
-            timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}
-        )
+        self._http = http or _new_client()
+        if self._owns_http:
+            discard_in_children(self, HttpSession._renew_after_fork)
+
+    def _renew_after_fork(self) -> None:
+        """The inherited client's connections are closed by _new_client's registration."""
+        self._http = _new_client()
 
     def close(self) -> None:
         if self._owns_http:
@@ -70,6 +79,18 @@ class HttpSession:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _new_client() -> httpx.Client:
+    """Its connections are closed in a forked child, even when the client is gone and a
+    reply it gave (kept in a reference cycle until the garbage collector runs) still holds
+    its pool. Closing only closes the child's descriptors (no HTTP bytes, no TLS
+    close_notify): the parent's connections are untouched."""
+    transport = httpx.HTTPTransport()
+    discard_in_children(transport._pool, httpcore.ConnectionPool.close)  # httpx 0.28's pool
+    return httpx.Client(
+        transport=transport, timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}
+    )
 
 
 def send(

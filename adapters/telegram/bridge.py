@@ -43,6 +43,9 @@ class ActorBridge:
         if correlation_ids:
             self.outgoing.put(("ack", correlation_ids))
 
+    def undeliverable(self, correlation_ids: tuple[str, ...], reason: str) -> None:
+        self.outgoing.put(("undeliverable", (correlation_ids, reason)))
+
     async def admin(self, command: AdminCommand, timeout: float = 10.0) -> AdminReply:
         future: asyncio.Future[AdminReply] = asyncio.get_running_loop().create_future()
         self.waiting[command.correlation_id] = future
@@ -82,6 +85,8 @@ class ActorBridge:
                 return
             if kind == "ack":
                 self.link.acknowledge(payload)
+            elif kind == "undeliverable":
+                self.link.undeliverable(*payload)
             else:
                 self.link.tell(payload)
 

@@ -246,17 +246,19 @@ class TelegramChat:
     # What the actors send
 
     def on_actor_message(self, message: Outbound | AdminReply) -> None:
-        """A message that cannot be rendered or queued stays unacknowledged (the Notifier
-        offers it again when the adapter next registers) and is logged; the next one goes on."""
+        """A message that cannot be rendered or queued is logged and reported Undeliverable
+        (the Notifier offers it again, then gives up on it); the next one goes on."""
         if not isinstance(message, Outbound):
             return
         try:
             self._deliver(message)
-        except Exception:
+        except Exception as error:
+            reason = f"render: {type(error).__name__}"
             log.exception(
                 "outbound message not handled",
                 extra={"correlation_id": message.correlation_id, "key": message.key},
             )
+            self.bridge.undeliverable((message.correlation_id,), reason)
 
     def _deliver(self, message: Outbound) -> None:
         sealed = message.param("token_enc")
@@ -288,6 +290,9 @@ class TelegramChat:
                     mergeable=len(parts) == 1,
                 )
             )
+
+    def on_undeliverable(self, envelope: Envelope, reason: str) -> None:
+        self.bridge.undeliverable(envelope.acknowledge, reason)
 
     def on_sent(self, envelope: Envelope, message_id: int) -> None:
         self.bridge.acknowledge(envelope.acknowledge)

@@ -140,6 +140,7 @@ class SupervisorCollector:
         ("running_strategies", "running_strategies", "Strategies in the running state."),
         ("errors_in_window", "errors_in_window", "Errors inside the dead-man switch's window."),
         ("notifier_backlog", "notifier_backlog", "Notifications waiting to be delivered."),
+        ("dead_letters", "dead_letters", "Outbound messages given up on (table dead_letters)."),
     )
     _FLAGS = (
         ("paused_globally", "paused_globally", "1 while the dead-man switch pauses everyone."),

@@ -125,6 +125,7 @@ class TelegramAdapter:
                 on_sent=self.chat.on_sent,
                 on_retry=self.counters.retried,
                 on_failed=self.counters.failed,
+                on_undeliverable=self.chat.on_undeliverable,
             )
         )
         self.bridge.attach(self.loop, self.chat.on_actor_message)

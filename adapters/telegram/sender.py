@@ -7,12 +7,17 @@ about one message per second per chat). The Application's rate limiter keeps the
 bot under 30 messages per second and waits out a 429 itself; if Telegram still says "retry
 after", the worker waits what Telegram asked and tries again: a 429 never drops a message.
 Messages are acknowledged (`on_sent`) only once Telegram has them. Retries are counted on
-both levels: the limiter's own (`CountingRateLimiter`) and the worker's.
+both levels: the limiter's own (`CountingRateLimiter`) and the worker's. A user who blocked
+the bot is final: acknowledged, counted, logged. Any other refusal, or a network still
+failing after the retries, is reported (`on_undeliverable`) for the Notifier to offer again
+and in the end to give up on; a coalesced message that fails is first tried part by part,
+so one bad message takes no other down.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 import warnings
@@ -82,6 +87,16 @@ class Envelope:
     acknowledge: tuple[str, ...] = ()
     correlation_id: str | None = None
     mergeable: bool = True
+    parts: tuple[Envelope, ...] = ()  # what was coalesced into this one, to retry alone
+
+
+class _Refused(Exception):
+    """Telegram did not take this envelope; the text names the error type. Only a refusal
+    of the content is worth retrying part by part, not a network that stays down."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"send: {type(error).__name__}")
+        self.by_content = isinstance(error, BadRequest) or not isinstance(error, NetworkError)
 
 
 @dataclass
@@ -101,10 +116,12 @@ class Sender:
         on_sent: Callable[[Envelope, int], None],
         on_retry: Callable[[], None],
         on_failed: Callable[[], None],
+        on_undeliverable: Callable[[Envelope, str], None],
     ) -> None:
         self.bot = bot
         self.interval, self.burst = interval, burst
         self.on_sent, self.on_retry, self.on_failed = on_sent, on_retry, on_failed
+        self.on_undeliverable = on_undeliverable
         self.chats: dict[int, _Chat] = {}
 
     def post(self, envelope: Envelope) -> None:
@@ -132,7 +149,17 @@ class Sender:
             await self._pace(chat)
             for message_id in envelope.delete_message_ids:
                 await self._delete(envelope.chat_id, message_id)
-            message_id = await self._send(envelope) if envelope.text else 0
+            try:
+                message_id = await self._send(envelope) if envelope.text else 0
+            except _Refused as refused:
+                if envelope.parts and refused.by_content:
+                    chat.queue[0:0] = [
+                        dataclasses.replace(part, mergeable=False, delete_message_ids=())
+                        for part in envelope.parts
+                    ]
+                else:
+                    self.on_undeliverable(envelope, str(refused))
+                continue
             self.on_sent(envelope, message_id)
 
     def _next(self, chat: _Chat) -> Envelope:
@@ -159,6 +186,7 @@ class Sender:
                 delete_message_ids=first.delete_message_ids,
                 acknowledge=first.acknowledge + following.acknowledge,
                 correlation_id=first.correlation_id,
+                parts=(*(first.parts or (first,)), following),
             )
             if following.markup is not None:
                 break
@@ -195,21 +223,21 @@ class Sender:
                     log.error("message not valid HTML; sending it as plain text")
                     parse_mode, text = None, plain(text)
                     continue
-                return self._give_up(envelope, error)
-            except Forbidden as error:
-                return self._give_up(envelope, error)
+                raise self._give_up(envelope, error) from None
+            except Forbidden as error:  # the user blocked the bot: final, nothing to retry
+                self._give_up(envelope, error)
+                return 0
             except NetworkError as error:  # a timed-out send may have arrived: at least once
                 if network_failures == len(NETWORK_RETRY):
-                    return self._give_up(envelope, error)
+                    raise self._give_up(envelope, error) from None
                 self.on_retry()
                 await asyncio.sleep(NETWORK_RETRY[network_failures])
                 network_failures += 1
-            except TelegramError as error:  # ChatMigrated, Conflict, …: not this message's to fix
-                return self._give_up(envelope, error)
+            except TelegramError as error:  # ChatMigrated, Conflict, …
+                raise self._give_up(envelope, error) from None
 
-    def _give_up(self, envelope: Envelope, error: Exception) -> int:
-        """Telegram will never take this one (user blocked the bot, chat gone): said to the
-        operator, acknowledged so the outbox does not offer it forever."""
+    def _give_up(self, envelope: Envelope, error: Exception) -> _Refused:
+        """Said to the operator and counted; what to do next is the caller's."""
         self.on_failed()
         log.warning(
             "message not delivered",
@@ -219,7 +247,7 @@ class Sender:
                 "error": str(error),
             },
         )
-        return 0
+        return _Refused(error)
 
     async def _delete(self, chat_id: int, message_id: int) -> None:
         while True:

@@ -164,9 +164,9 @@ def _kept(raw: bytes | str) -> Kept:
 def token_store(settings: Settings) -> SealedStore:
     """Redis when configured (shared by adapter restarts and hosts), else a local file."""
     if settings.redis.url:
-        import redis  # noqa: PLC0415 (only with Redis configured)
+        from persistence.redis_client import redis_client  # noqa: PLC0415 (only with Redis)
 
-        return RedisSealedStore(redis.Redis.from_url(settings.redis.url.reveal()))
+        return RedisSealedStore(redis_client(settings.redis.url.reveal()))
     return FileSealedStore(Path(settings.storage.data_dir) / "adapter_tokens.json")
 
 

@@ -3,7 +3,7 @@
 from persistence.models.alerts import Alert
 from persistence.models.audit import AuditEntry
 from persistence.models.orders import Order
-from persistence.models.outbox import OutboxMessage
+from persistence.models.outbox import DeadLetter, OutboxMessage
 from persistence.models.paper import PaperBalance, PaperOrder
 from persistence.models.strategies import Strategy
 from persistence.models.tokens import AccessToken
@@ -18,6 +18,7 @@ ALL_MODELS = [
     Alert,
     AuditEntry,
     OutboxMessage,
+    DeadLetter,
     PaperBalance,
     PaperOrder,
 ]
@@ -28,6 +29,7 @@ __all__ = [
     "Alert",
     "AuditEntry",
     "Credential",
+    "DeadLetter",
     "Order",
     "OutboxMessage",
     "PaperBalance",

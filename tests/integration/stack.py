@@ -36,10 +36,16 @@ ACCOUNTS = {
 
 class Stack:
     def __init__(
-        self, system: Any, supervisor: Any, simulator: SimulatorServer, settings: Settings
+        self,
+        system: Any,
+        supervisor: Any,
+        simulator: SimulatorServer,
+        settings: Settings,
+        accounts: dict[int, AccountSpec] = ACCOUNTS,
     ) -> None:
         self.system, self.supervisor = system, supervisor
         self.simulator, self.settings = simulator, settings
+        self.accounts = accounts
         self.outbound: list[Outbound] = []
         self.other: list[Any] = []
         self.tokens: dict[int, str] = {}  # what the chat adapter holds after /link
@@ -95,7 +101,7 @@ class Stack:
         self.system.tell(self.supervisor, command)
 
     def link(self, telegram_id: int) -> None:
-        spec = ACCOUNTS[telegram_id]
+        spec = self.accounts[telegram_id]
         who = {"telegram_id": telegram_id, "chat_id": telegram_id}
         self.say(Start(**who))
         self.reply_to(telegram_id, "menu.main")

@@ -52,6 +52,7 @@ class RecordingBridge:
     def __init__(self) -> None:
         self.told: list[Any] = []
         self.acknowledged: list[str] = []
+        self.undeliverable_ids: list[tuple[str, str]] = []
         self.admin_asked: list[AdminCommand] = []
         self.loop: Any = None
         self.deliver: Any = None
@@ -65,6 +66,9 @@ class RecordingBridge:
 
     def acknowledge(self, correlation_ids: tuple[str, ...]) -> None:
         self.acknowledged.extend(correlation_ids)
+
+    def undeliverable(self, correlation_ids: tuple[str, ...], reason: str) -> None:
+        self.undeliverable_ids.extend((cid, reason) for cid in correlation_ids)
 
     async def admin(self, command: AdminCommand, timeout: float = 10.0) -> AdminReply:
         self.admin_asked.append(command)
@@ -500,3 +504,32 @@ def test_a_key_typed_into_link_over_budget_is_refused_and_still_deleted(harness)
     answer = harness.fake.user_says(user, "KEY-OVER-BUDGET-113")
     harness.fake.wait_for(lambda: answer in harness.fake.deleted(user))
     assert not [m for m in harness.bridge.told if m.telegram_id == user]
+
+
+def test_a_reply_that_cannot_be_rendered_is_reported_and_the_one_behind_it_arrives(
+    harness, unrenderable_number
+):
+    user = 4321
+    poisoned = Reply(
+        telegram_id=user,
+        chat_id=user,
+        key="price.show",
+        params=(("pair", "BTC/IDR"), ("last", unrenderable_number)),
+        language="en",
+    )
+    later = Reply(telegram_id=user, chat_id=user, key="error.internal", language="en")
+    bridge = harness.bridge
+    harness.fake.user_says(user, "/start")  # the chat exists for Telegram from here
+    bridge.last(Start, user)
+    before = len(harness.fake.messages(user))
+    for message in (poisoned, later):
+        bridge.loop.call_soon_threadsafe(bridge.deliver, message)
+
+    [arrived] = harness.fake.wait_messages(user, before + 1)[before:]
+    assert arrived.plain_text == render("error.internal", {}, "en", as_html=False)
+    assert (poisoned.correlation_id, "render: OverflowError") in bridge.undeliverable_ids
+    deadline = time.monotonic() + 5
+    while later.correlation_id not in bridge.acknowledged and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert later.correlation_id in bridge.acknowledged
+    assert poisoned.correlation_id not in bridge.acknowledged

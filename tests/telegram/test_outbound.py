@@ -7,7 +7,7 @@ import re
 
 import pytest
 from fake_bot_api import FakeBotApi
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
 from adapters.telegram.sender import Envelope, Sender
 from adapters.telegram.texts import MAX_TEXT, keyboard, plain, split_text
@@ -49,9 +49,16 @@ def test_buttons_are_labelled_in_the_users_language():
     assert labels == ["✅ Confirm", "buy"]
 
 
-def _send(fake: FakeBotApi, envelopes: list[Envelope], interval: float = 0.0) -> list[str]:
-    """Sends through a real Bot against the fake; returns what was acknowledged, in order."""
+def _send(
+    fake: FakeBotApi,
+    envelopes: list[Envelope],
+    interval: float = 0.0,
+    refused: list[tuple[tuple[str, ...], str]] | None = None,
+) -> list[str]:
+    """Sends through a real Bot against the fake; returns what was acknowledged, in order
+    (and adds what was reported undeliverable to `refused`)."""
     acknowledged: list[str] = []
+    undeliverable = refused if refused is not None else []
 
     async def run() -> None:
         async with Bot("123:sender", base_url=fake.base_url) as bot:
@@ -61,6 +68,9 @@ def _send(fake: FakeBotApi, envelopes: list[Envelope], interval: float = 0.0) ->
                 on_sent=lambda envelope, _id: acknowledged.extend(envelope.acknowledge),
                 on_retry=lambda: None,
                 on_failed=lambda: None,
+                on_undeliverable=lambda envelope, reason: undeliverable.append(
+                    (envelope.acknowledge, reason)
+                ),
             )
             for envelope in envelopes:
                 sender.post(envelope)
@@ -98,3 +108,25 @@ def test_silent_notifications_arrive_without_a_sound(silent: bool):
         fake.user_says(USER, "/start")
         _send(fake, [Envelope(USER, "fill", silent=silent)])
         assert fake.messages(USER)[0].disable_notification is silent
+
+
+def test_a_refused_message_coalesced_with_others_takes_none_of_them_down():
+    bad_button = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="x" * 80)]])
+    with FakeBotApi() as fake:
+        fake.user_says(USER, "/start")
+        refused: list[tuple[tuple[str, ...], str]] = []
+        acknowledged = _send(
+            fake,
+            [
+                Envelope(USER, "first", acknowledge=("m1",)),
+                Envelope(USER, "second", acknowledge=("m2",)),
+                Envelope(USER, "with a bad button", markup=bad_button, acknowledge=("m3",)),
+            ],
+            refused=refused,
+        )
+        texts = [m.plain_text for m in fake.messages(USER)]
+        refusals = [reason for method, reason in fake.rejected if method == "sendMessage"]
+    assert len(refusals) == 2  # the three coalesced, then the bad one alone
+    assert acknowledged == ["m1", "m2"]
+    assert texts == ["first", "second"]
+    assert refused == [(("m3",), "send: BadRequest")]
