@@ -43,7 +43,7 @@ def run_until_stopped(
 
     This thread is the only user of the system handle (handles are not thread-safe)."""
     running: RunningSystem = start_actor_system(
-        settings.actors, settings.log_format, settings.logging.level
+        settings.actors, settings.storage.data_dir, settings.log_format, settings.logging.level
     )
     try:
         system = running.system

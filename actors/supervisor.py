@@ -20,6 +20,7 @@ from actors.base import BotActor
 from actors.deadman import DeadmanSwitch
 from actors.notifier import Notifier
 from actors.restart_policy import RestartPolicy
+from actors.transport_binding import rejected_frames
 from actors.trigger_book import TriggerBook
 from messages.admin import (
     AdminCommand,
@@ -308,6 +309,7 @@ class Supervisor(BotActor):
                     "fallback_polls": self.feed_state.fallback_polls,
                 },
                 "notifier_backlog": backlog(),
+                "rejected_transport_frames": rejected_frames(),
                 "stopping": self.stopping,
             },
         )

@@ -1,19 +1,57 @@
-"""Make Thespian listen only where we say.
+"""Make Thespian listen only where we say, and accept only frames our key sealed.
 
 Thespian 4.0.1 binds every externally reachable actor socket to '' (all interfaces);
 THESPIAN_BASE_IPADDR only changes the address it advertises. Its messages are pickles on
-plain TCP, so an actor port open on a public interface lets anyone run code beside the
-decrypted API keys. We bind each socket to the configured address instead. Actor
-processes are forked from the process that starts the system, so they inherit this.
+plain TCP, unpickled before any handler can look at them, so an open actor port lets anyone
+run code beside the decrypted API keys. We bind each socket to the configured address and
+replace the TCP transport's serializer with sealed frames (actors/transport_seal.py).
+
+Both depend on Thespian internals, so the version is pinned and every attribute we patch is
+checked first: a Thespian that no longer matches stops the start with a clear error instead
+of running unprotected. Actor processes (the admin and the logger included) are forked from
+the process that starts the system, so they inherit the patches, the key and the counter.
+
+What Thespian does with a frame that fails: the receive path catches the exception, answers
+with its NAK and closes that connection (the actor carries on); the ACK path aborts that one
+send. We count each rejection in a counter shared by every process of the system and log a
+warning with the peer address, at most once per WARN_EVERY_SECONDS per process.
 """
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
+import socket
+import time
+from collections.abc import Callable
+from importlib import metadata
+from typing import Any
 
+from thespian.system.transport import TCPTransport as tcp
 from thespian.system.transport.IPBase import IPActorAddress
+from thespian.system.transport.streamBuffer import ackDataErrPacket, ackPacket, toSendBuffer
+
+from actors.transport_seal import RejectedFrame, SealedPickle, TransportSeal
+from config.errors import StartupError
+
+log = logging.getLogger(__name__)
+
+THESPIAN_VERSION = "4.0.1"
+WARN_EVERY_SECONDS = 10.0
 
 _original_init = IPActorAddress.__init__
+_PATCHED: tuple[tuple[Any, str], ...] = (
+    (tcp, "serializer"),
+    (tcp, "ackMsg"),
+    (tcp, "ackDataErrMsg"),
+    (tcp.TCPIncoming_Common, "data"),
+    (tcp.TCPTransport, "__init__"),
+    (tcp.TCPTransport, "_addedDataToIncoming"),
+    (tcp.TCPTransport, "_check_XMIT_4_done"),
+    (tcp.TCPTransport, "_XMITStepRetry"),
+    (IPActorAddress, "__init__"),
+)
 
 
 def bind_transport_to(address: str) -> None:
@@ -28,3 +66,156 @@ def bind_transport_to(address: str) -> None:
 
     IPActorAddress.__init__ = bound_init  # type: ignore[method-assign]
     IPActorAddress._indodax_bound = address  # type: ignore[attr-defined]
+
+
+def check_thespian() -> None:
+    """The patches below were written against one Thespian release; refuse any other."""
+    installed = metadata.version("thespian")
+    if installed != THESPIAN_VERSION:
+        raise StartupError(
+            f"Thespian {installed} is installed, but the sealed actor transport patches "
+            f"Thespian {THESPIAN_VERSION} (pinned in pyproject.toml): reinstall the pinned "
+            "version"
+        )
+    missing = [f"{owner.__name__}.{name}" for owner, name in _PATCHED if not hasattr(owner, name)]
+    if missing:
+        raise StartupError(
+            "the sealed actor transport no longer fits Thespian (missing "
+            + ", ".join(missing)
+            + "); the bot will not run with an unauthenticated transport"
+        )
+
+
+class _Rejections:
+    """Rejected frames of the whole system: a counter in memory shared with every forked
+    actor process, and this process's warning throttle."""
+
+    def __init__(self) -> None:
+        self.shared: Any = None
+        self.last_warning = 0.0
+        self.suppressed = 0
+
+    def count(self) -> int:
+        return int(self.shared.value) if self.shared is not None else 0
+
+    def record(self, peer: str, reason: str) -> Callable[[], None] | None:
+        """Counts now; returns the warning to log once it is safe (None when throttled)."""
+        if self.shared is not None:
+            with self.shared.get_lock():
+                self.shared.value += 1
+        now = time.monotonic()
+        if self.last_warning and now - self.last_warning < WARN_EVERY_SECONDS:
+            self.suppressed += 1
+            return None
+        self.last_warning, suppressed, self.suppressed = now, self.suppressed, 0
+        total = self.count()
+
+        def warn() -> None:
+            log.warning(
+                "actor transport: frame rejected, never unpickled",
+                extra={
+                    "peer": peer,
+                    "reason": reason,
+                    "rejected_total": total,
+                    "suppressed_since_last_warning": suppressed,
+                },
+            )
+
+        return warn
+
+
+_rejections = _Rejections()
+
+
+def rejected_frames() -> int:
+    """Frames refused by any process of the system this process belongs to, since its start."""
+    return _rejections.count()
+
+
+class _DeferredWarning:
+    """Thespian handles sockets while holding its transport's exclusive flag, where logging
+    (itself a transmit to the logger process) must not run; finished intents are completed
+    after that section, so the warning rides along as one."""
+
+    def __init__(self, warn: Callable[[], None]) -> None:
+        self._warn = warn
+
+    def tx_done(self, _status: object) -> None:
+        self._warn()
+
+
+def seal_transport(seal: TransportSeal, bind_address: str) -> None:
+    """Install `seal` as the TCP transport's serializer (again, with a new key, at every
+    start in this process) and the guards around it (once)."""
+    check_thespian()
+    serializer = SealedPickle(seal)
+    tcp.serializer = serializer
+    tcp.ackMsg = toSendBuffer(ackPacket, serializer.control_frame)
+    tcp.ackDataErrMsg = toSendBuffer(ackDataErrPacket, serializer.control_frame)
+    _rejections.shared = multiprocessing.get_context("fork").Value("Q", 0)
+    if not getattr(tcp.TCPTransport, "_indodax_sealed", False):
+        _install_guards()
+    tcp.TCPTransport._indodax_listen_on = socket.gethostbyname(bind_address)
+
+
+def _install_guards() -> None:
+    transport_init = tcp.TCPTransport.__init__
+    added_data = tcp.TCPTransport._addedDataToIncoming
+    ack_done = tcp.TCPTransport._check_XMIT_4_done
+    completed_data = tcp.TCPIncoming_Common.data.fget
+
+    def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        """Every transport (admin, logger, actor, outside handle) listens on the bind address
+        or does not exist: a socket elsewhere is a start that must fail."""
+        transport_init(self, *args, **kwargs)
+        if not hasattr(self, "_finished_intents"):
+            raise StartupError("the sealed actor transport no longer fits Thespian's transport")
+        host = self.socket.getsockname()[0]
+        if host != tcp.TCPTransport._indodax_listen_on:
+            self.socket.close()
+            raise StartupError(
+                f"an actor listener is on {host}, not on ACTOR_BIND_ADDRESS "
+                f"({tcp.TCPTransport._indodax_listen_on}); refusing to run"
+            )
+
+    def data(self: Any) -> Any:
+        try:
+            return completed_data(self)
+        except RejectedFrame as rejected:
+            self._indodax_rejected = _rejections.record(_peer_of(self.socket), str(rejected))
+            raise
+
+    def guarded_added(self: Any, inc: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return added_data(self, inc, *args, **kwargs)
+        finally:
+            warn = getattr(inc, "_indodax_rejected", None)
+            if warn is not None:
+                inc._indodax_rejected = None
+                self._finished_intents.append((_DeferredWarning(warn), None))
+
+    def guarded_ack(self: Any, intent: Any, rcv: Any) -> Any:
+        """An answer to our send that our key did not seal: drop that connection and let
+        Thespian retry the send (its own retry limits apply)."""
+        try:
+            return ack_done(self, intent, rcv)
+        except RejectedFrame as rejected:
+            warn = _rejections.record(str(intent.targetAddr), str(rejected))
+            if warn is not None:
+                self._finished_intents.append((_DeferredWarning(warn), None))
+            intent.stage = self._XMITStepRetry
+            return self._nextTransmitStep(intent)
+
+    tcp.TCPTransport.__init__ = checked_init
+    tcp.TCPIncoming_Common.data = property(data)
+    tcp.TCPTransport._addedDataToIncoming = guarded_added
+    tcp.TCPTransport._check_XMIT_4_done = guarded_ack
+    tcp.TCPTransport._indodax_sealed = True
+
+
+def _peer_of(sock: socket.socket | None) -> str:
+    try:
+        host, port = sock.getpeername()[:2]  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        return "unknown"
+    return f"{host}:{port}"

@@ -3,15 +3,15 @@ report the listening addresses of every process in the group, then stop."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from thespian.actors import Actor
 
-from actors.processes import session_members
+from actors.processes import listening_addresses, session_members
 from actors.system import start_actor_system, stop_actor_system
 from config.errors import StartupError
 from config.schema import ActorSettings
@@ -23,34 +23,16 @@ class Echo(Actor):
             self.send(sender, message.upper())
 
 
-def listening_addresses(pids: list[int]) -> list[str]:
-    inodes = set()
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                with contextlib.suppress(OSError):
-                    target = os.readlink(fd)
-                    if target.startswith("socket:["):
-                        inodes.add(target[8:-1])
-    found = []
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if fields[3] == "0A" and fields[9] in inodes:
-            host_hex, port_hex = fields[1].split(":")
-            host = ".".join(str(int(host_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
-            found.append(f"{host}:{int(port_hex, 16)}")
-    return found
-
-
 def main() -> None:
     settings = ActorSettings(admin_port=int(sys.argv[1]))
-    running = start_actor_system(settings)
+    data_dir = Path(tempfile.mkdtemp())
+    running = start_actor_system(settings, data_dir)
     system = running.system
     try:
         echo = system.createActor(Echo)
         answer = system.ask(echo, "ping", 10)
         try:
-            start_actor_system(settings)
+            start_actor_system(settings, data_dir)
             second = "started twice"
         except StartupError as error:
             second = str(error)
