@@ -74,14 +74,10 @@ def start_actor_system(
     bind_transport_to(settings.bind_address)
     key_path = None
     if multiproc:
-        if settings.transport_secret:
-            seal = TransportSeal.from_secret(settings.transport_secret)
-        else:
-            key = get_random_bytes(KEY_BYTES)
+        if not settings.transport_secret:
             key_path = key_file(data_dir, settings.admin_port)
-            write_key_file(key_path, key)
-            seal = TransportSeal(key)
-        seal_transport(seal, settings.bind_address)
+            write_key_file(key_path, get_random_bytes(KEY_BYTES))
+        seal_transport(_seal_for(settings, key_path), settings.bind_address)
     _raise_open_file_limit()
     if settings.bind_address not in _LOOPBACK:
         log.warning(
@@ -90,13 +86,18 @@ def start_actor_system(
         )
     # transientUnique: a handle of our own, not Thespian's per-process singleton, which
     # would hand a later start the handle of a system that has since died.
-    with _child_signals():
-        system = ActorSystem(
-            settings.system_base,
-            capabilities(settings),
-            logDefs=log_defs(log_format, log_level),
-            transientUnique=True,
-        )
+    try:
+        with _child_signals():
+            system = ActorSystem(
+                settings.system_base,
+                capabilities(settings),
+                logDefs=log_defs(log_format, log_level),
+                transientUnique=True,
+            )
+    except BaseException:
+        if key_path is not None:
+            key_path.unlink(missing_ok=True)
+        raise
     admin = (
         listener_pid(settings.admin_port) if settings.system_base != "simpleSystemBase" else None
     )
@@ -109,6 +110,15 @@ def start_actor_system(
         extra={"base": settings.system_base, "admin_port": settings.admin_port, "session": session},
     )
     return running
+
+
+def _seal_for(settings: ActorSettings, key_path: Path | None) -> TransportSeal:
+    """The shared secret's seal, or the per-start key's: frames are encrypted whenever they
+    may leave loopback (a shared secret, or a bind address beyond loopback)."""
+    if key_path is None:
+        return TransportSeal.from_secret(settings.transport_secret)
+    encrypt = settings.bind_address not in _LOOPBACK
+    return TransportSeal(read_key_file(key_path), encrypt=encrypt)
 
 
 def _refuse_stray_listeners(running: RunningSystem, bind_address: str) -> None:
@@ -163,11 +173,8 @@ def join_actor_system(settings: ActorSettings, data_dir: Path) -> ActorSystem:
             "is the bot running (bin/run)?"
         )
     bind_transport_to(settings.bind_address)
-    if settings.transport_secret:
-        seal = TransportSeal.from_secret(settings.transport_secret)
-    else:
-        seal = TransportSeal(read_key_file(key_file(data_dir, settings.admin_port)))
-    seal_transport(seal, settings.bind_address)
+    key_path = None if settings.transport_secret else key_file(data_dir, settings.admin_port)
+    seal_transport(_seal_for(settings, key_path), settings.bind_address)
     return ActorSystem(settings.system_base, capabilities(settings))
 
 

@@ -1,24 +1,30 @@
 """Sealed frames for the actor transport: nothing is unpickled unless our key made it.
 
 Thespian sends pickles over TCP and unpickles whatever reaches an actor port, so anyone who
-can connect could run code next to the decrypted API keys. Every frame is sealed with
-AES-256-GCM under a key only our processes hold, and opened (authenticated, decrypted,
-checked for age and replay) before a byte of it reaches pickle.
+can connect could run code next to the decrypted API keys. Every frame is sealed with a key
+only our processes hold and opened (authenticated, checked for age and replay) before a
+byte of it reaches pickle.
 
-One cipher for one host and for several: GCM authenticates and encrypts in one pass, so
-the frames that cross hosts are private without a second code path, and the measured cost
-(bench/actor_transport.py) is a few microseconds on a round trip of about a millisecond.
+Two seals, measured by bench/actor_transport.py:
+- one host (a random key per start): HMAC-SHA256, about 1.5 µs a frame. The frames never
+  leave loopback, where reading them takes root, who can read the key as well: integrity
+  is what protects the actors there, and secrecy would add nothing.
+- several hosts (ACTOR_TRANSPORT_SECRET): AES-256-GCM, authenticated and encrypted, because
+  the frames cross a network; pycryptodome's GCM setup costs some 30 µs a frame.
+Both keys are derived from the start's key material with HKDF, one label each.
 
-Frame: version (1) | kind (1) | sent at, ms since the epoch (8) | nonce (12) | ciphertext |
-tag (16); the first ten bytes are the associated data. Data frames older or newer than
-REPLAY_WINDOW_SECONDS, or whose nonce this process has already seen, are refused: a frame
-copied off the wire cannot be played again (an OrderRequest twice). Thespian retries a send
-for at most five minutes, so the window holds any honest frame. Control frames (Thespian's
-ACK and NAK, sealed once per process) carry no pickle and are exempt from the window.
+Frame: version (1) | kind (1) | sent at, ms since the epoch (8) | nonce (12) | payload
+(ciphertext under GCM) | tag (32 HMAC, 16 GCM); the tag covers everything before it. Data
+frames older or newer than REPLAY_WINDOW_SECONDS, or whose nonce this process has already
+opened, are refused: a frame copied off the wire cannot be played again (an OrderRequest
+twice). Thespian retries a send for at most five minutes, so the window holds any honest
+frame. Control frames (Thespian's ACK and NAK, sealed once per process) carry no pickle and
+are exempt from the window.
 """
 
 from __future__ import annotations
 
+import hmac
 import os
 import pickle
 import struct
@@ -35,14 +41,16 @@ from Crypto.Random import get_random_bytes
 from config.errors import StartupError
 from config.secret import Secret
 
-VERSION = 1
+VERSION_HMAC = 1
+VERSION_GCM = 2
 KIND_DATA = 1
 KIND_CONTROL = 2
 KEY_BYTES = 32
 REPLAY_WINDOW_SECONDS = 600.0
 _HEADER = struct.Struct(">BBQ")
 _NONCE_BYTES = 12
-_TAG_BYTES = 16
+_GCM_TAG_BYTES = 16
+_HMAC_TAG_BYTES = 32
 _SALT = b"indodax-bot/actor-transport/v1"
 CONTROL_PACKETS = ("ACK", "ACK+DATAERR")
 
@@ -55,27 +63,31 @@ class RejectedFrame(Exception):
 class TransportSeal:
     """Seals and opens frames under one key; remembers the nonces it has opened."""
 
-    def __init__(self, key: bytes, replay_window: float = REPLAY_WINDOW_SECONDS) -> None:
+    def __init__(
+        self, key: bytes, *, encrypt: bool, replay_window: float = REPLAY_WINDOW_SECONDS
+    ) -> None:
         if len(key) != KEY_BYTES:
             raise ValueError("the transport key is 32 bytes")
-        self._key = key
+        label = b"aes-256-gcm:frames" if encrypt else b"hmac-sha256:frames"
+        self._key = HKDF(key, KEY_BYTES, _SALT, SHA256, context=label)
+        self._version = VERSION_GCM if encrypt else VERSION_HMAC
+        self._tag_bytes = _GCM_TAG_BYTES if encrypt else _HMAC_TAG_BYTES
         self._window = replay_window
         self._seen: set[bytes] = set()
         self._seen_order: deque[tuple[float, bytes]] = deque()
 
     @classmethod
-    def random(cls) -> TransportSeal:
-        return cls(get_random_bytes(KEY_BYTES))
-
-    @classmethod
     def from_secret(cls, secret: Secret) -> TransportSeal:
-        """The key every host derives from ACTOR_TRANSPORT_SECRET."""
+        """The encrypting seal every host derives from ACTOR_TRANSPORT_SECRET."""
         material = secret.reveal().encode()
-        return cls(HKDF(material, KEY_BYTES, _SALT, SHA256, context=b"aes-256-gcm:frames"))
+        return cls(HKDF(material, KEY_BYTES, _SALT, SHA256, context=b"shared"), encrypt=True)
 
     def seal(self, payload: bytes, kind: int = KIND_DATA) -> bytes:
-        header = _HEADER.pack(VERSION, kind, time.time_ns() // 1_000_000)
+        header = _HEADER.pack(self._version, kind, time.time_ns() // 1_000_000)
         nonce = get_random_bytes(_NONCE_BYTES)
+        if self._version == VERSION_HMAC:
+            signed = header + nonce + payload
+            return signed + hmac.digest(self._key, signed, "sha256")
         cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
         cipher.update(header)
         body, tag = cipher.encrypt_and_digest(payload)
@@ -83,21 +95,26 @@ class TransportSeal:
 
     def open(self, frame: bytes) -> tuple[int, bytes]:
         """(kind, payload) of a frame our key sealed; RejectedFrame for anything else."""
-        if len(frame) < _HEADER.size + _NONCE_BYTES + _TAG_BYTES:
+        if len(frame) < _HEADER.size + _NONCE_BYTES + self._tag_bytes:
             raise RejectedFrame("truncated frame")
         header = frame[: _HEADER.size]
         version, kind, sent_ms = _HEADER.unpack(header)
-        if version != VERSION or kind not in (KIND_DATA, KIND_CONTROL):
-            raise RejectedFrame("not a sealed frame")
+        if version != self._version or kind not in (KIND_DATA, KIND_CONTROL):
+            raise RejectedFrame("not a frame of this transport")
         nonce = frame[_HEADER.size : _HEADER.size + _NONCE_BYTES]
-        cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
-        cipher.update(header)
-        try:
-            payload = cipher.decrypt_and_verify(
-                frame[_HEADER.size + _NONCE_BYTES : -_TAG_BYTES], frame[-_TAG_BYTES:]
-            )
-        except ValueError:
-            raise RejectedFrame("failed authentication (another key, or altered)") from None
+        body, tag = frame[_HEADER.size + _NONCE_BYTES : -self._tag_bytes], frame[-self._tag_bytes :]
+        if version == VERSION_HMAC:
+            expected = hmac.digest(self._key, frame[: -self._tag_bytes], "sha256")
+            if not hmac.compare_digest(expected, tag):
+                raise RejectedFrame("failed authentication (another key, or altered)")
+            payload = body
+        else:
+            cipher = AES.new(self._key, AES.MODE_GCM, nonce=nonce)
+            cipher.update(header)
+            try:
+                payload = cipher.decrypt_and_verify(body, tag)
+            except ValueError:
+                raise RejectedFrame("failed authentication (another key, or altered)") from None
         if kind == KIND_DATA:
             self._check_fresh(nonce, sent_ms)
         return kind, payload

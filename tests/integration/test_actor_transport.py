@@ -95,10 +95,12 @@ def test_the_same_messages_sealed_with_the_key_are_answered_but_order_only_from_
     key = key_file(stack.settings.storage.data_dir, stack.settings.actors.admin_port)
     targets = [(ports["supervisor"], "Status"), (ports["supervisor"], "Locate")]
     targets.append((ports["user"], "OrderRequest"))
+    before = stack.admin(Status()).data["rejected_transport_frames"]
 
     report = intrude(stack, targets, tmp_path / "unused", key=key)
 
     assert report["answers"] == ["AdminReply", "Located"]
+    assert stack.admin(Status()).data["rejected_transport_frames"] == before
     assert orders_on_the_exchange(stack) == []
     stack.admin(Status())  # the user's actor is still serving after the refusal
     assert stack.ask_user_actor(USER) is not None

@@ -123,7 +123,7 @@ def accept_answers(
 def main() -> None:
     spec = json.loads(sys.argv[1])
     serializer: Any = (
-        SealedPickle(TransportSeal(read_key_file(Path(spec["key_file"]))))
+        SealedPickle(TransportSeal(read_key_file(Path(spec["key_file"])), encrypt=False))
         if spec["key_file"]
         else PlainPickle()
     )
