@@ -142,7 +142,12 @@ class Supervisor(BotActor):
         if address is None:
             address = self.createActor(self.user_actor_class)
             self.users[telegram_id] = address
-            self.send(address, self._boot_message(BootUser, telegram_id=telegram_id))
+            boot = self._boot_message(
+                BootUser,
+                telegram_id=telegram_id,
+                credential_keys=self.boot.credential_keys,  # type: ignore[union-attr]
+            )
+            self.send(address, boot)
         return address
 
     def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
