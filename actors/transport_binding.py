@@ -24,7 +24,6 @@ import multiprocessing
 import os
 import socket
 import time
-from collections.abc import Callable
 from importlib import metadata
 from typing import Any
 
@@ -39,6 +38,8 @@ log = logging.getLogger(__name__)
 
 THESPIAN_VERSION = "4.0.1"
 WARN_EVERY_SECONDS = 10.0
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_PREFIX_BYTES = 20  # "<length>>" of the largest frame fits with room to spare
 
 _original_init = IPActorAddress.__init__
 _PATCHED: tuple[tuple[Any, str], ...] = (
@@ -46,8 +47,8 @@ _PATCHED: tuple[tuple[Any, str], ...] = (
     (tcp, "ackMsg"),
     (tcp, "ackDataErrMsg"),
     (tcp.TCPIncoming_Common, "data"),
+    (tcp.TCPIncoming_Common, "addData"),
     (tcp.TCPTransport, "__init__"),
-    (tcp.TCPTransport, "_addedDataToIncoming"),
     (tcp.TCPTransport, "_check_XMIT_4_done"),
     (tcp.TCPTransport, "_XMITStepRetry"),
     (IPActorAddress, "__init__"),
@@ -88,40 +89,51 @@ def check_thespian() -> None:
 
 class _Rejections:
     """Rejected frames of the whole system: a counter in memory shared with every forked
-    actor process, and this process's warning throttle."""
+    actor process, and this process's warning throttle.
+
+    Thespian handles sockets while holding its transport's exclusive flag, where logging
+    (itself a transmit to the logger process) must not run; it completes finished intents
+    after that section, so the warning is queued there as one. Each process runs one
+    transport (the last one it created)."""
 
     def __init__(self) -> None:
         self.shared: Any = None
+        self.transport: Any = None
         self.last_warning = 0.0
         self.suppressed = 0
 
     def count(self) -> int:
         return int(self.shared.value) if self.shared is not None else 0
 
-    def record(self, peer: str, reason: str) -> Callable[[], None] | None:
-        """Counts now; returns the warning to log once it is safe (None when throttled)."""
+    def record(self, peer: str, reason: str) -> None:
         if self.shared is not None:
             with self.shared.get_lock():
                 self.shared.value += 1
         now = time.monotonic()
         if self.last_warning and now - self.last_warning < WARN_EVERY_SECONDS:
             self.suppressed += 1
-            return None
+            return
         self.last_warning, suppressed, self.suppressed = now, self.suppressed, 0
-        total = self.count()
+        warning = _Warning(peer, reason, self.count(), suppressed)
+        if self.transport is None:
+            warning.tx_done(None)
+        else:
+            self.transport._finished_intents.append((warning, None))
 
-        def warn() -> None:
-            log.warning(
-                "actor transport: frame rejected, never unpickled",
-                extra={
-                    "peer": peer,
-                    "reason": reason,
-                    "rejected_total": total,
-                    "suppressed_since_last_warning": suppressed,
-                },
-            )
 
-        return warn
+class _Warning:
+    """One rejection warning, shaped as a finished transmit intent (see _Rejections)."""
+
+    def __init__(self, peer: str, reason: str, total: int, suppressed: int) -> None:
+        self.extra = {
+            "peer": peer,
+            "reason": reason,
+            "rejected_total": total,
+            "suppressed_since_last_warning": suppressed,
+        }
+
+    def tx_done(self, _status: object) -> None:
+        log.warning("actor transport: frame rejected, never unpickled", extra=self.extra)
 
 
 _rejections = _Rejections()
@@ -130,18 +142,6 @@ _rejections = _Rejections()
 def rejected_frames() -> int:
     """Frames refused by any process of the system this process belongs to, since its start."""
     return _rejections.count()
-
-
-class _DeferredWarning:
-    """Thespian handles sockets while holding its transport's exclusive flag, where logging
-    (itself a transmit to the logger process) must not run; finished intents are completed
-    after that section, so the warning rides along as one."""
-
-    def __init__(self, warn: Callable[[], None]) -> None:
-        self._warn = warn
-
-    def tx_done(self, _status: object) -> None:
-        self._warn()
 
 
 def seal_transport(seal: TransportSeal, bind_address: str) -> None:
@@ -160,8 +160,8 @@ def seal_transport(seal: TransportSeal, bind_address: str) -> None:
 
 def _install_guards() -> None:
     transport_init = tcp.TCPTransport.__init__
-    added_data = tcp.TCPTransport._addedDataToIncoming
     ack_done = tcp.TCPTransport._check_XMIT_4_done
+    add_data = tcp.TCPIncoming_Common.addData
     completed_data = tcp.TCPIncoming_Common.data.fget
 
     def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -177,22 +177,31 @@ def _install_guards() -> None:
                 f"an actor listener is on {host}, not on ACTOR_BIND_ADDRESS "
                 f"({tcp.TCPTransport._indodax_listen_on}); refusing to run"
             )
+        _rejections.transport = self
+
+    def bounded_add(self: Any, received: bytes) -> None:
+        """A length prefix that is missing (Thespian would buffer such a stream for minutes),
+        no number, negative (Thespian would then fail outside its error handling) or above
+        MAX_FRAME_BYTES ends the connection at once (Thespian closes it on the exception)."""
+        try:
+            add_data(self, received)
+        except ValueError:
+            _rejections.record(_peer_of(self.socket), "malformed length prefix")
+            raise
+        announced = self._rData._size
+        if announced is None and len(self._rData._buf) > MAX_PREFIX_BYTES:
+            _rejections.record(_peer_of(self.socket), "no length prefix")
+            raise RejectedFrame("no length prefix")
+        if announced is not None and not 0 <= announced <= MAX_FRAME_BYTES:
+            _rejections.record(_peer_of(self.socket), f"frame of {announced} bytes announced")
+            raise RejectedFrame("frame length out of bounds")
 
     def data(self: Any) -> Any:
         try:
             return completed_data(self)
         except RejectedFrame as rejected:
-            self._indodax_rejected = _rejections.record(_peer_of(self.socket), str(rejected))
+            _rejections.record(_peer_of(self.socket), str(rejected))
             raise
-
-    def guarded_added(self: Any, inc: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return added_data(self, inc, *args, **kwargs)
-        finally:
-            warn = getattr(inc, "_indodax_rejected", None)
-            if warn is not None:
-                inc._indodax_rejected = None
-                self._finished_intents.append((_DeferredWarning(warn), None))
 
     def guarded_ack(self: Any, intent: Any, rcv: Any) -> Any:
         """An answer to our send that our key did not seal: drop that connection and let
@@ -200,22 +209,20 @@ def _install_guards() -> None:
         try:
             return ack_done(self, intent, rcv)
         except RejectedFrame as rejected:
-            warn = _rejections.record(str(intent.targetAddr), str(rejected))
-            if warn is not None:
-                self._finished_intents.append((_DeferredWarning(warn), None))
+            _rejections.record(str(intent.targetAddr), str(rejected))
             intent.stage = self._XMITStepRetry
             return self._nextTransmitStep(intent)
 
     tcp.TCPTransport.__init__ = checked_init
+    tcp.TCPIncoming_Common.addData = bounded_add
     tcp.TCPIncoming_Common.data = property(data)
-    tcp.TCPTransport._addedDataToIncoming = guarded_added
     tcp.TCPTransport._check_XMIT_4_done = guarded_ack
     tcp.TCPTransport._indodax_sealed = True
 
 
 def _peer_of(sock: socket.socket | None) -> str:
     try:
-        host, port = sock.getpeername()[:2]  # type: ignore[union-attr]
+        peer = sock.getpeername()  # type: ignore[union-attr]
     except (OSError, AttributeError):
         return "unknown"
-    return f"{host}:{port}"
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "unknown"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import socket
 import stat
 import time
 
@@ -101,12 +102,22 @@ def test_a_plain_pickle_is_rejected_and_its_payload_never_runs(tmp_path, encrypt
 
 
 @both_seals
-def test_the_same_frame_twice_is_refused_the_second_time(encrypt):
+def test_a_frame_played_again_is_refused_the_second_time(encrypt):
     receiver = sealed(encrypt=encrypt)
     frame = sealed(encrypt=encrypt).dumps(("sender", Status()))
     receiver.loads(frame)
+    receiver.loads(sealed(encrypt=encrypt).dumps(("sender", Status())))
     with pytest.raises(RejectedFrame, match="replayed"):
-        receiver.loads(frame)
+        receiver.loads(bytes(bytearray(frame)))
+
+
+def test_thespian_reading_the_same_buffer_twice_is_no_replay_but_a_copy_is():
+    """An answer that arrives where Thespian awaited an ACK is opened twice, same object."""
+    receiver = sealed()
+    frame = sealed().dumps(("sender", Status()))
+    assert receiver.loads(frame) == receiver.loads(frame)
+    with pytest.raises(RejectedFrame, match="replayed"):
+        receiver.loads(bytes(bytearray(frame)))
 
 
 def test_a_frame_older_than_the_replay_window_is_refused(monkeypatch):
@@ -155,30 +166,52 @@ def fresh_rejections(monkeypatch):
     monkeypatch.setattr(transport_binding, "_rejections", transport_binding._Rejections())
 
 
-def test_every_rejection_is_counted_and_warnings_are_throttled(monkeypatch, fresh_rejections):
+def test_every_rejection_is_counted_and_warnings_are_throttled(
+    monkeypatch, caplog, fresh_rejections
+):
     seal_transport(TransportSeal(KEY, encrypt=False), "127.0.0.1")
     clock = [1000.0]
     monkeypatch.setattr(transport_binding.time, "monotonic", lambda: clock[0])
-    first = transport_binding._rejections.record("127.0.0.1:5555", "failed authentication")
-    second = transport_binding._rejections.record("127.0.0.1:5555", "failed authentication")
-    clock[0] += transport_binding.WARN_EVERY_SECONDS + 1
-    third = transport_binding._rejections.record("127.0.0.1:5556", "truncated frame")
-    assert rejected_frames() == 3
-    assert first is not None
-    assert second is None
-    assert third is not None
+    with caplog.at_level("WARNING", logger="actors.transport_binding"):
+        for _ in range(3):
+            transport_binding._rejections.record("127.0.0.1:5555", "failed authentication")
+        clock[0] += transport_binding.WARN_EVERY_SECONDS + 1
+        transport_binding._rejections.record("127.0.0.9:4444", "replayed frame")
+    assert rejected_frames() == 4
+    assert [(r.peer, r.reason, r.suppressed_since_last_warning) for r in caplog.records] == [
+        ("127.0.0.1:5555", "failed authentication", 0),
+        ("127.0.0.9:4444", "replayed frame", 2),
+    ]
 
 
-def test_a_rejection_warning_names_the_peer_and_the_reason(monkeypatch, caplog, fresh_rejections):
+def incoming(raw: bytes):
+    """What Thespian holds for a connection that has sent `raw` so far."""
+    left, right = socket.socketpair()
+    right.close()
+    received = tcp.TCPIncoming(None, left)
+    received.addData(raw)
+    return received
+
+
+def test_a_frame_without_our_seal_is_counted_when_thespian_opens_it(fresh_rejections):
     seal_transport(TransportSeal(KEY, encrypt=False), "127.0.0.1")
-    monkeypatch.setattr(transport_binding.time, "monotonic", lambda: 5_000_000.0)
-    warn = transport_binding._rejections.record("127.0.0.9:4444", "replayed frame")
-    with caplog.at_level("WARNING"):
-        warn()
-    record = caplog.records[-1]
-    assert record.peer == "127.0.0.9:4444"
-    assert record.reason == "replayed frame"
-    assert record.rejected_total == 1
+    payload = pickle.dumps(("sender", Status()))
+    received = incoming(f"{len(payload)}>".encode() + payload)
+    assert received.receivedAllData()
+    with pytest.raises(RejectedFrame):
+        received.data  # noqa: B018 (reading it is what opens the frame)
+    assert rejected_frames() == 1
+
+
+@pytest.mark.parametrize("prefix", [b"99999999999>", b"-5>", b"12x>", b"x" * 4096])
+def test_a_length_prefix_that_is_huge_negative_missing_or_no_number_ends_the_connection(
+    prefix, fresh_rejections
+):
+    """Thespian closes the connection on the exception, before buffering a byte more."""
+    seal_transport(TransportSeal(KEY, encrypt=False), "127.0.0.1")
+    with pytest.raises((RejectedFrame, ValueError)):
+        incoming(prefix)
+    assert rejected_frames() == 1
 
 
 def test_another_thespian_version_stops_the_start(monkeypatch):
