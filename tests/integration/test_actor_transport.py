@@ -14,6 +14,7 @@ import httpx
 import pytest
 from stack import ACCOUNTS
 
+from actors.processes import listener_pid, listening_addresses, session_members, session_of
 from actors.transport_seal import key_file
 from messages.admin import Status
 from persistence.models import User
@@ -125,3 +126,22 @@ def test_the_key_file_is_the_owners_alone_and_bin_admin_reports_the_rejections(s
     assert result.returncode == 0, result.stderr
     reported = json.loads(result.stdout)["data"]["rejected_transport_frames"]
     assert reported == stack.admin(Status()).data["rejected_transport_frames"]
+
+
+def test_every_listener_of_the_system_the_logger_included_refuses_the_booby_trapped_pickle(
+    stack, ports, tmp_path
+):
+    marker = tmp_path / "owned"
+    session = session_of(listener_pid(stack.settings.actors.admin_port))
+    found = listening_addresses(session_members(session))
+    every = {int(address.rsplit(":", 1)[1]) for address in found}
+    listeners = sorted(every - {stack.simulator.port})  # the exchange is no actor
+    assert len(listeners) >= 7  # admin, logger, Supervisor, 3 core actors, the user's actor
+    before = stack.admin(Status()).data["rejected_transport_frames"]
+
+    report = intrude(stack, [(port, "WritesAFile") for port in listeners], marker, key=None)
+
+    assert report["answers"] == []
+    assert not marker.exists()
+    after = stack.admin(Status()).data["rejected_transport_frames"]
+    assert after - before >= len(listeners)
