@@ -11,10 +11,12 @@ checked first: a Thespian that no longer matches stops the start with a clear er
 of running unprotected. Actor processes (the admin and the logger included) are forked from
 the process that starts the system, so they inherit the patches, the key and the counter.
 
-What Thespian does with a frame that fails: the receive path catches the exception, answers
-with its NAK and closes that connection (the actor carries on); the ACK path aborts that one
-send. We count each rejection in a counter shared by every process of the system and log a
-warning with the peer address, at most once per WARN_EVERY_SECONDS per process.
+What happens to a frame that fails: Thespian's receive path catches the exception, answers
+with its (sealed) NAK and closes that connection, and the actor carries on; a length prefix
+that is missing, malformed or out of bounds closes the connection before anything is
+buffered; an answer to our own send that fails drops that connection and Thespian retries
+the send. Each rejection is counted in a counter shared by every process of the system and
+logged as a warning with the peer address, at most once per WARN_EVERY_SECONDS per process.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ _PATCHED: tuple[tuple[Any, str], ...] = (
     (tcp.TCPTransport, "__init__"),
     (tcp.TCPTransport, "_check_XMIT_4_done"),
     (tcp.TCPTransport, "_XMITStepRetry"),
+    (tcp.TCPTransport, "_nextTransmitStep"),
     (IPActorAddress, "__init__"),
 )
 
