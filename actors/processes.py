@@ -70,6 +70,26 @@ def listener_pid(port: int) -> int | None:
     return None
 
 
+def listening_addresses(pids: list[int]) -> list[str]:
+    """host:port of every listening IPv4 TCP socket the processes `pids` hold."""
+    inodes = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    target = os.readlink(fd)
+                    if target.startswith("socket:["):
+                        inodes.add(target[8:-1])
+    found = []
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[3] == "0A" and fields[9] in inodes:
+            host_hex, port_hex = fields[1].split(":")
+            host = ".".join(str(int(host_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
+            found.append(f"{host}:{int(port_hex, 16)}")
+    return found
+
+
 def end_session(session: int, grace: float) -> int:
     """SIGTERM every process of the session, SIGKILL what is left after `grace`; return how
     many had to be killed."""

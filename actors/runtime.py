@@ -6,6 +6,7 @@ it for a Pong every few seconds and starts it again when it stops answering.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -16,7 +17,9 @@ from thespian.actors import ActorSystem
 from actors.supervisor import SUPERVISOR_NAME, Supervisor
 from actors.system import RunningSystem, start_actor_system, stop_actor_system
 from config.schema import Settings
+from config.secret import Secret
 from messages.events import Boot, Ping, Pong
+from persistence.vault import credential_keys
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +29,27 @@ PING_TIMEOUT = 10.0
 
 def boot_supervisor(system: ActorSystem, settings: Settings) -> Any:
     supervisor = system.createActor(Supervisor, globalName=SUPERVISOR_NAME)
-    system.tell(supervisor, Boot(settings=settings))
+    security = settings.security
+    keys = credential_keys(security.app_secret_key, security.app_secret_key_previous)
+    system.tell(supervisor, Boot(settings=for_actors(settings), credential_keys=keys))
     return supervisor
+
+
+def for_actors(settings: Settings) -> Settings:
+    """The settings actors are told: every secret blanked but the database and Redis URLs,
+    which they use. The vault's master keys stay in this process (UserActors get derived
+    sub-keys instead), and so do the chat adapter's and the operator endpoint's secrets."""
+    sections = {}
+    for section in dataclasses.fields(settings):
+        value = getattr(settings, section.name)
+        if dataclasses.is_dataclass(value):
+            blanked = {
+                item.name: Secret("")
+                for item in dataclasses.fields(value)
+                if type(getattr(value, item.name)) is Secret
+            }
+            sections[section.name] = dataclasses.replace(value, **blanked)
+    return dataclasses.replace(settings, **sections)
 
 
 Chat = Callable[[Any, Any, Callable[[], Any]], None]
@@ -43,7 +65,7 @@ def run_until_stopped(
 
     This thread is the only user of the system handle (handles are not thread-safe)."""
     running: RunningSystem = start_actor_system(
-        settings.actors, settings.log_format, settings.logging.level
+        settings.actors, settings.storage.data_dir, settings.log_format, settings.logging.level
     )
     try:
         system = running.system

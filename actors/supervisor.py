@@ -21,6 +21,7 @@ from actors.base import BotActor
 from actors.deadman import DeadmanSwitch
 from actors.notifier import Notifier
 from actors.restart_policy import RestartPolicy
+from actors.transport_binding import rejected_frames
 from actors.trigger_book import TriggerBook
 from messages.admin import (
     AdminCommand,
@@ -144,7 +145,12 @@ class Supervisor(BotActor):
         if address is None:
             address = self.createActor(self.user_actor_class)
             self.users[telegram_id] = address
-            self.send(address, self._boot_message(BootUser, telegram_id=telegram_id))
+            boot = self._boot_message(
+                BootUser,
+                telegram_id=telegram_id,
+                credential_keys=self.boot.credential_keys,  # type: ignore[union-attr]
+            )
+            self.send(address, boot)
         return address
 
     def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
@@ -312,6 +318,7 @@ class Supervisor(BotActor):
                 },
                 "notifier_backlog": backlog(),
                 "dead_letters": dead_letters(),
+                "rejected_transport_frames": rejected_frames(),
                 "stopping": self.stopping,
             },
         )

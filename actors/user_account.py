@@ -41,10 +41,13 @@ class UserAccount(UserBase):
             gone_key="button.stale", expired_key="button.stale"
         )
 
+    def _vault(self) -> Vault:
+        """From the sub-keys the Supervisor handed this actor: it never holds APP_SECRET_KEY."""
+        keys = self.boot.credential_keys  # type: ignore[union-attr]
+        return Vault(keys.current, keys.previous)
+
     def _load_keys(self) -> None:
-        security = self.settings.security
-        vault = Vault(security.app_secret_key, security.app_secret_key_previous)
-        self.keys = load_credentials(vault, self.user)  # type: ignore[arg-type]
+        self.keys = load_credentials(self._vault(), self.user)  # type: ignore[arg-type]
         self._private = None
 
     # Access tokens: once a user has linked a key, every command must carry a live token
@@ -68,15 +71,9 @@ class UserAccount(UserBase):
     def _issue_token(self, replacing: AccessToken | None = None) -> str:
         """A new token, sent to the chat adapter encrypted: the outbox never holds it plain.
         Every older token ends; `replacing` (a rotated one) after a short grace."""
-        security = self.settings.security
-        token = issue_token(
-            self.user,  # type: ignore[arg-type]
-            security.user_token_ttl_seconds,
-            replacing=replacing,
-        )
-        return Vault(security.app_secret_key).encrypt(
-            token, purpose=PURPOSE_ACCESS_TOKEN, owner=self.telegram_id
-        )
+        ttl = self.settings.security.user_token_ttl_seconds
+        token = issue_token(self.user, ttl, replacing=replacing)  # type: ignore[arg-type]
+        return self._vault().encrypt(token, purpose=PURPOSE_ACCESS_TOKEN, owner=self.telegram_id)
 
     def receiveMsg_RefreshToken(self, message: RefreshToken, sender: Any) -> None:
         """Reached only with a valid token (admit): the adapter is told the new one quietly.
@@ -124,8 +121,7 @@ class UserAccount(UserBase):
             self.reply(message, "link.withdraw_key_refused")
             return
         nonces.keep()
-        security = self.settings.security
-        store_credentials(Vault(security.app_secret_key), self.user, keys)
+        store_credentials(self._vault(), self.user, keys)
         self._audit(message, "link", key_fingerprint=keys.fingerprint)
         self.keys, self._private = keys, None
         self.reply(message, "link.done", token_enc=self._issue_token())

@@ -12,6 +12,7 @@ every command passes first, the timers and the idle exit.
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 from typing import Any
@@ -30,9 +31,11 @@ from actors.user_settings import UserSettings
 from actors.user_strategies import UserStrategies
 from actors.user_strategy_hosting import RESPAWN, UserStrategyHosting
 from messages.commands import UserCommand
-from messages.events import ActorIdle, BootUser
+from messages.events import ActorIdle, BootUser, OrderRequest
 from persistence.models.strategies import Strategy
 from persistence.models.users import find_user
+
+log = logging.getLogger(__name__)
 
 
 class UserActor(
@@ -101,6 +104,22 @@ class UserActor(
             self.send(self.myAddress, ActorExitRequest())
             return
         self.wakeupAfter(self.idle_after)
+
+    def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
+        """Only the strategy it names, running as this actor's child, may order: an order
+        request from anywhere else (another actor, an orphan of an earlier incarnation) is
+        refused before any rule or exchange call."""
+        if self.strategies.get(message.strategy_id) != sender:
+            log.warning(
+                "order request refused: not from this user's own strategy",
+                extra={
+                    "user_id": self.telegram_id,
+                    "strategy_id": message.strategy_id,
+                    "sender": str(sender),
+                },
+            )
+            return
+        super().receiveMsg_OrderRequest(message, sender)
 
     def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
         """Reached only by commands without a handler of their own: said plainly."""

@@ -135,7 +135,9 @@ def bench_memory(simulator: SimulatorServer) -> None:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
         seed_users(1000, 100)
-        running = start_actor_system(settings.actors, log_level="WARNING")
+        running = start_actor_system(
+            settings.actors, settings.storage.data_dir, log_level="WARNING"
+        )
         try:
             supervisor = boot_supervisor(running.system, settings)
             wait_for_members(running, CORE + 200, 300)
@@ -240,7 +242,9 @@ def bench_latency(simulator: SimulatorServer) -> None:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
         seed_alerts(rng)
-        running = start_actor_system(settings.actors, log_level="WARNING")
+        running = start_actor_system(
+            settings.actors, settings.storage.data_dir, log_level="WARNING"
+        )
         system = running.system
         try:
             supervisor = boot_supervisor(system, settings)
@@ -273,7 +277,7 @@ def bench_restore(simulator: SimulatorServer) -> None:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
         seed_users(100, 100)
-        first = start_actor_system(settings.actors, log_level="WARNING")
+        first = start_actor_system(settings.actors, settings.storage.data_dir, log_level="WARNING")
         boot_supervisor(first.system, settings)
         wait_for_members(first, CORE + 200, 300)
         for pid in session_members(first.session):
@@ -281,7 +285,7 @@ def bench_restore(simulator: SimulatorServer) -> None:
         while session_members(first.session) or admin_port_in_use(settings.actors):
             time.sleep(0.05)
         began = time.monotonic()
-        second = start_actor_system(settings.actors, log_level="WARNING")
+        second = start_actor_system(settings.actors, settings.storage.data_dir, log_level="WARNING")
         try:
             boot_supervisor(second.system, settings)
             wait_for_members(second, CORE + 200, 300)

@@ -61,7 +61,7 @@ def main() -> None:
                 internal=InternalSettings(port=free_port()),
             )
             apply_migrations(connect(settings.database.url))
-            running = start_actor_system(settings.actors)
+            running = start_actor_system(settings.actors, settings.storage.data_dir)
             adapters: list[TelegramAdapter] = []
             try:
                 supervisor = boot_supervisor(running.system, settings)

@@ -285,7 +285,29 @@ def _cross_check(values: Mapping[str, Any], origins: Mapping[str, str]) -> list[
             problem(key, env, f"must be shorter than USER_TOKEN_TTL_SECONDS ({ttl})")
 
     _check_telegram(values, problem)
+    _check_actor_transport(values, problem)
     return problems
+
+
+def _check_actor_transport(
+    values: Mapping[str, Any], problem: Callable[[str, str, str], None]
+) -> None:
+    """Hosts that join share one transport key: it must exist and be strong."""
+    secret = values["actors.transport_secret"]
+    if values["actors.convention_address"] and not secret:
+        problem(
+            "actors.transport_secret",
+            "ACTOR_TRANSPORT_SECRET",
+            "is required when ACTOR_CONVENTION_ADDRESS is set (every host seals actor "
+            f"messages with it); {_HOW_TO_GENERATE}",
+        )
+    elif secret and len(secret) < MIN_SECRET_KEY_LENGTH:
+        problem(
+            "actors.transport_secret",
+            "ACTOR_TRANSPORT_SECRET",
+            f"must be at least {MIN_SECRET_KEY_LENGTH} characters (got {len(secret)}); "
+            f"{_HOW_TO_GENERATE}",
+        )
 
 
 def _check_telegram(values: Mapping[str, Any], problem: Callable[[str, str, str], None]) -> None:

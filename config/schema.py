@@ -270,7 +270,7 @@ class ActorSettings:
         "ACTOR_BIND_ADDRESS",
         "127.0.0.1",
         parsers.text,
-        "Actor transport address; pickles over plain TCP, so keep it on loopback.",
+        "Actor transport address; keep it on loopback or a private network.",
     )
     admin_port: int = setting(
         "ACTOR_ADMIN_PORT", 1900, parsers.integer(1, 65535), "Thespian admin port."
@@ -280,6 +280,13 @@ class ActorSettings:
         "",
         parsers.text,
         "host:port of the convention leader to join; empty = this host leads.",
+    )
+    transport_secret: Secret = setting(
+        "ACTOR_TRANSPORT_SECRET",
+        Secret(""),
+        parsers.secret,
+        "Seals actor messages across hosts (>= 32 characters, required with a convention "
+        "address); empty = a random key per start.",
     )
     user_idle_seconds: int = setting(
         "USER_ACTOR_IDLE_SECONDS",

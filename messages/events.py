@@ -33,11 +33,14 @@ class UnsubscribePrices(Message):
 class Boot(Message):
     """Sent once to every actor the Supervisor creates: what it needs to run.
 
-    `settings` is the process's config.Settings; the addresses are Thespian actor addresses.
-    messages/ imports nothing of the project, hence `Any`.
+    `settings` is config.Settings without the secrets actors do not use; the addresses are
+    Thespian actor addresses. `credential_keys` (persistence.vault.CredentialKeys, the
+    vault's sub-keys for credentials and access tokens) travels to the Supervisor and, in
+    BootUser, to UserActors only. messages/ imports nothing of the project, hence `Any`.
     """
 
     settings: Any
+    credential_keys: Any = None
     supervisor: Any = None
     notifier: Any = None
     trigger_book: Any = None

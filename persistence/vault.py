@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from Crypto.Cipher import AES
 from Crypto.Hash import SHA256
@@ -42,7 +42,44 @@ class _MasterKey:
         return HKDF(self.material, 32, _SALT, SHA256, context=f"aes-256-gcm:{purpose}".encode())
 
 
-def _master(secret: Secret) -> _MasterKey:
+@dataclass(frozen=True)
+class SubKeys:
+    """Some purposes' keys of one master key, for a process that must not hold the master
+    itself (a UserActor gets the credential and access-token keys, nothing else)."""
+
+    key_id: str
+    keys: tuple[tuple[str, bytes], ...] = field(repr=False)
+
+    def for_purpose(self, purpose: str) -> bytes:
+        for granted, key in self.keys:
+            if granted == purpose:
+                return key
+        raise VaultError(f"this process holds no key for {purpose}")
+
+
+@dataclass(frozen=True)
+class CredentialKeys:
+    """What a UserActor needs of APP_SECRET_KEY (and, while rotating, of the previous key)."""
+
+    current: SubKeys
+    previous: SubKeys | None = None
+
+
+USER_ACTOR_PURPOSES = (PURPOSE_API_KEY, PURPOSE_API_SECRET, PURPOSE_ACCESS_TOKEN)
+
+
+def credential_keys(current: Secret, previous: Secret | None = None) -> CredentialKeys:
+    def sub_keys(secret: Secret) -> SubKeys:
+        master = _master(secret)
+        keys = tuple((purpose, master.for_purpose(purpose)) for purpose in USER_ACTOR_PURPOSES)
+        return SubKeys(master.key_id, keys)
+
+    return CredentialKeys(sub_keys(current), sub_keys(previous) if previous else None)
+
+
+def _master(secret: Secret | SubKeys) -> _MasterKey | SubKeys:
+    if isinstance(secret, SubKeys):
+        return secret
     material = secret.reveal().encode()
     key_id = HKDF(material, 6, _SALT, SHA256, context=b"key-id").hex()
     return _MasterKey(key_id, material)
@@ -56,7 +93,7 @@ def fingerprint(value: str) -> str:
 class Vault:
     """Encrypts under the current master key; decrypts under the current or the previous one."""
 
-    def __init__(self, current: Secret, previous: Secret | None = None) -> None:
+    def __init__(self, current: Secret | SubKeys, previous: Secret | SubKeys | None = None) -> None:
         if not current:
             raise VaultError("the vault needs APP_SECRET_KEY")
         self._current = _master(current)

@@ -6,6 +6,11 @@ from typing import Any
 
 from thespian.actors import Actor, ActorSystem
 
+from actors.runtime import for_actors
+from config.schema import Settings
+from messages.events import BootUser
+from persistence.vault import credential_keys
+
 
 class Collector(Actor):
     """Stands in for any actor a test wants to watch: keeps what it is sent."""
@@ -24,6 +29,16 @@ class Collector(Actor):
 
 def collected(system: ActorSystem, collector: Any) -> list[Any]:
     return system.ask(collector, "collected?", 5)
+
+
+def user_boot(settings: Settings, **addresses: Any) -> BootUser:
+    """A UserActor's boot as the Supervisor sends it: the actors' view of the settings (no
+    master key) and the vault's sub-keys."""
+    return BootUser(
+        settings=for_actors(settings),
+        credential_keys=credential_keys(settings.security.app_secret_key),
+        **addresses,
+    )
 
 
 class Parent(Actor):

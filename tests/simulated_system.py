@@ -75,7 +75,7 @@ def simulated_system(
         }
     )
     apply_migrations(connect(settings.database.url))
-    running = start_actor_system(settings.actors)
+    running = start_actor_system(settings.actors, data_dir)
     try:
         yield Running(settings, running, boot_supervisor(running.system, settings), simulator)
     finally:

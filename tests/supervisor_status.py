@@ -15,5 +15,6 @@ STATUS_DATA: dict[str, Any] = {
     "paused_globally": True,
     "feed": {"state": "fallback", "frames": 420, "reconnects": 4, "fallback_polls": 9},
     "notifier_backlog": 11,
+    "rejected_transport_frames": 5,
     "stopping": False,
 }

@@ -149,6 +149,11 @@ class SupervisorCollector:
     _COUNTERS = (
         ("errors_total", "errors", "Errors the actors reported since the Supervisor started."),
         ("actor_restarts_total", "actor_restarts", "Actors started again after dying."),
+        (
+            "rejected_transport_frames",
+            "rejected_transport_frames",
+            "Actor transport frames refused unopened (not sealed by our key, altered, replayed).",
+        ),
     )
     _FEED_COUNTERS = (
         ("frames", "feed_frames", "Price feed WebSocket frames received."),

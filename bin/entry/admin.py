@@ -71,7 +71,7 @@ def main() -> int:
 
     message = build_message(args.command, args.telegram_id)
     settings = load_settings()
-    system = join_actor_system(settings.actors)
+    system = join_actor_system(settings.actors, settings.storage.data_dir)
     supervisor = system.createActor(Supervisor, globalName=SUPERVISOR_NAME)
     reply = system.ask(supervisor, message, args.timeout)
     if not isinstance(reply, admin_messages.AdminReply):

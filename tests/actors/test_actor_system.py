@@ -20,10 +20,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def report() -> dict:
+def probe(*args: str) -> dict:
     result = subprocess.run(
-        [sys.executable, str(PROBE), str(free_port())],
+        [sys.executable, str(PROBE), str(free_port()), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -32,6 +31,11 @@ def report() -> dict:
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return probe()
 
 
 def test_actors_answer_across_processes(report):
@@ -50,3 +54,14 @@ def test_a_second_start_on_the_same_port_is_refused(report):
 
 def test_stopping_leaves_no_process_of_ours_behind(report):
     assert report["processes_after_stop"] == 0
+
+
+def test_one_host_leaves_its_per_start_key_for_bin_admin_only_while_running(report):
+    assert report["key_files_while_running"] == [f"actor-transport-{report['admin_port']}.key"]
+    assert report["key_files_after_stop"] == []
+
+
+def test_with_a_shared_secret_actors_answer_over_encrypted_frames_and_no_key_file_is_left():
+    shared = probe("a-transport-secret-every-host-shares-" + "x" * 8)
+    assert shared["answer"] == "PING"
+    assert shared["key_files_while_running"] == []

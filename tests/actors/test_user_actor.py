@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from actor_doubles import Collector, collected
+from actor_doubles import Collector, collected, user_boot
 
 from actors import pending_questions
 from actors.user_actor import UserActor
@@ -43,7 +43,6 @@ from messages.commands import (
 )
 from messages.events import (
     ActorIdle,
-    BootUser,
     PauseStrategies,
     RegisterTrigger,
     ResumeStrategies,
@@ -96,8 +95,8 @@ def make_world(actor_system, settings, simulator, tmp_path, mode: str = "demo", 
     user = actor_system.createActor(UserActor)
     actor_system.tell(
         user,
-        BootUser(
-            settings=settings,
+        user_boot(
+            settings,
             telegram_id=USER["telegram_id"],
             notifier=notifier,
             supervisor=supervisor,
@@ -328,8 +327,8 @@ def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):
     user = actor_system.createActor(UserActor)
     actor_system.tell(
         user,
-        BootUser(
-            settings=quick,
+        user_boot(
+            quick,
             telegram_id=77,
             supervisor=supervisor,
             notifier=supervisor,

@@ -7,7 +7,7 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
-from actor_doubles import Collector, collected
+from actor_doubles import Collector, collected, user_boot
 
 from actors.user_actor import UserActor
 from adapters.simulator.accounts import AccountSpec
@@ -30,7 +30,7 @@ from messages.commands import (
     PreviewOrder,
     Start,
 )
-from messages.events import BootUser, PauseStrategies, ResumeStrategies, TriggerFired
+from messages.events import PauseStrategies, ResumeStrategies, TriggerFired
 from messages.replies import Notification, Reply
 from persistence.models import PaperOrder, Strategy, User
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
@@ -67,8 +67,8 @@ def world(actor_system, settings, simulator, tmp_path):
     user = actor_system.createActor(UserActor)
     actor_system.tell(
         user,
-        BootUser(
-            settings=settings,
+        user_boot(
+            settings,
             telegram_id=USER["telegram_id"],
             notifier=notifier,
             supervisor=supervisor,

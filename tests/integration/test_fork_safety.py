@@ -17,6 +17,8 @@ from persistence.redis_client import redis_client
 
 
 def socket_inodes() -> set[str]:
+    """The sockets this process holds (the test process may hold others from earlier tests:
+    each test compares only the sockets its own connection opened)."""
     inodes = set()
     for fd in os.listdir("/proc/self/fd"):
         try:
@@ -50,8 +52,11 @@ def in_child(work: object) -> str:
 def test_a_forked_child_opens_its_own_database_connection_and_leaves_the_parents(
     database: peewee.Database,
 ) -> None:
+    database.close()
+    before = socket_inodes()
     backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
-    inherited = socket_inodes()
+    inherited = socket_inodes() - before
+    assert inherited  # the connection's own socket, which the child must not keep
 
     def child() -> str:
         held_at_fork = socket_inodes() & inherited
@@ -65,9 +70,11 @@ def test_a_forked_child_opens_its_own_database_connection_and_leaves_the_parents
 
 
 def test_a_forked_child_drops_the_parents_redis_connections(redis_url: str) -> None:
+    before = socket_inodes()
     client = redis_client(redis_url)
     client.ping()
-    inherited = socket_inodes()
+    inherited = socket_inodes() - before
+    assert inherited
 
     def child() -> str:
         held_at_fork = socket_inodes() & inherited

@@ -170,6 +170,7 @@ def test_metrics_show_the_supervisors_status_numbers_in_prometheus_format():
     assert values[("indodax_bot_feed_frames_total", ())] == 420
     assert values[("indodax_bot_feed_reconnects_total", ())] == 4
     assert values[("indodax_bot_feed_fallback_polls_total", ())] == 9
+    assert values[("indodax_bot_rejected_transport_frames_total", ())] == 5
 
 
 def test_metrics_show_the_adapters_own_counters_and_reply_latency():
