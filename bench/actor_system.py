@@ -28,9 +28,9 @@ from typing import Any
 
 import psycopg2
 
-from actors.processes import session_members, unique_set_size
-from actors.runtime import boot_supervisor
-from actors.system import (
+from actors.runtime.lifecycle import boot_supervisor
+from actors.runtime.processes import session_members, unique_set_size
+from actors.runtime.system import (
     RunningSystem,
     admin_port_in_use,
     start_actor_system,

@@ -22,9 +22,9 @@ from typing import Any
 
 from thespian.actors import Actor, ActorExitRequest, ActorSystem
 
-from actors.system import log_defs, start_actor_system, stop_actor_system
-from actors.transport_binding import bind_transport_to
-from actors.transport_seal import SealedPickle, TransportSeal
+from actors.runtime.system import log_defs, start_actor_system, stop_actor_system
+from actors.runtime.transport_binding import bind_transport_to
+from actors.runtime.transport_seal import SealedPickle, TransportSeal
 from config.schema import ActorSettings
 from config.secret import Secret
 from messages.events import OrderRequest

@@ -22,8 +22,8 @@ from typing import Any
 
 from actor_system import drop_database, free_port, fresh_database, settings_for
 
-from actors.runtime import boot_supervisor
-from actors.system import start_actor_system, stop_actor_system
+from actors.runtime.lifecycle import boot_supervisor
+from actors.runtime.system import start_actor_system, stop_actor_system
 from adapters.simulator.server import SimulatorServer
 from adapters.telegram.runner import TelegramAdapter, run_telegram
 from config.schema import ChatSettings, InternalSettings, TelegramSettings

@@ -6,7 +6,7 @@ from typing import Any
 
 from thespian.actors import Actor, ActorSystem
 
-from actors.runtime import for_actors
+from actors.runtime.lifecycle import for_actors
 from config.schema import Settings
 from messages.events import BootUser
 from persistence.vault import credential_keys

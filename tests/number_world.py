@@ -22,7 +22,7 @@ from unittest import mock
 from actor_doubles import Collector, collected
 from thespian.actors import ActorSystem
 
-from actors.user_actor import UserActor
+from actors.user.user_actor import UserActor
 from adapters.indodax.ratelimit import Rate
 from adapters.simulator.server import SimulatorServer
 from config.schema import (

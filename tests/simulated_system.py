@@ -14,8 +14,8 @@ import pytest
 import redis
 from bot_process import free_port
 
-from actors.runtime import boot_supervisor
-from actors.system import RunningSystem, start_actor_system, stop_actor_system
+from actors.runtime.lifecycle import boot_supervisor
+from actors.runtime.system import RunningSystem, start_actor_system, stop_actor_system
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (

@@ -10,8 +10,8 @@ import argparse
 import json
 from typing import Any
 
-from actors.supervisor import SUPERVISOR_NAME, Supervisor
-from actors.system import join_actor_system
+from actors.core.supervisor import SUPERVISOR_NAME, Supervisor
+from actors.runtime.system import join_actor_system
 from config import load_settings
 from config.cli import run_cli
 from config.errors import StartupError

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from actors.runtime import run_until_stopped
+from actors.runtime.lifecycle import run_until_stopped
 from adapters.chat.commands import Who
 from adapters.chat.rate_limit import CommandBudget
 from adapters.console.chat import ConsoleChat

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from thespian.actors import Actor
 
-from actors.processes import listening_addresses, session_members
-from actors.system import start_actor_system, stop_actor_system
+from actors.runtime.processes import listening_addresses, session_members
+from actors.runtime.system import start_actor_system, stop_actor_system
 from config.errors import StartupError
 from config.schema import ActorSettings
 from config.secret import Secret

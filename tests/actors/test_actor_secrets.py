@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from actors.runtime import for_actors
+from actors.runtime.lifecycle import for_actors
 from config.schema import (
     ActorSettings,
     DatabaseSettings,

@@ -10,7 +10,7 @@ from typing import Any
 from thespian.actors import Actor
 from unrenderable import UNRENDERABLE
 
-from actors.notifier import APOLOGY_KEY, MAX_DELIVERY_ATTEMPTS, Notifier, encode
+from actors.core.notifier import APOLOGY_KEY, MAX_DELIVERY_ATTEMPTS, Notifier, encode
 from adapters.chat.commands import Who
 from adapters.chat.rate_limit import CommandBudget
 from adapters.console.chat import ConsoleChat

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from actors import notifier as notifier_module
-from actors.notifier import Notifier, decode, encode
+from actors.core import notifier as notifier_module
+from actors.core.notifier import Notifier, decode, encode
 from messages.events import Boot
 from messages.replies import (
     Button,

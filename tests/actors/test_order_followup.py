@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from actors.order_followup import OrderFollowUp
+from actors.user.order_followup import OrderFollowUp
 from adapters.indodax.errors import ExchangeUnavailable, OrderNotFound, RateLimited
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import OrderStatus

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from actors.order_placement import apply_status, place
+from actors.user.order_placement import apply_status, place
 from adapters.indodax.errors import (
     ExchangeUnavailable,
     InsufficientBalance,

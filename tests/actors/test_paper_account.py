@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from actors.paper_account import PaperAccount
+from actors.user.paper_account import PaperAccount
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import OrderIntent, TapiOrder, validate_order
 from adapters.indodax.pairs import Pair

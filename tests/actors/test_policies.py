@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from actors.deadman import DeadmanSwitch
-from actors.restart_policy import RestartPolicy
+from actors.core.deadman import DeadmanSwitch
+from actors.core.restart_policy import RestartPolicy
 
 
 def test_restarts_back_off_exponentially_then_give_up():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from actors.price_feed import Subscriptions, latest_prices
+from actors.core.price_feed import Subscriptions, latest_prices
 from adapters.indodax.pairs import Pair
 from adapters.indodax.ws_protocol import Book, Summary, Tick
 

@@ -7,7 +7,7 @@ import time
 
 from actor_doubles import Collector, Parent, collected
 
-from actors.strategy_actor import BuyOnceBelow
+from actors.strategies.strategy_actor import BuyOnceBelow
 from config.schema import ActorSettings
 from messages.events import BootStrategy, ParentCheck, RegisterTrigger
 from persistence.models import Strategy, User

@@ -12,10 +12,10 @@ from bot_process import free_port
 from thespian.system.transport import TCPTransport as tcp
 from thespian.system.transport.streamBuffer import ReceiveBuffer, ackMsg
 
-from actors import transport_binding
-from actors.system import start_actor_system
-from actors.transport_binding import check_thespian, rejected_frames, seal_transport
-from actors.transport_seal import (
+from actors.runtime import transport_binding
+from actors.runtime.system import start_actor_system
+from actors.runtime.transport_binding import check_thespian, rejected_frames, seal_transport
+from actors.runtime.transport_seal import (
     KIND_CONTROL,
     RejectedFrame,
     SealedPickle,
@@ -172,7 +172,7 @@ def test_every_rejection_is_counted_and_warnings_are_throttled(
     seal_transport(TransportSeal(KEY, encrypt=False), "127.0.0.1")
     clock = [1000.0]
     monkeypatch.setattr(transport_binding.time, "monotonic", lambda: clock[0])
-    with caplog.at_level("WARNING", logger="actors.transport_binding"):
+    with caplog.at_level("WARNING", logger="actors.runtime.transport_binding"):
         for _ in range(3):
             transport_binding._rejections.record("127.0.0.1:5555", "failed authentication")
         clock[0] += transport_binding.WARN_EVERY_SECONDS + 1

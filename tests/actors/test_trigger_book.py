@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from actor_doubles import Collector, collected
 
-from actors.trigger_book import TriggerBook, alert_trigger_id
+from actors.core.trigger_book import TriggerBook, alert_trigger_id
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired
 from messages.replies import Notification, OutboundBatch
 from persistence.models import Alert, User

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
+from actors.core.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
 
 
 class BruteForce:

@@ -13,8 +13,8 @@ from decimal import Decimal
 import pytest
 from actor_doubles import Collector, collected, user_boot
 
-from actors import pending_questions
-from actors.user_actor import UserActor
+from actors.user import pending_questions
+from actors.user.user_actor import UserActor
 from adapters.chat.commands import Who, from_callback
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from actor_doubles import Collector, collected, user_boot
 
-from actors.user_actor import UserActor
+from actors.user.user_actor import UserActor
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (

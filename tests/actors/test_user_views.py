@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from actors.user_views import change_24h, in_rows, market_view, most_traded, settings_buttons
+from actors.user.user_views import change_24h, in_rows, market_view, most_traded, settings_buttons
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import Summaries, Ticker
 from messages.replies import Button

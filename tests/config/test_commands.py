@@ -10,7 +10,7 @@ import time
 import pytest
 from bot_process import ROOT, bot_env, run_bot, running_bot
 
-from actors.processes import end_session, listener_pid, session_members, session_of
+from actors.runtime.processes import end_session, listener_pid, session_members, session_of
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from actors.system import log_defs
+from actors.runtime.system import log_defs
 from config.logs import (
     log_context,
     new_log_file,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from actors.processes import listener_pid
+from actors.runtime.processes import listener_pid
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (

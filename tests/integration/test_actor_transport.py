@@ -14,8 +14,8 @@ import httpx
 import pytest
 from stack import ACCOUNTS
 
-from actors.processes import listener_pid, listening_addresses, session_members, session_of
-from actors.transport_seal import key_file
+from actors.runtime.processes import listener_pid, listening_addresses, session_members, session_of
+from actors.runtime.transport_seal import key_file
 from messages.admin import Status
 from persistence.models import User
 from persistence.models.strategies import Strategy

@@ -16,7 +16,7 @@ import pytest
 from simulated_system import simulated_system
 from stack import Stack
 
-from actors.processes import children_of, session_members
+from actors.runtime.processes import children_of, session_members
 from adapters.simulator.accounts import AccountSpec
 from messages.admin import ResumeUser
 from messages.base import Sensitive

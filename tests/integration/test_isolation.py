@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from actors.processes import alive, children_of
+from actors.runtime.processes import alive, children_of
 from messages.admin import ListUsers, ResumeUser
 from messages.commands import GetPrice, ListOpenOrders
 from persistence.models import Order, Strategy, User

@@ -23,7 +23,7 @@ from typing import Any
 from thespian.actors import ActorAddress
 from thespian.system.transport.IPBase import TCPv4ActorAddress
 
-from actors.transport_seal import SealedPickle, TransportSeal, read_key_file
+from actors.runtime.transport_seal import SealedPickle, TransportSeal, read_key_file
 from messages.admin import Status
 from messages.events import Locate, OrderRequest
 

@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from actors.notifier import decode, encode
+from actors.core.notifier import decode, encode
 from config.secret import Secret
 from messages.replies import Reply
 from persistence.credentials import ApiKeyPair, load_credentials, store_credentials

@@ -9,7 +9,7 @@ import subprocess
 from bot_process import bot_env, free_port, run_bot, running_bot
 from fake_bot_api import FakeBotApi
 
-from actors.processes import end_session, listener_pid, session_members, session_of
+from actors.runtime.processes import end_session, listener_pid, session_members, session_of
 from adapters.i18n.catalog import render
 
 USER = 31337

@@ -2,7 +2,7 @@
 
 Thespian sends pickled messages over TCP, so before the system starts the transport is
 bound to the configured (loopback by default) address and sealed with a key only our
-processes hold (actors/transport_binding.py): random per start on one host, left in an
+processes hold (actors/runtime/transport_binding.py): random per start on one host, left in an
 owner-only file in DATA_DIR for the operator's bin/admin and removed at the stop; derived
 from ACTOR_TRANSPORT_SECRET when hosts join. A second start on the same admin port would
 silently join the running system; it is refused instead.
@@ -24,15 +24,15 @@ from typing import Any
 from Crypto.Random import get_random_bytes
 from thespian.actors import ActorSystem
 
-from actors.processes import (
+from actors.runtime.processes import (
     end_session,
     listener_pid,
     listening_addresses,
     session_members,
     session_of,
 )
-from actors.transport_binding import bind_transport_to, seal_transport
-from actors.transport_seal import (
+from actors.runtime.transport_binding import bind_transport_to, seal_transport
+from actors.runtime.transport_seal import (
     KEY_BYTES,
     TransportSeal,
     key_file,

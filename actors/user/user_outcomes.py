@@ -2,7 +2,7 @@
 
 An order answered at once (placed, refused) was told in the reply. One whose outcome is
 unknown, or one a crash left pending, is owed to its user (`Order.outcome_owed`): it is
-followed up in the background (actors/order_followup.py) on this actor's timers, and the
+followed up in the background (actors/user/order_followup.py) on this actor's timers, and the
 verdict goes out as a Notification whose correlation id is derived from the order. The
 debt is cleared right after; a restart that finds it still owed but the message already in
 the Notifier's outbox clears it without saying it twice. The actor does not leave for
@@ -15,9 +15,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from actors.order_followup import OrderFollowUp, Verdict
-from actors.order_placement import apply_status
-from actors.user_base import UserBase
+from actors.user.order_followup import OrderFollowUp, Verdict
+from actors.user.order_placement import apply_status
+from actors.user.user_base import UserBase
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, OrderNotFound
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OrderStatus

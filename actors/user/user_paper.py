@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from actors.user_base import UserBase
+from actors.user.user_base import UserBase
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import parse_pair
 from persistence.models.paper import PaperOrder

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.trigger_book import alert_trigger_id
-from actors.user_numbers import UserNumbers
-from actors.user_views import display_pair, in_rows
+from actors.core.trigger_book import alert_trigger_id
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_numbers import UserNumbers
+from actors.user.user_views import display_pair, in_rows
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
 from messages.commands import ConfirmAlert, CreateAlert, DeleteAlert, ListAlerts

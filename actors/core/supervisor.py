@@ -18,11 +18,11 @@ from typing import Any
 from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
 
 from actors.base import BotActor
-from actors.deadman import DeadmanSwitch
-from actors.notifier import Notifier
-from actors.restart_policy import RestartPolicy
-from actors.transport_binding import rejected_frames
-from actors.trigger_book import TriggerBook
+from actors.core.deadman import DeadmanSwitch
+from actors.core.notifier import Notifier
+from actors.core.restart_policy import RestartPolicy
+from actors.core.trigger_book import TriggerBook
+from actors.runtime.transport_binding import rejected_frames
 from messages.admin import (
     AdminCommand,
     AdminReply,
@@ -94,8 +94,8 @@ class Supervisor(BotActor):
             deadman.user_errors, deadman.global_errors, float(deadman.window_seconds)
         )
         # Heavy modules are imported once here and frozen, so forked children share them.
-        from actors.price_feed import PriceFeedActor  # noqa: PLC0415
-        from actors.user_actor import UserActor  # noqa: PLC0415
+        from actors.core.price_feed import PriceFeedActor  # noqa: PLC0415
+        from actors.user.user_actor import UserActor  # noqa: PLC0415
 
         self.price_feed_class, self.user_actor_class = PriceFeedActor, UserActor
         gc.freeze()

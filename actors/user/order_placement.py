@@ -3,7 +3,7 @@
 The row (with its client_order_id) is committed before anything goes to the exchange.
 A reply that is lost is resolved by looking the order up by client_order_id (the private
 client does that); an order whose fate stays unknown is marked so, owed to its user, and
-followed up in the background (actors/order_followup.py), never sent again.
+followed up in the background (actors/user/order_followup.py), never sent again.
 """
 
 from __future__ import annotations

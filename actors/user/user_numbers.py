@@ -12,8 +12,8 @@ import dataclasses
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.user_base import UserBase
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_base import UserBase
 from adapters.i18n.typed_numbers import (
     TwoReadings,
     Unreadable,

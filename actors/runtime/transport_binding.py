@@ -4,7 +4,7 @@ Thespian 4.0.1 binds every externally reachable actor socket to '' (all interfac
 THESPIAN_BASE_IPADDR only changes the address it advertises. Its messages are pickles on
 plain TCP, unpickled before any handler can look at them, so an open actor port lets anyone
 run code beside the decrypted API keys. We bind each socket to the configured address and
-replace the TCP transport's serializer with sealed frames (actors/transport_seal.py).
+replace the TCP transport's serializer with sealed frames (actors/runtime/transport_seal.py).
 
 Both depend on Thespian internals, so the version is pinned and every attribute we patch is
 checked first: a Thespian that no longer matches stops the start with a clear error instead
@@ -33,7 +33,7 @@ from thespian.system.transport import TCPTransport as tcp
 from thespian.system.transport.IPBase import IPActorAddress
 from thespian.system.transport.streamBuffer import ackDataErrPacket, ackPacket, toSendBuffer
 
-from actors.transport_seal import RejectedFrame, SealedPickle, TransportSeal
+from actors.runtime.transport_seal import RejectedFrame, SealedPickle, TransportSeal
 from config.errors import StartupError
 
 log = logging.getLogger(__name__)

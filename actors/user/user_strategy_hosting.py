@@ -11,9 +11,9 @@ from typing import Any
 
 from thespian.actors import ChildActorExited
 
-from actors.restart_policy import RestartPolicy
-from actors.strategy_actor import STRATEGY_CLASSES
-from actors.user_base import UserBase
+from actors.core.restart_policy import RestartPolicy
+from actors.strategies.strategy_actor import STRATEGY_CLASSES
+from actors.user.user_base import UserBase
 from messages.events import (
     BootStrategy,
     ParentCheck,

@@ -1,7 +1,7 @@
 """Placing orders: a user's, previewed then confirmed, and a strategy's, asked for by
 OrderRequest. Both pass the same rules and bookkeeping, and both go to the paper account
 instead of the exchange for a paper-mode user. An order whose outcome is unknown is
-followed up until its user can be told (actors/user_outcomes.py)."""
+followed up until its user can be told (actors/user/user_outcomes.py)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.order_placement import place
-from actors.paper_account import PaperAccount
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.user_numbers import UserNumbers
-from actors.user_outcomes import UserOutcomes
-from actors.user_paper import UserPaper
+from actors.user.order_placement import place
+from actors.user.paper_account import PaperAccount
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_numbers import UserNumbers
+from actors.user.user_outcomes import UserOutcomes
+from actors.user.user_paper import UserPaper
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.numbers import plain_decimal
 from adapters.indodax.order_rules import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from actors.user_base import UserBase
+from actors.user.user_base import UserBase
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPortfolio, UserCommand
 

@@ -6,7 +6,7 @@ With nothing running and no order to follow up it leaves after a quiet spell; th
 message re-creates it from the database.
 
 The commands are handled by mixins, one module per group (actors/user_*.py, shared state
-in actors/user_base.py); this module composes them and keeps the life cycle: boot, what
+in actors/user/user_base.py); this module composes them and keeps the life cycle: boot, what
 every command passes first, the timers and the idle exit.
 """
 
@@ -19,17 +19,17 @@ from typing import Any
 
 from thespian.actors import ActorExitRequest, WakeupMessage
 
-from actors.user_account import UserAccount
-from actors.user_alerts import UserAlerts
-from actors.user_market import UserMarket
-from actors.user_open_orders import UserOpenOrders
-from actors.user_orders import UserOrders
-from actors.user_outcomes import FOLLOW_UP
-from actors.user_paper import PAPER_SETTLE, UserPaper
-from actors.user_portfolio import UserPortfolio
-from actors.user_settings import UserSettings
-from actors.user_strategies import UserStrategies
-from actors.user_strategy_hosting import RESPAWN, UserStrategyHosting
+from actors.user.user_account import UserAccount
+from actors.user.user_alerts import UserAlerts
+from actors.user.user_market import UserMarket
+from actors.user.user_open_orders import UserOpenOrders
+from actors.user.user_orders import UserOrders
+from actors.user.user_outcomes import FOLLOW_UP
+from actors.user.user_paper import PAPER_SETTLE, UserPaper
+from actors.user.user_portfolio import UserPortfolio
+from actors.user.user_settings import UserSettings
+from actors.user.user_strategies import UserStrategies
+from actors.user.user_strategy_hosting import RESPAWN, UserStrategyHosting
 from messages.commands import UserCommand
 from messages.events import ActorIdle, BootUser, OrderRequest
 from persistence.models.strategies import Strategy

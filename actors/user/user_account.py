@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors import exchange_access
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.user_base import UserBase
-from actors.user_views import main_menu
+from actors.user import exchange_access
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_base import UserBase
+from actors.user.user_views import main_menu
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
 from config.secret import Secret
 from messages.commands import LinkAccount, RefreshToken, Start, UnlinkAccount, UserCommand

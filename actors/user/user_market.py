@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.user_base import UserBase
-from actors.user_views import change_text, market_view
+from actors.user.user_base import UserBase
+from actors.user.user_views import change_text, market_view
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPrice, ShowMarket
 

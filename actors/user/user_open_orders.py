@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.paper_account import PaperAccount
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.user_base import UserBase
+from actors.user.paper_account import PaperAccount
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_base import UserBase
 from adapters.i18n.typed_numbers import shown
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair

@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from actors import exchange_access
 from actors.base import BotActor
-from actors.order_placement import Placement
-from actors.paper_account import PaperAccount
+from actors.user import exchange_access
+from actors.user.order_placement import Placement
+from actors.user.paper_account import PaperAccount
 from adapters.indodax.errors import IndodaxError, InvalidCredentials
 from adapters.indodax.markets import MarketCatalog
 from adapters.indodax.pairs import Pair, UnknownPair

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.pending_questions import PendingQuestions, Unanswerable
-from actors.user_base import UserBase
-from actors.user_views import settings_buttons, settings_params
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.user_base import UserBase
+from actors.user.user_views import settings_buttons, settings_params
 from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
 from messages.events import OwnerChanged
 from messages.replies import Button

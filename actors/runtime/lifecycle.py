@@ -14,8 +14,8 @@ from typing import Any
 
 from thespian.actors import ActorSystem
 
-from actors.supervisor import SUPERVISOR_NAME, Supervisor
-from actors.system import RunningSystem, start_actor_system, stop_actor_system
+from actors.core.supervisor import SUPERVISOR_NAME, Supervisor
+from actors.runtime.system import RunningSystem, start_actor_system, stop_actor_system
 from config.schema import Settings
 from config.secret import Secret
 from messages.events import Boot, Ping, Pong

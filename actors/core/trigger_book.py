@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from actors.base import BotActor
-from actors.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
+from actors.core.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
 from adapters.indodax.pairs import UnknownPair, parse_pair
 from messages.events import (
     OwnerChanged,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.user_strategy_hosting import UserStrategyHosting
-from actors.user_views import (
+from actors.user.user_strategy_hosting import UserStrategyHosting
+from actors.user.user_views import (
     display_pair,
     strategies_keyboard,
     strategy_buttons,

@@ -1,0 +1,1 @@
+"""The system-wide actors: Supervisor, price feed, trigger book, Notifier, dead-man switch."""

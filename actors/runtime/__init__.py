@@ -1,0 +1,1 @@
+"""Starting, sealing, watching and stopping the actor system itself."""

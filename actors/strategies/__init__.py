@@ -1,0 +1,1 @@
+"""The strategies a user runs, as child actors of that user's actor."""
