@@ -14,6 +14,7 @@ from actors.base import BotActor
 from actors.user import exchange_access
 from actors.user.order_placement import Placement
 from actors.user.paper_account import PaperAccount
+from adapters.i18n.typed_numbers import shown
 from adapters.indodax.errors import IndodaxError, InvalidCredentials
 from adapters.indodax.markets import MarketCatalog
 from adapters.indodax.pairs import Pair, UnknownPair
@@ -151,7 +152,7 @@ class UserBase(BotActor):
         except UnknownPair as error:
             suggestions = ", ".join(p.display for p in error.suggestions)
             key = "pair.unknown" if suggestions else "pair.unknown_no_match"
-            self.reply(command, key, pair=text, suggestions=suggestions)
+            self.reply(command, key, pair=shown(text), suggestions=suggestions)
         except IndodaxError:
             self.reply(command, "error.exchange_unavailable")
         return None

@@ -244,6 +244,14 @@ def test_an_unknown_pair_gets_suggestions(world):
     assert "BTC/IDR" in answer.param("suggestions")
 
 
+def test_an_unknown_pair_of_five_thousand_characters_is_echoed_cut_short(world):
+    say(world, Start(**USER))
+    [answer] = say(world, GetPrice(**USER, pair_text="x" * 5000))
+    assert answer.key.startswith("pair.unknown")
+    assert len(answer.param("pair")) <= 24
+    assert answer.param("pair").endswith("…")
+
+
 def test_price_shows_last_bid_and_ask(world):
     say(world, Start(**USER))
     [answer] = say(world, GetPrice(**USER, pair_text="btc_idr"))
