@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import get_args
+from typing import Any
 
 from config.schema import LANGUAGES
+from messages import callbacks as cb
 from messages.admin import (
     AdminCommand,
     ListUsers,
@@ -21,6 +22,7 @@ from messages.admin import (
     UserAdminCommand,
 )
 from messages.base import Sensitive
+from messages.callbacks import MAX_ID_DIGITS
 from messages.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -38,7 +40,6 @@ from messages.commands import (
     ListAlerts,
     ListOpenOrders,
     ListStrategies,
-    NotificationKind,
     PreviewOrder,
     SetLanguage,
     SetMode,
@@ -52,8 +53,6 @@ from messages.commands import (
 
 STALE = "button.stale"
 TRADE_WIZARD = "trade.wizard"  # not a text: the adapter's cue to start its guided /trade
-MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
-MAX_ID_DIGITS = 18  # any id that fits a signed 64-bit database integer
 
 
 @dataclass(frozen=True)
@@ -251,141 +250,63 @@ def parse(text: str, who: Who) -> Parsed:
     return command(who, words[1:])
 
 
-# Callback builders get the text after "prefix:" and return None when it is not theirs.
-Builder = Callable[[Who, str], Parsed]
+Chat = dict[str, int]
 
-
-def _by_id(build: Callable[[Who, int], Parsed]) -> Builder:
-    def parse(who: Who, value: str) -> Parsed:
-        number = _number(value)
-        return None if number is None else build(who, number)
-
-    return parse
-
-
-def _one_of(choices: tuple[str, ...], build: Callable[[Who, str], Parsed]) -> Builder:
-    return lambda who, value: build(who, value) if value in choices else None
-
-
-def _answers(**answers: Callable[[Who], Parsed]) -> Builder:
-    """A set of buttons: `mn:market`, `ca:ask`, … each mapped to its own result."""
-
-    def parse(who: Who, value: str) -> Parsed:
-        answer = answers.get(value)
-        return None if answer is None else answer(who)
-
-    return parse
-
-
-def _yes_no(
-    yes: Callable[[Who, str], Parsed], kept: str, **others: Callable[[Who], Parsed]
-) -> Builder:
-    """A question the actor asked: `y:<pending id>` answers that very question (the actor
-    refuses a late or repeated one), `n` keeps everything and is said here (`kept`)."""
-    answers = _answers(n=lambda w: Usage(kept), **others)
-
-    def parse(who: Who, value: str) -> Parsed:
-        answer, _, pending_id = value.partition(":")
-        if answer == "y":
-            return yes(who, pending_id) if pending_id else None
-        return answers(who, value)
-
-    return parse
-
-
-def _alert_choice(choice: str) -> Builder:
-    return lambda who, value: ConfirmAlert(**_chat(who), pending_id=value, choice=choice)
-
-
-def _reading(who: Who, value: str) -> Parsed:
-    """`nr:<pending id>:<0|1>`: which reading of a number that reads two ways was meant."""
-    pending_id, _, choice = value.partition(":")
-    if not pending_id or choice not in ("0", "1"):
-        return None
-    return ChooseReading(**_chat(who), pending_id=pending_id, choice=int(choice))
-
-
-def _strategy_action(action: str) -> Builder:
-    return _by_id(
-        lambda who, number: ChangeStrategy(**_chat(who), strategy_id=number, action=action)
-    )
-
-
-MENU: dict[str, Callable[[Who], Parsed]] = {
-    "market": lambda w: ShowMarket(**_chat(w)),
-    "portfolio": lambda w: GetPortfolio(**_chat(w)),
-    "trade": lambda w: Usage(TRADE_WIZARD),
-    "strategies": lambda w: ListStrategies(**_chat(w)),
-    "alerts": lambda w: ListAlerts(**_chat(w)),
-    "settings": lambda w: ShowSettings(**_chat(w)),
+MENU: dict[cb.MenuItem, Callable[[Chat], Parsed]] = {
+    "market": lambda c: ShowMarket(**c),
+    "portfolio": lambda c: GetPortfolio(**c),
+    "trade": lambda c: Usage(TRADE_WIZARD),
+    "strategies": lambda c: ListStrategies(**c),
+    "alerts": lambda c: ListAlerts(**c),
+    "settings": lambda c: ShowSettings(**c),
 }
 
-# Callbacks that answer a question the bot asked (a preview's Confirm, an alert's choice,
-# a Yes): the user already decided, so the command budget lets each pass once.
-CONFIRMATIONS = ("oc:", "ao:", "ar:", "ca:y:", "ul:y:", "lv:y:", "nr:")
-
-CALLBACKS: dict[str, Builder] = {
-    "mn": _answers(**MENU),
-    "pr": lambda w, v: GetPrice(**_chat(w), pair_text=v),
-    "oc": lambda w, v: ConfirmOrder(**_chat(w), preview_id=v),
-    "ox": lambda w, v: Usage("order.cancelled_by_user"),
-    "cx": lambda w, v: CancelOrder(**_chat(w), client_order_id=v),
-    "ca": _yes_no(
-        lambda w, p: CancelAllOrders(**_chat(w), confirmed=True, pending_id=p),
-        "orders.cancel_all_kept",
-        ask=lambda w: CancelAllOrders(**_chat(w)),
+# What the actors are asked for (or what is said here) when a button is tapped; None when
+# the tap is not one this adapter takes (a language the bot does not speak).
+ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
+    cb.MenuChoice: lambda c, t: MENU[t.item](c),
+    cb.ShowPrice: lambda c, t: GetPrice(**c, pair_text=t.pair_id),
+    cb.ConfirmOrder: lambda c, t: ConfirmOrder(**c, preview_id=t.preview_id),
+    cb.DropOrder: lambda c, t: Usage("order.cancelled_by_user"),
+    cb.CancelOrder: lambda c, t: CancelOrder(**c, client_order_id=t.client_order_id),
+    cb.AskCancelAll: lambda c, t: CancelAllOrders(**c),
+    cb.CancelAllYes: lambda c, t: CancelAllOrders(**c, confirmed=True, pending_id=t.pending_id),
+    cb.CancelAllNo: lambda c, t: Usage("orders.cancel_all_kept"),
+    cb.AlertOnce: lambda c, t: ConfirmAlert(**c, pending_id=t.pending_id, choice="once"),
+    cb.AlertRecurring: lambda c, t: ConfirmAlert(**c, pending_id=t.pending_id, choice="recurring"),
+    cb.AlertDrop: lambda c, t: ConfirmAlert(**c, pending_id=t.pending_id, choice="cancel"),
+    cb.DeleteAlert: lambda c, t: DeleteAlert(**c, alert_id=t.alert_id),
+    cb.ChooseReading: lambda c, t: ChooseReading(**c, pending_id=t.pending_id, choice=t.choice),
+    cb.NextNotification: lambda c, t: ChangeNotification(**c, kind=t.kind),
+    cb.ChooseLanguage: lambda c, t: (
+        SetLanguage(**c, new_language=t.language, from_settings=True)
+        if t.language in LANGUAGES
+        else None
     ),
-    "ao": _alert_choice("once"),
-    "ar": _alert_choice("recurring"),
-    "ax": _alert_choice("cancel"),
-    "ad": _by_id(lambda w, n: DeleteAlert(**_chat(w), alert_id=n)),
-    "nr": _reading,
-    "sn": _one_of(get_args(NotificationKind), lambda w, v: ChangeNotification(**_chat(w), kind=v)),
-    "sl": _one_of(
-        LANGUAGES,
-        lambda w, v: SetLanguage(**_chat(w), new_language=v, from_settings=True),
-    ),
-    "sm": _one_of(("paper", "live"), lambda w, v: SetMode(**_chat(w), mode=v)),
-    "sp": _strategy_action("pause"),
-    "sr": _strategy_action("resume"),
-    "ss": _strategy_action("stop"),
-    "sd": _by_id(lambda w, n: ShowStrategy(**_chat(w), strategy_id=n)),
-    "sc": _answers(new=lambda w: Usage("strategy.create_unavailable")),
-    "ul": _yes_no(
-        lambda w, p: UnlinkAccount(**_chat(w), confirmed=True, pending_id=p), "unlink.kept"
-    ),
-    "lv": _yes_no(
-        lambda w, p: SetMode(**_chat(w), mode="live", confirmed=True, pending_id=p),
-        "settings.live_kept",
-    ),
+    cb.ChooseMode: lambda c, t: SetMode(**c, mode=t.mode),
+    cb.PauseStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="pause"),
+    cb.ResumeStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="resume"),
+    cb.StopStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="stop"),
+    cb.ShowStrategy: lambda c, t: ShowStrategy(**c, strategy_id=t.strategy_id),
+    cb.NewStrategy: lambda c, t: Usage("strategy.create_unavailable"),
+    cb.UnlinkYes: lambda c, t: UnlinkAccount(**c, confirmed=True, pending_id=t.pending_id),
+    cb.UnlinkNo: lambda c, t: Usage("unlink.kept"),
+    cb.LiveYes: lambda c, t: SetMode(**c, mode="live", confirmed=True, pending_id=t.pending_id),
+    cb.LiveNo: lambda c, t: Usage("settings.live_kept"),
 }
 
 
 def from_callback(callback: str, who: Who) -> Parsed:
-    """A button's callback data (what a Telegram tap or a numbered console choice sends).
+    """A button's callback data (what a Telegram tap or a numbered console choice sends),
+    read by `messages.callbacks`, which lists every action.
 
-    Callback data is `prefix:value`, always under 64 bytes:
-
-    - `mn:<item>` main menu: market, portfolio, trade, strategies, alerts, settings.
-      `mn:trade` gives `Usage("trade.wizard")`: not a text to show but the adapter's cue
-      to start its guided /trade conversation (an adapter without one shows the key's text).
-    - `pr:<pair id>` price; `oc:`/`ox:` confirm or drop an order preview; `cx:<client
-      order id>` cancel one order; `ca:ask` asks to cancel all open orders, `ca:y:<pending
-      id>` answers that question Yes, `ca:n` No.
-    - `ao:`/`ar:`/`ax:<pending id>` store a pending alert once, every time, or drop it;
-      `ad:<alert id>` delete an alert.
-    - `nr:<pending id>:<0|1>` the reading meant of a number that reads two ways (`1.500`).
-    - `sn:<kind>` next notification level, `sl:<language>`, `sm:paper|live` settings.
-    - `sp:`/`sr:`/`ss:`/`sd:<strategy id>` pause, resume, stop, show a strategy;
-      `sc:new` create one.
-    - `ul:y:<pending id>` / `ul:n` answer the /unlink question.
-    - `lv:y:<pending id>` / `lv:n` answer the question before a switch to live mode.
-
-    Anything else (unknown, garbled, too long) is `Usage("button.stale")`. Never raises.
+    `mn:trade` gives `Usage("trade.wizard")`: not a text to show but the adapter's cue to
+    start its guided /trade conversation (an adapter without one shows the key's text).
+    The guided /trade's own buttons (`WizardAnswer`) are the adapter's, not a command.
+    Anything else (unknown, garbled, too long, a language the bot does not speak) is
+    `Usage("button.stale")`. Never raises.
     """
-    if len(callback.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
-        return Usage(STALE)
-    prefix, _, value = callback.partition(":")
-    build = CALLBACKS.get(prefix)
-    parsed = build(who, value) if build is not None and value else None
+    tap = cb.read(callback)
+    action = None if tap is None else ACTIONS.get(type(tap))
+    parsed = None if tap is None or action is None else action(_chat(who), tap)
     return Usage(STALE) if parsed is None else parsed

@@ -21,11 +21,11 @@ from adapters.i18n.typed_numbers import (
     reading_button,
 )
 from messages.base import Sensitive
+from messages.callbacks import WizardAnswer, WizardCancel, read
 from messages.commands import LinkAccount, PreviewOrder, UserCommand
 from messages.replies import Button
 
-WIZARD = "tw:"
-CANCEL_WIZARD = f"{WIZARD}x"
+CANCEL_WIZARD = WizardCancel().pack()
 # Listed on Indodax and in the simulator alike, so a tap never meets "unknown pair"; any
 # other pair is typed.
 POPULAR_PAIRS = ("btcidr", "ethidr")
@@ -63,6 +63,11 @@ class Conversation(Protocol):
     def answer(self, text: str) -> Step: ...
 
 
+def is_wizard_tap(data: str) -> bool:
+    """A tap on the guided /trade's own buttons: an answer for the Desk, not a command."""
+    return isinstance(read(data), WizardAnswer | WizardCancel)
+
+
 def _cancel_row() -> tuple[Button, ...]:
     return (Button("button.cancel", CANCEL_WIZARD),)
 
@@ -75,7 +80,7 @@ def _typed_number(text: str) -> str | Prompt:
     if isinstance(reading, Unreadable):
         return Prompt(reading.key, (_cancel_row(),), (("value", reading.value),))
     if isinstance(reading, TwoReadings):
-        buttons = tuple(reading_button(v, f"{WIZARD}{as_typed(v)}") for v in reading.values)
+        buttons = tuple(reading_button(v, WizardAnswer(as_typed(v)).pack()) for v in reading.values)
         return Prompt("number.ambiguous", (buttons, _cancel_row()), (("typed", reading.typed),))
     return as_typed(reading)
 
@@ -130,13 +135,15 @@ class TradeWizard:
 
     def opening(self) -> Prompt:
         pairs = [
-            Button("button.text", f"{WIZARD}{p}", (("text", p.upper()),)) for p in POPULAR_PAIRS
+            Button("button.text", WizardAnswer(p).pack(), (("text", p.upper()),))
+            for p in POPULAR_PAIRS
         ]
         rows = tuple(tuple(pairs[i : i + 3]) for i in range(0, len(pairs), 3))
         return Prompt("trade.ask_pair", (*rows, _cancel_row()))
 
     def answer(self, text: str) -> Step:
-        value = text.strip().removeprefix(WIZARD).lower()
+        tap = read(text.strip())
+        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
         if not value or value.startswith("/"):
             return self._again()
         if self.pair is None:
@@ -152,7 +159,10 @@ class TradeWizard:
         return Prompt(
             "trade.ask_side",
             (
-                (Button("term.buy", f"{WIZARD}buy"), Button("term.sell", f"{WIZARD}sell")),
+                (
+                    Button("term.buy", WizardAnswer("buy").pack()),
+                    Button("term.sell", WizardAnswer("sell").pack()),
+                ),
                 _cancel_row(),
             ),
             (("pair", value.upper()),),
@@ -181,8 +191,8 @@ class TradeWizard:
             "trade.ask_type",
             (
                 (
-                    Button("term.market", f"{WIZARD}market"),
-                    Button("term.limit", f"{WIZARD}limit"),
+                    Button("term.market", WizardAnswer("market").pack()),
+                    Button("term.limit", WizardAnswer("limit").pack()),
                 ),
                 _cancel_row(),
             ),
@@ -213,7 +223,6 @@ class TradeWizard:
         )
 
 
-CANCEL_WORDS = ("/cancel", CANCEL_WIZARD)
 STARTERS: dict[str, type[LinkConversation] | type[TradeWizard]] = {
     "/link": LinkConversation,
     "/trade": TradeWizard,
@@ -261,7 +270,8 @@ class Desk:
         conversation = self.open[telegram_id]
         if conversation.expires_at < time.monotonic():
             return self._close(telegram_id, Ended("conversation.timed_out"))
-        if text.strip().split("@")[0].lower() in CANCEL_WORDS:
+        cancel = text.strip().split("@")[0].lower() == "/cancel"
+        if cancel or isinstance(read(text.strip()), WizardCancel):
             return self._close(telegram_id, Ended("conversation.cancelled"))
         step = conversation.answer(text)
         return step if isinstance(step, Prompt) else self._close(telegram_id, step)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
-from adapters.chat.commands import CONFIRMATIONS
+from messages.callbacks import read
 
 SHOWN_PER_USER = 32  # open questions remembered per user; older ones count as usual
 
@@ -54,7 +54,7 @@ class CommandBudget:
 
     def shown(self, telegram_id: int, callbacks: Iterable[str]) -> None:
         """The buttons of a message the user now sees; the answers among them may pass once."""
-        answers = [callback for callback in callbacks if callback.startswith(CONFIRMATIONS)]
+        answers = [data for data in callbacks if (tap := read(data)) is not None and tap.answers]
         if not answers:
             return
         bucket = self._bucket(telegram_id)

@@ -18,11 +18,11 @@ from adapters.chat.actor_link import ActorLink
 from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
     CANCEL_WIZARD,
-    WIZARD,
     Desk,
     Finished,
     Prompt,
     Step,
+    is_wizard_tap,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
 from adapters.i18n.catalog import render
@@ -104,7 +104,7 @@ class ConsoleChat:
             self._print("button.stale")
             return False
         data = self.choices[number - 1]
-        if not data.startswith(WIZARD):
+        if not is_wizard_tap(data):
             return self._dispatch(from_callback(data, self.who))
         if in_conversation:
             return self._advance(self.desk.answer(self.who.telegram_id, data))

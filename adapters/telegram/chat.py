@@ -23,12 +23,12 @@ from telegram.ext import ContextTypes
 from adapters.chat.admin_text import render_admin_reply
 from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
-    WIZARD,
     Desk,
     Finished,
     Prompt,
     Step,
     TradeWizard,
+    is_wizard_tap,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
 from adapters.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, render
@@ -39,12 +39,12 @@ from adapters.telegram.texts import keyboard, split_text
 from adapters.telegram.tokens import TokenKeeper
 from config.logs import log_context
 from messages.admin import AdminCommand, AdminReply
+from messages.callbacks import read
 from messages.commands import LinkAccount, PreviewOrder, RefreshToken, UserCommand
 from messages.replies import Outbound, Reply
 
 log = logging.getLogger(__name__)
 
-ONE_SHOT = ("oc:", "ox:", "ao:", "ar:", "ax:", "ca:", "ul:", "nr:", "lv:")
 MAX_TIMED = 10_000
 LATE_SECRET_SECONDS = 600.0
 COMMAND_NAMES: dict[type, str] = {LinkAccount: "link", PreviewOrder: "trade"}
@@ -165,7 +165,7 @@ class TelegramChat:
         assert query is not None
         self.counters.callback()
         data = query.data or ""
-        if data.startswith(WIZARD):
+        if is_wizard_tap(data):
             open_wizard = isinstance(self.desk.holds(who.telegram_id), TradeWizard)
             await self._answer(query, language, stale=not open_wizard)
             if open_wizard:
@@ -176,7 +176,7 @@ class TelegramChat:
         await self._answer(query, language, stale=stale)
         if stale:
             return
-        if data.startswith(ONE_SHOT):
+        if (tap := read(data)) is not None and tap.one_shot:
             self._background(self._drop_buttons(query))
         await self._dispatch(parsed, who, language)
 

@@ -12,8 +12,8 @@ import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from adapters.chat.commands import MAX_CALLBACK_BYTES
 from adapters.i18n.catalog import render
+from messages.callbacks import MAX_CALLBACK_BYTES
 from messages.replies import Button
 
 MAX_TEXT = 4096

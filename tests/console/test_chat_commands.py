@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.chat.commands import CALLBACKS, COMMANDS, Usage, Who, from_callback, parse
+from adapters.chat.commands import COMMANDS, Usage, Who, from_callback, parse
 from adapters.i18n.catalog import LANGUAGES, catalog
 from messages.admin import (
     AdminCommand,
@@ -21,6 +21,7 @@ from messages.admin import (
     RevokeToken,
     Status,
 )
+from messages.callbacks import actions
 from messages.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -293,7 +294,7 @@ def test_unknown_or_garbled_buttons_have_expired(callback):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.sampled_from(["", *(f"{prefix}:" for prefix in CALLBACKS)]),
+    st.sampled_from(["", *(f"{action.prefix}:" for action in actions())]),
     st.text(max_size=70),
 )
 def test_any_payload_after_a_known_prefix_gives_a_message_or_help(prefix, payload):

@@ -13,9 +13,9 @@ from number_cases import SCRIPTS, Tally, lines_of, number_case
 from number_world import InProcessActors, paper_world
 
 from adapters.chat.commands import Who
-from adapters.chat.conversations import WIZARD
 from adapters.chat.rate_limit import CommandBudget
 from adapters.console.chat import ConsoleChat
+from messages.callbacks import ChooseReading, WizardAnswer, read
 
 CASES = 1000
 
@@ -46,8 +46,7 @@ def readings_offered(chat: ConsoleChat) -> bool:
     """The last message offers the readings of a number (the actors' or the guided
     trade's own), nothing else."""
     return len(chat.choices) == 2 and all(
-        choice.startswith("nr:") or (choice.startswith(WIZARD) and choice != f"{WIZARD}x")
-        for choice in chat.choices
+        isinstance(read(choice), ChooseReading | WizardAnswer) for choice in chat.choices
     )
 
 

@@ -20,11 +20,12 @@ from fake_bot_api import FakeBotApi
 from number_cases import SCRIPTS, Case, Script, Tally, lines_of, number_case
 from number_world import InProcessActors, paper_world
 
-from adapters.chat.conversations import CANCEL_WIZARD, WIZARD
+from adapters.chat.conversations import CANCEL_WIZARD
 from adapters.telegram.runner import TelegramAdapter, run_telegram
 from adapters.telegram.sender import CountingRateLimiter
 from config.schema import ChatSettings, InternalSettings, TelegramSettings
 from config.secret import Secret
+from messages.callbacks import ChooseReading, WizardAnswer, read
 
 CASES = 1000
 USERS = {9400 + n: ("id" if n % 2 else "en") for n in range(10)}
@@ -40,7 +41,7 @@ class Chat:
     def step(self, user: int, line: str) -> Any:
         """Types a line or taps the button carrying it; the bot's next message."""
         before = len(self.fake.messages(user))
-        if line.startswith(WIZARD) or line.startswith("nr:"):
+        if isinstance(read(line), ChooseReading | WizardAnswer):
             self.fake.user_taps(user, self.fake.messages(user)[-1].message_id, line)
         else:
             self.fake.user_says(user, line, language_code=USERS.get(user, "id"))
@@ -87,7 +88,9 @@ def chat(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chat]:
 def readings(message: Any) -> list[str]:
     """The callback data of the readings a message offers, if that is what it offers."""
     data = [d for _, d in message.buttons() if d != CANCEL_WIZARD]
-    offered = len(data) == 2 and all(d.startswith(("nr:", WIZARD)) for d in data)
+    offered = len(data) == 2 and all(
+        isinstance(read(d), ChooseReading | WizardAnswer) for d in data
+    )
     return data if offered else []
 
 
