@@ -5,6 +5,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+MAX_ID_DIGITS = 18  # any id that fits a signed 64-bit database integer
+
+
+def database_id(text: str) -> int | None:
+    """An id as packed into callback data and trigger ids: ASCII digits only (no sign, no
+    spaces, no other script's digits), small enough for the database."""
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
+
 
 def new_correlation_id() -> str:
     return uuid.uuid4().hex[:16]

@@ -16,10 +16,10 @@ import typing
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
+from messages.base import database_id
 from messages.commands import NotificationKind
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
-MAX_ID_DIGITS = 18  # any id that fits a signed 64-bit database integer
 SEPARATOR = ":"
 
 MenuItem = Literal["market", "portfolio", "trade", "strategies", "alerts", "settings"]
@@ -107,9 +107,10 @@ def _decode(cls: type[Callback], rest: str, *, bare: bool) -> Callback:
 
 def _value(kind: object, text: str, prefix: str) -> object:
     if kind is int:
-        if not (text.isascii() and text.isdigit()) or len(text) > MAX_ID_DIGITS:
+        number = database_id(text)
+        if number is None:
             raise MalformedCallback(f"{prefix}: not an id")
-        return int(text)
+        return number
     if typing.get_origin(kind) is Literal:
         choices = {str(choice): choice for choice in typing.get_args(kind)}
         if text not in choices:

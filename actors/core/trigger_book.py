@@ -24,6 +24,7 @@ from messages.events import (
     TriggerFired,
 )
 from messages.replies import Notification, OutboundBatch
+from messages.triggers import AlertTrigger, MalformedTriggerId, decode_trigger_id
 from persistence.database import db
 from persistence.models.alerts import Alert, active_alerts
 from persistence.models.base import utcnow
@@ -66,7 +67,7 @@ def trigger_from(message: RegisterTrigger) -> Trigger:
 
 
 def alert_trigger_id(alert_id: int) -> str:
-    return f"alert:{alert_id}"
+    return AlertTrigger(alert_id).encode()
 
 
 class TriggerBook(BotActor):
@@ -140,6 +141,12 @@ class TriggerBook(BotActor):
         self.chats[message.telegram_id] = (message.chat_id, message.language)
 
     def _add(self, message: RegisterTrigger) -> None:
+        if _purpose(message.trigger_id) != message.purpose:
+            log.warning(
+                "trigger refused: its id does not name its purpose",
+                extra={"telegram_id": message.telegram_id, "purpose": message.purpose},
+            )
+            return
         self.indexes.setdefault(message.pair, TriggerIndex()).add(trigger_from(message))
         self.owners[message.trigger_id] = _Owner(
             message.telegram_id, message.purpose, message.pair, message.kind, message.level or ""
@@ -195,8 +202,17 @@ def _display(pair: str) -> str:
         return pair
 
 
+def _purpose(trigger_id: str) -> str | None:
+    """What the id says the trigger is for; None for an id this bot did not encode."""
+    try:
+        decoded = decode_trigger_id(trigger_id)
+    except MalformedTriggerId:
+        return None
+    return "alert" if isinstance(decoded, AlertTrigger) else "strategy"
+
+
 def _alert_id(trigger: Trigger) -> int:
-    return int(str(trigger.id).split(":", 1)[1])
+    return AlertTrigger.decode(str(trigger.id)).alert_id
 
 
 def _recurring(trigger: Trigger) -> bool:

@@ -21,8 +21,7 @@ from messages.admin import (
     Status,
     UserAdminCommand,
 )
-from messages.base import Sensitive
-from messages.callbacks import MAX_ID_DIGITS
+from messages.base import Sensitive, database_id
 from messages.commands import (
     CancelAllOrders,
     CancelOrder,
@@ -78,10 +77,7 @@ def _chat(who: Who) -> dict[str, int]:
 
 def _number(text: str) -> int | None:
     """An id as typed (`12` or `#12`): ASCII digits only, small enough for the database."""
-    digits = text.removeprefix("#")
-    if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_ID_DIGITS:
-        return None
-    return int(digits)
+    return database_id(text.removeprefix("#"))
 
 
 def _trade(who: Who, args: list[str]) -> Parsed:

@@ -98,3 +98,25 @@ def test_a_strategy_trigger_goes_to_the_supervisor_for_its_owner(actor_system, s
 
 def test_alert_trigger_ids_name_the_alert():
     assert alert_trigger_id(42) == "alert:42"
+
+
+def test_a_trigger_whose_id_does_not_name_its_purpose_is_refused(actor_system, settings):
+    """A strategy trigger dressed as an alert would make the book mark someone's alert
+    fired; a garbled id could not be routed back to its strategy. Neither is watched."""
+    book, notifier, supervisor = start_book(actor_system, settings)
+    for trigger_id, purpose in (("alert:1", "strategy"), ("s1:tp", "alert"), ("s1tp", "strategy")):
+        actor_system.tell(
+            book,
+            RegisterTrigger(
+                trigger_id=trigger_id,
+                telegram_id=9,
+                purpose=purpose,
+                pair="eth_idr",
+                kind="above",
+                level="50",
+                chat_id=90,
+            ),
+        )
+    tick(actor_system, book, 51, pair="eth_idr")
+    assert collected(actor_system, supervisor) == []
+    assert collected(actor_system, notifier) == []
