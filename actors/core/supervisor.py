@@ -55,6 +55,7 @@ from messages.events import (
     UserSucceeded,
 )
 from messages.replies import Notification
+from messages.statuses import StrategyStatus, UserStatus
 from persistence.models.audit import audit
 from persistence.models.orders import users_owed_outcomes
 from persistence.models.outbox import backlog, dead_letters
@@ -155,7 +156,7 @@ class Supervisor(BotActor):
 
     def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
         user = find_user(message.telegram_id)
-        if user is not None and user.status == "suspended":
+        if user is not None and user.status == UserStatus.SUSPENDED:
             self.send(
                 self.core["notifier"],
                 Notification(
@@ -217,9 +218,9 @@ class Supervisor(BotActor):
         user = find_user(telegram_id)
         if user is None:
             return
-        User.update(status="suspended").where(User.id == user.id).execute()
-        Strategy.update(status="paused").where(
-            (Strategy.user == user) & (Strategy.status == "running")
+        User.update(status=UserStatus.SUSPENDED).where(User.id == user.id).execute()
+        Strategy.update(status=StrategyStatus.PAUSED).where(
+            (Strategy.user == user) & (Strategy.status == StrategyStatus.RUNNING)
         ).execute()
         audit("system", "suspend", user=user, restarts=self.policy.restarts(telegram_id))
         log.error("user suspended after repeated crashes", extra={"user_id": telegram_id})
@@ -341,8 +342,8 @@ class Supervisor(BotActor):
         user = find_user(message.telegram_id)
         if user is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
-        if user.status == "suspended":
-            User.update(status="active").where(User.id == user.id).execute()
+        if user.status == UserStatus.SUSPENDED:
+            User.update(status=UserStatus.ACTIVE).where(User.id == user.id).execute()
         self.policy.forget(message.telegram_id)
         address = self.users.get(message.telegram_id)
         if address is None:
@@ -373,7 +374,9 @@ class Supervisor(BotActor):
         self.deadman.reset_global()
         paused_owners = {
             s.user.telegram_id
-            for s in Strategy.select(Strategy, User).join(User).where(Strategy.status == "paused")
+            for s in Strategy.select(Strategy, User)
+            .join(User)
+            .where(Strategy.status == StrategyStatus.PAUSED)
         }
         for telegram_id in sorted(paused_owners):
             self.deadman.reset_user(telegram_id)

@@ -24,6 +24,7 @@ from messages.events import (
     TriggerFired,
 )
 from messages.replies import Notification, OutboundBatch
+from messages.statuses import AlertStatus
 from messages.triggers import AlertTrigger, MalformedTriggerId, decode_trigger_id
 from persistence.database import db
 from persistence.models.alerts import Alert, active_alerts
@@ -169,7 +170,7 @@ class TriggerBook(BotActor):
         with db.atomic():
             Alert.update(last_fired_at=utcnow()).where(Alert.id.in_(ids)).execute()
             if one_shot:
-                Alert.update(status="fired").where(Alert.id.in_(one_shot)).execute()
+                Alert.update(status=AlertStatus.FIRED).where(Alert.id.in_(one_shot)).execute()
         notes = tuple(self._notification(trigger, owner, tick) for trigger, owner in fired)
         if notes:
             self.send(self.boot.notifier, OutboundBatch(messages=notes))  # type: ignore[union-attr]

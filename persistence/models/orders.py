@@ -12,13 +12,13 @@ from typing import Any
 
 import peewee
 
+from messages.statuses import OrderState
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
 from persistence.models.strategies import Strategy
 from persistence.models.users import User
 
-# States: pending (recorded, not yet sent), open, partially_filled, filled, cancelled,
-# rejected (refused by the exchange), unknown (sent, no answer: look it up by client_order_id).
-UNRESOLVED_STATES = ("pending", "unknown")
+# An order in one of these has an outcome the user has yet to learn.
+UNRESOLVED_STATES = (OrderState.PENDING, OrderState.UNKNOWN)
 
 
 class Order(BaseModel):
@@ -33,7 +33,7 @@ class Order(BaseModel):
     amount = MoneyField(null=True)
     quote_amount = MoneyField(null=True)  # what a market buy spends, in the quote currency
     filled_amount = MoneyField(default=0)
-    state = peewee.CharField(max_length=20, default="pending")
+    state = peewee.CharField(max_length=20, default=OrderState.PENDING)  # OrderState
     error = peewee.TextField(null=True)
     outcome_owed = peewee.BooleanField(default=False)
     updated_at = UtcDateTimeField(default=utcnow)
@@ -49,7 +49,7 @@ def order_by_client_id(client_order_id: str) -> Order | None:
 
 def _owed() -> peewee.Expression:
     """A pending row is always owed: only a crash during its trade call leaves one behind."""
-    return (Order.outcome_owed == True) | (Order.state == "pending")  # noqa: E712
+    return (Order.outcome_owed == True) | (Order.state == OrderState.PENDING)  # noqa: E712
 
 
 def owed_outcomes(user: User) -> list[Order]:
@@ -78,7 +78,7 @@ def record_intended_order(user: User, strategy_id: int | None, fields: dict[str,
         user=user,
         strategy=strategy_id,
         client_order_id=new_client_order_id(user.id),
-        state="pending",
+        state=OrderState.PENDING,
         **fields,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from messages.statuses import StrategyStatus
 from persistence.models.base import BaseModel, JsonField, UtcDateTimeField, utcnow
 from persistence.models.users import User
 
@@ -14,9 +15,7 @@ class Strategy(BaseModel):
     pair = peewee.CharField(max_length=32)
     params = JsonField(default=dict)
     state = JsonField(default=dict)
-    status = peewee.CharField(
-        max_length=16, default="running", index=True
-    )  # running|paused|stopped|failed
+    status = peewee.CharField(max_length=16, default=StrategyStatus.RUNNING, index=True)
     updated_at = UtcDateTimeField(default=utcnow)
 
     class Meta:
@@ -25,21 +24,21 @@ class Strategy(BaseModel):
 
 # What a user may do to a strategy in each status, and the status it leaves it in. A
 # failed strategy is not resumed by a tap: it failed repeatedly; it can only be stopped.
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("running", "pause"): "paused",
-    ("paused", "resume"): "running",
-    ("running", "stop"): "stopped",
-    ("paused", "stop"): "stopped",
-    ("failed", "stop"): "stopped",
+TRANSITIONS: dict[tuple[str, str], StrategyStatus] = {
+    (StrategyStatus.RUNNING, "pause"): StrategyStatus.PAUSED,
+    (StrategyStatus.PAUSED, "resume"): StrategyStatus.RUNNING,
+    (StrategyStatus.RUNNING, "stop"): StrategyStatus.STOPPED,
+    (StrategyStatus.PAUSED, "stop"): StrategyStatus.STOPPED,
+    (StrategyStatus.FAILED, "stop"): StrategyStatus.STOPPED,
 }
 
 
-def next_status(status: str, action: str) -> str | None:
+def next_status(status: str, action: str) -> StrategyStatus | None:
     """The status after `action`, or None when the action makes no sense in `status`."""
     return TRANSITIONS.get((status, action))
 
 
-def set_status(strategy_id: int, status: str) -> None:
+def set_status(strategy_id: int, status: StrategyStatus) -> None:
     """Only the status column: the strategy's own actor writes its state concurrently."""
     Strategy.update(status=status, updated_at=utcnow()).where(Strategy.id == strategy_id).execute()
 
@@ -54,7 +53,7 @@ def strategy_of(user: User, strategy_id: int) -> Strategy | None:
 
 
 def running_strategies(user: User | None = None) -> list[Strategy]:
-    query = Strategy.select().where(Strategy.status == "running")
+    query = Strategy.select().where(Strategy.status == StrategyStatus.RUNNING)
     if user is not None:
         query = query.where(Strategy.user == user)
     return list(query.order_by(Strategy.id))

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import peewee
 
+from messages.statuses import UserStatus
 from persistence.models.base import BaseModel, UtcDateTimeField, utcnow
 
 NOTIFICATION_KINDS = ("alert", "fill", "strategy", "system")
@@ -19,7 +20,7 @@ class User(BaseModel):
     chat_id = peewee.BigIntegerField()
     language = peewee.CharField(max_length=8, default="id")
     mode = peewee.CharField(max_length=8, default="paper")  # demo | paper | live
-    status = peewee.CharField(max_length=16, default="active", index=True)  # active|suspended
+    status = peewee.CharField(max_length=16, default=UserStatus.ACTIVE, index=True)
     updated_at = UtcDateTimeField(default=utcnow)
     # How each kind of Notification arrives: on | silent | off (see NOTIFY_LEVELS)
     notify_alert = peewee.CharField(max_length=8, default="on")
