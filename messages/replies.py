@@ -7,6 +7,13 @@ from dataclasses import dataclass, field
 
 from messages.base import Message
 
+Row = tuple[str, ...]
+# A list the text shows row by row (`{alerts:rows=alert.row}`), each row's cells as they are:
+# no separator to escape, no cell that can split a row.
+Rows = tuple[Row, ...]
+ParamValue = str | Rows
+Params = tuple[tuple[str, ParamValue], ...]
+
 
 @dataclass(frozen=True)
 class Button:
@@ -20,13 +27,13 @@ class Outbound(Message):
     telegram_id: int
     chat_id: int
     key: str
-    params: tuple[tuple[str, str], ...] = ()
+    params: Params = ()
     buttons: tuple[tuple[Button, ...], ...] = ()
     language: str = "id"
     delete_message_ids: tuple[int, ...] = field(default=())
     silent: bool = False  # delivered without a sound (Telegram's disable_notification)
 
-    def param(self, name: str) -> str | None:
+    def param(self, name: str) -> ParamValue | None:
         return dict(self.params).get(name)
 
 

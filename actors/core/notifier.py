@@ -32,6 +32,7 @@ from messages.replies import (
     Notification,
     Outbound,
     OutboundBatch,
+    ParamValue,
     RegisterOutlet,
     Reply,
     Undeliverable,
@@ -56,7 +57,7 @@ def encode(message: Outbound) -> dict[str, Any]:
 def decode(payload: dict[str, Any]) -> Outbound:
     fields = dict(payload)
     cls = _KINDS[fields.pop("type")]
-    fields["params"] = tuple(tuple(pair) for pair in fields["params"])
+    fields["params"] = tuple((name, _param(value)) for name, value in fields["params"])
     fields["buttons"] = tuple(
         tuple(
             Button(b["label_key"], b["callback"], tuple(tuple(p) for p in b["params"])) for b in row
@@ -65,6 +66,11 @@ def decode(payload: dict[str, Any]) -> Outbound:
     )
     fields["delete_message_ids"] = tuple(fields["delete_message_ids"])
     return cls(**fields)  # fields added later (`silent`) take their default on old rows
+
+
+def _param(value: str | list[list[str]]) -> ParamValue:
+    """JSON keeps a list of rows as lists: back to the tuples Outbound carries."""
+    return value if isinstance(value, str) else tuple(tuple(row) for row in value)
 
 
 def as_the_user_wants(messages: tuple[Outbound, ...]) -> tuple[tuple[Outbound, ...], list[str]]:

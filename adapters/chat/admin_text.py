@@ -13,8 +13,9 @@ from typing import Any
 
 from adapters.i18n.catalog import render
 from messages.admin import AdminReply
+from messages.replies import ParamValue, Rows
 
-Detail = list[tuple[str, dict[str, str]]]
+Detail = list[tuple[str, dict[str, ParamValue]]]
 
 
 def render_admin_reply(reply: AdminReply, language: str, *, as_html: bool) -> str:
@@ -37,11 +38,9 @@ def _word(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _rows(rows: list[list[Any]]) -> str:
-    """A `{x:rows=…}` list: cells made safe for its `|` and `;` separators."""
-    return ";".join(
-        "|".join(_word(cell).replace("|", "/").replace(";", ",") for cell in row) for row in rows
-    )
+def _rows(rows: list[list[Any]]) -> Rows:
+    """A `{x:rows=…}` list, each cell as the templates say it."""
+    return tuple(tuple(_word(cell) for cell in row) for row in rows)
 
 
 def _status(data: Mapping[str, Any]) -> Detail:

@@ -4,9 +4,12 @@ Templates are `str.format` strings over the message's parameters, with six conve
 `{x:idr}` whole rupiah, `{x:num}` a locale number, `{x:pct}` a signed percent change,
 `{x:words}` a whole number spelled out,
 `{x:term}` a word the actors send in English (`above`, `buy`, `filled`) said in the reader's
-language, `{x:rows=some.key}` a list ("a|b;c|d") rendered row by row with another template
-({0}, {1}, … per row). Values are
-HTML-escaped for Telegram; the console asks for plain text.
+language, `{x:rows=some.key}` a list (`messages.replies.Rows`, a tuple of rows of cells)
+rendered row by row with another template ({0}, {1}, … per row). A list packed the old way
+("a|b;c|d") is still read, until every sender gives rows. Values are HTML-escaped for
+Telegram; the console asks for plain text. A parameter the sender did not give renders
+empty (a user still gets the message) and is logged; tests/i18n/test_message_keys.py keeps
+senders and texts in step.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import yaml
 
 from adapters.i18n import money
 from config.schema import LANGUAGES
+from messages.replies import ParamValue, Rows
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,8 @@ class _Formatter(string.Formatter):
         return kwargs[key]
 
     def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec.startswith("rows="):
+            return self._rows(value, format_spec[5:])
         text = str(value)
         if format_spec == "idr":
             text = money.idr(text, self.language)
@@ -59,28 +65,33 @@ class _Formatter(string.Formatter):
             text = money.in_words(text, self.language)
         elif format_spec == "term":
             text = catalog(self.language).get(f"term.{text}", text)
-        elif format_spec.startswith("rows="):
-            return self._rows(text, format_spec[5:])
         return html.escape(text, quote=False) if self.as_html else text
 
-    def _rows(self, text: str, row_key: str) -> str:
-        rows = [row.split("|") for row in text.split(";") if row]
+    def _rows(self, value: Rows | str, row_key: str) -> str:
+        rows = (
+            [row.split("|") for row in value.split(";") if row] if isinstance(value, str) else value
+        )
         template = catalog(self.language)[row_key]
         return "\n".join(self.vformat(template, row, {}) for row in rows)
 
 
-def render(key: str, params: Mapping[str, str], language: str, as_html: bool = True) -> str:
+def render(key: str, params: Mapping[str, ParamValue], language: str, as_html: bool = True) -> str:
     language = language if language in LANGUAGES else DEFAULT_LANGUAGE
     template = catalog(language).get(key)
     if template is None:
         log.error("no text for message key", extra={"key": key, "language": language})
         template = catalog(language)["error.no_text"]
-    text = _Formatter(language, as_html).vformat(template, (), _Missing(params))
+    text = _Formatter(language, as_html).vformat(template, (), _Missing(params, key))
     return text if as_html else _TAGS.sub("", text)
 
 
-class _Missing(dict):
+class _Missing(dict[str, ParamValue]):
     """A parameter the actor did not send shows as empty rather than failing the message."""
 
-    def __missing__(self, key: str) -> str:
+    def __init__(self, params: Mapping[str, ParamValue], key: str) -> None:
+        super().__init__(params)
+        self.key = key
+
+    def __missing__(self, name: str) -> str:
+        log.warning("message parameter missing", extra={"key": self.key, "param": name})
         return ""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 from actors.core import notifier as notifier_module
 from actors.core.notifier import Notifier, decode, encode
@@ -52,6 +53,14 @@ def test_messages_survive_the_outbox_encoding_exactly():
         delete_message_ids=(5, 6),
     )
     assert decode(encode(message)) == message
+
+
+def test_a_list_of_rows_survives_the_outbox_encoding():
+    rows = (("1", "btc_idr", "above"), ("2", "eth;idr", "below|x"))
+    message = Notification(
+        telegram_id=1, chat_id=2, key="alert.list", params=(("count", "2"), ("alerts", rows))
+    )
+    assert decode(json.loads(json.dumps(encode(message)))) == message
 
 
 def test_a_burst_to_one_chat_arrives_in_order_in_one_delivery(actor_system, settings):

@@ -101,6 +101,27 @@ def test_list_parameters_render_one_line_per_row():
     ]
 
 
+def test_list_parameters_as_rows_render_as_the_packed_form_did():
+    params = {"total_idr": "7325000"}
+    rows = (("idr", "5000000", "5000000"), ("btc", "0.0015", "2325000"))
+    packed = render(
+        "portfolio.show", {**params, "rows": "idr|5000000|5000000;btc|0.0015|2325000"}, "id"
+    )
+    assert render("portfolio.show", {**params, "rows": rows}, "id") == packed
+
+
+def test_a_cell_holding_a_separator_is_shown_whole_and_escaped():
+    rows = (("7", "A;B|C<script>", "open"),)
+    text = render("strategy.list", {"count": "1", "rows": rows}, "en")
+    assert "A;B|C&lt;script&gt;" in text
+
+
+def test_a_parameter_the_sender_forgot_renders_empty_and_is_logged(caplog):
+    text = render("price.show", {}, "en", as_html=False)
+    assert text
+    assert any(r.getMessage() == "message parameter missing" for r in caplog.records)
+
+
 def test_values_are_escaped_for_telegram_and_tags_dropped_for_the_console():
     hostile = {"pair": "<script>x</script>", "suggestions": "BTC/IDR"}
     assert "&lt;script&gt;" in render("pair.unknown", hostile, "en")
