@@ -21,7 +21,7 @@ from persistence.database import connect, db
 log = logging.getLogger(__name__)
 
 
-class BotActor(ActorTypeDispatcher):
+class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no types
     # Only the few core actors keep a database connection between messages; a host with a
     # thousand user actors would otherwise need a thousand PostgreSQL connections.
     holds_connection = False
@@ -33,10 +33,16 @@ class BotActor(ActorTypeDispatcher):
         redact_at_source()
 
     @property
-    def settings(self) -> Settings:
+    def wiring(self) -> Boot:
+        """The Boot this actor was started with: its settings and the actors it talks to."""
         if self.boot is None:
             raise RuntimeError(f"{type(self).__name__} used before Boot")
-        return self.boot.settings
+        return self.boot
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.wiring.settings  # Boot carries it untyped (messages/)
+        return settings
 
     def receiveMessage(self, message: Any, sender: Any) -> Any:
         with log_context(

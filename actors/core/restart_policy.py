@@ -26,7 +26,7 @@ class RestartPolicy:
             history.popleft()
         if len(history) >= self.max_restarts:
             return None
-        delay = min(self.max_delay, self.base_delay * 2 ** len(history))
+        delay = min(self.max_delay, self.base_delay * 2.0 ** len(history))
         history.append(now)
         return delay
 

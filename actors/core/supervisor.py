@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -149,7 +150,7 @@ class Supervisor(BotActor):
             boot = self._boot_message(
                 BootUser,
                 telegram_id=telegram_id,
-                credential_keys=self.boot.credential_keys,  # type: ignore[union-attr]
+                credential_keys=self.wiring.credential_keys,
             )
             self.send(address, boot)
         return address
@@ -266,17 +267,18 @@ class Supervisor(BotActor):
         self.send(sender, Pong(stopping=self.stopping, correlation_id=message.correlation_id))
 
     def receiveMsg_Locate(self, message: Locate, sender: Any) -> None:
+        address = None
         if message.core is not None:
             address = self.core.get(message.core)
-        else:
-            address = self.users.get(message.telegram_id)  # type: ignore[arg-type]
+        elif message.telegram_id is not None:
+            address = self.users.get(message.telegram_id)
         self.send(sender, Located(address=address, correlation_id=message.correlation_id))
 
     def receiveMsg_FeedState(self, message: FeedState, sender: Any) -> None:
         self.feed_state = message
 
     def receiveMsg_AdminCommand(self, message: AdminCommand, sender: Any) -> None:
-        handler = {
+        handlers: dict[type, Callable[[Any], tuple[bool, str, dict[str, Any]]]] = {
             Status: self._status,
             ListUsers: self._list_users,
             RestartUser: self._restart_user,
@@ -286,8 +288,8 @@ class Supervisor(BotActor):
             ResumeAll: self._admin_resume_all,
             RevokeToken: self._revoke,
             Shutdown: self._shutdown,
-        }[type(message)]
-        ok, key, data = handler(message)
+        }
+        ok, key, data = handlers[type(message)](message)
         audit(
             message.admin,
             f"admin.{type(message).__name__}",

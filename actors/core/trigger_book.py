@@ -11,7 +11,7 @@ import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, cast
 
 from actors.base import BotActor
 from actors.core.trigger_index import LevelTrigger, TrailingTrigger, Trigger, TriggerIndex
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 # A recurring alert fires again only after the price went back past its level by this
 # much: a price jittering around the level must not send a message on every tick.
 ALERT_REARM_MARGIN = Decimal("0.005")
+AlertDirection = Literal["above", "below"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +49,25 @@ class _Owner:
 
 
 def trigger_from(message: RegisterTrigger) -> Trigger:
-    if message.kind in ("trailing_sell", "trailing_buy"):
-        return TrailingTrigger(
-            id=message.trigger_id,
-            side="sell" if message.kind == "trailing_sell" else "buy",
-            distance=Decimal(message.distance) if message.distance else None,
-            percent=Decimal(message.percent) if message.percent else None,
-            expires_at=message.expires_at,
-        )
-    return LevelTrigger(
-        id=message.trigger_id,
-        direction=message.kind,
-        level=Decimal(message.level or "0"),
-        recurring=message.recurring,
-        cooldown=message.cooldown_seconds,
-        expires_at=message.expires_at,
-        rearm_margin=ALERT_REARM_MARGIN if message.purpose == "alert" else Decimal(0),
-    )
+    match message.kind:
+        case "trailing_sell" | "trailing_buy" as kind:
+            return TrailingTrigger(
+                id=message.trigger_id,
+                side="sell" if kind == "trailing_sell" else "buy",
+                distance=Decimal(message.distance) if message.distance else None,
+                percent=Decimal(message.percent) if message.percent else None,
+                expires_at=message.expires_at,
+            )
+        case direction:
+            return LevelTrigger(
+                id=message.trigger_id,
+                direction=direction,
+                level=Decimal(message.level or "0"),
+                recurring=message.recurring,
+                cooldown=message.cooldown_seconds,
+                expires_at=message.expires_at,
+                rearm_margin=ALERT_REARM_MARGIN if message.purpose == "alert" else Decimal(0),
+            )
 
 
 def alert_trigger_id(alert_id: int) -> str:
@@ -89,7 +92,7 @@ class TriggerBook(BotActor):
                     telegram_id=alert.user.telegram_id,
                     purpose="alert",
                     pair=alert.pair,
-                    kind=alert.direction,
+                    kind=cast(AlertDirection, alert.direction),  # as CreateAlert stored it
                     level=str(alert.price),
                     recurring=alert.recurring,
                     cooldown_seconds=float(alert.cooldown_seconds),
@@ -125,7 +128,7 @@ class TriggerBook(BotActor):
                 if not _recurring(trigger):
                     self.owners.pop(str(trigger.id), None)
                 self.send(
-                    self.boot.supervisor,  # type: ignore[union-attr]
+                    self.wiring.supervisor,
                     TriggerFired(
                         trigger_id=str(trigger.id),
                         telegram_id=owner.telegram_id,
@@ -173,7 +176,7 @@ class TriggerBook(BotActor):
                 Alert.update(status=AlertStatus.FIRED).where(Alert.id.in_(one_shot)).execute()
         notes = tuple(self._notification(trigger, owner, tick) for trigger, owner in fired)
         if notes:
-            self.send(self.boot.notifier, OutboundBatch(messages=notes))  # type: ignore[union-attr]
+            self.send(self.wiring.notifier, OutboundBatch(messages=notes))
 
     def _notification(self, trigger: Trigger, owner: _Owner, tick: PriceTick) -> Notification:
         chat_id, language = self.chats.get(owner.telegram_id, (owner.telegram_id, "id"))

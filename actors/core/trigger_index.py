@@ -100,7 +100,7 @@ class _TrailingBook:
             self.stack.append(group)
         if trigger.distance is not None:
             bisect.insort(group.by_distance, (trigger.distance, seq))
-        else:
+        elif trigger.percent is not None:  # exactly one of the two (TrailingTrigger)
             bisect.insort(group.by_percent, (trigger.percent, seq))
         self.group_of[seq] = group
         self._index(group)
@@ -129,17 +129,10 @@ class _TrailingBook:
         start = bisect.bisect_left(self.by_stop, (q, -1, -1))
         firing = self.by_stop[start:]
         del self.by_stop[start:]
-        sign = self.sign
         for _, _, key in firing:
             group = self.groups.pop(key)
             group.stop_key = None
-            # Both lists are sorted so that stops fall along them: fire from the front
-            # while the stop is still at or above the price.
-            peak = group.peak
-            fired.extend(_pop_while(group.by_distance, lambda d, peak=peak: peak - d >= q))
-            fired.extend(
-                _pop_while(group.by_percent, lambda r, peak=peak: peak * (1 - sign * r) >= q)
-            )
+            fired.extend(_fire(group, q, self.sign))
             self._index(group)
         for seq in fired:
             del self.group_of[seq]
@@ -162,6 +155,16 @@ class _TrailingBook:
         del self.by_stop[index]
         del self.groups[key]
         group.stop_key = None
+
+
+def _fire(group: _Group, q: Decimal, sign: int) -> list[int]:
+    """Both lists are sorted so that stops fall along them: fire from the front while the
+    stop is still at or above the price."""
+    peak = group.peak
+    return [
+        *_pop_while(group.by_distance, lambda d: peak - d >= q),
+        *_pop_while(group.by_percent, lambda r: peak * (1 - sign * r) >= q),
+    ]
 
 
 def _pop_while(members: list[tuple[Decimal, int]], fires: Callable[[Decimal], bool]) -> list[int]:

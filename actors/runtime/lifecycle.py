@@ -39,10 +39,10 @@ def for_actors(settings: Settings) -> Settings:
     """The settings actors are told: every secret blanked but the database and Redis URLs,
     which they use. The vault's master keys stay in this process (UserActors get derived
     sub-keys instead), and so do the chat adapter's and the operator endpoint's secrets."""
-    sections = {}
+    sections: dict[str, Any] = {}
     for section in dataclasses.fields(settings):
         value = getattr(settings, section.name)
-        if dataclasses.is_dataclass(value):
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
             blanked = {
                 item.name: Secret("")
                 for item in dataclasses.fields(value)

@@ -68,8 +68,8 @@ def bind_transport_to(address: str) -> None:
         if self.bindname[0] == "":
             self.bindname = (address, self.bindname[1])
 
-    IPActorAddress.__init__ = bound_init  # type: ignore[method-assign]
-    IPActorAddress._indodax_bound = address  # type: ignore[attr-defined]
+    IPActorAddress.__init__ = bound_init
+    IPActorAddress._indodax_bound = address
 
 
 def check_thespian() -> None:
@@ -224,8 +224,10 @@ def _install_guards() -> None:
 
 
 def _peer_of(sock: socket.socket | None) -> str:
+    if sock is None:
+        return "unknown"
     try:
-        peer = sock.getpeername()  # type: ignore[union-attr]
-    except (OSError, AttributeError):
+        peer = sock.getpeername()
+    except OSError:
         return "unknown"
     return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else "unknown"

@@ -74,6 +74,8 @@ def _encode(value: Any) -> str:
 
 
 class BaseModel(peewee.Model):
+    # The primary key peewee would add by itself, declared so type checkers know it.
+    id = peewee.AutoField()
     created_at = UtcDateTimeField(default=utcnow)
 
     class Meta:
