@@ -10,6 +10,7 @@ garbled id is refused where it arrives, not misrouted.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Self
 
 from messages.base import database_id
 
@@ -21,35 +22,31 @@ class MalformedTriggerId(ValueError):
     """A trigger id this bot did not encode."""
 
 
+class _Encoded:
+    @classmethod
+    def decode(cls, text: str) -> Self:
+        """The id of this kind, or MalformedTriggerId (an alert's id is no strategy's)."""
+        trigger_id = decode_trigger_id(text)
+        if not isinstance(trigger_id, cls):
+            raise MalformedTriggerId(f"not the id of a {cls.__name__}")
+        return trigger_id
+
+
 @dataclass(frozen=True)
-class AlertTrigger:
+class AlertTrigger(_Encoded):
     alert_id: int
 
     def encode(self) -> str:
         return _checked(self, f"{ALERT}{self.alert_id}")
 
-    @classmethod
-    def decode(cls, text: str) -> AlertTrigger:
-        trigger_id = decode_trigger_id(text)
-        if not isinstance(trigger_id, AlertTrigger):
-            raise MalformedTriggerId("not an alert's trigger id")
-        return trigger_id
-
 
 @dataclass(frozen=True)
-class StrategyTrigger:
+class StrategyTrigger(_Encoded):
     strategy_id: int
     name: str
 
     def encode(self) -> str:
         return _checked(self, f"{STRATEGY}{self.strategy_id}:{self.name}")
-
-    @classmethod
-    def decode(cls, text: str) -> StrategyTrigger:
-        trigger_id = decode_trigger_id(text)
-        if not isinstance(trigger_id, StrategyTrigger):
-            raise MalformedTriggerId("not a strategy's trigger id")
-        return trigger_id
 
 
 TriggerId = AlertTrigger | StrategyTrigger

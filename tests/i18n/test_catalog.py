@@ -24,7 +24,7 @@ PAUSE_REASONS = ("user", "admin", "deadman_user", "deadman_global")
 
 def emitted_keys() -> set[str]:
     keys = set()
-    for path in [*(ROOT / "actors").glob("*.py"), *(ROOT / name for name in CHAT_SOURCES)]:
+    for path in [*(ROOT / "actors").rglob("*.py"), *(ROOT / name for name in CHAT_SOURCES)]:
         keys.update(KEY.findall(path.read_text()))
     keys.update(reason.value for reason in Reason)
     keys.update(f"strategy.paused.{reason}" for reason in PAUSE_REASONS)
