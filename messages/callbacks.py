@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from messages.base import database_id
-from messages.commands import NotificationKind
+from messages.commands import NotificationKind, StrategyAction, TradingMode
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
 SEPARATOR = ":"
 
 MenuItem = Literal["market", "portfolio", "trade", "strategies", "alerts", "settings"]
-Mode = Literal["paper", "live"]
-StrategyAction = Literal["pause", "resume", "stop"]
 
 
 class MalformedCallback(ValueError):
@@ -148,7 +146,7 @@ class ChooseLanguage(Callback, prefix="sl"):
 
 @dataclass(frozen=True)
 class ChooseMode(Callback, prefix="sm"):
-    mode: Mode
+    mode: TradingMode
 
 
 # Orders

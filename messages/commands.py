@@ -11,6 +11,8 @@ from messages.base import Message, Sensitive
 Side = Literal["buy", "sell"]
 OrderType = Literal["limit", "market"]
 NotificationKind = Literal["alert", "fill", "strategy", "system"]
+TradingMode = Literal["paper", "live"]
+StrategyAction = Literal["pause", "resume", "stop"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,7 +152,7 @@ class ChangeNotification(UserCommand):
 class SetMode(UserCommand):
     """A switch to live asks first (`confirmed=False`); only the tap on its Yes switches."""
 
-    mode: Literal["paper", "live"]
+    mode: TradingMode
     confirmed: bool = False
     pending_id: str | None = None  # the question its Yes answers
 
@@ -168,7 +170,7 @@ class ListStrategies(UserCommand):
 @dataclass(frozen=True, kw_only=True)
 class ChangeStrategy(UserCommand):
     strategy_id: int
-    action: Literal["pause", "resume", "stop"]
+    action: StrategyAction
 
 
 @dataclass(frozen=True, kw_only=True)

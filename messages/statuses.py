@@ -22,6 +22,14 @@ class OrderState(StrEnum):
     UNKNOWN = "unknown"  # sent, no answer: looked up by client_order_id, never sent again
 
 
+class OrderOutcome(StrEnum):
+    """What following up an order of unknown outcome found (told once, keyed by it)."""
+
+    PLACED = "placed"
+    NOT_PLACED = "not_placed"
+    UNKNOWN = "unknown"
+
+
 class StrategyStatus(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"

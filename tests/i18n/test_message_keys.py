@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from adapters.i18n.catalog import LANGUAGES, catalog
+from messages.statuses import OrderOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted(
@@ -163,3 +164,9 @@ def test_both_languages_use_the_same_parameters_in_each_text():
     indonesian, english = catalog("id"), catalog("en")
     differ = [key for key in english if _fields(english[key]) != _fields(indonesian[key])]
     assert differ == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_outcome_of_an_order_followed_up_has_its_text(language):
+    texts = catalog(language)
+    assert [o for o in OrderOutcome if f"order.outcome.{o}" not in texts] == []
