@@ -66,9 +66,10 @@ class CommandBudget:
     def check(self, telegram_id: int, *, tapped: str | None = None) -> Verdict:
         """One message, or one tap (`tapped`: its callback data)."""
         bucket = self._bucket(telegram_id)
-        first_answer = tapped is not None and tapped in bucket.shown
-        if first_answer:
-            del bucket.shown[tapped]  # type: ignore[arg-type]
+        first_answer = False
+        if tapped is not None and tapped in bucket.shown:
+            del bucket.shown[tapped]
+            first_answer = True
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             bucket.told = False
