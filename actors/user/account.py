@@ -9,11 +9,10 @@ from actors.user import exchange_access
 from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
-from actors.user.user_views import main_menu
+from actors.user.user_views import main_menu, yes_or_keep
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
 from config.secret import Secret
 from messages.commands import LinkAccount, RefreshToken, Start, UnlinkAccount, UserCommand
-from messages.replies import Button
 from persistence.credentials import (
     ApiKeyPair,
     delete_credentials,
@@ -143,12 +142,7 @@ class Account:
             self.answers.reply(
                 message,
                 "unlink.confirm",
-                buttons=(
-                    (
-                        Button("button.unlink_yes", f"ul:y:{pending_id}"),
-                        Button("button.keep", "ul:n"),
-                    ),
-                ),
+                buttons=yes_or_keep("ul", "button.unlink_yes", pending_id),
             )
             return
         asked_about = self.unlink_questions.take(message.pending_id or "")

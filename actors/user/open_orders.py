@@ -8,6 +8,7 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.paper_account import PaperAccount
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
+from actors.user.user_views import yes_or_keep
 from adapters.i18n.typed_numbers import shown
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
@@ -31,13 +32,8 @@ class OpenOrders:
         )
 
     def list(self, message: ListOpenOrders) -> None:
-        if self.answers.refuse_unlinked(message):
-            return
-        orders = self.calls.open_orders(message, self.session.paper)
+        orders = self._to_show(message)
         if orders is None:
-            return
-        if not orders:
-            self.answers.reply(message, "orders.none")
             return
         buttons = tuple(
             (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
@@ -49,6 +45,19 @@ class OpenOrders:
             f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
         )
         self.answers.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
+
+    def _to_show(self, message: UserCommand) -> list[OpenOrder] | None:
+        """The open orders on the account the user trades on; None once answered: not
+        linked, an exchange error, or none open."""
+        if self.answers.refuse_unlinked(message):
+            return None
+        orders = self.calls.open_orders(message, self.session.paper)
+        if orders is None:
+            return None
+        if not orders:
+            self.answers.reply(message, "orders.none")
+            return None
+        return orders
 
     def cancel(self, message: CancelOrder) -> None:
         if self.answers.refuse_unlinked(message):
@@ -74,27 +83,18 @@ class OpenOrders:
         """Asks first, naming the question; its Yes cancels the orders listed then that are
         still open, one by one (never one placed since), and says how many went and which
         did not."""
-        if self.answers.refuse_unlinked(message):
-            return
         if message.confirmed:
-            self._cancel_listed(message)
+            if not self.answers.refuse_unlinked(message):
+                self._cancel_listed(message)
             return
-        orders = self.calls.open_orders(message, self.session.paper)
+        orders = self._to_show(message)
         if orders is None:
-            return
-        if not orders:
-            self.answers.reply(message, "orders.none")
             return
         pending_id = self.cancel_all_questions.ask(frozenset(map(_listed, orders)))
         self.answers.reply(
             message,
             "orders.cancel_all_confirm",
-            buttons=(
-                (
-                    Button("button.cancel_all_yes", f"ca:y:{pending_id}"),
-                    Button("button.keep", "ca:n"),
-                ),
-            ),
+            buttons=yes_or_keep("ca", "button.cancel_all_yes", pending_id),
             count=len(orders),
         )
 

@@ -8,10 +8,9 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
-from actors.user.user_views import settings_buttons, settings_params
+from actors.user.user_views import settings_buttons, settings_params, yes_or_keep
 from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
 from messages.events import OwnerChanged
-from messages.replies import Button
 from persistence.models.strategies import strategies_of
 from persistence.models.users import (
     next_notify_level,
@@ -102,12 +101,7 @@ class Preferences:
         self.answers.reply(
             message,
             "settings.live_confirm",
-            buttons=(
-                (
-                    Button("button.live_yes", f"lv:y:{pending_id}"),
-                    Button("button.keep", "lv:n"),
-                ),
-            ),
+            buttons=yes_or_keep("lv", "button.live_yes", pending_id),
             running=sum(s.status == "running" for s in strategies),
             paused=sum(s.status == "paused" for s in strategies),
             expires_in=self.live_questions.answerable_for,
