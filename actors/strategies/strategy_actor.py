@@ -30,7 +30,7 @@ from messages.events import (
     TriggerFired,
 )
 from persistence.models.base import utcnow
-from persistence.models.strategies import Strategy
+from persistence.models.strategies import Strategy, strategy_by_id
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,10 @@ class StrategyActor(BotActor):
         self.receiveMsg_Boot(message, sender)
 
     def booted(self) -> None:
-        self.strategy = Strategy.get_by_id(self.boot.strategy_id)  # type: ignore[union-attr]
+        self.strategy = strategy_by_id(self.boot.strategy_id)  # type: ignore[union-attr]
+        if self.strategy is None:  # deleted since its UserActor started it: nothing to run
+            log.warning("strategy not found", extra={"strategy_id": self.boot.strategy_id})  # type: ignore[union-attr]
+            return
         self.wakeupAfter(self.parent_check_every, payload="parent-check")
         if self.strategy.status == "running":
             self.on_start()

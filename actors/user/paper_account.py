@@ -36,7 +36,15 @@ from adapters.indodax.wire import OpenOrder, Ticker
 from persistence.database import db
 from persistence.models.base import utcnow
 from persistence.models.orders import new_client_order_id
-from persistence.models.paper import PaperBalance, PaperOrder
+from persistence.models.paper import (
+    PaperBalance,
+    PaperOrder,
+    open_paper_account,
+    open_paper_order,
+    open_paper_orders,
+    paper_balance,
+    paper_balances,
+)
 from persistence.models.users import User
 
 MarketInfo = Callable[[Pair], PairInfo]
@@ -71,9 +79,8 @@ class PaperAccount:
     def balances(self) -> dict[str, PaperBalance]:
         """Every currency the account has held, by wire id (`idr`, `btc`)."""
         with db.atomic():
-            self._open_account()
-            rows = PaperBalance.select().where(PaperBalance.user == self.user)
-            return {row.currency: row for row in rows.order_by(PaperBalance.currency)}
+            open_paper_account(self.user, self.start_idr)
+            return {row.currency: row for row in paper_balances(self.user)}
 
     def place(
         self, order: TapiOrder, ticker: Ticker, strategy_id: int | None = None
@@ -82,7 +89,7 @@ class PaperAccount:
             raise ValueError(f"ticker of {ticker.pair} given for an order on {order.pair}")
         info = self.market_info(order.pair)
         with db.atomic():
-            self._open_account()
+            open_paper_account(self.user, self.start_idr)
             row = PaperOrder(
                 user=self.user,
                 strategy=strategy_id,
@@ -111,7 +118,7 @@ class PaperAccount:
     def open_orders(self) -> list[OpenOrder]:
         """Resting orders in the exchange's open-order shape, so they list the same way."""
         listed = []
-        for row in self._open_rows():
+        for row in open_paper_orders(self.user):
             pair = parse_pair(row.pair)
             listed.append(
                 OpenOrder(
@@ -132,11 +139,7 @@ class PaperAccount:
     def cancel(self, client_order_id: str) -> PaperOrder | None:
         """The cancelled order, its held funds free again; None when no such order is open."""
         with db.atomic():
-            row = PaperOrder.get_or_none(
-                (PaperOrder.user == self.user)
-                & (PaperOrder.client_order_id == client_order_id)
-                & (PaperOrder.state == "open")
-            )
+            row = open_paper_order(self.user, client_order_id)
             if row is None:
                 return None
             self._move(_held_currency(row), free=row.held, held=-row.held)
@@ -148,7 +151,7 @@ class PaperAccount:
         """Fill the resting orders the last price has reached (a buy's at or below its limit,
         a sell's at or above) and return them. Pairs without a ticker wait for the next call."""
         filled = []
-        for row in self._open_rows():
+        for row in open_paper_orders(self.user):
             pair = parse_pair(row.pair)
             ticker = tickers.get(pair)
             if ticker is None or not _reached(row, ticker.last):
@@ -159,30 +162,14 @@ class PaperAccount:
             filled.append(row)
         return filled
 
-    def _open_rows(self) -> list[PaperOrder]:
-        query = PaperOrder.select().where(
-            (PaperOrder.user == self.user) & (PaperOrder.state == "open")
-        )
-        return list(query.order_by(PaperOrder.id))
-
-    def _open_account(self) -> None:
-        """The start balance, once: an account that has any row, even at zero, has started."""
-        if not PaperBalance.select().where(PaperBalance.user == self.user).exists():
-            PaperBalance.create(user=self.user, currency="idr", free=Decimal(self.start_idr))
-
-    def _balance(self, currency: str) -> PaperBalance | None:
-        return PaperBalance.get_or_none(
-            (PaperBalance.user == self.user) & (PaperBalance.currency == currency)
-        )
-
     def _free(self, currency: str) -> Decimal:
-        row = self._balance(currency)
+        row = paper_balance(self.user, currency)
         return row.free if row is not None else Decimal(0)
 
     def _move(self, currency: str, free: Decimal = Decimal(0), held: Decimal = Decimal(0)) -> None:
         """Every balance change goes through here. One that would go below zero is a bug:
         it raises, and the transaction around it rolls the whole order back."""
-        row = self._balance(currency) or PaperBalance(user=self.user, currency=currency)
+        row = paper_balance(self.user, currency) or PaperBalance(user=self.user, currency=currency)
         row.free += free
         row.held += held
         if row.free < 0 or row.held < 0:

@@ -5,9 +5,9 @@ It answers every command with a Reply (a message key and its parameters) to the 
 With nothing running and no order to follow up it leaves after a quiet spell; the next
 message re-creates it from the database.
 
-The commands are handled by mixins, one module per group (actors/user_*.py, shared state
-in actors/user/user_base.py); this module composes them and keeps the life cycle: boot, what
-every command passes first, the timers and the idle exit.
+The actor is a thin dispatcher: each handler hands its message to the part that owns it
+(actors/user/parts.py lists them), and the parts answer. The actor keeps the life cycle:
+boot, what every command passes first, the wakeups and the idle exit.
 """
 
 from __future__ import annotations
@@ -17,99 +17,194 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from thespian.actors import ActorExitRequest, WakeupMessage
+from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
 
-from actors.user.user_account import UserAccount
-from actors.user.user_alerts import UserAlerts
-from actors.user.user_market import UserMarket
-from actors.user.user_open_orders import UserOpenOrders
-from actors.user.user_orders import UserOrders
-from actors.user.user_outcomes import FOLLOW_UP
-from actors.user.user_paper import PAPER_SETTLE, UserPaper
-from actors.user.user_portfolio import UserPortfolio
-from actors.user.user_settings import UserSettings
-from actors.user.user_strategies import UserStrategies
-from actors.user.user_strategy_hosting import RESPAWN, UserStrategyHosting
-from messages.commands import UserCommand
-from messages.events import ActorIdle, BootUser, OrderRequest
-from persistence.models.strategies import Strategy
-from persistence.models.users import find_user
+from actors.base import BotActor
+from actors.user.links import Links
+from actors.user.parts import UserParts, build_parts
+from actors.user.session import UserSession
+from messages import commands
+from messages.events import (
+    ActorIdle,
+    BootStrategy,
+    BootUser,
+    OrderRequest,
+    ParentCheck,
+    ParentHere,
+    PauseStrategies,
+    ResumeStrategies,
+    TriggerFired,
+)
+from persistence.vault import Vault
 
 log = logging.getLogger(__name__)
 
 
-class UserActor(
-    UserAccount,
-    UserSettings,
-    UserMarket,
-    UserPortfolio,
-    UserAlerts,
-    UserOrders,
-    UserOpenOrders,
-    UserPaper,
-    UserStrategies,
-    UserStrategyHosting,
-):
-    def admit(self, message: Any) -> bool:
-        """Once a key is linked a command must carry a live access token. An admitted command
-        counts as activity (the actor stays) and first settles the user's resting paper
-        orders, so whatever the user asks sees the fills the market has made since."""
-        if not isinstance(message, UserCommand):
-            return True
-        if not self._token_admits(message):
-            return False
+class UserActor(BotActor):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.telegram_id = 0
+        self._parts: UserParts | None = None
         self.last_activity = time.monotonic()
-        self._settle_paper()
-        return True
+
+    @property
+    def parts(self) -> UserParts:
+        if self._parts is None:
+            raise RuntimeError("UserActor used before BootUser")
+        return self._parts
+
+    # Life cycle
 
     def receiveMsg_BootUser(self, message: BootUser, sender: Any) -> None:
         self.telegram_id = message.telegram_id
         self.receiveMsg_Boot(message, sender)
 
     def booted(self) -> None:
-        self.user = find_user(self.telegram_id)
-        if self.user is not None:
-            self._load_keys()
-            self._resume_outcomes()
-            self._start_strategies()
-            self._watch_paper()
+        self._parts = build_parts(
+            UserSession(self.settings, self.telegram_id),
+            Links(self.send, self._boot),
+            wakeup_after=lambda delay, payload: self.wakeupAfter(delay, payload=payload),
+            vault=self._vault,
+            spawn=self.createActor,
+            boot_strategy=self._boot_strategy,
+        )
+        if self.parts.session.user is not None:
+            self.parts.account.load_keys()
+            self.parts.tracker.resume()
+            self.parts.strategies.start_running()
+            self.parts.paper.watch()
         self.wakeupAfter(self.idle_after)
+
+    def _boot(self) -> BootUser:
+        assert isinstance(self.boot, BootUser)
+        return self.boot
+
+    def _vault(self) -> Vault:
+        """From the sub-keys the Supervisor handed this actor: it never holds APP_SECRET_KEY."""
+        keys = self._boot().credential_keys
+        return Vault(keys.current, keys.previous)
+
+    def _boot_strategy(self, strategy_id: int) -> BootStrategy:
+        boot = self._boot()
+        return BootStrategy(
+            settings=boot.settings,
+            supervisor=boot.supervisor,
+            notifier=boot.notifier,
+            trigger_book=boot.trigger_book,
+            price_feed=boot.price_feed,
+            telegram_id=self.telegram_id,
+            strategy_id=strategy_id,
+            user_actor=self.myAddress,
+        )
 
     @property
     def idle_after(self) -> timedelta:
         return timedelta(seconds=self.settings.actors.user_idle_seconds)
 
+    def admit(self, message: Any) -> bool:
+        """Once a key is linked a command must carry a live access token. An admitted command
+        counts as activity (the actor stays) and first settles the user's resting paper
+        orders, so whatever the user asks sees the fills the market has made since."""
+        if not isinstance(message, commands.UserCommand) or self._parts is None:
+            return True
+        if not self._parts.account.admits(message):
+            return False
+        self.last_activity = time.monotonic()
+        self._parts.paper.settle()
+        return True
+
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
-        """The one handler for every timer: a strategy's respawn, the paper orders' check,
-        the follow-up of orders whose outcome is unknown, or (no payload) the idle check."""
-        if isinstance(message.payload, tuple) and message.payload[0] == RESPAWN:
-            self._start_strategies()
-            return
-        if message.payload == PAPER_SETTLE:
-            self._paper_timer_rang()
-            return
-        if message.payload == FOLLOW_UP:
-            self._follow_up_timer_rang()
+        """A part's timer goes to that part; the actor's own (no payload) is the idle check:
+        it leaves after a quiet spell unless some part is still busy."""
+        if self.parts.timers.rang(message.payload):
             return
         quiet = time.monotonic() - self.last_activity
-        running = (
-            self.user is not None
-            and Strategy.select()
-            .where((Strategy.user == self.user) & (Strategy.status == "running"))
-            .exists()
-        )
-        busy = running or self._paper_resting() or self._following_orders()
-        if quiet >= self.idle_after.total_seconds() and not busy and self.boot is not None:
-            self.send(self.boot.supervisor, ActorIdle(telegram_id=self.telegram_id))
+        if quiet >= self.idle_after.total_seconds() and not self.parts.timers.busy():
+            self.send(self._boot().supervisor, ActorIdle(telegram_id=self.telegram_id))
             self.send(self.myAddress, ActorExitRequest())
             return
         self.wakeupAfter(self.idle_after)
+
+    def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
+        if isinstance(message, commands.UserCommand) and self._parts is not None:
+            self._parts.answers.reply(message, "error.internal")
+
+    # Account
+
+    def receiveMsg_Start(self, message: commands.Start, sender: Any) -> None:
+        self.parts.account.start(message)
+
+    def receiveMsg_LinkAccount(self, message: commands.LinkAccount, sender: Any) -> None:
+        self.parts.account.link(message)
+
+    def receiveMsg_UnlinkAccount(self, message: commands.UnlinkAccount, sender: Any) -> None:
+        self.parts.account.unlink(message)
+
+    def receiveMsg_RefreshToken(self, message: commands.RefreshToken, sender: Any) -> None:
+        self.parts.account.refresh_token(message)
+
+    # Settings
+
+    def receiveMsg_ShowSettings(self, message: commands.ShowSettings, sender: Any) -> None:
+        self.parts.settings.show(message)
+
+    def receiveMsg_ChangeNotification(
+        self, message: commands.ChangeNotification, sender: Any
+    ) -> None:
+        self.parts.settings.change_notification(message)
+
+    def receiveMsg_SetMode(self, message: commands.SetMode, sender: Any) -> None:
+        self.parts.settings.set_mode(message)
+
+    def receiveMsg_SetLanguage(self, message: commands.SetLanguage, sender: Any) -> None:
+        self.parts.settings.set_language(message)
+
+    # Market and portfolio
+
+    def receiveMsg_GetPrice(self, message: commands.GetPrice, sender: Any) -> None:
+        self.parts.market.price(message)
+
+    def receiveMsg_ShowMarket(self, message: commands.ShowMarket, sender: Any) -> None:
+        self.parts.market.busiest(message)
+
+    def receiveMsg_GetPortfolio(self, message: commands.GetPortfolio, sender: Any) -> None:
+        self.parts.portfolio.show(message)
+
+    # Numbers typed two ways
+
+    def receiveMsg_ChooseReading(self, message: commands.ChooseReading, sender: Any) -> None:
+        """The tapped reading's command goes on as if typed now, with this tap's token."""
+        chosen = self.parts.readings.chosen(message)
+        if chosen is not None:
+            self.receiveMessage(chosen, sender)
+
+    # Alerts
+
+    def receiveMsg_CreateAlert(self, message: commands.CreateAlert, sender: Any) -> None:
+        self.parts.alerts.ask(message)
+
+    def receiveMsg_ConfirmAlert(self, message: commands.ConfirmAlert, sender: Any) -> None:
+        self.parts.alerts.confirm(message)
+
+    def receiveMsg_ListAlerts(self, message: commands.ListAlerts, sender: Any) -> None:
+        self.parts.alerts.list(message)
+
+    def receiveMsg_DeleteAlert(self, message: commands.DeleteAlert, sender: Any) -> None:
+        self.parts.alerts.delete(message)
+
+    # Orders
+
+    def receiveMsg_PreviewOrder(self, message: commands.PreviewOrder, sender: Any) -> None:
+        self.parts.orders.preview(message)
+
+    def receiveMsg_ConfirmOrder(self, message: commands.ConfirmOrder, sender: Any) -> None:
+        self.parts.orders.confirm(message)
 
     def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
         """Only the strategy it names, running as this actor's child, may order: an order
         request from anywhere else (another actor, an orphan of an earlier incarnation) is
         refused before any rule or exchange call."""
-        if self.strategies.get(message.strategy_id) != sender:
+        if not self.parts.strategies.is_child(message.strategy_id, sender):
             log.warning(
                 "order request refused: not from this user's own strategy",
                 extra={
@@ -119,12 +214,48 @@ class UserActor(
                 },
             )
             return
-        super().receiveMsg_OrderRequest(message, sender)
+        self.parts.orders.for_strategy(message, lambda result: self.send(sender, result))
 
-    def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
+    def receiveMsg_ListOpenOrders(self, message: commands.ListOpenOrders, sender: Any) -> None:
+        self.parts.open.list(message)
+
+    def receiveMsg_CancelOrder(self, message: commands.CancelOrder, sender: Any) -> None:
+        self.parts.open.cancel(message)
+
+    def receiveMsg_CancelAllOrders(self, message: commands.CancelAllOrders, sender: Any) -> None:
+        self.parts.open.cancel_all(message)
+
+    # Strategies
+
+    def receiveMsg_ListStrategies(self, message: commands.ListStrategies, sender: Any) -> None:
+        self.parts.strategies.list(message)
+
+    def receiveMsg_ShowStrategy(self, message: commands.ShowStrategy, sender: Any) -> None:
+        self.parts.strategies.show(message)
+
+    def receiveMsg_ChangeStrategy(self, message: commands.ChangeStrategy, sender: Any) -> None:
+        self.parts.strategies.change(message)
+
+    def receiveMsg_ChangeAllStrategies(
+        self, message: commands.ChangeAllStrategies, sender: Any
+    ) -> None:
+        self.parts.strategies.change_all(message)
+
+    def receiveMsg_ChildActorExited(self, message: ChildActorExited, sender: Any) -> None:
+        self.parts.strategies.child_exited(message.childAddress)
+
+    def receiveMsg_ParentCheck(self, message: ParentCheck, sender: Any) -> None:
+        self.send(sender, ParentHere(strategy_id=message.strategy_id))
+
+    def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
+        self.parts.strategies.trigger_fired(message)
+
+    def receiveMsg_PauseStrategies(self, message: PauseStrategies, sender: Any) -> None:
+        self.parts.strategies.pause(message)
+
+    def receiveMsg_ResumeStrategies(self, message: ResumeStrategies, sender: Any) -> None:
+        self.parts.strategies.resume(message)
+
+    def receiveMsg_UserCommand(self, message: commands.UserCommand, sender: Any) -> None:
         """Reached only by commands without a handler of their own: said plainly."""
-        self.reply(message, "command.not_available", command=type(message).__name__)
-
-    def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
-        if isinstance(message, UserCommand) and self.boot is not None:
-            self.reply(message, "error.internal")
+        self.parts.answers.reply(message, "command.not_available", command=type(message).__name__)

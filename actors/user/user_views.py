@@ -43,6 +43,12 @@ def in_rows(buttons: Iterable[Button], per_row: int) -> Keyboard:
     return tuple(tuple(flat[i : i + per_row]) for i in range(0, len(flat), per_row))
 
 
+def yes_or_keep(prefix: str, yes_label: str, pending_id: str) -> Keyboard:
+    """A question's two answers: its Yes, which names the question (`prefix:y:id`), and
+    Keep, which changes nothing (`prefix:n`)."""
+    return ((Button(yes_label, f"{prefix}:y:{pending_id}"), Button("button.keep", f"{prefix}:n")),)
+
+
 def main_menu() -> Keyboard:
     return in_rows((Button(label, callback) for label, callback in MAIN_MENU), 2)
 

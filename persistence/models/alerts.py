@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import peewee
 
 from messages.statuses import AlertStatus
@@ -32,3 +34,25 @@ def active_alerts(pair: str | None = None, with_owner: bool = False) -> list[Ale
     if pair is not None:
         query = query.where(Alert.pair == pair)
     return list(query.order_by(Alert.id))
+
+
+def create_alert(user: User, pair: str, direction: str, price: Decimal, recurring: bool) -> Alert:
+    return Alert.create(user=user, pair=pair, direction=direction, price=price, recurring=recurring)
+
+
+def alerts_of(user: User) -> list[Alert]:
+    """The user's active alerts, oldest first."""
+    query = Alert.select().where((Alert.user == user) & (Alert.status == "active"))
+    return list(query.order_by(Alert.id))
+
+
+def active_alert_of(user: User, alert_id: int) -> Alert | None:
+    """Another user's alert, or one no longer active, is as good as missing."""
+    return Alert.get_or_none(
+        (Alert.id == alert_id) & (Alert.user == user) & (Alert.status == "active")
+    )
+
+
+def delete_alert(alert: Alert) -> None:
+    """Kept as deleted, not removed: the history shows it."""
+    Alert.update(status="deleted").where(Alert.id == alert.id).execute()

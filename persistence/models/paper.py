@@ -77,3 +77,35 @@ class PaperOrder(BaseModel):
     def exchange_order_id(self) -> str:
         """The id the user sees, shaped so it can never be taken for an exchange's."""
         return f"paper-{self.id}"
+
+
+def paper_balances(user: User) -> list[PaperBalance]:
+    """Every currency the paper account has held, by wire id."""
+    query = PaperBalance.select().where(PaperBalance.user == user)
+    return list(query.order_by(PaperBalance.currency))
+
+
+def paper_balance(user: User, currency: str) -> PaperBalance | None:
+    return PaperBalance.get_or_none(
+        (PaperBalance.user == user) & (PaperBalance.currency == currency)
+    )
+
+
+def open_paper_account(user: User, start_idr: int) -> None:
+    """The start balance, once: an account that has any row, even at zero, has started."""
+    if not PaperBalance.select().where(PaperBalance.user == user).exists():
+        PaperBalance.create(user=user, currency="idr", free=Decimal(start_idr))
+
+
+def open_paper_orders(user: User) -> list[PaperOrder]:
+    """The user's resting paper orders, oldest first."""
+    query = PaperOrder.select().where((PaperOrder.user == user) & (PaperOrder.state == "open"))
+    return list(query.order_by(PaperOrder.id))
+
+
+def open_paper_order(user: User, client_order_id: str) -> PaperOrder | None:
+    return PaperOrder.get_or_none(
+        (PaperOrder.user == user)
+        & (PaperOrder.client_order_id == client_order_id)
+        & (PaperOrder.state == "open")
+    )

@@ -57,3 +57,31 @@ def running_strategies(user: User | None = None) -> list[Strategy]:
     if user is not None:
         query = query.where(Strategy.user == user)
     return list(query.order_by(Strategy.id))
+
+
+def strategy_by_id(strategy_id: int) -> Strategy | None:
+    return Strategy.get_or_none(Strategy.id == strategy_id)
+
+
+def has_running_strategy(user: User) -> bool:
+    return (
+        Strategy.select().where((Strategy.user == user) & (Strategy.status == "running")).exists()
+    )
+
+
+def pause_running(user: User) -> int:
+    """Every running strategy of the user paused; how many were."""
+    return (
+        Strategy.update(status="paused")
+        .where((Strategy.user == user) & (Strategy.status == "running"))
+        .execute()
+    )
+
+
+def resume_paused(user: User) -> int:
+    """Every paused strategy of the user running again; how many were."""
+    return (
+        Strategy.update(status="running")
+        .where((Strategy.user == user) & (Strategy.status == "paused"))
+        .execute()
+    )

@@ -88,6 +88,25 @@ def find_user(telegram_id: int) -> User | None:
     return User.get_or_none(User.telegram_id == telegram_id)
 
 
+def create_user(telegram_id: int, chat_id: int, language: str, mode: str) -> User:
+    return User.create(telegram_id=telegram_id, chat_id=chat_id, language=language, mode=mode)
+
+
+def reloaded(user: User) -> User:
+    """The row as stored now, after an update that went past this copy."""
+    return User.get_by_id(user.id)
+
+
+def set_mode(user: User, mode: str) -> User:
+    User.update(mode=mode, updated_at=utcnow()).where(User.id == user.id).execute()
+    return reloaded(user)
+
+
+def set_language(user: User, language: str) -> User:
+    User.update(language=language).where(User.id == user.id).execute()
+    return reloaded(user)
+
+
 def credentials_not_under(key_id: str, after_id: int, limit: int) -> list[Credential]:
     """The next batch of credentials still encrypted under another master key."""
     return list(

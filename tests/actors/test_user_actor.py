@@ -680,3 +680,14 @@ def test_confirming_a_preview_after_a_relink_to_another_key_places_nothing(world
     assert len(simulator.trade_log(OTHER.key)) == before
     [again] = say(world, tap(preview, "oc:"))  # the question is spent: nothing later either
     assert again.key == "order.preview_gone"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class NotYetHandled(UserCommand):
+    """A command the chat adapter might send before the actor learns it."""
+
+
+def test_a_command_the_actor_does_not_know_is_answered_as_not_available(world):
+    say(world, Start(**USER))
+    [answer] = say(world, NotYetHandled(**USER))
+    assert answer.key == "command.not_available"

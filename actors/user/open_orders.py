@@ -3,11 +3,12 @@ at once, on the exchange account or on the paper one."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
 from actors.user.paper_account import PaperAccount
 from actors.user.pending_questions import PendingQuestions, Unanswerable
-from actors.user.user_base import UserBase
+from actors.user.session import UserSession
+from actors.user.user_views import yes_or_keep
 from adapters.i18n.typed_numbers import shown
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
@@ -23,21 +24,16 @@ def _listed(order: OpenOrder) -> tuple[Pair, str]:
     return order.pair, order.order_id
 
 
-class UserOpenOrders(UserBase):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class OpenOrders:
+    def __init__(self, session: UserSession, answers: Answers, calls: ExchangeCalls) -> None:
+        self.session, self.answers, self.calls = session, answers, calls
         self.cancel_all_questions: PendingQuestions[frozenset[tuple[Pair, str]]] = PendingQuestions(
             gone_key="button.stale", expired_key="button.stale"
         )
 
-    def receiveMsg_ListOpenOrders(self, message: ListOpenOrders, sender: Any) -> None:
-        if self._refuse_unlinked(message):
-            return
-        orders = self._open_orders(message, self.paper)
+    def list(self, message: ListOpenOrders) -> None:
+        orders = self._to_show(message)
         if orders is None:
-            return
-        if not orders:
-            self.reply(message, "orders.none")
             return
         buttons = tuple(
             (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
@@ -48,51 +44,57 @@ class UserOpenOrders(UserBase):
         lines = ";".join(
             f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
         )
-        self.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
+        self.answers.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
 
-    def receiveMsg_CancelOrder(self, message: CancelOrder, sender: Any) -> None:
-        if self._refuse_unlinked(message):
+    def _to_show(self, message: UserCommand) -> list[OpenOrder] | None:
+        """The open orders on the account the user trades on; None once answered: not
+        linked, an exchange error, or none open."""
+        if self.answers.refuse_unlinked(message):
+            return None
+        orders = self.calls.open_orders(message, self.session.paper)
+        if orders is None:
+            return None
+        if not orders:
+            self.answers.reply(message, "orders.none")
+            return None
+        return orders
+
+    def cancel(self, message: CancelOrder) -> None:
+        if self.answers.refuse_unlinked(message):
             return
         if not CLIENT_ORDER_ID.fullmatch(message.client_order_id):
-            self.reply(message, "orders.bad_id", client_order_id=shown(message.client_order_id))
+            self.answers.reply(
+                message, "orders.bad_id", client_order_id=shown(message.client_order_id)
+            )
             return
-        paper = self.paper
+        paper = self.session.paper
         if paper is not None:
             cancelled = paper.cancel(message.client_order_id)
             key = "orders.cancelled" if cancelled is not None else "orders.not_found"
-            self.reply(message, key, client_order_id=message.client_order_id)
+            self.answers.reply(message, key, client_order_id=message.client_order_id)
             return
-        result = self._private_call(
-            message, self.private.cancel_by_client_order_id, message.client_order_id
+        result = self.calls.answered(
+            message, self.session.private.cancel_by_client_order_id, message.client_order_id
         )
         if result is not None:
-            self.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
+            self.answers.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
 
-    def receiveMsg_CancelAllOrders(self, message: CancelAllOrders, sender: Any) -> None:
+    def cancel_all(self, message: CancelAllOrders) -> None:
         """Asks first, naming the question; its Yes cancels the orders listed then that are
         still open, one by one (never one placed since), and says how many went and which
         did not."""
-        if self._refuse_unlinked(message):
-            return
         if message.confirmed:
-            self._cancel_listed(message)
+            if not self.answers.refuse_unlinked(message):
+                self._cancel_listed(message)
             return
-        orders = self._open_orders(message, self.paper)
+        orders = self._to_show(message)
         if orders is None:
             return
-        if not orders:
-            self.reply(message, "orders.none")
-            return
         pending_id = self.cancel_all_questions.ask(frozenset(map(_listed, orders)))
-        self.reply(
+        self.answers.reply(
             message,
             "orders.cancel_all_confirm",
-            buttons=(
-                (
-                    Button("button.cancel_all_yes", f"ca:y:{pending_id}"),
-                    Button("button.keep", "ca:n"),
-                ),
-            ),
+            buttons=yes_or_keep("ca", "button.cancel_all_yes", pending_id),
             count=len(orders),
         )
 
@@ -101,18 +103,18 @@ class UserOpenOrders(UserBase):
         Yes cancels nothing the user was not asked about."""
         listed = self.cancel_all_questions.take(message.pending_id or "")
         if isinstance(listed, Unanswerable):  # a second tap, or a stale button
-            self.reply(message, listed.key)
+            self.answers.reply(message, listed.key)
             return
-        paper = self.paper
-        orders = self._open_orders(message, paper)
+        paper = self.session.paper
+        orders = self.calls.open_orders(message, paper)
         if orders is None:
             return
         orders = [order for order in orders if _listed(order) in listed]
         if not orders:
-            self.reply(message, "orders.none")
+            self.answers.reply(message, "orders.none")
             return
         failed = [order for order in orders if not self._cancel_in_batch(message, paper, order)]
-        self.reply(
+        self.answers.reply(
             message,
             "orders.cancel_all_partial" if failed else "orders.cancelled_all",
             cancelled=len(orders) - len(failed),
@@ -128,8 +130,8 @@ class UserOpenOrders(UserBase):
         if paper is not None:
             return paper.cancel(order.client_order_id or "") is not None
         try:
-            self._counted_call(
-                command, self.private.cancel_order, order.pair, order.order_id, order.side
+            self.calls.counted(
+                command, self.session.private.cancel_order, order.pair, order.order_id, order.side
             )
         except IndodaxError:
             return False

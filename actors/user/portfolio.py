@@ -4,23 +4,27 @@ exchange account or on the paper one."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from actors.user.user_base import UserBase
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
+from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPortfolio, UserCommand
 
 
-class UserPortfolio(UserBase):
-    def receiveMsg_GetPortfolio(self, message: GetPortfolio, sender: Any) -> None:
-        if self._refuse_unlinked(message):
+class Portfolio:
+    def __init__(self, session: UserSession, answers: Answers, calls: ExchangeCalls) -> None:
+        self.session, self.answers, self.calls = session, answers, calls
+
+    def show(self, message: GetPortfolio) -> None:
+        if self.answers.refuse_unlinked(message):
             return
-        paper = self.paper
+        paper = self.session.paper
         if paper is not None:
             amounts = {currency: row.total for currency, row in paper.balances().items()}
-            self._show_portfolio(message, "portfolio.paper_show", amounts)
+            self._show(message, "portfolio.paper_show", amounts)
             return
-        balances = self._private_call(message, self.private.get_info)
+        balances = self.calls.answered(message, self.session.private.get_info)
         if balances is None:
             return
         amounts = {
@@ -28,12 +32,12 @@ class UserPortfolio(UserBase):
             + balances.hold.get(currency, Decimal(0))
             for currency in set(balances.free) | set(balances.hold)
         }
-        self._show_portfolio(message, "portfolio.show", amounts)
+        self._show(message, "portfolio.show", amounts)
 
-    def _show_portfolio(self, message: UserCommand, key: str, amounts: dict[str, Decimal]) -> None:
+    def _show(self, message: UserCommand, key: str, amounts: dict[str, Decimal]) -> None:
         """Each currency valued in IDR at the last price, whichever account it is in."""
         try:
-            tickers = self.public.ticker_all()
+            tickers = self.session.public.ticker_all()
         except IndodaxError:
             tickers = {}
         prices = {pair.base: ticker.last for pair, ticker in tickers.items() if pair.quote == "idr"}
@@ -49,4 +53,4 @@ class UserPortfolio(UserBase):
             value = (amount * price).to_integral_value(rounding="ROUND_FLOOR")
             total += value
             rows.append(f"{currency}|{amount}|{value}")
-        self.reply(message, key, rows=";".join(rows), total_idr=total)
+        self.answers.reply(message, key, rows=";".join(rows), total_idr=total)

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from actors.core.trigger_book import alert_trigger_id
+from actors.user.answers import Answers
+from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
-from actors.user.user_numbers import UserNumbers
+from actors.user.readings import Readings
+from actors.user.session import UserSession
 from actors.user.user_views import display_pair, in_rows
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
 from messages.commands import ConfirmAlert, CreateAlert, DeleteAlert, ListAlerts
 from messages.events import RegisterTrigger, RemoveTrigger
 from messages.replies import Button
-from persistence.models.alerts import Alert
+from persistence.models.alerts import active_alert_of, alerts_of, create_alert, delete_alert
 
 
 @dataclass(frozen=True)
@@ -30,37 +32,38 @@ class PendingAlert:
     last: Decimal
 
 
-class UserAlerts(UserNumbers):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pending_alerts: PendingQuestions[PendingAlert] = PendingQuestions(
+class Alerts:
+    def __init__(
+        self, session: UserSession, answers: Answers, readings: Readings, links: Links
+    ) -> None:
+        self.session, self.answers, self.readings, self.links = session, answers, readings, links
+        self.pending: PendingQuestions[PendingAlert] = PendingQuestions(
             gone_key="alert.pending_gone", expired_key="alert.pending_expired"
         )
 
-    def receiveMsg_CreateAlert(self, message: CreateAlert, sender: Any) -> None:
-        if self.user is None:
-            self.reply(message, "user.not_started")
+    def ask(self, message: CreateAlert) -> None:
+        if self.answers.started(message) is None:
             return
-        pair = self._pair(message, message.pair_text)
+        pair = self.readings.pair(message, message.pair_text)
         if pair is None:
             return
-        numbers = self._read_numbers(message, "price")
+        numbers = self.readings.numbers(message, "price")
         if numbers is None:
             return
         level = numbers["price"]
         if level is None or level <= 0:
-            self.reply(message, "alert.bad_price", price=message.price)
+            self.answers.reply(message, "alert.bad_price", price=message.price)
             return
         try:
-            last = self.public.ticker(pair).last
+            last = self.session.public.ticker(pair).last
         except IndodaxError:
-            self.reply(message, "error.exchange_unavailable")
+            self.answers.reply(message, "error.exchange_unavailable")
             return
         direction = "above" if level > last else "below"
-        pending_id = self.pending_alerts.ask(PendingAlert(pair, direction, level, last))
+        pending_id = self.pending.ask(PendingAlert(pair, direction, level, last))
         # Typed with "recurring", the user has chosen: only Every time or Cancel remain.
         once = () if message.recurring else (Button("button.alert_once", f"ao:{pending_id}"),)
-        self.reply(
+        self.answers.reply(
             message,
             "alert.confirm",
             buttons=(
@@ -76,43 +79,38 @@ class UserAlerts(UserNumbers):
             level=level,
             last=last,
             quote=pair.quote.upper(),
-            expires_in=self.pending_alerts.answerable_for,
+            expires_in=self.pending.answerable_for,
         )
 
-    def receiveMsg_ConfirmAlert(self, message: ConfirmAlert, sender: Any) -> None:
+    def confirm(self, message: ConfirmAlert) -> None:
         """The first tap settles a pending alert; a second finds nothing and stores nothing."""
-        if self.user is None:
-            self.reply(message, "user.not_started")
+        user = self.answers.started(message)
+        if user is None:
             return
-        pending = self.pending_alerts.take(
+        pending = self.pending.take(
             message.pending_id, cancel_key="alert.discarded" if message.choice == "cancel" else None
         )
         if isinstance(pending, Unanswerable):
-            self.reply(message, pending.key)
+            self.answers.reply(message, pending.key)
             return
         recurring = message.choice == "recurring"
-        alert = Alert.create(
-            user=self.user,
-            pair=pending.pair.ticker_id,
-            direction=pending.direction,
-            price=pending.level,
-            recurring=recurring,
+        alert = create_alert(
+            user, pending.pair.ticker_id, pending.direction, pending.level, recurring
         )
-        self.send(
-            self.boot.trigger_book,
-            RegisterTrigger(  # type: ignore[union-attr]
+        self.links.to_trigger_book(
+            RegisterTrigger(
                 trigger_id=alert_trigger_id(alert.id),
-                telegram_id=self.telegram_id,
+                telegram_id=self.session.telegram_id,
                 purpose="alert",
                 pair=pending.pair.ticker_id,
                 kind=pending.direction,
                 level=str(pending.level),
                 recurring=recurring,
-                chat_id=self.user.chat_id,
-                language=self.user.language,
-            ),
+                chat_id=user.chat_id,
+                language=user.language,
+            )
         )
-        self.reply(
+        self.answers.reply(
             message,
             "alert.created",
             pair=pending.pair.display,
@@ -124,17 +122,13 @@ class UserAlerts(UserNumbers):
             alert_id=alert.id,
         )
 
-    def receiveMsg_ListAlerts(self, message: ListAlerts, sender: Any) -> None:
-        if self.user is None:
-            self.reply(message, "user.not_started")
+    def list(self, message: ListAlerts) -> None:
+        user = self.answers.started(message)
+        if user is None:
             return
-        alerts = list(
-            Alert.select()
-            .where((Alert.user == self.user) & (Alert.status == "active"))
-            .order_by(Alert.id)
-        )
+        alerts = alerts_of(user)
         if not alerts:
-            self.reply(message, "alert.none")
+            self.answers.reply(message, "alert.none")
             return
         lines = ";".join(
             f"{a.id}|{display_pair(a.pair)}|{a.direction}|{a.price}|"
@@ -148,22 +142,18 @@ class UserAlerts(UserNumbers):
             ),
             3,
         )
-        self.reply(message, "alert.list", buttons=buttons, alerts=lines, count=len(alerts))
+        self.answers.reply(message, "alert.list", buttons=buttons, alerts=lines, count=len(alerts))
 
-    def receiveMsg_DeleteAlert(self, message: DeleteAlert, sender: Any) -> None:
-        if self.user is None:
-            self.reply(message, "user.not_started")
+    def delete(self, message: DeleteAlert) -> None:
+        user = self.answers.started(message)
+        if user is None:
             return
-        alert = Alert.get_or_none((Alert.id == message.alert_id) & (Alert.user == self.user))
-        if alert is None or alert.status != "active":
-            self.reply(message, "alert.not_found", alert_id=message.alert_id)
+        alert = active_alert_of(user, message.alert_id)
+        if alert is None:
+            self.answers.reply(message, "alert.not_found", alert_id=message.alert_id)
             return
-        alert.status = "deleted"
-        alert.save()
-        self.send(
-            self.boot.trigger_book,
-            RemoveTrigger(  # type: ignore[union-attr]
-                trigger_id=alert_trigger_id(alert.id), pair=alert.pair
-            ),
+        delete_alert(alert)
+        self.links.to_trigger_book(
+            RemoveTrigger(trigger_id=alert_trigger_id(alert.id), pair=alert.pair)
         )
-        self.reply(message, "alert.deleted", alert_id=alert.id)
+        self.answers.reply(message, "alert.deleted", alert_id=alert.id)

@@ -1,21 +1,25 @@
 """Placing orders: a user's, previewed then confirmed, and a strategy's, asked for by
 OrderRequest. Both pass the same rules and bookkeeping, and both go to the paper account
-instead of the exchange for a paper-mode user. An order whose outcome is unknown is
-followed up until its user can be told (actors/user/user_outcomes.py)."""
+instead of the exchange for a paper-mode user. An order whose outcome is unknown is handed
+to the tracker, which follows it up until its user can be told (order_tracker.py)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
 from actors.user.order_placement import place
+from actors.user.order_tracker import OrderTracker
 from actors.user.paper_account import PaperAccount
+from actors.user.paper_book import PaperBook, paper_params
 from actors.user.pending_questions import PendingQuestions, Unanswerable
-from actors.user.user_numbers import UserNumbers
-from actors.user.user_outcomes import UserOutcomes
-from actors.user.user_paper import UserPaper
+from actors.user.readings import Readings
+from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.numbers import plain_decimal
 from adapters.indodax.order_rules import (
@@ -64,39 +68,48 @@ def _coins_for(order: TapiOrder, price: Decimal | None, step: Decimal) -> Decima
     return floor_to_step(order.quote_amount / price, step)
 
 
-class UserOrders(UserPaper, UserNumbers, UserOutcomes):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+class OrderDesk:
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        readings: Readings,
+        calls: ExchangeCalls,
+        *,
+        paper_book: PaperBook,
+        tracker: OrderTracker,
+    ) -> None:
+        self.session, self.answers, self.readings, self.calls = session, answers, readings, calls
+        self.paper_book, self.tracker = paper_book, tracker
         self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
             gone_key="order.preview_gone", expired_key="order.preview_expired"
         )
 
-    def receiveMsg_PreviewOrder(self, message: PreviewOrder, sender: Any) -> None:
-        if self._refuse_unlinked(message):
+    def preview(self, message: PreviewOrder) -> None:
+        if self.answers.refuse_unlinked(message):
             return
-        pair = self._pair(message, message.pair_text)
+        pair = self.readings.pair(message, message.pair_text)
         if pair is None:
             return
-        amounts = self._read_numbers(message, *AMOUNTS)
+        amounts = self.readings.numbers(message, *AMOUNTS)
         if amounts is None:
             return
         try:
-            info = self.catalog.info(pair)
+            info = self.session.catalog.info(pair)
             reference = self._reference_price(pair, message)
         except IndodaxError:
-            self.reply(message, "error.exchange_unavailable")
+            self.answers.reply(message, "error.exchange_unavailable")
             return
         if reference:  # a market order is estimated at the price of the moment
             amounts["price"] = reference
         intent = OrderIntent(pair, message.side, message.order_type, **amounts)
         checked = validate_order(intent, info)
         if isinstance(checked, Refusal):
-            self.reply(message, str(checked.reason), **dict(checked.params))
+            self.answers.reply(message, str(checked.reason), **dict(checked.params))
             return
-        preview_id = self.previews.ask(
-            PreviewedOrder(checked, self.trading_mode, self._key_fingerprint)
-        )
-        self.reply(
+        mode = self.session.trading_mode
+        preview_id = self.previews.ask(PreviewedOrder(checked, mode, self.session.key_fingerprint))
+        self.answers.reply(
             message,
             f"order.preview.{checked.order_type}_{checked.side}",
             buttons=(
@@ -118,7 +131,7 @@ class UserOrders(UserPaper, UserNumbers, UserOutcomes):
             fee=checked.estimated_fee or "",
             min_value=info.min_value,
             expires_in=self.previews.answerable_for,
-            mode=self.trading_mode,
+            mode=mode,
         )
 
     def _reference_price(self, pair: Pair, message: PreviewOrder) -> Decimal | None:
@@ -126,32 +139,34 @@ class UserOrders(UserPaper, UserNumbers, UserOutcomes):
         so its preview can say what it is worth; None for a limit order, which has its own."""
         if message.order_type != "market":
             return None
-        ticker = self.public.ticker(pair)
+        ticker = self.session.public.ticker(pair)
         return ticker.ask if message.side == "buy" else ticker.bid
 
-    def receiveMsg_ConfirmOrder(self, message: ConfirmOrder, sender: Any) -> None:
-        if self._refuse_unlinked(message):
+    def confirm(self, message: ConfirmOrder) -> None:
+        if self.answers.refuse_unlinked(message):
             return
         previewed = self.previews.take(message.preview_id)
         if isinstance(previewed, Unanswerable):  # a second tap, or a stale button
-            self.reply(message, previewed.key)
+            self.answers.reply(message, previewed.key)
             return
-        if previewed.mode != self.trading_mode:
-            self.reply(message, "order.mode_changed")
+        if previewed.mode != self.session.trading_mode:
+            self.answers.reply(message, "order.mode_changed")
             return
-        if previewed.key_fingerprint != self._key_fingerprint:
+        if previewed.key_fingerprint != self.session.key_fingerprint:
             log.warning("order preview confirmed after the API key changed; nothing placed")
-            self.reply(message, "order.key_changed")
+            self.answers.reply(message, "order.key_changed")
             return
-        order, paper = previewed.order, self.paper
+        order, paper = previewed.order, self.session.paper
         if paper is not None:
             self._place_on_paper(message, paper, order)
             return
-        placement = self._private_call(message, place, self.private, self.user, order)
+        placement = self.calls.answered(
+            message, place, self.session.private, self.session.user, order
+        )
         if placement is None:
             return
         placed = placement.order
-        self.reply(
+        self.answers.reply(
             message,
             placement.key,
             client_order_id=placed.client_order_id,
@@ -160,27 +175,23 @@ class UserOrders(UserPaper, UserNumbers, UserOutcomes):
             pair=order.pair.display,
         )
         if placed.outcome_owed:
-            self._follow(placed)
-
-    @property
-    def _key_fingerprint(self) -> str | None:
-        return self.keys.fingerprint if self.keys is not None else None
+            self.tracker.follow(placed)
 
     def _place_on_paper(self, message: ConfirmOrder, paper: PaperAccount, order: TapiOrder) -> None:
         try:
-            placement = paper.place(order, self.public.ticker(order.pair))
+            placement = paper.place(order, self.session.public.ticker(order.pair))
         except IndodaxError:
-            self.reply(message, "error.exchange_unavailable")
+            self.answers.reply(message, "error.exchange_unavailable")
             return
-        self.reply(message, placement.key, **self._paper_params(placement.order))
-        self._watch_paper()
+        self.answers.reply(message, placement.key, **paper_params(placement.order))
+        self.paper_book.watch()
 
-    def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
-        """A strategy wants an order: the same rules and bookkeeping as a user's own."""
+    def for_strategy(self, message: OrderRequest, tell: Callable[[OrderResult], None]) -> None:
+        """A strategy wants an order: the same rules and bookkeeping as a user's own; `tell`
+        answers the strategy."""
 
         def answer(state: str, reason: str | None = None, order: Any = None) -> None:
-            self.send(
-                sender,
+            tell(
                 OrderResult(
                     strategy_id=message.strategy_id,
                     state=state,
@@ -188,17 +199,16 @@ class UserOrders(UserPaper, UserNumbers, UserOutcomes):
                     client_order_id=order.client_order_id if order else "",
                     exchange_order_id=order.exchange_order_id if order else None,
                     correlation_id=message.correlation_id,
-                ),
+                )
             )
 
-        paper = self.paper
-        if self.user is None or (self.keys is None and paper is None):
+        paper, catalog = self.session.paper, self.session.catalog
+        if self.session.user is None or (self.session.keys is None and paper is None):
             answer("rejected", "user.not_linked")
             return
         try:
-            pair = self.catalog.parse(message.pair)
-            intent = intent_of(pair, message)
-            checked = validate_order(intent, self.catalog.info(pair))
+            pair = catalog.parse(message.pair)
+            checked = validate_order(intent_of(pair, message), catalog.info(pair))
         except (UnknownPair, ValueError, IndodaxError) as error:
             answer("rejected", type(error).__name__)
             return
@@ -207,20 +217,25 @@ class UserOrders(UserPaper, UserNumbers, UserOutcomes):
             return
         if paper is not None:  # a paper user's strategy never reaches the exchange either
             try:
-                placed = paper.place(checked, self.public.ticker(pair), message.strategy_id)
+                placed = paper.place(checked, self.session.public.ticker(pair), message.strategy_id)
             except IndodaxError as error:
                 answer("rejected", type(error).__name__)
                 return
-            self._watch_paper()
+            self.paper_book.watch()
             answer(placed.order.state, placed.key, placed.order)
             return
         try:
-            placement = self._counted_call(
-                message, place, self.private, self.user, checked, message.strategy_id
+            placement = self.calls.counted(
+                message,
+                place,
+                self.session.private,
+                self.session.user,
+                checked,
+                message.strategy_id,
             )
         except IndodaxError as error:
             answer("rejected", type(error).__name__)
             return
         answer(placement.order.state, placement.key, placement.order)
         if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more
-            self._follow(placement.order)
+            self.tracker.follow(placement.order)

@@ -2,8 +2,8 @@
 
 An order answered at once (placed, refused) was told in the reply. One whose outcome is
 unknown, or one a crash left pending, is owed to its user (`Order.outcome_owed`): it is
-followed up in the background (actors/user/order_followup.py) on this actor's timers, and the
-verdict goes out as a Notification whose correlation id is derived from the order. The
+followed up in the background (actors/user/order_followup.py) on a timer of its own, and
+the verdict goes out as a Notification whose correlation id is derived from the order. The
 debt is cleared right after; a restart that finds it still owed but the message already in
 the Notifier's outbox clears it without saying it twice. The actor does not leave for
 idleness while it follows an order.
@@ -12,17 +12,19 @@ idleness while it follows an order.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
-from typing import Any
 
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
 from actors.user.order_followup import OrderFollowUp, Verdict
 from actors.user.order_placement import apply_status
-from actors.user.user_base import UserBase
+from actors.user.session import UserSession
+from actors.user.timers import Timers
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, OrderNotFound
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OrderStatus
 from persistence.models import outbox
-from persistence.models.base import utcnow
 from persistence.models.orders import (
     UNRESOLVED_STATES,
     Order,
@@ -33,7 +35,7 @@ from persistence.models.orders import (
 
 log = logging.getLogger(__name__)
 
-FOLLOW_UP = "order_follow_up"  # wakeup payload: lookups of followed orders are due
+FOLLOW_UP = "order-follow-up"  # timer: lookups of followed orders are due
 
 
 def outcome_correlation_id(client_order_id: str) -> str:
@@ -41,90 +43,82 @@ def outcome_correlation_id(client_order_id: str) -> str:
     return f"outcome-{client_order_id}"
 
 
-class UserOutcomes(UserBase):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._follow_up: OrderFollowUp | None = None
-        self._follow_up_wake: datetime | None = None
+class OrderTracker:
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        calls: ExchangeCalls,
+        timers: Timers,
+        *,
+        bound: timedelta,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """`bound`: how long an order is followed, counted from when it was recorded."""
+        self.session, self.answers, self.calls, self.timers = session, answers, calls, timers
+        self.clock = clock
+        self.follow_up = OrderFollowUp(self._look_up, bound, clock)
+        self._wake_at: datetime | None = None
+        timers.on(FOLLOW_UP, self._timer_rang)
+        timers.keep_awake_while(self.following)
 
-    @property
-    def follow_up(self) -> OrderFollowUp:
-        if self._follow_up is None:
-            bound = timedelta(seconds=self.settings.indodax.order_follow_up_seconds)
-            self._follow_up = OrderFollowUp(self._look_up, bound, utcnow)
-        return self._follow_up
+    def following(self) -> bool:
+        return bool(self.follow_up.following())
 
-    def _following_orders(self) -> bool:
-        return self._follow_up is not None and bool(self._follow_up.following())
-
-    def _resume_outcomes(self) -> None:
+    def resume(self) -> None:
         """At boot: what the last life of this actor left owed is followed up or told."""
-        for row in owed_outcomes(self.user):  # type: ignore[arg-type]
+        if self.session.user is None:
+            return
+        for row in owed_outcomes(self.session.user):
             if row.state in UNRESOLVED_STATES:
-                self._follow(row)
+                self.follow(row)
             else:
-                self._tell_outcome(row)
+                self._tell(row)
 
-    def _follow(self, row: Order) -> None:
+    def follow(self, row: Order) -> None:
         if not row.outcome_owed:  # pending: a crash came between sending and the answer
             settle_order(row, outcome_owed=True)
         log.info("following up an order", extra={"client_order_id": row.client_order_id})
         self.follow_up.follow(row.client_order_id, parse_pair(row.pair), row.created_at)
-        self._wake_for_follow_up()
+        self._wake()
 
-    def _wake_for_follow_up(self) -> None:
+    def _wake(self) -> None:
         """One timer for all followed orders, moved earlier when a new order needs it."""
         wait = self.follow_up.next_wake()
         if wait is None:
             return
-        due = utcnow() + wait
-        if self._follow_up_wake is not None and self._follow_up_wake <= due:
+        due = self.clock() + wait
+        if self._wake_at is not None and self._wake_at <= due:
             return
-        self._follow_up_wake = due
-        self.wakeupAfter(wait, payload=FOLLOW_UP)
+        self._wake_at = due
+        self.timers.start(FOLLOW_UP, wait)
 
-    def _follow_up_timer_rang(self) -> None:
-        self._follow_up_wake = None
+    def _timer_rang(self, _: Hashable) -> None:
+        self._wake_at = None
         for verdict in self.follow_up.run_due():
             row = order_by_client_id(verdict.client_order_id)
             if row is not None:
-                self._tell_outcome(self._settle(row, verdict))
-        self._wake_for_follow_up()
+                self._tell(_settle(row, verdict))
+        self._wake()
 
     def _look_up(self, client_order_id: str, pair: Pair) -> OrderStatus:
         """A lookup by client_order_id, counted for the dead-man switch: 'no such order' is
         an answer, anything else that fails is a failed call."""
-        if self.keys is None:
+        if self.session.keys is None:
             raise InvalidCredentials("no linked key to look the order up with")
         correlation_id = outcome_correlation_id(client_order_id)
         try:
-            status = self.private.get_order_by_client_order_id(client_order_id, pair)
+            status = self.session.private.get_order_by_client_order_id(client_order_id, pair)
         except OrderNotFound:
-            self._count_call(correlation_id, None)
+            self.calls.count(correlation_id, None)
             raise
         except IndodaxError as error:
-            self._count_call(correlation_id, type(error).__name__)
+            self.calls.count(correlation_id, type(error).__name__)
             raise
-        self._count_call(correlation_id, None)
+        self.calls.count(correlation_id, None)
         return status
 
-    @staticmethod
-    def _settle(row: Order, verdict: Verdict) -> Order:
-        log.warning(
-            "order followed up",
-            extra={
-                "client_order_id": row.client_order_id,
-                "outcome": verdict.outcome,
-                "cause": verdict.cause,
-            },
-        )
-        if verdict.status is not None:
-            return apply_status(row, verdict.status)
-        if verdict.outcome == "not_placed":
-            return settle_order(row, state="rejected", error="not found on the exchange")
-        return settle_order(row, state="unknown", error=f"no answer in time ({verdict.cause})")
-
-    def _tell_outcome(self, row: Order) -> None:
+    def _tell(self, row: Order) -> None:
         correlation_id = outcome_correlation_id(row.client_order_id)
         if not outbox.holds(correlation_id):
             if row.state in UNRESOLVED_STATES:
@@ -133,7 +127,7 @@ class UserOutcomes(UserBase):
                 key = "order.outcome.not_placed"
             else:
                 key = "order.outcome.placed"
-            self.notify(
+            self.answers.notify(
                 key,
                 kind="system",  # always delivered: a user must learn where the money went
                 correlation_id=correlation_id,
@@ -143,3 +137,19 @@ class UserOutcomes(UserBase):
                 state=row.state,
             )
         settle_order(row, outcome_owed=False)
+
+
+def _settle(row: Order, verdict: Verdict) -> Order:
+    log.warning(
+        "order followed up",
+        extra={
+            "client_order_id": row.client_order_id,
+            "outcome": verdict.outcome,
+            "cause": verdict.cause,
+        },
+    )
+    if verdict.status is not None:
+        return apply_status(row, verdict.status)
+    if verdict.outcome == "not_placed":
+        return settle_order(row, state="rejected", error="not found on the exchange")
+    return settle_order(row, state="unknown", error=f"no answer in time ({verdict.cause})")

@@ -1,0 +1,71 @@
+"""A user's private calls to the exchange, each counted for the dead-man switch: the
+Supervisor hears of every call that was answered and of every one that failed (and why)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from actors.user.answers import Answers
+from actors.user.links import Links
+from actors.user.order_placement import Placement
+from actors.user.paper_account import PaperAccount
+from actors.user.session import UserSession
+from adapters.indodax.errors import IndodaxError, InvalidCredentials
+from adapters.indodax.wire import OpenOrder
+from messages.commands import UserCommand
+from messages.events import OrderRequest, UserFailed, UserSucceeded
+
+
+class ExchangeCalls:
+    def __init__(self, session: UserSession, answers: Answers, links: Links) -> None:
+        self.session, self.answers, self.links = session, answers, links
+
+    def counted(
+        self, cause: UserCommand | OrderRequest, call: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """Calls the exchange and tells the Supervisor how it went (user commands and
+        strategies alike); an exchange error is raised on to the caller. A placement the
+        exchange refused, rate-limited or did not answer raises nothing, yet it counts as a
+        failed call too."""
+        try:
+            result = call(*args, **kwargs)
+        except IndodaxError as error:
+            self.count(cause.correlation_id, type(error).__name__)
+            raise
+        self.count(cause.correlation_id, result.failure if isinstance(result, Placement) else None)
+        return result
+
+    def count(self, correlation_id: str, failure: str | None) -> None:
+        """One private call for the dead-man switch: failed (and why), or answered."""
+        telegram_id = self.session.telegram_id
+        if failure is None:
+            self.links.to_supervisor(
+                UserSucceeded(telegram_id=telegram_id, correlation_id=correlation_id)
+            )
+            return
+        self.links.to_supervisor(
+            UserFailed(telegram_id=telegram_id, error=failure, correlation_id=correlation_id)
+        )
+
+    def answered(
+        self, command: UserCommand, call: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        """A private call a command makes: None once an error has been answered in words the
+        user can act on."""
+        try:
+            return self.counted(command, call, *args, **kwargs)
+        except InvalidCredentials:
+            self.answers.reply(command, "error.invalid_credentials")
+        except IndodaxError as error:
+            self.answers.reply(command, "error.exchange", error=type(error).__name__)
+        return None
+
+    def open_orders(
+        self, command: UserCommand, paper: PaperAccount | None
+    ) -> list[OpenOrder] | None:
+        """The open orders on the account the user trades on; None once an exchange error
+        has been answered."""
+        if paper is not None:
+            return paper.open_orders()
+        return self.answered(command, self.session.private.open_orders)

@@ -1,0 +1,106 @@
+"""The parts a UserActor is made of, and how they are wired: each is handed what it needs
+in its constructor, so each can be built and tested alone with fakes.
+
+    session   who the user is, the key, the exchange clients (session.py)
+    answers   replies, notifications, the audit record (answers.py)
+    calls     private calls counted for the dead-man switch (exchange_calls.py)
+    timers    the parts' timers and what keeps the actor awake (timers.py)
+    readings  pairs and numbers as typed, and the questions they raise (readings.py)
+    account   /start, linking, unlinking, access tokens (account.py)
+    market    prices and the busiest markets (market.py)
+    portfolio balances valued in IDR (portfolio.py)
+    alerts    price alerts (alerts.py)
+    settings  notifications, language, trading mode (preferences.py)
+    paper     the paper account's clock (paper_book.py)
+    tracker   orders of unknown outcome, followed until told (order_tracker.py)
+    orders    placing orders, the user's and the strategies' (order_desk.py)
+    open      open orders and cancels (open_orders.py)
+    strategies the strategies hosted as children, and their commands (strategy_host.py)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from actors.user.account import Account
+from actors.user.alerts import Alerts
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
+from actors.user.links import Links
+from actors.user.market import Market
+from actors.user.open_orders import OpenOrders
+from actors.user.order_desk import OrderDesk
+from actors.user.order_tracker import OrderTracker
+from actors.user.paper_book import PaperBook
+from actors.user.portfolio import Portfolio
+from actors.user.preferences import Preferences
+from actors.user.readings import Readings
+from actors.user.session import UserSession
+from actors.user.strategy_host import Spawn, StrategyHost
+from actors.user.timers import Timers, WakeupAfter
+from messages.events import BootStrategy
+from persistence.models.base import utcnow
+from persistence.vault import Vault
+
+
+@dataclass(frozen=True)
+class UserParts:
+    session: UserSession
+    answers: Answers
+    timers: Timers
+    readings: Readings
+    account: Account
+    market: Market
+    portfolio: Portfolio
+    alerts: Alerts
+    settings: Preferences
+    paper: PaperBook
+    tracker: OrderTracker
+    orders: OrderDesk
+    open: OpenOrders
+    strategies: StrategyHost
+
+
+def build_parts(
+    session: UserSession,
+    links: Links,
+    *,
+    wakeup_after: WakeupAfter,
+    vault: Callable[[], Vault],
+    spawn: Spawn,
+    boot_strategy: Callable[[int], BootStrategy],
+) -> UserParts:
+    settings = session.settings
+    answers = Answers(session, links)
+    calls = ExchangeCalls(session, answers, links)
+    timers = Timers(wakeup_after)
+    readings = Readings(session, answers)
+    paper = PaperBook(session, answers, timers, timedelta(seconds=settings.paper.settle_seconds))
+    tracker = OrderTracker(
+        session,
+        answers,
+        calls,
+        timers,
+        bound=timedelta(seconds=settings.indodax.order_follow_up_seconds),
+        clock=utcnow,
+    )
+    return UserParts(
+        session=session,
+        answers=answers,
+        timers=timers,
+        readings=readings,
+        account=Account(session, answers, vault),
+        market=Market(session, answers, readings),
+        portfolio=Portfolio(session, answers, calls),
+        alerts=Alerts(session, answers, readings, links),
+        settings=Preferences(session, answers, calls, links),
+        paper=paper,
+        tracker=tracker,
+        orders=OrderDesk(session, answers, readings, calls, paper_book=paper, tracker=tracker),
+        open=OpenOrders(session, answers, calls),
+        strategies=StrategyHost(
+            session, answers, links, timers, spawn=spawn, boot_strategy=boot_strategy
+        ),
+    )
