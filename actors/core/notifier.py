@@ -37,9 +37,14 @@ from messages.replies import (
     Reply,
     Undeliverable,
 )
-from persistence.database import db
-from persistence.models.base import utcnow
-from persistence.models.outbox import DeadLetter, OutboxMessage, undelivered
+from persistence.models.outbox import (
+    OutboxMessage,
+    bury,
+    count_failed_attempt,
+    mark_delivered,
+    store,
+    undelivered,
+)
 from persistence.models.users import notification_settings
 
 log = logging.getLogger(__name__)
@@ -111,12 +116,10 @@ class Notifier(BotActor):
 
     def _accept(self, messages: tuple[Outbound, ...]) -> None:
         """Stored (one statement for the lot) before anything is handed on."""
-        OutboxMessage.insert_many(
-            [
-                {"correlation_id": m.correlation_id, "chat_id": m.chat_id, "payload": encode(m)}
-                for m in messages
-            ]
-        ).on_conflict_ignore().execute()
+        store(
+            {"correlation_id": m.correlation_id, "chat_id": m.chat_id, "payload": encode(m)}
+            for m in messages
+        )
         self._enqueue(messages)
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
@@ -138,22 +141,11 @@ class Notifier(BotActor):
             self._hand_on(sender, pending)
 
     def receiveMsg_Delivered(self, message: Delivered, sender: Any) -> None:
-        _mark_delivered(message.message_correlation_ids)
+        mark_delivered(message.message_correlation_ids)
 
     def receiveMsg_Undeliverable(self, message: Undeliverable, sender: Any) -> None:
-        (
-            OutboxMessage.update(attempts=OutboxMessage.attempts + 1)
-            .where(
-                OutboxMessage.correlation_id.in_(message.message_correlation_ids)
-                & OutboxMessage.delivered_at.is_null()
-            )
-            .execute()
-        )
         again = []
-        for row in OutboxMessage.select().where(
-            OutboxMessage.correlation_id.in_(message.message_correlation_ids)
-            & OutboxMessage.delivered_at.is_null()
-        ):
+        for row in count_failed_attempt(message.message_correlation_ids):
             if row.attempts >= MAX_DELIVERY_ATTEMPTS:
                 self._give_up(row, message.reason)
             else:
@@ -185,17 +177,7 @@ class Notifier(BotActor):
         telegram_id = payload.get("telegram_id")
         telegram_id = telegram_id if isinstance(telegram_id, int) else None
         key = str(payload.get("key", ""))[:128]
-        with db.atomic():
-            DeadLetter.insert(
-                correlation_id=row.correlation_id,
-                telegram_id=telegram_id,
-                chat_id=row.chat_id,
-                key=key,
-                reason=reason[:200],
-                attempts=row.attempts,
-                payload=row.payload,
-            ).on_conflict_ignore().execute()
-            row.delete_instance()
+        bury(row, telegram_id=telegram_id, key=key, reason=reason[:200])
         log.error(
             "outbound message given up: moved to the dead letters",
             extra={
@@ -224,14 +206,6 @@ class Notifier(BotActor):
     def _hand_on(self, outlet: Any, messages: tuple[Outbound, ...]) -> None:
         passed, switched_off = as_the_user_wants(messages)
         if switched_off:
-            _mark_delivered(switched_off)
+            mark_delivered(switched_off)
         if passed:
             self.send(outlet, OutboundBatch(messages=passed))
-
-
-def _mark_delivered(correlation_ids: Sequence[str]) -> None:
-    (
-        OutboxMessage.update(delivered_at=utcnow())
-        .where(OutboxMessage.correlation_id.in_(correlation_ids))
-        .execute()
-    )

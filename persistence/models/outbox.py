@@ -4,9 +4,13 @@ tried moves to the dead letters, for an operator to look at."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from typing import Any
+
 import peewee
 
-from persistence.models.base import BaseModel, JsonField, UtcDateTimeField
+from persistence.database import db
+from persistence.models.base import BaseModel, JsonField, UtcDateTimeField, utcnow
 
 
 class OutboxMessage(BaseModel):
@@ -28,6 +32,33 @@ def undelivered(limit: int = 1000) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
+
+
+def store(rows: Iterable[dict[str, Any]]) -> None:
+    """Every message in one statement; a message already stored (same id) is kept as it is."""
+    OutboxMessage.insert_many(list(rows)).on_conflict_ignore().execute()
+
+
+def mark_delivered(correlation_ids: Sequence[str]) -> None:
+    (
+        OutboxMessage.update(delivered_at=utcnow())
+        .where(OutboxMessage.correlation_id.in_(correlation_ids))
+        .execute()
+    )
+
+
+def count_failed_attempt(correlation_ids: Sequence[str]) -> list[OutboxMessage]:
+    """One more failed render or send for each message still undelivered; those messages,
+    with their new count."""
+    undelivered_of_these = (
+        OutboxMessage.correlation_id.in_(correlation_ids) & OutboxMessage.delivered_at.is_null()
+    )
+    (
+        OutboxMessage.update(attempts=OutboxMessage.attempts + 1)
+        .where(undelivered_of_these)
+        .execute()
+    )
+    return list(OutboxMessage.select().where(undelivered_of_these))
 
 
 def backlog() -> int:
@@ -57,3 +88,19 @@ class DeadLetter(BaseModel):
 
 def dead_letters() -> int:
     return DeadLetter.select().count()
+
+
+def bury(row: OutboxMessage, *, telegram_id: int | None, key: str, reason: str) -> None:
+    """The message moves to the dead letters, once: its outbox row goes in the same
+    transaction."""
+    with db.atomic():
+        DeadLetter.insert(
+            correlation_id=row.correlation_id,
+            telegram_id=telegram_id,
+            chat_id=row.chat_id,
+            key=key,
+            reason=reason,
+            attempts=row.attempts,
+            payload=row.payload,
+        ).on_conflict_ignore().execute()
+        row.delete_instance()
