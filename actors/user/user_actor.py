@@ -31,7 +31,7 @@ from actors.user.user_settings import UserSettings
 from actors.user.user_strategies import UserStrategies
 from actors.user.user_strategy_hosting import RESPAWN, UserStrategyHosting
 from messages.commands import UserCommand
-from messages.events import ActorIdle, BootUser, OrderRequest
+from messages.events import ActorIdle, BootUser, OrderRequest, Relocate
 from persistence.models.strategies import Strategy
 from persistence.models.users import find_user
 
@@ -51,14 +51,23 @@ class UserActor(
     UserStrategyHosting,
 ):
     def admit(self, message: Any) -> bool:
-        """Once a key is linked a command must carry a live access token. An admitted command
-        counts as activity (the actor stays) and first settles the user's resting paper
-        orders, so whatever the user asks sees the fills the market has made since."""
+        """Chat adapters send here directly: another user's command (this address was that
+        user's actor's once) goes back to the Supervisor, and a suspended user is refused
+        here as the Supervisor refuses one. Once a key is linked a command must carry a live
+        access token. Every command counts as activity (the actor stays while an adapter may
+        still send here); an admitted one first settles the user's resting paper orders, so
+        whatever the user asks sees the fills the market has made since."""
         if not isinstance(message, UserCommand):
             return True
-        if not self._token_admits(message):
+        if message.telegram_id != self.telegram_id and self.boot is not None:
+            self.send(self.boot.supervisor, Relocate(command=message))
             return False
         self.last_activity = time.monotonic()
+        if self.user is not None and _suspended(self.telegram_id):
+            self.reply(message, "user.suspended")
+            return False
+        if not self._token_admits(message):
+            return False
         self._settle_paper()
         return True
 
@@ -128,3 +137,10 @@ class UserActor(
     def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
         if isinstance(message, UserCommand) and self.boot is not None:
             self.reply(message, "error.internal")
+
+
+def _suspended(telegram_id: int) -> bool:
+    """Read on every command, as the Supervisor did when every command passed through it:
+    a suspension takes effect at once, also for an actor that was running."""
+    user = find_user(telegram_id)
+    return user is not None and user.status == "suspended"

@@ -41,6 +41,9 @@ class UserBase(BotActor):
         self._private: PrivateClient | None = None
         self._catalog: MarketCatalog | None = None
         self.last_activity = time.monotonic()
+        # The Supervisor hears of failed calls, and of a success only after failures (or
+        # first after a start, when its count for this user is not known here).
+        self.success_owed = True
 
     # Clients, built on first use
 
@@ -157,7 +160,7 @@ class UserBase(BotActor):
             self.reply(command, "error.exchange_unavailable")
         return None
 
-    # Private calls, counted by the Supervisor for the dead-man switch
+    # Private calls, failures counted by the Supervisor for the dead-man switch
 
     def _counted_call(
         self, cause: UserCommand | OrderRequest, call: Any, *args: Any, **kwargs: Any
@@ -177,14 +180,19 @@ class UserBase(BotActor):
         return result
 
     def _count_call(self, correlation_id: str, failure: str | None) -> None:
-        """One private call for the dead-man switch: failed (and why), or answered."""
+        """One private call for the dead-man switch: a failure (and why) is told at once; a
+        success only when it breaks a run of failures, since a switch counting consecutive
+        failures learns nothing from a success after a success."""
         supervisor = self.boot.supervisor  # type: ignore[union-attr]
         if failure is None:
-            self.send(
-                supervisor,
-                UserSucceeded(telegram_id=self.telegram_id, correlation_id=correlation_id),
-            )
+            if self.success_owed:
+                self.success_owed = False
+                self.send(
+                    supervisor,
+                    UserSucceeded(telegram_id=self.telegram_id, correlation_id=correlation_id),
+                )
             return
+        self.success_owed = True
         self.send(
             supervisor,
             UserFailed(telegram_id=self.telegram_id, error=failure, correlation_id=correlation_id),
