@@ -23,7 +23,7 @@ from messages.commands import GetPrice, Start
 from messages.replies import Outbound
 from persistence.models import User
 
-A, B, C = 1001, 1002, 1003
+A, B, C = 2101, 2102, 2103  # ids no other module uses: the database is shared
 IDLE_SECONDS = 4
 
 
