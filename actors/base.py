@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
-from datetime import timedelta
 from typing import Any
 
-from thespian.actors import ActorTypeDispatcher, WakeupMessage
+from thespian.actors import ActorTypeDispatcher
 
 from config.logs import log_context, quiet_libraries, redact_at_source, register_secret
 from config.schema import Settings
@@ -21,12 +19,6 @@ from messages.events import Boot, Rewire
 from persistence.database import connect, db
 
 log = logging.getLogger(__name__)
-
-# An actor that does not hold its database connection releases it after this quiet spell:
-# a user sending command after command pays for one connect (several milliseconds on
-# PostgreSQL) instead of one per command, and a thousand quiet actors still hold none.
-CONNECTION_QUIET = timedelta(seconds=2)
-RELEASE_CONNECTION = "release-connection"  # wakeup payload
 
 
 class BotActor(ActorTypeDispatcher):
@@ -37,8 +29,6 @@ class BotActor(ActorTypeDispatcher):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.boot: Boot | None = None
-        self.last_message = 0.0
-        self.release_armed = False
         quiet_libraries()
         redact_at_source()
 
@@ -49,9 +39,6 @@ class BotActor(ActorTypeDispatcher):
         return self.boot.settings
 
     def receiveMessage(self, message: Any, sender: Any) -> Any:
-        if isinstance(message, WakeupMessage) and message.payload == RELEASE_CONNECTION:
-            self._release_when_quiet()
-            return None
         with log_context(
             user_id=getattr(message, "telegram_id", None),
             correlation_id=getattr(message, "correlation_id", None),
@@ -69,19 +56,7 @@ class BotActor(ActorTypeDispatcher):
                 return None
             finally:
                 if not self.holds_connection and self.boot is not None and not db.is_closed():
-                    self.last_message = time.monotonic()
-                    if not self.release_armed:
-                        self.release_armed = True
-                        self.wakeupAfter(CONNECTION_QUIET, payload=RELEASE_CONNECTION)
-
-    def _release_when_quiet(self) -> None:
-        quiet = time.monotonic() - self.last_message
-        if quiet < CONNECTION_QUIET.total_seconds():
-            self.wakeupAfter(CONNECTION_QUIET - timedelta(seconds=quiet), RELEASE_CONNECTION)
-            return
-        self.release_armed = False
-        if not db.is_closed():
-            db.close()
+                    db.close()
 
     def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
         self.boot = message
