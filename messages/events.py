@@ -95,7 +95,8 @@ class StrategiesResumedByUser(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class UserSucceeded(Message):
-    """A private call of this user worked: the run of consecutive errors is broken."""
+    """A private call of this user worked after failed ones (or the first since the actor
+    started): the run of consecutive errors is broken. Successes in a row are not told."""
 
     telegram_id: int
 
@@ -225,3 +226,24 @@ class Locate(Message):
 @dataclass(frozen=True, kw_only=True)
 class Located(Message):
     address: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserLocated(Message):
+    """Where a user's actor is (the Supervisor tells the chat adapters that route commands
+    through it, and the TriggerBook); `address` None: it is gone, ask the Supervisor again.
+    A chat adapter tells it directly for up to `lease_seconds` after its last command, half
+    the idle time after which the actor leaves, so a direct command never meets a leaving
+    actor."""
+
+    telegram_id: int
+    address: Any = None
+    lease_seconds: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Relocate(Message):
+    """A command that reached an actor not its user's (an address reused after its actor
+    left): handed back to the Supervisor, which routes it as if it had come first there."""
+
+    command: Any

@@ -1,10 +1,14 @@
 """The Supervisor (global name): creates the core actors and one UserActor per active
 user, restarts what dies, runs the dead-man switch, and answers operators.
 
-A user's actor is created on the first message for that user (at start, for every user
-with a running strategy or an order outcome still owed) and restarted with
+A user's actor is created on the first message for that user (at start, in batches, for
+every user with a running strategy or an order outcome still owed) and restarted with
 exponential backoff when it dies; too many restarts in a window suspend the user and tell
 the user and the admins, because a crash loop must not keep trading.
+
+It is not on the path of every command: it routes a user's first command (refusing a
+suspended user), tells the sender where that user's actor is, and tells it again when the
+actor is gone, so chat adapters and the TriggerBook send to the actor directly meanwhile.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
+from thespian.actors import ActorExitRequest, ChildActorExited, DeadEnvelope, WakeupMessage
 
 from actors.base import BotActor
 from actors.core.deadman import DeadmanSwitch
@@ -48,11 +52,13 @@ from messages.events import (
     PauseStrategies,
     Ping,
     Pong,
+    Relocate,
     ResumeStrategies,
     Rewire,
     StrategiesResumedByUser,
     TriggerFired,
     UserFailed,
+    UserLocated,
     UserSucceeded,
 )
 from messages.replies import Notification
@@ -68,6 +74,10 @@ log = logging.getLogger(__name__)
 
 SUPERVISOR_NAME = "indodax-bot-supervisor"
 CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
+# Users restored at start per round: each round's actors boot (in their own processes)
+# while the next round is created, and the Supervisor answers messages between rounds.
+RESTORE_BATCH = 25
+RESTORE = "restore"  # wakeup payload (RESTORE, None): create the next batch
 
 
 class Supervisor(BotActor):
@@ -79,7 +89,13 @@ class Supervisor(BotActor):
         self.users: dict[int, Any] = {}
         self.idle: set[int] = set()
         self.restart_requested: set[int] = set()
-        self.pending: dict[int, list[tuple[Any, Any]]] = {}
+        # Commands that came while the user's actor was leaving or dead: told to the next.
+        self.pending: dict[int, list[UserCommand | TriggerFired]] = {}
+        # Who routed commands through here (chat adapters): told when a user's actor is gone.
+        # A list, since addresses are not hashable under multiprocTCPBase.
+        self.routers: list[Any] = []
+        self.commands_routed = 0
+        self.to_restore: list[int] = []
         self.policy = RestartPolicy()
         self.deadman = DeadmanSwitch()
         self.errors_by_user: dict[int, int] = {}
@@ -100,12 +116,25 @@ class Supervisor(BotActor):
         from actors.user.user_actor import UserActor  # noqa: PLC0415
 
         self.price_feed_class, self.user_actor_class = PriceFeedActor, UserActor
+        # Messages told to an actor that has exited come back here (a chat adapter's tell
+        # to such an address does not fail in Thespian 4.0.1, it only makes a dead letter).
+        self.handleDeadLetters(startHandling=True)
         gc.freeze()
         self._start_all_core()
         owners = {s.user.telegram_id for s in running_strategies()}
-        for telegram_id in sorted(owners | users_owed_outcomes()):  # their actors have work
+        self.to_restore = sorted(owners | users_owed_outcomes())  # their actors have work
+        log.info("supervisor ready", extra={"users_to_restore": len(self.to_restore)})
+        self._restore_batch()
+
+    def _restore_batch(self) -> None:
+        """One batch of the users restored at start; the next after the messages waiting."""
+        batch, self.to_restore = self.to_restore[:RESTORE_BATCH], self.to_restore[RESTORE_BATCH:]
+        for telegram_id in batch:
             self._user(telegram_id)
-        log.info("supervisor ready", extra={"restored_users": len(self.users)})
+        if self.to_restore:
+            self.wakeupAfter(timedelta(0), payload=(RESTORE, None))
+        else:
+            log.info("users restored", extra={"user_actors": len(self.users)})
 
     # Core actors
 
@@ -129,6 +158,9 @@ class Supervisor(BotActor):
         rewire = Rewire(**{key: self.core[key] for key in CORE_ACTORS})
         for other in [a for n, a in self.core.items() if n != name] + list(self.users.values()):
             self.send(other, rewire)
+        if name == "trigger_book":
+            for telegram_id, address in self.users.items():
+                self.send(self.core[name], UserLocated(telegram_id=telegram_id, address=address))
 
     def _boot_message(self, cls: type[Boot], **extra: Any) -> Boot:
         return cls(
@@ -153,9 +185,59 @@ class Supervisor(BotActor):
                 credential_keys=self.wiring.credential_keys,
             )
             self.send(address, boot)
+            self._tell_book(telegram_id, address)
+            for command in self.pending.pop(telegram_id, []):
+                self.send(address, command)
         return address
 
+    def _tell_book(self, telegram_id: int, address: Any) -> None:
+        """The TriggerBook sends fired strategy triggers straight to a live actor."""
+        book = self.core.get("trigger_book")
+        if book is not None:
+            self.send(book, UserLocated(telegram_id=telegram_id, address=address))
+
     def receiveMsg_UserCommand(self, message: UserCommand, sender: Any) -> None:
+        """A user's first command (or the first after the actor was gone): routed, and the
+        sender told where the actor is so that the next ones go there directly."""
+        self.commands_routed += 1
+        address = self._route(message)
+        if address is None:
+            return
+        if not any(router == sender for router in self.routers):
+            self.routers.append(sender)
+        lease = self.settings.actors.user_idle_seconds / 2
+        self.send(
+            sender,
+            UserLocated(telegram_id=message.telegram_id, address=address, lease_seconds=lease),
+        )
+
+    def receiveMsg_Relocate(self, message: Relocate, sender: Any) -> None:
+        self.commands_routed += 1
+        self._route(message.command)
+
+    def receiveMsg_DeadEnvelope(self, message: DeadEnvelope, sender: Any) -> None:
+        """A command or a fired trigger told to a user's actor whose process is gone: it
+        waits for the actor started in its place when this Supervisor has not yet heard of
+        the exit (ChildActorExited is on its way), else it is routed now. Other dead
+        letters (a price tick to a lapsed subscriber) are dropped, as before."""
+        dead = message.deadMessage
+        if not isinstance(dead, UserCommand | TriggerFired):
+            return
+        log.info(
+            "message to a gone user actor routed again",
+            extra={"user_id": dead.telegram_id, "message_type": type(dead).__name__},
+        )
+        if self.users.get(dead.telegram_id) == message.deadAddress:
+            self.pending.setdefault(dead.telegram_id, []).append(dead)
+        elif isinstance(dead, TriggerFired):
+            self.send(self._user(dead.telegram_id), dead)
+        else:
+            self.commands_routed += 1
+            self._route(dead)
+
+    def _route(self, message: UserCommand) -> Any:
+        """The user's actor, with the command on its way to it; None when the command was
+        refused (a suspended user) or waits for the actor that is leaving to be gone."""
         user = find_user(message.telegram_id)
         if user is not None and user.status == UserStatus.SUSPENDED:
             self.send(
@@ -169,10 +251,16 @@ class Supervisor(BotActor):
                     correlation_id=message.correlation_id,
                 ),
             )
-            return
-        self.send(self._user(message.telegram_id), message)
+            return None
+        if message.telegram_id in self.idle:
+            self.pending.setdefault(message.telegram_id, []).append(message)
+            return None
+        address = self._user(message.telegram_id)
+        self.send(address, message)
+        return address
 
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
+        """Only for a user whose actor was not running: the TriggerBook tells live ones."""
         self.send(self._user(message.telegram_id), message)
 
     def receiveMsg_ActorIdle(self, message: ActorIdle, sender: Any) -> None:
@@ -195,8 +283,13 @@ class Supervisor(BotActor):
         if telegram_id is None:
             return
         del self.users[telegram_id]
+        self._tell_book(telegram_id, None)
+        for router in self.routers:
+            self.send(router, UserLocated(telegram_id=telegram_id))
         if telegram_id in self.idle or self.stopping:
             self.idle.discard(telegram_id)
+            if self.pending.get(telegram_id) and not self.stopping:
+                self._user(telegram_id)
             return
         if telegram_id in self.restart_requested:
             self.restart_requested.discard(telegram_id)
@@ -212,10 +305,14 @@ class Supervisor(BotActor):
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         kind, telegram_id = message.payload
+        if kind == RESTORE:
+            self._restore_batch()
+            return
         if kind == "restart" and telegram_id not in self.users and not self.stopping:
             self._user(telegram_id)
 
     def _suspend(self, telegram_id: int) -> None:
+        self.pending.pop(telegram_id, None)  # the user is told of the suspension instead
         user = find_user(telegram_id)
         if user is None:
             return
@@ -308,6 +405,7 @@ class Supervisor(BotActor):
                 "user_actors": len(self.users),
                 "core_actors": sorted(self.core),
                 "running_strategies": len(running_strategies()),
+                "commands_routed": self.commands_routed,
                 "errors_total": self.errors_total,
                 "actor_restarts_total": self.restarts_total,
                 "errors_by_user": {str(k): v for k, v in sorted(self.errors_by_user.items())},

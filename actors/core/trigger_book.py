@@ -2,7 +2,8 @@
 
 It owns the alerts (rebuilt from the database at boot) and answers a fired alert itself,
 straight to the Notifier, so an alert never waits for its user's actor to start. A fired
-strategy trigger goes to the Supervisor, which routes it to the owner's actor.
+strategy trigger goes straight to the owner's actor when it runs (the Supervisor says where
+each user's actor is, and when it is gone), else to the Supervisor, which starts it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from messages.events import (
     RegisterTrigger,
     RemoveTrigger,
     TriggerFired,
+    UserLocated,
 )
 from messages.replies import Notification, OutboundBatch
 from messages.statuses import AlertStatus
@@ -82,6 +84,7 @@ class TriggerBook(BotActor):
         self.indexes: dict[str, TriggerIndex] = {}
         self.owners: dict[str, _Owner] = {}
         self.chats: dict[int, tuple[int, str]] = {}  # telegram id -> (chat id, language)
+        self.user_actors: dict[int, Any] = {}  # telegram id -> its running UserActor
 
     def booted(self) -> None:
         rows = active_alerts(with_owner=True)
@@ -128,7 +131,7 @@ class TriggerBook(BotActor):
                 if not _recurring(trigger):
                     self.owners.pop(str(trigger.id), None)
                 self.send(
-                    self.wiring.supervisor,
+                    self.user_actors.get(owner.telegram_id, self.wiring.supervisor),
                     TriggerFired(
                         trigger_id=str(trigger.id),
                         telegram_id=owner.telegram_id,
@@ -140,6 +143,12 @@ class TriggerBook(BotActor):
                 )
         if alerts:
             self._alerts_fired(alerts, message)
+
+    def receiveMsg_UserLocated(self, message: UserLocated, sender: Any) -> None:
+        if message.address is None:
+            self.user_actors.pop(message.telegram_id, None)
+        else:
+            self.user_actors[message.telegram_id] = message.address
 
     def receiveMsg_OwnerChanged(self, message: OwnerChanged, sender: Any) -> None:
         self.chats[message.telegram_id] = (message.chat_id, message.language)

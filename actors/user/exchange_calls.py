@@ -20,6 +20,7 @@ from messages.events import OrderRequest, UserFailed, UserSucceeded
 class ExchangeCalls:
     def __init__(self, session: UserSession, answers: Answers, links: Links) -> None:
         self.session, self.answers, self.links = session, answers, links
+        self.success_owed = True
 
     def counted(
         self, cause: UserCommand | OrderRequest, call: Callable[..., Any], *args: Any, **kwargs: Any
@@ -37,13 +38,19 @@ class ExchangeCalls:
         return result
 
     def count(self, correlation_id: str, failure: str | None) -> None:
-        """One private call for the dead-man switch: failed (and why), or answered."""
+        """One private call for the dead-man switch: a failure (and why) is told at once; a
+        success only when it breaks a run of failures (or is the first since this actor
+        started, when the Supervisor's count for the user is not known here), since a switch
+        counting consecutive failures learns nothing from a success after a success."""
         telegram_id = self.session.telegram_id
         if failure is None:
-            self.links.to_supervisor(
-                UserSucceeded(telegram_id=telegram_id, correlation_id=correlation_id)
-            )
+            if self.success_owed:
+                self.success_owed = False
+                self.links.to_supervisor(
+                    UserSucceeded(telegram_id=telegram_id, correlation_id=correlation_id)
+                )
             return
+        self.success_owed = True
         self.links.to_supervisor(
             UserFailed(telegram_id=telegram_id, error=failure, correlation_id=correlation_id)
         )

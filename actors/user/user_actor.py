@@ -32,9 +32,11 @@ from messages.events import (
     ParentCheck,
     ParentHere,
     PauseStrategies,
+    Relocate,
     ResumeStrategies,
     TriggerFired,
 )
+from persistence.models.users import is_suspended
 from persistence.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -102,14 +104,23 @@ class UserActor(BotActor):
         return timedelta(seconds=self.settings.actors.user_idle_seconds)
 
     def admit(self, message: Any) -> bool:
-        """Once a key is linked a command must carry a live access token. An admitted command
-        counts as activity (the actor stays) and first settles the user's resting paper
-        orders, so whatever the user asks sees the fills the market has made since."""
+        """Chat adapters send here directly: another user's command (this address was that
+        user's actor's once) goes back to the Supervisor, and a suspended user is refused
+        here as the Supervisor refuses one. Once a key is linked a command must carry a live
+        access token. Every command counts as activity (the actor stays while an adapter may
+        still send here); an admitted one first settles the user's resting paper orders, so
+        whatever the user asks sees the fills the market has made since."""
         if not isinstance(message, commands.UserCommand) or self._parts is None:
             return True
-        if not self._parts.account.admits(message):
+        if message.telegram_id != self.telegram_id:
+            self.send(self.wiring.supervisor, Relocate(command=message))
             return False
         self.last_activity = time.monotonic()
+        if self._parts.session.user is not None and is_suspended(self.telegram_id):
+            self._parts.answers.reply(message, "user.suspended")
+            return False
+        if not self._parts.account.admits(message):
+            return False
         self._parts.paper.settle()
         return True
 

@@ -4,6 +4,16 @@ Thespian handles are not thread-safe, so exactly one thread uses a link: the con
 thread, or the Telegram adapter's bridge thread. The link finds the Notifier, registers as
 its outlet (again after the Supervisor is restarted), keeps the Supervisor under watch with
 Pings, and hands back what arrives: outbound messages and answers to admin commands.
+
+A user's commands go to the user's actor directly once the Supervisor has said where it is
+(it says so when it routes the user's first command). The address is kept per Telegram id
+(addresses are not hashable under multiprocTCPBase) and dropped when the Supervisor says the
+actor is gone, or when the user has been quiet for the lease the Supervisor gave (half the
+time after which an idle actor leaves, so a direct command never meets an actor on its way
+out); the command then goes through the Supervisor again, which still refuses a suspended
+user and starts the actor if need be. A command told to an actor whose process has just
+died (before the Supervisor said so) comes back to the Supervisor as a dead letter and is
+delivered to the actor started in its place.
 """
 
 from __future__ import annotations
@@ -13,8 +23,11 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from thespian.actors import ActorSystemFailure
+
 from messages.admin import AdminReply
-from messages.events import Locate, Located, Ping, Pong
+from messages.commands import UserCommand
+from messages.events import Locate, Located, Ping, Pong, UserLocated
 from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet, Undeliverable
 
 log = logging.getLogger(__name__)
@@ -24,6 +37,14 @@ SILENT_AFTER = 15.0
 LOCATE_TIMEOUT = 30.0
 
 Arrival = Outbound | AdminReply
+
+
+class _UserActor:
+    """Where one user's actor is, and until when the link may tell it directly."""
+
+    def __init__(self, address: Any, lease_seconds: float) -> None:
+        self.address, self.lease_seconds = address, lease_seconds
+        self.until = time.monotonic() + lease_seconds
 
 
 class ActorLink:
@@ -44,6 +65,7 @@ class ActorLink:
         self.last_pong = time.monotonic()
         self.last_ping = 0.0
         self.early: list[Arrival] = []
+        self.user_actors: dict[int, _UserActor] = {}
         self.notifier = self._register()
 
     def _register(self) -> Any:
@@ -60,7 +82,28 @@ class ActorLink:
         raise TimeoutError("the Supervisor did not say where the Notifier is")
 
     def tell(self, message: Any) -> None:
+        if isinstance(message, UserCommand) and self._tell_user_actor(message):
+            return
         self.system.tell(self.supervisor, message)
+
+    def _tell_user_actor(self, command: UserCommand) -> bool:
+        """True once the command went to the user's actor; False: the Supervisor routes it
+        (no address known, or the lease ran out). A tell to an actor that has exited makes
+        a dead letter, which the Supervisor routes; when Thespian reports the failure here
+        instead, the dead letter is on its way all the same."""
+        known = self.user_actors.pop(command.telegram_id, None)
+        if known is None or time.monotonic() >= known.until:
+            return False
+        try:
+            self.system.tell(known.address, command)
+        except ActorSystemFailure:
+            log.info(
+                "user actor gone; its dead letter goes to the Supervisor",
+                extra={"user_id": command.telegram_id, "correlation_id": command.correlation_id},
+            )
+            return True
+        self.user_actors[command.telegram_id] = _UserActor(known.address, known.lease_seconds)
+        return True
 
     def acknowledge(self, correlation_ids: Iterable[str]) -> None:
         ids = tuple(correlation_ids)
@@ -89,6 +132,13 @@ class ActorLink:
             return list(message.messages)
         if isinstance(message, AdminReply):
             return [message]
+        if isinstance(message, UserLocated):
+            if message.address is None:
+                self.user_actors.pop(message.telegram_id, None)
+            else:
+                self.user_actors[message.telegram_id] = _UserActor(
+                    message.address, message.lease_seconds
+                )
         if isinstance(message, Pong):
             self.last_pong = time.monotonic()
             self.stopping = message.stopping
@@ -104,5 +154,6 @@ class ActorLink:
         if now - self.last_pong > SILENT_AFTER and self.reboot is not None:
             log.error("supervisor silent; starting it again", extra={"adapter": self.adapter})
             self.supervisor = self.reboot()
+            self.user_actors.clear()
             self.last_pong = now
             self.notifier = self._register()

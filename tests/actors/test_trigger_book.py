@@ -5,7 +5,7 @@ from decimal import Decimal
 from actor_doubles import Collector, collected
 
 from actors.core.trigger_book import TriggerBook, alert_trigger_id
-from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired
+from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired, UserLocated
 from messages.replies import Notification, OutboundBatch
 from persistence.models import Alert, User
 
@@ -76,7 +76,9 @@ def test_other_pairs_ticks_do_not_fire_an_alert(actor_system, settings):
     assert notes(actor_system, notifier) == []
 
 
-def test_a_strategy_trigger_goes_to_the_supervisor_for_its_owner(actor_system, settings):
+def test_a_strategy_trigger_goes_to_the_supervisor_when_its_owners_actor_is_not_running(
+    actor_system, settings
+):
     book, notifier, supervisor = start_book(actor_system, settings)
     actor_system.tell(
         book,
@@ -120,3 +122,33 @@ def test_a_trigger_whose_id_does_not_name_its_purpose_is_refused(actor_system, s
     tick(actor_system, book, 51, pair="eth_idr")
     assert collected(actor_system, supervisor) == []
     assert collected(actor_system, notifier) == []
+
+
+def strategy_trigger(telegram_id: int) -> RegisterTrigger:
+    return RegisterTrigger(
+        trigger_id="s1:tp",
+        telegram_id=telegram_id,
+        purpose="strategy",
+        pair="eth_idr",
+        kind="above",
+        level="50",
+        recurring=True,
+    )
+
+
+def test_a_strategy_trigger_goes_straight_to_its_owners_running_actor(actor_system, settings):
+    book, _, supervisor = start_book(actor_system, settings)
+    owner = actor_system.createActor(Collector)
+    actor_system.tell(book, UserLocated(telegram_id=9, address=owner))
+    actor_system.tell(book, strategy_trigger(9))
+    tick(actor_system, book, 51, pair="eth_idr")
+    [fired] = collected(actor_system, owner)
+    assert (fired.trigger_id, fired.telegram_id) == ("s1:tp", 9)
+    assert collected(actor_system, supervisor) == []
+
+    actor_system.tell(book, UserLocated(telegram_id=9))  # the actor is gone
+    tick(actor_system, book, 40, pair="eth_idr")
+    tick(actor_system, book, 52, pair="eth_idr")
+    assert collected(actor_system, owner) == []
+    [woken] = collected(actor_system, supervisor)  # the Supervisor starts it
+    assert isinstance(woken, TriggerFired)

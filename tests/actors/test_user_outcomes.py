@@ -288,3 +288,25 @@ def test_every_kind_of_failed_trade_counts_for_the_dead_man_switch(
     assert told.key == "order.outcome.unknown"
     lookups = dead_man_reports(world)
     assert lookups and set(lookups) == {"ExchangeUnavailable"}
+
+
+def test_the_supervisor_hears_each_failure_but_only_the_success_that_ends_a_run(
+    actor_system, settings, simulator, tmp_path
+):
+    world = world_with(actor_system, settings, simulator, tmp_path)
+    link(world)
+    dead_man_reports(world)
+
+    for _ in range(3):
+        assert confirm_limit_buy(world, "900000000").key == "order.placed"
+    assert dead_man_reports(world) == ["ok"]  # the first since the actor started, only
+
+    for _ in range(2):
+        simulator.set_faults(http_errors={"next": 1, "status": 502, "surfaces": ["tapi"]})
+        assert confirm_limit_buy(world, "900000000").key == "order.not_placed"
+    assert dead_man_reports(world) == ["OrderNotPlaced", "OrderNotPlaced"]
+
+    simulator.set_faults(http_errors=None)
+    for _ in range(3):
+        assert confirm_limit_buy(world, "900000000").key == "order.placed"
+    assert dead_man_reports(world) == ["ok"]  # the run of failures is broken, once
