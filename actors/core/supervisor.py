@@ -62,13 +62,17 @@ from messages.events import (
     UserSucceeded,
 )
 from messages.replies import Notification
-from messages.statuses import StrategyStatus, UserStatus
+from messages.statuses import UserStatus
 from persistence.models.audit import audit
 from persistence.models.orders import users_owed_outcomes
 from persistence.models.outbox import backlog, dead_letters
-from persistence.models.strategies import Strategy, running_strategies
+from persistence.models.strategies import (
+    owners_of_paused,
+    pause_running,
+    running_strategies,
+)
 from persistence.models.tokens import revoke_tokens
-from persistence.models.users import User, find_user
+from persistence.models.users import User, all_users, find_user, set_user_status
 
 log = logging.getLogger(__name__)
 
@@ -316,10 +320,8 @@ class Supervisor(BotActor):
         user = find_user(telegram_id)
         if user is None:
             return
-        User.update(status=UserStatus.SUSPENDED).where(User.id == user.id).execute()
-        Strategy.update(status=StrategyStatus.PAUSED).where(
-            (Strategy.user == user) & (Strategy.status == StrategyStatus.RUNNING)
-        ).execute()
+        set_user_status(user, UserStatus.SUSPENDED)
+        pause_running(user)
         audit("system", "suspend", user=user, restarts=self.policy.restarts(telegram_id))
         log.error("user suspended after repeated crashes", extra={"user_id": telegram_id})
         self._tell_user(user, "user.suspended_crashes")
@@ -434,7 +436,7 @@ class Supervisor(BotActor):
                 "actor": user.telegram_id in self.users,
                 "restarts": self.policy.restarts(user.telegram_id),
             }
-            for user in User.select().order_by(User.telegram_id)
+            for user in all_users()
         ]
         return True, "admin.users", {"users": rows}
 
@@ -443,7 +445,7 @@ class Supervisor(BotActor):
         if user is None:
             return False, "admin.unknown_user", {"telegram_id": message.telegram_id}
         if user.status == UserStatus.SUSPENDED:
-            User.update(status=UserStatus.ACTIVE).where(User.id == user.id).execute()
+            set_user_status(user, UserStatus.ACTIVE)
         self.policy.forget(message.telegram_id)
         address = self.users.get(message.telegram_id)
         if address is None:
@@ -472,12 +474,7 @@ class Supervisor(BotActor):
 
     def _admin_resume_all(self, message: ResumeAll) -> tuple[bool, str, dict[str, Any]]:
         self.deadman.reset_global()
-        paused_owners = {
-            s.user.telegram_id
-            for s in Strategy.select(Strategy, User)
-            .join(User)
-            .where(Strategy.status == StrategyStatus.PAUSED)
-        }
+        paused_owners = owners_of_paused()
         for telegram_id in sorted(paused_owners):
             self.deadman.reset_user(telegram_id)
             self.send(self._user(telegram_id), ResumeStrategies())

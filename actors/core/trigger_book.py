@@ -26,12 +26,9 @@ from messages.events import (
     UserLocated,
 )
 from messages.replies import Notification, OutboundBatch
-from messages.statuses import AlertStatus
 from messages.triggers import AlertTrigger, MalformedTriggerId, decode_trigger_id
-from persistence.database import db
-from persistence.models.alerts import Alert, active_alerts
-from persistence.models.base import utcnow
-from persistence.models.users import User
+from persistence.models.alerts import active_alerts, mark_fired
+from persistence.models.users import chats_of
 
 log = logging.getLogger(__name__)
 
@@ -177,12 +174,8 @@ class TriggerBook(BotActor):
                 self.owners.pop(str(trigger.id), None)
         missing = {owner.telegram_id for _, owner in fired} - set(self.chats)
         if missing:
-            for user in User.select().where(User.telegram_id.in_(missing)):
-                self.chats[user.telegram_id] = (user.chat_id, user.language)
-        with db.atomic():
-            Alert.update(last_fired_at=utcnow()).where(Alert.id.in_(ids)).execute()
-            if one_shot:
-                Alert.update(status=AlertStatus.FIRED).where(Alert.id.in_(one_shot)).execute()
+            self.chats.update(chats_of(missing))
+        mark_fired(ids, one_shot)
         notes = tuple(self._notification(trigger, owner, tick) for trigger, owner in fired)
         if notes:
             self.send(self.wiring.notifier, OutboundBatch(messages=notes))

@@ -7,7 +7,8 @@ from decimal import Decimal
 import peewee
 
 from messages.statuses import AlertStatus
-from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField
+from persistence.database import db
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
 from persistence.models.users import User
 
 
@@ -56,3 +57,12 @@ def active_alert_of(user: User, alert_id: int) -> Alert | None:
 def delete_alert(alert: Alert) -> None:
     """Kept as deleted, not removed: the history shows it."""
     Alert.update(status="deleted").where(Alert.id == alert.id).execute()
+
+
+def mark_fired(alert_ids: list[int], one_shot: list[int]) -> None:
+    """Every fired alert stamped, and the one-shot ones ended, in one transaction of two
+    statements (a burst of alerts on one tick costs one round trip)."""
+    with db.atomic():
+        Alert.update(last_fired_at=utcnow()).where(Alert.id.in_(alert_ids)).execute()
+        if one_shot:
+            Alert.update(status=AlertStatus.FIRED).where(Alert.id.in_(one_shot)).execute()

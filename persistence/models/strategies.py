@@ -78,6 +78,17 @@ def pause_running(user: User) -> int:
     )
 
 
+def owners_of_paused() -> set[int]:
+    """The Telegram ids of every user with a paused strategy."""
+    query = (
+        User.select(User.telegram_id)
+        .join(Strategy)
+        .where(Strategy.status == StrategyStatus.PAUSED)
+        .distinct()
+    )
+    return {user.telegram_id for user in query}
+
+
 def resume_paused(user: User) -> int:
     """Every paused strategy of the user running again; how many were."""
     return (

@@ -98,6 +98,22 @@ def is_suspended(telegram_id: int) -> bool:
     )
 
 
+def set_user_status(user: User, status: UserStatus) -> None:
+    User.update(status=status).where(User.id == user.id).execute()
+
+
+def all_users() -> list[User]:
+    return list(User.select().order_by(User.telegram_id))
+
+
+def chats_of(telegram_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """Where to write to each of these users, and in which language, in one query."""
+    query = User.select(User.telegram_id, User.chat_id, User.language).where(
+        User.telegram_id.in_(set(telegram_ids))
+    )
+    return {user.telegram_id: (user.chat_id, user.language) for user in query}
+
+
 def create_user(telegram_id: int, chat_id: int, language: str, mode: str) -> User:
     return User.create(telegram_id=telegram_id, chat_id=chat_id, language=language, mode=mode)
 
