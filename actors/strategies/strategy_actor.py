@@ -29,6 +29,7 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.triggers import StrategyTrigger
 from persistence.models.base import utcnow
 from persistence.models.strategies import Strategy, strategy_by_id
 
@@ -126,7 +127,7 @@ class StrategyActor(BotActor):
         self.send(
             self.boot.trigger_book,
             RegisterTrigger(  # type: ignore[union-attr]
-                trigger_id=f"s{self.strategy.id}:{trigger_id}",  # type: ignore[union-attr]
+                trigger_id=StrategyTrigger(self.strategy.id, trigger_id).encode(),  # type: ignore[union-attr]
                 telegram_id=self.telegram_id,
                 purpose="strategy",
                 pair=self.strategy.pair,

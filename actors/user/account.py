@@ -12,6 +12,7 @@ from actors.user.session import UserSession
 from actors.user.user_views import main_menu, yes_or_keep
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
 from config.secret import Secret
+from messages import callbacks as cb
 from messages.commands import LinkAccount, RefreshToken, Start, UnlinkAccount, UserCommand
 from persistence.credentials import (
     ApiKeyPair,
@@ -142,7 +143,7 @@ class Account:
             self.answers.reply(
                 message,
                 "unlink.confirm",
-                buttons=yes_or_keep("ul", "button.unlink_yes", pending_id),
+                buttons=yes_or_keep(cb.UnlinkYes(pending_id), cb.UnlinkNo(), "button.unlink_yes"),
             )
             return
         asked_about = self.unlink_questions.take(message.pending_id or "")

@@ -14,6 +14,7 @@ from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
 from adapters.indodax.private_client import CLIENT_ORDER_ID
 from adapters.indodax.wire import OpenOrder
+from messages import callbacks as cb
 from messages.commands import CancelAllOrders, CancelOrder, ListOpenOrders, UserCommand
 from messages.replies import Button
 
@@ -36,13 +37,14 @@ class OpenOrders:
         if orders is None:
             return
         buttons = tuple(
-            (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
+            (Button("button.cancel_order", cb.CancelOrder(o.client_order_id).pack()),)
             for o in orders
             if o.client_order_id
         )
-        buttons += ((Button("button.cancel_all", "ca:ask"),),)
-        lines = ";".join(
-            f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
+        buttons += ((Button("button.cancel_all", cb.AskCancelAll().pack()),),)
+        lines = tuple(
+            (o.pair.display, o.side, str(o.price), str(o.remaining), o.amount_currency)
+            for o in orders
         )
         self.answers.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
 
@@ -94,7 +96,9 @@ class OpenOrders:
         self.answers.reply(
             message,
             "orders.cancel_all_confirm",
-            buttons=yes_or_keep("ca", "button.cancel_all_yes", pending_id),
+            buttons=yes_or_keep(
+                cb.CancelAllYes(pending_id), cb.CancelAllNo(), "button.cancel_all_yes"
+            ),
             count=len(orders),
         )
 

@@ -30,6 +30,7 @@ from adapters.indodax.order_rules import (
     validate_order,
 )
 from adapters.indodax.pairs import Pair, UnknownPair
+from messages import callbacks as cb
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import OrderRequest, OrderResult
 from messages.replies import Button
@@ -114,8 +115,8 @@ class OrderDesk:
             f"order.preview.{checked.order_type}_{checked.side}",
             buttons=(
                 (
-                    Button("button.confirm", f"oc:{preview_id}"),
-                    Button("button.cancel", f"ox:{preview_id}"),
+                    Button("button.confirm", cb.ConfirmOrder(preview_id).pack()),
+                    Button("button.cancel", cb.DropOrder(preview_id).pack()),
                 ),
             ),
             preview_id=preview_id,

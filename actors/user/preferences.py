@@ -9,6 +9,7 @@ from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
 from actors.user.user_views import settings_buttons, settings_params, yes_or_keep
+from messages import callbacks as cb
 from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
 from messages.events import OwnerChanged
 from persistence.models.strategies import strategies_of
@@ -101,7 +102,7 @@ class Preferences:
         self.answers.reply(
             message,
             "settings.live_confirm",
-            buttons=yes_or_keep("lv", "button.live_yes", pending_id),
+            buttons=yes_or_keep(cb.LiveYes(pending_id), cb.LiveNo(), "button.live_yes"),
             running=sum(s.status == "running" for s in strategies),
             paused=sum(s.status == "paused" for s in strategies),
             expires_in=self.live_questions.answerable_for,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Literal
 
 from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions, Unanswerable
@@ -25,7 +26,11 @@ from adapters.i18n.typed_numbers import (
 )
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair, UnknownPair
+from messages import callbacks as cb
 from messages.commands import ChooseReading, UserCommand
+
+# The two readings of `1.500` as a tap names them: the Indonesian one, then the English.
+READINGS: tuple[Literal[0, 1], Literal[0, 1]] = (0, 1)
 
 
 class Readings:
@@ -73,8 +78,8 @@ class Readings:
             "number.ambiguous",
             buttons=(
                 tuple(
-                    reading_button(value, f"nr:{pending_id}:{index}")
-                    for index, value in enumerate(reading.values)
+                    reading_button(value, cb.ChooseReading(pending_id, choice).pack())
+                    for choice, value in zip(READINGS, reading.values, strict=True)
                 ),
             ),
             typed=reading.typed,

@@ -43,6 +43,7 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.strategies import (
     Strategy,
@@ -131,7 +132,11 @@ class StrategyHost:
         self.timers.start(RESPAWN, timedelta(seconds=delay), strategy_id)
 
     def trigger_fired(self, message: TriggerFired) -> None:
-        strategy_id = int(message.trigger_id.split(":", 1)[0].lstrip("s"))
+        try:
+            strategy_id = StrategyTrigger.decode(message.trigger_id).strategy_id
+        except MalformedTriggerId:
+            log.warning("not a strategy's trigger", extra={"trigger_id": message.trigger_id})
+            return
         child = self.children.get(strategy_id)
         if child is not None:
             self.links.to(child, message)
@@ -178,7 +183,7 @@ class StrategyHost:
             message,
             "strategy.list" if strategies else "strategy.none",
             buttons=strategies_keyboard(strategies),
-            rows=";".join(strategy_row(strategy) for strategy in strategies),
+            rows=tuple(strategy_row(strategy) for strategy in strategies),
             count=len(strategies),
         )
 
