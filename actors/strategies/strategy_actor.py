@@ -29,6 +29,7 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.statuses import StrategyStatus
 from messages.triggers import StrategyTrigger
 from persistence.models.base import utcnow
 from persistence.models.strategies import Strategy, strategy_by_id
@@ -58,13 +59,16 @@ class StrategyActor(BotActor):
             log.warning("strategy not found", extra={"strategy_id": self.boot.strategy_id})  # type: ignore[union-attr]
             return
         self.wakeupAfter(self.parent_check_every, payload="parent-check")
-        if self.strategy.status == "running":
+        if self.strategy.status == StrategyStatus.RUNNING:
             self.on_start()
 
     def receiveMsg_StrategyControl(self, message: StrategyControl, sender: Any) -> None:
-        status = {"start": "running", "resume": "running", "pause": "paused", "stop": "stopped"}[
-            message.action
-        ]
+        status = {
+            "start": StrategyStatus.RUNNING,
+            "resume": StrategyStatus.RUNNING,
+            "pause": StrategyStatus.PAUSED,
+            "stop": StrategyStatus.STOPPED,
+        }[message.action]
         self.save(status=status)
         if message.action in ("start", "resume"):
             self.on_start()
@@ -106,13 +110,13 @@ class StrategyActor(BotActor):
 
     @property
     def running(self) -> bool:
-        return self.strategy is not None and self.strategy.status == "running"
+        return self.strategy is not None and self.strategy.status == StrategyStatus.RUNNING
 
     @property
     def state(self) -> dict[str, Any]:
         return dict(self.strategy.state) if self.strategy else {}
 
-    def save(self, status: str | None = None, **state: Any) -> None:
+    def save(self, status: StrategyStatus | None = None, **state: Any) -> None:
         """Write progress (and status) first; act only after this returns."""
         strategy = self.strategy
         if strategy is None:
@@ -181,7 +185,11 @@ class BuyOnceBelow(StrategyActor):
         self.order("buy", "market", quote_amount=self.strategy.params["quote_amount"])  # type: ignore[union-attr]
 
     def on_order_result(self, result: OrderResult) -> None:
-        self.save(status="stopped", result=result.state, client_order_id=result.client_order_id)
+        self.save(
+            status=StrategyStatus.STOPPED,
+            result=result.state,
+            client_order_id=result.client_order_id,
+        )
         self.send(self.myAddress, ActorExitRequest())
 
 

@@ -34,6 +34,7 @@ from messages import callbacks as cb
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import OrderRequest, OrderResult
 from messages.replies import Button
+from messages.statuses import OrderState
 
 log = logging.getLogger(__name__)
 
@@ -205,22 +206,22 @@ class OrderDesk:
 
         paper, catalog = self.session.paper, self.session.catalog
         if self.session.user is None or (self.session.keys is None and paper is None):
-            answer("rejected", "user.not_linked")
+            answer(OrderState.REJECTED, "user.not_linked")
             return
         try:
             pair = catalog.parse(message.pair)
             checked = validate_order(intent_of(pair, message), catalog.info(pair))
         except (UnknownPair, ValueError, IndodaxError) as error:
-            answer("rejected", type(error).__name__)
+            answer(OrderState.REJECTED, type(error).__name__)
             return
         if isinstance(checked, Refusal):
-            answer("rejected", str(checked.reason))
+            answer(OrderState.REJECTED, str(checked.reason))
             return
         if paper is not None:  # a paper user's strategy never reaches the exchange either
             try:
                 placed = paper.place(checked, self.session.public.ticker(pair), message.strategy_id)
             except IndodaxError as error:
-                answer("rejected", type(error).__name__)
+                answer(OrderState.REJECTED, type(error).__name__)
                 return
             self.paper_book.watch()
             answer(placed.order.state, placed.key, placed.order)
@@ -235,7 +236,7 @@ class OrderDesk:
                 message.strategy_id,
             )
         except IndodaxError as error:
-            answer("rejected", type(error).__name__)
+            answer(OrderState.REJECTED, type(error).__name__)
             return
         answer(placement.order.state, placement.key, placement.order)
         if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more

@@ -33,6 +33,7 @@ from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OpenOrder, Ticker
+from messages.statuses import OrderState
 from persistence.database import db
 from persistence.models.base import utcnow
 from persistence.models.orders import new_client_order_id
@@ -108,7 +109,7 @@ class PaperAccount:
             if self._free(currency) < hold:
                 return _rejected(row, INSUFFICIENT_BALANCE, "insufficient paper balance")
             self._move(currency, free=-hold, held=hold)
-            row.state, row.held = "open", hold
+            row.state, row.held = OrderState.OPEN, hold
             row.save()
             if fill_price is None:
                 return PaperPlacement(row, RESTING)
@@ -143,7 +144,7 @@ class PaperAccount:
             if row is None:
                 return None
             self._move(_held_currency(row), free=row.held, held=-row.held)
-            row.state, row.held, row.updated_at = "cancelled", Decimal(0), utcnow()
+            row.state, row.held, row.updated_at = OrderState.CANCELLED, Decimal(0), utcnow()
             row.save()
             return row
 
@@ -195,7 +196,7 @@ class PaperAccount:
             fee = _fee(value, fee_rate, info)
             self._move(pair.base, held=-row.held)
             self._move(pair.quote, free=value - fee)
-        row.state, row.held, row.updated_at = "filled", Decimal(0), utcnow()
+        row.state, row.held, row.updated_at = OrderState.FILLED, Decimal(0), utcnow()
         row.fill_price, row.filled_amount, row.filled_value, row.fee = price, coins, value, fee
         row.save()
 
@@ -244,6 +245,6 @@ def _fee(value: Decimal, rate: Decimal, info: PairInfo) -> Decimal:
 
 def _rejected(row: PaperOrder, key: str, error: str) -> PaperPlacement:
     """Kept like a rejected exchange order, so the history shows the attempt; nothing moved."""
-    row.state, row.error = "rejected", error
+    row.state, row.error = OrderState.REJECTED, error
     row.save()
     return PaperPlacement(row, key)

@@ -43,6 +43,7 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.statuses import StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.strategies import (
@@ -122,11 +123,11 @@ class StrategyHost:
             return
         del self.children[strategy_id]
         strategy = strategy_by_id(strategy_id)
-        if strategy is None or strategy.status != "running":
+        if strategy is None or strategy.status != StrategyStatus.RUNNING:
             return
         delay = self.restarts.next_delay(strategy_id, time.monotonic())
         if delay is None:
-            set_status(strategy_id, "failed")
+            set_status(strategy_id, StrategyStatus.FAILED)
             self.answers.notify("strategy.failed", kind="system", strategy_id=strategy_id)
             return
         self.timers.start(RESPAWN, timedelta(seconds=delay), strategy_id)
