@@ -56,7 +56,8 @@ class Account:
         if self.session.keys is None or user is None or isinstance(command, (Start, LinkAccount)):
             return True
         row = valid_token(command.token) if command.token else None
-        if row is None or row.user_id != user.id:
+        # user_id: the foreign key's column, added by peewee when the class is made (untyped)
+        if row is None or row.user_id != user.id:  # type: ignore[attr-defined]
             self.answers.reply(command, "auth.token_invalid")
             return False
         age = (utcnow() - row.created_at).total_seconds()

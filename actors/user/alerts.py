@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from actors.user.answers import Answers
 from actors.user.links import Links
@@ -28,7 +29,7 @@ class PendingAlert:
     order preview, so a stale question cannot store an alert."""
 
     pair: Pair
-    direction: str
+    direction: Literal["above", "below"]
     level: Decimal
     last: Decimal
 
@@ -60,7 +61,7 @@ class Alerts:
         except IndodaxError:
             self.answers.reply(message, "error.exchange_unavailable")
             return
-        direction = "above" if level > last else "below"
+        direction: Literal["above", "below"] = "above" if level > last else "below"
         pending_id = self.pending.ask(PendingAlert(pair, direction, level, last))
         # Typed with "recurring", the user has chosen: only Every time or Cancel remain.
         once = (

@@ -3,6 +3,8 @@ at once, on the exchange account or on the paper one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.paper_account import PaperAccount
@@ -32,7 +34,7 @@ class OpenOrders:
             gone_key="button.stale", expired_key="button.stale"
         )
 
-    def list(self, message: ListOpenOrders) -> None:
+    def show(self, message: ListOpenOrders) -> None:
         orders = self._to_show(message)
         if orders is None:
             return
@@ -48,7 +50,7 @@ class OpenOrders:
         )
         self.answers.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
 
-    def _to_show(self, message: UserCommand) -> list[OpenOrder] | None:
+    def _to_show(self, message: UserCommand) -> Sequence[OpenOrder] | None:
         """The open orders on the account the user trades on; None once answered: not
         linked, an exchange error, or none open."""
         if self.answers.refuse_unlinked(message):

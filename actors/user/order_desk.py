@@ -107,7 +107,8 @@ class OrderDesk:
         intent = OrderIntent(pair, message.side, message.order_type, **amounts)
         checked = validate_order(intent, info)
         if isinstance(checked, Refusal):
-            self.answers.reply(message, str(checked.reason), **dict(checked.params))
+            params: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
+            self.answers.reply(message, str(checked.reason), **params)
             return
         mode = self.session.trading_mode
         preview_id = self.previews.ask(PreviewedOrder(checked, mode, self.session.key_fingerprint))

@@ -32,7 +32,7 @@ from decimal import ROUND_FLOOR, Context, Decimal, DivisionByZero, InvalidOperat
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
 from adapters.indodax.pairs import Pair, parse_pair
-from adapters.indodax.wire import OpenOrder, Ticker
+from adapters.indodax.wire import OpenOrder, Side, Ticker
 from messages.statuses import OrderState
 from persistence.database import db
 from persistence.models.base import utcnow
@@ -54,6 +54,8 @@ FILLED = "order.paper_filled"
 RESTING = "order.paper_open"
 INSUFFICIENT_BALANCE = "order.rejected.insufficient_balance"  # the exchange path's key
 NO_COUNTERPARTY = "order.rejected.other"
+# A paper order's side as stored; a row with any other is refused when it is read.
+SIDES: Mapping[str, Side] = {"buy": "buy", "sell": "sell"}
 
 # Order amounts are under 50 digits (order_rules' bounds), so products are exact at this
 # precision; a quotient is rounded down here and then floored to its step.
@@ -126,7 +128,7 @@ class PaperAccount:
                     pair=pair,
                     order_id=row.exchange_order_id,
                     client_order_id=row.client_order_id,
-                    side=row.side,
+                    side=SIDES[row.side],
                     order_type=row.order_type,
                     price=row.price,
                     amount_currency=pair.base,
@@ -218,7 +220,8 @@ def _reached(row: PaperOrder, last: Decimal) -> bool:
     """A market without trades (last price zero) reaches nothing."""
     if last <= 0:
         return False
-    return last <= row.price if row.side == "buy" else last >= row.price
+    price: Decimal = row.price
+    return last <= price if row.side == "buy" else last >= price
 
 
 def _hold_of(order: TapiOrder, info: PairInfo) -> tuple[str, Decimal]:

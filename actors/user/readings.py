@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions, Unanswerable
@@ -69,9 +69,9 @@ class Readings:
         return values
 
     def _ask(self, command: UserCommand, name: str, reading: TwoReadings) -> None:
-        choices = tuple(
-            dataclasses.replace(command, **{name: as_typed(value)}) for value in reading.values
-        )
+        # `name` is the field of whichever command asked (price, amount…): not one mypy knows.
+        typed: list[dict[str, Any]] = [{name: as_typed(value)} for value in reading.values]
+        choices = tuple(dataclasses.replace(command, **changes) for changes in typed)
         pending_id = self.questions.ask(choices)
         self.answers.reply(
             command,

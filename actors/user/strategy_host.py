@@ -93,7 +93,7 @@ class StrategyHost:
 
     def is_child(self, strategy_id: int, address: Any) -> bool:
         """Whether `address` is the child running this strategy now."""
-        return self.children.get(strategy_id) == address
+        return bool(self.children.get(strategy_id) == address)  # addresses are untyped
 
     # Children
 
