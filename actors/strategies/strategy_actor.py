@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from thespian.actors import ActorExitRequest, WakeupMessage
 
 from actors.base import BotActor
+from messages.commands import OrderType, Side
 from messages.events import (
     BootStrategy,
     OrderRequest,
@@ -29,10 +30,15 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.statuses import StrategyStatus
+from messages.triggers import StrategyTrigger
 from persistence.models.base import utcnow
 from persistence.models.strategies import Strategy, strategy_by_id
 
 log = logging.getLogger(__name__)
+
+# What a trigger watches (RegisterTrigger.kind): a level crossed, or a trailing stop.
+TriggerKind = Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
 
 
 class StrategyActor(BotActor):
@@ -52,18 +58,24 @@ class StrategyActor(BotActor):
         self.receiveMsg_Boot(message, sender)
 
     def booted(self) -> None:
-        self.strategy = strategy_by_id(self.boot.strategy_id)  # type: ignore[union-attr]
+        boot = self.wiring
+        if not isinstance(boot, BootStrategy):
+            raise TypeError(f"{type(self).__name__} is started with BootStrategy")
+        self.strategy = strategy_by_id(boot.strategy_id)
         if self.strategy is None:  # deleted since its UserActor started it: nothing to run
-            log.warning("strategy not found", extra={"strategy_id": self.boot.strategy_id})  # type: ignore[union-attr]
+            log.warning("strategy not found", extra={"strategy_id": boot.strategy_id})
             return
         self.wakeupAfter(self.parent_check_every, payload="parent-check")
-        if self.strategy.status == "running":
+        if self.strategy.status == StrategyStatus.RUNNING:
             self.on_start()
 
     def receiveMsg_StrategyControl(self, message: StrategyControl, sender: Any) -> None:
-        status = {"start": "running", "resume": "running", "pause": "paused", "stop": "stopped"}[
-            message.action
-        ]
+        status = {
+            "start": StrategyStatus.RUNNING,
+            "resume": StrategyStatus.RUNNING,
+            "pause": StrategyStatus.PAUSED,
+            "stop": StrategyStatus.STOPPED,
+        }[message.action]
         self.save(status=status)
         if message.action in ("start", "resume"):
             self.on_start()
@@ -84,7 +96,7 @@ class StrategyActor(BotActor):
             self.send(self.myAddress, ActorExitRequest())
             return
         self.parent_answered = False
-        self.send(self.parent, ParentCheck(strategy_id=self.strategy.id))  # type: ignore[union-attr]
+        self.send(self.parent, ParentCheck(strategy_id=self.loaded.id))
         self.wakeupAfter(self.parent_check_every, payload="parent-check")
 
     def receiveMsg_ParentHere(self, message: ParentHere, sender: Any) -> None:
@@ -105,13 +117,20 @@ class StrategyActor(BotActor):
 
     @property
     def running(self) -> bool:
-        return self.strategy is not None and self.strategy.status == "running"
+        return self.strategy is not None and self.strategy.status == StrategyStatus.RUNNING
+
+    @property
+    def loaded(self) -> Strategy:
+        """The strategy this actor runs: the hooks below are called only once it is."""
+        if self.strategy is None:
+            raise RuntimeError(f"{type(self).__name__} used before its strategy was loaded")
+        return self.strategy
 
     @property
     def state(self) -> dict[str, Any]:
         return dict(self.strategy.state) if self.strategy else {}
 
-    def save(self, status: str | None = None, **state: Any) -> None:
+    def save(self, status: StrategyStatus | None = None, **state: Any) -> None:
         """Write progress (and status) first; act only after this returns."""
         strategy = self.strategy
         if strategy is None:
@@ -122,30 +141,33 @@ class StrategyActor(BotActor):
         strategy.updated_at = utcnow()
         strategy.save()
 
-    def watch(self, trigger_id: str, kind: str, **fields: Any) -> None:
+    def watch(self, name: str, kind: TriggerKind, **fields: Any) -> None:
+        """`name` tells this strategy's triggers apart (`level`, `tp`)."""
+        strategy = self.loaded
         self.send(
-            self.boot.trigger_book,
-            RegisterTrigger(  # type: ignore[union-attr]
-                trigger_id=f"s{self.strategy.id}:{trigger_id}",  # type: ignore[union-attr]
+            self.wiring.trigger_book,
+            RegisterTrigger(
+                trigger_id=StrategyTrigger(strategy.id, name).encode(),
                 telegram_id=self.telegram_id,
                 purpose="strategy",
-                pair=self.strategy.pair,
+                pair=strategy.pair,
                 kind=kind,
                 **fields,
             ),
-        )  # type: ignore[union-attr]
+        )
 
-    def order(self, side: str, order_type: str, **amounts: str) -> None:
+    def order(self, side: Side, order_type: OrderType, **amounts: str) -> None:
+        strategy = self.loaded
         self.send(
             self.parent,
             OrderRequest(
-                strategy_id=self.strategy.id,
-                pair=self.strategy.pair,  # type: ignore[union-attr]
+                strategy_id=strategy.id,
+                pair=strategy.pair,
                 side=side,
                 order_type=order_type,
                 **amounts,
             ),
-        )  # type: ignore[arg-type]
+        )
 
     def on_start(self) -> None:
         """Arm triggers and timers from the saved state."""
@@ -171,16 +193,20 @@ class BuyOnceBelow(StrategyActor):
 
     def on_start(self) -> None:
         if not self.state.get("ordered"):
-            self.watch("level", "below", level=self.strategy.params["level"])  # type: ignore[union-attr]
+            self.watch("level", "below", level=self.loaded.params["level"])
 
     def on_trigger(self, fired: TriggerFired) -> None:
         if self.state.get("ordered"):
             return
         self.save(ordered=True, trigger_price=fired.price)
-        self.order("buy", "market", quote_amount=self.strategy.params["quote_amount"])  # type: ignore[union-attr]
+        self.order("buy", "market", quote_amount=self.loaded.params["quote_amount"])
 
     def on_order_result(self, result: OrderResult) -> None:
-        self.save(status="stopped", result=result.state, client_order_id=result.client_order_id)
+        self.save(
+            status=StrategyStatus.STOPPED,
+            result=result.state,
+            client_order_id=result.client_order_id,
+        )
         self.send(self.myAddress, ActorExitRequest())
 
 

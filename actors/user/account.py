@@ -12,6 +12,7 @@ from actors.user.session import UserSession
 from actors.user.user_views import main_menu, yes_or_keep
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, PermissionDenied
 from config.secret import Secret
+from messages import callbacks as cb
 from messages.commands import LinkAccount, RefreshToken, Start, UnlinkAccount, UserCommand
 from persistence.credentials import (
     ApiKeyPair,
@@ -55,7 +56,8 @@ class Account:
         if self.session.keys is None or user is None or isinstance(command, (Start, LinkAccount)):
             return True
         row = valid_token(command.token) if command.token else None
-        if row is None or row.user_id != user.id:
+        # user_id: the foreign key's column, added by peewee when the class is made (untyped)
+        if row is None or row.user_id != user.id:  # type: ignore[attr-defined]
             self.answers.reply(command, "auth.token_invalid")
             return False
         age = (utcnow() - row.created_at).total_seconds()
@@ -142,7 +144,7 @@ class Account:
             self.answers.reply(
                 message,
                 "unlink.confirm",
-                buttons=yes_or_keep("ul", "button.unlink_yes", pending_id),
+                buttons=yes_or_keep(cb.UnlinkYes(pending_id), cb.UnlinkNo(), "button.unlink_yes"),
             )
             return
         asked_about = self.unlink_questions.take(message.pending_id or "")

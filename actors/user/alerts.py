@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
-from actors.core.trigger_book import alert_trigger_id
 from actors.user.answers import Answers
 from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
@@ -15,9 +15,11 @@ from actors.user.session import UserSession
 from actors.user.user_views import display_pair, in_rows
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
+from messages import callbacks as cb
 from messages.commands import ConfirmAlert, CreateAlert, DeleteAlert, ListAlerts
 from messages.events import RegisterTrigger, RemoveTrigger
 from messages.replies import Button
+from messages.triggers import AlertTrigger
 from persistence.models.alerts import active_alert_of, alerts_of, create_alert, delete_alert
 
 
@@ -27,7 +29,7 @@ class PendingAlert:
     order preview, so a stale question cannot store an alert."""
 
     pair: Pair
-    direction: str
+    direction: Literal["above", "below"]
     level: Decimal
     last: Decimal
 
@@ -59,18 +61,22 @@ class Alerts:
         except IndodaxError:
             self.answers.reply(message, "error.exchange_unavailable")
             return
-        direction = "above" if level > last else "below"
+        direction: Literal["above", "below"] = "above" if level > last else "below"
         pending_id = self.pending.ask(PendingAlert(pair, direction, level, last))
         # Typed with "recurring", the user has chosen: only Every time or Cancel remain.
-        once = () if message.recurring else (Button("button.alert_once", f"ao:{pending_id}"),)
+        once = (
+            ()
+            if message.recurring
+            else (Button("button.alert_once", cb.AlertOnce(pending_id).pack()),)
+        )
         self.answers.reply(
             message,
             "alert.confirm",
             buttons=(
                 (
                     *once,
-                    Button("button.alert_recurring", f"ar:{pending_id}"),
-                    Button("button.cancel", f"ax:{pending_id}"),
+                    Button("button.alert_recurring", cb.AlertRecurring(pending_id).pack()),
+                    Button("button.cancel", cb.AlertDrop(pending_id).pack()),
                 ),
             ),
             pending_id=pending_id,
@@ -99,7 +105,7 @@ class Alerts:
         )
         self.links.to_trigger_book(
             RegisterTrigger(
-                trigger_id=alert_trigger_id(alert.id),
+                trigger_id=AlertTrigger(alert.id).encode(),
                 telegram_id=self.session.telegram_id,
                 purpose="alert",
                 pair=pending.pair.ticker_id,
@@ -130,14 +136,21 @@ class Alerts:
         if not alerts:
             self.answers.reply(message, "alert.none")
             return
-        lines = ";".join(
-            f"{a.id}|{display_pair(a.pair)}|{a.direction}|{a.price}|"
-            f"{'recurring' if a.recurring else 'once'}"
+        lines = tuple(
+            (
+                str(a.id),
+                display_pair(a.pair),
+                a.direction,
+                str(a.price),
+                "recurring" if a.recurring else "once",
+            )
             for a in alerts
         )
         buttons = in_rows(
             (
-                Button("button.delete_alert", f"ad:{a.id}", (("alert_id", str(a.id)),))
+                Button(
+                    "button.delete_alert", cb.DeleteAlert(a.id).pack(), (("alert_id", str(a.id)),)
+                )
                 for a in alerts
             ),
             3,
@@ -154,6 +167,6 @@ class Alerts:
             return
         delete_alert(alert)
         self.links.to_trigger_book(
-            RemoveTrigger(trigger_id=alert_trigger_id(alert.id), pair=alert.pair)
+            RemoveTrigger(trigger_id=AlertTrigger(alert.id).encode(), pair=alert.pair)
         )
         self.answers.reply(message, "alert.deleted", alert_id=alert.id)

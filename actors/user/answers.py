@@ -9,15 +9,18 @@ from actors.user.links import Links
 from actors.user.session import UserSession
 from messages.base import new_correlation_id
 from messages.commands import UserCommand
-from messages.replies import Button, Notification, Reply
+from messages.replies import Button, Notification, Params, Reply
 from persistence.models.audit import audit
 from persistence.models.users import User
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
 
-def packed(params: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    return tuple((name, str(value)) for name, value in params.items())
+def packed(params: dict[str, Any]) -> Params:
+    """Each value as its text, a list's rows (`Rows`) as they are."""
+    return tuple(
+        (name, value if isinstance(value, tuple) else str(value)) for name, value in params.items()
+    )
 
 
 class Answers:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from adapters.indodax.markets import MarketCatalog
-from adapters.indodax.private_client import PrivateClient
+from adapters.indodax.private_client import AuthMode, PrivateClient
 from adapters.indodax.public_client import PublicClient
 from config.schema import Settings
 from persistence.credentials import ApiKeyPair
@@ -22,13 +22,15 @@ def private_client(
     settings: Settings, keys: ApiKeyPair, nonces: NonceStore, public: PublicClient
 ) -> PrivateClient:
     indodax = settings.indodax
+    # The setting is checked to be one of the two when it is read; here it gets its type.
+    auth_mode: AuthMode = "timestamp" if indodax.auth_mode == "timestamp" else "nonce"
     return PrivateClient(
         indodax.tapi_url,
         indodax.tapi_v2_base_url,
         keys.api_key,
         keys.api_secret,
         nonces,
-        auth_mode=indodax.auth_mode,  # type: ignore[arg-type]
+        auth_mode=auth_mode,
         recv_window_ms=indodax.recv_window_ms,
         clock_offset=lambda: public.offset_ms,
     )

@@ -3,8 +3,8 @@ Supervisor hears of every call that was answered and of every one that failed (a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from actors.user.answers import Answers
 from actors.user.links import Links
@@ -16,6 +16,8 @@ from adapters.indodax.wire import OpenOrder
 from messages.commands import UserCommand
 from messages.events import OrderRequest, UserFailed, UserSucceeded
 
+T = TypeVar("T")
+
 
 class ExchangeCalls:
     def __init__(self, session: UserSession, answers: Answers, links: Links) -> None:
@@ -23,8 +25,8 @@ class ExchangeCalls:
         self.success_owed = True
 
     def counted(
-        self, cause: UserCommand | OrderRequest, call: Callable[..., Any], *args: Any, **kwargs: Any
-    ) -> Any:
+        self, cause: UserCommand | OrderRequest, call: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
         """Calls the exchange and tells the Supervisor how it went (user commands and
         strategies alike); an exchange error is raised on to the caller. A placement the
         exchange refused, rate-limited or did not answer raises nothing, yet it counts as a
@@ -56,8 +58,8 @@ class ExchangeCalls:
         )
 
     def answered(
-        self, command: UserCommand, call: Callable[..., Any], *args: Any, **kwargs: Any
-    ) -> Any:
+        self, command: UserCommand, call: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T | None:
         """A private call a command makes: None once an error has been answered in words the
         user can act on."""
         try:
@@ -70,7 +72,7 @@ class ExchangeCalls:
 
     def open_orders(
         self, command: UserCommand, paper: PaperAccount | None
-    ) -> list[OpenOrder] | None:
+    ) -> Sequence[OpenOrder] | None:
         """The open orders on the account the user trades on; None once an exchange error
         has been answered."""
         if paper is not None:

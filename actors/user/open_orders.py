@@ -3,6 +3,8 @@ at once, on the exchange account or on the paper one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.paper_account import PaperAccount
@@ -14,6 +16,7 @@ from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair
 from adapters.indodax.private_client import CLIENT_ORDER_ID
 from adapters.indodax.wire import OpenOrder
+from messages import callbacks as cb
 from messages.commands import CancelAllOrders, CancelOrder, ListOpenOrders, UserCommand
 from messages.replies import Button
 
@@ -31,22 +34,23 @@ class OpenOrders:
             gone_key="button.stale", expired_key="button.stale"
         )
 
-    def list(self, message: ListOpenOrders) -> None:
+    def show(self, message: ListOpenOrders) -> None:
         orders = self._to_show(message)
         if orders is None:
             return
         buttons = tuple(
-            (Button("button.cancel_order", f"cx:{o.client_order_id}"),)
+            (Button("button.cancel_order", cb.CancelOrder(o.client_order_id).pack()),)
             for o in orders
             if o.client_order_id
         )
-        buttons += ((Button("button.cancel_all", "ca:ask"),),)
-        lines = ";".join(
-            f"{o.pair.display}|{o.side}|{o.price}|{o.remaining}|{o.amount_currency}" for o in orders
+        buttons += ((Button("button.cancel_all", cb.AskCancelAll().pack()),),)
+        lines = tuple(
+            (o.pair.display, o.side, str(o.price), str(o.remaining), o.amount_currency)
+            for o in orders
         )
         self.answers.reply(message, "orders.list", buttons=buttons, orders=lines, count=len(orders))
 
-    def _to_show(self, message: UserCommand) -> list[OpenOrder] | None:
+    def _to_show(self, message: UserCommand) -> Sequence[OpenOrder] | None:
         """The open orders on the account the user trades on; None once answered: not
         linked, an exchange error, or none open."""
         if self.answers.refuse_unlinked(message):
@@ -94,7 +98,9 @@ class OpenOrders:
         self.answers.reply(
             message,
             "orders.cancel_all_confirm",
-            buttons=yes_or_keep("ca", "button.cancel_all_yes", pending_id),
+            buttons=yes_or_keep(
+                cb.CancelAllYes(pending_id), cb.CancelAllNo(), "button.cancel_all_yes"
+            ),
             count=len(orders),
         )
 

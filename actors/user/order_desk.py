@@ -30,9 +30,11 @@ from adapters.indodax.order_rules import (
     validate_order,
 )
 from adapters.indodax.pairs import Pair, UnknownPair
+from messages import callbacks as cb
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.events import OrderRequest, OrderResult
 from messages.replies import Button
+from messages.statuses import OrderState
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,8 @@ class OrderDesk:
         intent = OrderIntent(pair, message.side, message.order_type, **amounts)
         checked = validate_order(intent, info)
         if isinstance(checked, Refusal):
-            self.answers.reply(message, str(checked.reason), **dict(checked.params))
+            params: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
+            self.answers.reply(message, str(checked.reason), **params)
             return
         mode = self.session.trading_mode
         preview_id = self.previews.ask(PreviewedOrder(checked, mode, self.session.key_fingerprint))
@@ -114,8 +117,8 @@ class OrderDesk:
             f"order.preview.{checked.order_type}_{checked.side}",
             buttons=(
                 (
-                    Button("button.confirm", f"oc:{preview_id}"),
-                    Button("button.cancel", f"ox:{preview_id}"),
+                    Button("button.confirm", cb.ConfirmOrder(preview_id).pack()),
+                    Button("button.cancel", cb.DropOrder(preview_id).pack()),
                 ),
             ),
             preview_id=preview_id,
@@ -204,22 +207,22 @@ class OrderDesk:
 
         paper, catalog = self.session.paper, self.session.catalog
         if self.session.user is None or (self.session.keys is None and paper is None):
-            answer("rejected", "user.not_linked")
+            answer(OrderState.REJECTED, "user.not_linked")
             return
         try:
             pair = catalog.parse(message.pair)
             checked = validate_order(intent_of(pair, message), catalog.info(pair))
         except (UnknownPair, ValueError, IndodaxError) as error:
-            answer("rejected", type(error).__name__)
+            answer(OrderState.REJECTED, type(error).__name__)
             return
         if isinstance(checked, Refusal):
-            answer("rejected", str(checked.reason))
+            answer(OrderState.REJECTED, str(checked.reason))
             return
         if paper is not None:  # a paper user's strategy never reaches the exchange either
             try:
                 placed = paper.place(checked, self.session.public.ticker(pair), message.strategy_id)
             except IndodaxError as error:
-                answer("rejected", type(error).__name__)
+                answer(OrderState.REJECTED, type(error).__name__)
                 return
             self.paper_book.watch()
             answer(placed.order.state, placed.key, placed.order)
@@ -234,7 +237,7 @@ class OrderDesk:
                 message.strategy_id,
             )
         except IndodaxError as error:
-            answer("rejected", type(error).__name__)
+            answer(OrderState.REJECTED, type(error).__name__)
             return
         answer(placement.order.state, placement.key, placement.order)
         if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more

@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 from adapters.indodax.errors import IndodaxError, OrderNotFound
 from adapters.indodax.pairs import Pair
 from adapters.indodax.private_client import LOOKUP_DELAYS
 from adapters.indodax.wire import OrderStatus
+from messages.statuses import OrderOutcome
 
 FIRST_DELAY = timedelta(seconds=1)
 MAX_DELAY = timedelta(seconds=30)
@@ -35,7 +35,7 @@ Lookup = Callable[[str, Pair], OrderStatus]
 @dataclass(frozen=True)
 class Verdict:
     client_order_id: str
-    outcome: Literal["placed", "not_placed", "unknown"]
+    outcome: OrderOutcome
     status: OrderStatus | None = None  # the exchange's, when placed
     cause: str = ""  # the last lookup's error, when not placed or unknown
 
@@ -109,18 +109,22 @@ class OrderFollowUp:
             status = self._lookup(followed.client_order_id, followed.pair)
         except OrderNotFound as error:
             if self._clock() >= followed.not_found_from:
-                return Verdict(followed.client_order_id, "not_placed", cause=type(error).__name__)
+                return Verdict(
+                    followed.client_order_id, OrderOutcome.NOT_PLACED, cause=type(error).__name__
+                )
             return self._later(followed, error)
         except IndodaxError as error:
             return self._later(followed, error)
-        return Verdict(followed.client_order_id, "placed", status)
+        return Verdict(followed.client_order_id, OrderOutcome.PLACED, status)
 
     def _later(self, followed: _Followed, error: IndodaxError) -> Verdict | None:
         """The next lookup after a pause twice the last (within the cap), but never past
         the deadline; none once the deadline has passed."""
         now = self._clock()
         if now >= followed.deadline:
-            return Verdict(followed.client_order_id, "unknown", cause=type(error).__name__)
+            return Verdict(
+                followed.client_order_id, OrderOutcome.UNKNOWN, cause=type(error).__name__
+            )
         followed.next_at = min(now + followed.delay, followed.deadline)
         followed.delay = min(followed.delay * 2, self._max_delay)
         return None

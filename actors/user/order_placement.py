@@ -26,6 +26,7 @@ from adapters.indodax.errors import (
 from adapters.indodax.order_rules import TapiOrder
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
+from messages.statuses import OrderState
 from persistence.models.orders import Order, record_intended_order, settle_order
 from persistence.models.users import User
 
@@ -84,17 +85,17 @@ def place(
         )
     except OrderOutcomeUnknown as error:
         log.error("order outcome unknown", extra={"client_order_id": row.client_order_id})
-        settle_order(row, state="unknown", error=str(error)[:500], outcome_owed=True)
+        settle_order(row, state=OrderState.UNKNOWN, error=str(error)[:500], outcome_owed=True)
         return Placement(row, "order.unknown", type(error).__name__)
     except OrderNotPlaced as error:
-        settle_order(row, state="rejected", error=str(error)[:500])
+        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
         return Placement(row, "order.not_placed", type(error).__name__)
     except (ExchangeRejected, RateLimited) as error:
-        settle_order(row, state="rejected", error=str(error)[:500])
+        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
         return Placement(row, rejection_key(error), type(error).__name__)
     except IndodaxError as error:
         # Refused before it reached the order book (credentials, nonce, unreachable host).
-        settle_order(row, state="rejected", error=str(error)[:500])
+        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
         raise
     lost = outcome.status is not None  # found by client_order_id after the reply was lost
     return Placement(apply_outcome(row, outcome), "order.placed", "ReplyLost" if lost else None)
@@ -108,13 +109,17 @@ def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
     return settle_order(
         row,
         exchange_order_id=outcome.order_id,
-        state="filled" if filled else "open",
+        state=OrderState.FILLED if filled else OrderState.OPEN,
     )
 
 
 def apply_status(row: Order, status: OrderStatus) -> Order:
-    state = {"open": "open", "filled": "filled", "cancelled": "cancelled"}[status.status]
-    if state == "open" and status.remaining < status.amount:
-        state = "partially_filled"
+    state = {
+        "open": OrderState.OPEN,
+        "filled": OrderState.FILLED,
+        "cancelled": OrderState.CANCELLED,
+    }[status.status]
+    if state == OrderState.OPEN and status.remaining < status.amount:
+        state = OrderState.PARTIALLY_FILLED
     filled = status.executed_base if status.executed_base is not None else Decimal(0)
     return settle_order(row, exchange_order_id=status.order_id, state=state, filled_amount=filled)

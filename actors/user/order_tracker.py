@@ -24,6 +24,7 @@ from actors.user.timers import Timers
 from adapters.indodax.errors import IndodaxError, InvalidCredentials, OrderNotFound
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OrderStatus
+from messages.statuses import OrderOutcome, OrderState
 from persistence.models import outbox
 from persistence.models.orders import (
     UNRESOLVED_STATES,
@@ -123,7 +124,7 @@ class OrderTracker:
         if not outbox.holds(correlation_id):
             if row.state in UNRESOLVED_STATES:
                 key = "order.outcome.unknown"
-            elif row.state == "rejected":
+            elif row.state == OrderState.REJECTED:
                 key = "order.outcome.not_placed"
             else:
                 key = "order.outcome.placed"
@@ -150,6 +151,6 @@ def _settle(row: Order, verdict: Verdict) -> Order:
     )
     if verdict.status is not None:
         return apply_status(row, verdict.status)
-    if verdict.outcome == "not_placed":
-        return settle_order(row, state="rejected", error="not found on the exchange")
-    return settle_order(row, state="unknown", error=f"no answer in time ({verdict.cause})")
+    if verdict.outcome == OrderOutcome.NOT_PLACED:
+        return settle_order(row, state=OrderState.REJECTED, error="not found on the exchange")
+    return settle_order(row, state=OrderState.UNKNOWN, error=f"no answer in time ({verdict.cause})")

@@ -32,7 +32,8 @@ from decimal import ROUND_FLOOR, Context, Decimal, DivisionByZero, InvalidOperat
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
 from adapters.indodax.pairs import Pair, parse_pair
-from adapters.indodax.wire import OpenOrder, Ticker
+from adapters.indodax.wire import OpenOrder, Side, Ticker
+from messages.statuses import OrderState
 from persistence.database import db
 from persistence.models.base import utcnow
 from persistence.models.orders import new_client_order_id
@@ -53,6 +54,8 @@ FILLED = "order.paper_filled"
 RESTING = "order.paper_open"
 INSUFFICIENT_BALANCE = "order.rejected.insufficient_balance"  # the exchange path's key
 NO_COUNTERPARTY = "order.rejected.other"
+# A paper order's side as stored; a row with any other is refused when it is read.
+SIDES: Mapping[str, Side] = {"buy": "buy", "sell": "sell"}
 
 # Order amounts are under 50 digits (order_rules' bounds), so products are exact at this
 # precision; a quotient is rounded down here and then floored to its step.
@@ -108,7 +111,7 @@ class PaperAccount:
             if self._free(currency) < hold:
                 return _rejected(row, INSUFFICIENT_BALANCE, "insufficient paper balance")
             self._move(currency, free=-hold, held=hold)
-            row.state, row.held = "open", hold
+            row.state, row.held = OrderState.OPEN, hold
             row.save()
             if fill_price is None:
                 return PaperPlacement(row, RESTING)
@@ -125,7 +128,7 @@ class PaperAccount:
                     pair=pair,
                     order_id=row.exchange_order_id,
                     client_order_id=row.client_order_id,
-                    side=row.side,
+                    side=SIDES[row.side],
                     order_type=row.order_type,
                     price=row.price,
                     amount_currency=pair.base,
@@ -143,7 +146,7 @@ class PaperAccount:
             if row is None:
                 return None
             self._move(_held_currency(row), free=row.held, held=-row.held)
-            row.state, row.held, row.updated_at = "cancelled", Decimal(0), utcnow()
+            row.state, row.held, row.updated_at = OrderState.CANCELLED, Decimal(0), utcnow()
             row.save()
             return row
 
@@ -195,7 +198,7 @@ class PaperAccount:
             fee = _fee(value, fee_rate, info)
             self._move(pair.base, held=-row.held)
             self._move(pair.quote, free=value - fee)
-        row.state, row.held, row.updated_at = "filled", Decimal(0), utcnow()
+        row.state, row.held, row.updated_at = OrderState.FILLED, Decimal(0), utcnow()
         row.fill_price, row.filled_amount, row.filled_value, row.fee = price, coins, value, fee
         row.save()
 
@@ -217,7 +220,8 @@ def _reached(row: PaperOrder, last: Decimal) -> bool:
     """A market without trades (last price zero) reaches nothing."""
     if last <= 0:
         return False
-    return last <= row.price if row.side == "buy" else last >= row.price
+    price: Decimal = row.price
+    return last <= price if row.side == "buy" else last >= price
 
 
 def _hold_of(order: TapiOrder, info: PairInfo) -> tuple[str, Decimal]:
@@ -244,6 +248,6 @@ def _fee(value: Decimal, rate: Decimal, info: PairInfo) -> Decimal:
 
 def _rejected(row: PaperOrder, key: str, error: str) -> PaperPlacement:
     """Kept like a rejected exchange order, so the history shows the attempt; nothing moved."""
-    row.state, row.error = "rejected", error
+    row.state, row.error = OrderState.REJECTED, error
     row.save()
     return PaperPlacement(row, key)

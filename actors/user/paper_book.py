@@ -14,6 +14,7 @@ from actors.user.session import UserSession
 from actors.user.timers import Timers
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import parse_pair
+from messages.statuses import OrderState
 from persistence.models.paper import PaperOrder
 
 log = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ def paper_params(order: PaperOrder) -> dict[str, Any]:
     """What the fill or the resting order looks like: fill price and coins once filled,
     the limit price and quantity while it rests."""
     pair = parse_pair(order.pair)
-    filled = order.state == "filled"
+    filled = order.state == OrderState.FILLED
     return {
         "pair": pair.display,
         "side": order.side,

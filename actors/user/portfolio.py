@@ -10,6 +10,7 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPortfolio, UserCommand
+from messages.replies import Row
 
 
 class Portfolio:
@@ -41,16 +42,17 @@ class Portfolio:
         except IndodaxError:
             tickers = {}
         prices = {pair.base: ticker.last for pair, ticker in tickers.items() if pair.quote == "idr"}
-        rows, total = [], Decimal(0)
+        rows: list[Row] = []
+        total = Decimal(0)
         for currency in sorted(amounts):
             amount = amounts[currency]
             if amount == 0:
                 continue
             price = Decimal(1) if currency == "idr" else prices.get(currency)
             if price is None:  # no IDR market for it: shown, not valued
-                rows.append(f"{currency}|{amount}|-")
+                rows.append((currency, str(amount), "-"))
                 continue
             value = (amount * price).to_integral_value(rounding="ROUND_FLOOR")
             total += value
-            rows.append(f"{currency}|{amount}|{value}")
-        self.answers.reply(message, key, rows=";".join(rows), total_idr=total)
+            rows.append((currency, str(amount), str(value)))
+        self.answers.reply(message, key, rows=tuple(rows), total_idr=total)

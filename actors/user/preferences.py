@@ -9,8 +9,10 @@ from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
 from actors.user.user_views import settings_buttons, settings_params, yes_or_keep
+from messages import callbacks as cb
 from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
 from messages.events import OwnerChanged
+from messages.statuses import StrategyStatus
 from persistence.models.strategies import strategies_of
 from persistence.models.users import (
     next_notify_level,
@@ -101,9 +103,9 @@ class Preferences:
         self.answers.reply(
             message,
             "settings.live_confirm",
-            buttons=yes_or_keep("lv", "button.live_yes", pending_id),
-            running=sum(s.status == "running" for s in strategies),
-            paused=sum(s.status == "paused" for s in strategies),
+            buttons=yes_or_keep(cb.LiveYes(pending_id), cb.LiveNo(), "button.live_yes"),
+            running=sum(s.status == StrategyStatus.RUNNING for s in strategies),
+            paused=sum(s.status == StrategyStatus.PAUSED for s in strategies),
             expires_in=self.live_questions.answerable_for,
         )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Any, Literal
 
 from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions, Unanswerable
@@ -25,7 +26,11 @@ from adapters.i18n.typed_numbers import (
 )
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import Pair, UnknownPair
+from messages import callbacks as cb
 from messages.commands import ChooseReading, UserCommand
+
+# The two readings of `1.500` as a tap names them: the Indonesian one, then the English.
+READINGS: tuple[Literal[0, 1], Literal[0, 1]] = (0, 1)
 
 
 class Readings:
@@ -64,17 +69,17 @@ class Readings:
         return values
 
     def _ask(self, command: UserCommand, name: str, reading: TwoReadings) -> None:
-        choices = tuple(
-            dataclasses.replace(command, **{name: as_typed(value)}) for value in reading.values
-        )
+        # `name` is the field of whichever command asked (price, amount…): not one mypy knows.
+        typed: list[dict[str, Any]] = [{name: as_typed(value)} for value in reading.values]
+        choices = tuple(dataclasses.replace(command, **changes) for changes in typed)
         pending_id = self.questions.ask(choices)
         self.answers.reply(
             command,
             "number.ambiguous",
             buttons=(
                 tuple(
-                    reading_button(value, f"nr:{pending_id}:{index}")
-                    for index, value in enumerate(reading.values)
+                    reading_button(value, cb.ChooseReading(pending_id, choice).pack())
+                    for choice, value in zip(READINGS, reading.values, strict=True)
                 ),
             ),
             typed=reading.typed,

@@ -43,6 +43,8 @@ from messages.events import (
     StrategyControl,
     TriggerFired,
 )
+from messages.statuses import StrategyStatus
+from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.strategies import (
     Strategy,
@@ -91,7 +93,7 @@ class StrategyHost:
 
     def is_child(self, strategy_id: int, address: Any) -> bool:
         """Whether `address` is the child running this strategy now."""
-        return self.children.get(strategy_id) == address
+        return bool(self.children.get(strategy_id) == address)  # addresses are untyped
 
     # Children
 
@@ -121,17 +123,21 @@ class StrategyHost:
             return
         del self.children[strategy_id]
         strategy = strategy_by_id(strategy_id)
-        if strategy is None or strategy.status != "running":
+        if strategy is None or strategy.status != StrategyStatus.RUNNING:
             return
         delay = self.restarts.next_delay(strategy_id, time.monotonic())
         if delay is None:
-            set_status(strategy_id, "failed")
+            set_status(strategy_id, StrategyStatus.FAILED)
             self.answers.notify("strategy.failed", kind="system", strategy_id=strategy_id)
             return
         self.timers.start(RESPAWN, timedelta(seconds=delay), strategy_id)
 
     def trigger_fired(self, message: TriggerFired) -> None:
-        strategy_id = int(message.trigger_id.split(":", 1)[0].lstrip("s"))
+        try:
+            strategy_id = StrategyTrigger.decode(message.trigger_id).strategy_id
+        except MalformedTriggerId:
+            log.warning("not a strategy's trigger", extra={"trigger_id": message.trigger_id})
+            return
         child = self.children.get(strategy_id)
         if child is not None:
             self.links.to(child, message)
@@ -178,7 +184,7 @@ class StrategyHost:
             message,
             "strategy.list" if strategies else "strategy.none",
             buttons=strategies_keyboard(strategies),
-            rows=";".join(strategy_row(strategy) for strategy in strategies),
+            rows=tuple(strategy_row(strategy) for strategy in strategies),
             count=len(strategies),
         )
 

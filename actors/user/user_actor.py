@@ -228,7 +228,7 @@ class UserActor(BotActor):
         self.parts.orders.for_strategy(message, lambda result: self.send(sender, result))
 
     def receiveMsg_ListOpenOrders(self, message: commands.ListOpenOrders, sender: Any) -> None:
-        self.parts.open.list(message)
+        self.parts.open.show(message)
 
     def receiveMsg_CancelOrder(self, message: commands.CancelOrder, sender: Any) -> None:
         self.parts.open.cancel(message)

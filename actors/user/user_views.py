@@ -2,38 +2,41 @@
 the buttons that go with them.
 
 Nothing here needs actor state, so each piece is tested on its own; the UserActor only
-decides which view to send. Callback data stays short (Telegram allows 64 bytes): a
-two-letter prefix and an id.
+decides which view to send. Buttons carry the typed actions of messages/callbacks.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
+from typing import get_args
 
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
 from config.schema import LANGUAGES
-from messages.replies import Button
+from messages import callbacks as cb
+from messages.commands import NotificationKind, StrategyAction, TradingMode
+from messages.replies import Button, Row, Rows
 from persistence.models.strategies import Strategy, next_status
-from persistence.models.users import NOTIFICATION_KINDS, User
+from persistence.models.users import User
 
 Keyboard = tuple[tuple[Button, ...], ...]
+NOTIFICATION_KINDS: tuple[NotificationKind, ...] = get_args(NotificationKind)
 
 MARKET_SIZE = 6
-CHOOSABLE_MODES = ("paper", "live")
-MAIN_MENU = (
-    ("button.menu_market", "mn:market"),
-    ("button.menu_portfolio", "mn:portfolio"),
-    ("button.menu_trade", "mn:trade"),
-    ("button.menu_strategies", "mn:strategies"),
-    ("button.menu_alerts", "mn:alerts"),
-    ("button.menu_settings", "mn:settings"),
+CHOOSABLE_MODES: tuple[TradingMode, ...] = ("paper", "live")
+MAIN_MENU: tuple[tuple[str, cb.MenuItem], ...] = (
+    ("button.menu_market", "market"),
+    ("button.menu_portfolio", "portfolio"),
+    ("button.menu_trade", "trade"),
+    ("button.menu_strategies", "strategies"),
+    ("button.menu_alerts", "alerts"),
+    ("button.menu_settings", "settings"),
 )
-# (action, callback prefix, label key) of the buttons a strategy can show
-STRATEGY_ACTIONS = (
-    ("pause", "sp", "button.strategy_pause"),
-    ("resume", "sr", "button.strategy_resume"),
-    ("stop", "ss", "button.strategy_stop"),
+# (action, label key) of the buttons a strategy can show
+STRATEGY_ACTIONS: tuple[tuple[StrategyAction, str], ...] = (
+    ("pause", "button.strategy_pause"),
+    ("resume", "button.strategy_resume"),
+    ("stop", "button.strategy_stop"),
 )
 
 
@@ -43,14 +46,14 @@ def in_rows(buttons: Iterable[Button], per_row: int) -> Keyboard:
     return tuple(tuple(flat[i : i + per_row]) for i in range(0, len(flat), per_row))
 
 
-def yes_or_keep(prefix: str, yes_label: str, pending_id: str) -> Keyboard:
-    """A question's two answers: its Yes, which names the question (`prefix:y:id`), and
-    Keep, which changes nothing (`prefix:n`)."""
-    return ((Button(yes_label, f"{prefix}:y:{pending_id}"), Button("button.keep", f"{prefix}:n")),)
+def yes_or_keep(yes: cb.Callback, keep: cb.Callback, yes_label: str) -> Keyboard:
+    """A question's two answers: its Yes, which names the question, and Keep, which
+    changes nothing."""
+    return ((Button(yes_label, yes.pack()), Button("button.keep", keep.pack())),)
 
 
 def main_menu() -> Keyboard:
-    return in_rows((Button(label, callback) for label, callback in MAIN_MENU), 2)
+    return in_rows((Button(label, cb.MenuChoice(item).pack()) for label, item in MAIN_MENU), 2)
 
 
 def display_pair(ticker_id: str) -> str:
@@ -59,11 +62,6 @@ def display_pair(ticker_id: str) -> str:
         return pair_of_ticker_id(ticker_id).display
     except ValueError:
         return ticker_id.upper()
-
-
-def cell(value: object) -> str:
-    """A value made safe for a `{x:rows=…}` list, whose rows split on `;` and cells on `|`."""
-    return str(value).replace(";", ",").replace("|", "/")
 
 
 # Markets
@@ -89,11 +87,14 @@ def most_traded(summaries: Summaries, quote: str = "idr", count: int = MARKET_SI
     return sorted(tickers, key=lambda ticker: (-ticker.quote_volume, ticker.pair))[:count]
 
 
-def market_view(summaries: Summaries) -> tuple[str, Keyboard]:
-    """Rows `pair|last|change` of the most traded IDR markets, and a price button each."""
+def market_view(summaries: Summaries) -> tuple[Rows, Keyboard]:
+    """Rows (pair, last, change) of the most traded IDR markets, and a price button each."""
     top = most_traded(summaries)
-    rows = ";".join(f"{t.pair.display}|{t.last}|{change_text(summaries, t)}" for t in top)
-    buttons = (Button("button.pair", f"pr:{t.pair.id}", (("pair", t.pair.display),)) for t in top)
+    rows = tuple((t.pair.display, str(t.last), change_text(summaries, t)) for t in top)
+    buttons = (
+        Button("button.pair", cb.ShowPrice(t.pair.id).pack(), (("pair", t.pair.display),))
+        for t in top
+    )
     return rows, in_rows(buttons, 2)
 
 
@@ -107,7 +108,7 @@ def settings_buttons(user: User, mode_choice: bool) -> Keyboard:
         (
             Button(
                 "button.notify",
-                f"sn:{kind}",
+                cb.NextNotification(kind).pack(),
                 (("kind", kind), ("level", user.notify_level(kind))),
             )
             for kind in NOTIFICATION_KINDS
@@ -115,10 +116,12 @@ def settings_buttons(user: User, mode_choice: bool) -> Keyboard:
         2,
     )
     language = tuple(
-        Button("button.language", f"sl:{code}", (("language", code),)) for code in LANGUAGES
+        Button("button.language", cb.ChooseLanguage(code).pack(), (("language", code),))
+        for code in LANGUAGES
     )
     modes = tuple(
-        Button("button.mode", f"sm:{mode}", (("mode", mode),)) for mode in CHOOSABLE_MODES
+        Button("button.mode", cb.ChooseMode(mode).pack(), (("mode", mode),))
+        for mode in CHOOSABLE_MODES
     )
     return (*notify, language, *((modes,) if mode_choice else ()))
 
@@ -135,31 +138,31 @@ def settings_params(user: User, mode: str) -> dict[str, str]:
 # Strategies
 
 
-def strategy_row(strategy: Strategy) -> str:
-    return f"{strategy.id}|{strategy.kind}|{display_pair(strategy.pair)}|{strategy.status}"
+def strategy_row(strategy: Strategy) -> Row:
+    return (str(strategy.id), strategy.kind, display_pair(strategy.pair), strategy.status)
 
 
 def strategy_buttons(strategy: Strategy, with_details: bool = True) -> tuple[Button, ...]:
     """Only the actions its status allows, so a tap never meets 'cannot do that'."""
     params = (("strategy_id", str(strategy.id)),)
     buttons = [
-        Button(label, f"{prefix}:{strategy.id}", params)
-        for action, prefix, label in STRATEGY_ACTIONS
+        Button(label, cb.STRATEGY_ACTIONS[action](strategy.id).pack(), params)
+        for action, label in STRATEGY_ACTIONS
         if next_status(strategy.status, action) is not None
     ]
     if with_details:
-        buttons.append(Button("button.strategy_details", f"sd:{strategy.id}", params))
+        buttons.append(
+            Button("button.strategy_details", cb.ShowStrategy(strategy.id).pack(), params)
+        )
     return tuple(buttons)
 
 
 def strategies_keyboard(strategies: Sequence[Strategy]) -> Keyboard:
     """A row per strategy, then the button that says how new strategies will be made."""
     rows = tuple(strategy_buttons(strategy) for strategy in strategies)
-    return (*rows, (Button("button.strategy_create", "sc:new"),))
+    return (*rows, (Button("button.strategy_create", cb.NewStrategy().pack()),))
 
 
-def strategy_params(strategy: Strategy) -> str:
-    """The strategy's parameters as `name|value` rows, in a stable order."""
-    return ";".join(
-        f"{cell(name)}|{cell(value)}" for name, value in sorted(strategy.params.items())
-    )
+def strategy_params(strategy: Strategy) -> Rows:
+    """The strategy's parameters as (name, value) rows, in a stable order."""
+    return tuple((str(name), str(value)) for name, value in sorted(strategy.params.items()))

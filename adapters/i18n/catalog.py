@@ -5,8 +5,7 @@ Templates are `str.format` strings over the message's parameters, with six conve
 `{x:words}` a whole number spelled out,
 `{x:term}` a word the actors send in English (`above`, `buy`, `filled`) said in the reader's
 language, `{x:rows=some.key}` a list (`messages.replies.Rows`, a tuple of rows of cells)
-rendered row by row with another template ({0}, {1}, … per row). A list packed the old way
-("a|b;c|d") is still read, until every sender gives rows. Values are HTML-escaped for
+rendered row by row with another template ({0}, {1}, … per row). Values are HTML-escaped for
 Telegram; the console asks for plain text. A parameter the sender did not give renders
 empty (a user still gets the message) and is logged; tests/i18n/test_message_keys.py keeps
 senders and texts in step.
@@ -67,10 +66,7 @@ class _Formatter(string.Formatter):
             text = catalog(self.language).get(f"term.{text}", text)
         return html.escape(text, quote=False) if self.as_html else text
 
-    def _rows(self, value: Rows | str, row_key: str) -> str:
-        rows = (
-            [row.split("|") for row in value.split(";") if row] if isinstance(value, str) else value
-        )
+    def _rows(self, rows: Rows, row_key: str) -> str:
         template = catalog(self.language)[row_key]
         return "\n".join(self.vformat(template, row, {}) for row in rows)
 

@@ -113,7 +113,7 @@ def trade(world, **order: str) -> Reply:
 def portfolio(world) -> dict[str, Decimal]:
     shown = answer(world, GetPortfolio(**USER))
     assert shown.key == "portfolio.paper_show"
-    rows = [row.split("|") for row in shown.param("rows").split(";")]
+    rows = shown.param("rows")
     return {currency: Decimal(amount) for currency, amount, _ in rows}
 
 

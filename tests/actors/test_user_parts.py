@@ -3,6 +3,7 @@ no exchange. The behaviour through a whole actor is in test_user_actor*.py."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -40,6 +41,7 @@ from messages.commands import (
 )
 from messages.events import BootStrategy, OrderRequest, RegisterTrigger, TriggerFired, UserFailed
 from messages.replies import Reply
+from messages.triggers import AlertTrigger, StrategyTrigger
 from persistence.models.strategies import Strategy
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
@@ -162,7 +164,10 @@ def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_price
     session, answers = parts(paper=paper, public=Down(), private=Unreachable())
     Portfolio(session, answers, Unreachable()).show(GetPortfolio(**WHO))  # type: ignore[arg-type]
     assert answers.replies == [
-        ("portfolio.paper_show", {"rows": "idr|250000|250000", "total_idr": Decimal(250000)})
+        (
+            "portfolio.paper_show",
+            {"rows": (("idr", "250000", "250000"),), "total_idr": Decimal(250000)},
+        )
     ]
 
 
@@ -320,10 +325,13 @@ def test_running_strategies_start_as_children_and_only_their_own_triggers_reach_
     assert host.is_child(strategy.id, child) and not host.is_child(strategy.id, "another")
     assert timers.busy()
     fired = TriggerFired(
-        trigger_id=f"s{strategy.id}:level", telegram_id=7, pair="btc_idr", price="1", ts=0.0
+        trigger_id=StrategyTrigger(strategy.id, "level").encode(),
+        telegram_id=7,
+        pair="btc_idr",
+        price="1",
+        ts=0.0,
     )
     host.trigger_fired(fired)
-    host.trigger_fired(
-        TriggerFired(trigger_id="s999:level", telegram_id=7, pair="btc_idr", price="1", ts=0.0)
-    )
+    for not_its_own in ("s999:level", AlertTrigger(strategy.id).encode(), f"s{strategy.id}"):
+        host.trigger_fired(dataclasses.replace(fired, trigger_id=not_its_own))
     assert links.sent[1:] == [(child, fired)]

@@ -53,7 +53,7 @@ def test_strategies_are_listed_with_only_the_buttons_their_status_allows(world):
     running, paused, stopped = dca(owner), dca(owner, "paused"), dca(owner, "stopped")
     [listing] = say(world, ListStrategies(**USER))
     assert (listing.key, listing.param("count")) == ("strategy.list", "3")
-    assert listing.param("rows").split(";")[0] == f"{running.id}|dca|BTC/IDR|running"
+    assert listing.param("rows")[0] == (str(running.id), "dca", "BTC/IDR", "running")
     assert [[b.callback for b in row] for row in listing.buttons] == [
         [f"sp:{running.id}", f"ss:{running.id}", f"sd:{running.id}"],
         [f"sr:{paused.id}", f"ss:{paused.id}", f"sd:{paused.id}"],
@@ -73,7 +73,7 @@ def test_details_show_kind_pair_status_and_parameters(world):
     [details] = say(world, ShowStrategy(**USER, strategy_id=strategy.id))
     assert details.key == "strategy.details"
     assert (details.param("kind"), details.param("pair")) == ("dca", "BTC/IDR")
-    assert details.param("params") == "quote_amount|100000"
+    assert details.param("params") == (("quote_amount", "100000"),)
     assert callbacks(details) == [f"sp:{strategy.id}", f"ss:{strategy.id}"]
 
 

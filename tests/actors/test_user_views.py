@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from actors.user import user_views
 from actors.user.user_views import change_24h, in_rows, market_view, most_traded, settings_buttons
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import Summaries, Ticker
 from messages.replies import Button
+from persistence.models import users
 from persistence.models.users import User
 
 
@@ -58,7 +60,11 @@ def test_the_market_view_has_a_row_and_a_price_button_per_market():
         before={"btcidr": 1_000, "ethidr": 100},
     )
     rows, buttons = market_view(market)
-    assert rows == "BTC/IDR|1100|10.00;ETH/IDR|99|-1.00;SOL/IDR|7|"
+    assert rows == (
+        ("BTC/IDR", "1100", "10.00"),
+        ("ETH/IDR", "99", "-1.00"),
+        ("SOL/IDR", "7", ""),
+    )
     assert [[b.callback for b in row] for row in buttons] == [
         ["pr:btcidr", "pr:ethidr"],
         ["pr:solidr"],
@@ -84,3 +90,7 @@ def test_the_settings_buttons_show_each_level_and_offer_modes_only_when_choosabl
     assert [b.callback for b in keyboard[-1]] == ["sl:id", "sl:en"]
     with_modes = settings_buttons(user, mode_choice=True)
     assert [b.callback for b in with_modes[-1]] == ["sm:paper", "sm:live"]
+
+
+def test_the_settings_offer_every_notification_kind_a_user_has_a_level_for():
+    assert user_views.NOTIFICATION_KINDS == users.NOTIFICATION_KINDS

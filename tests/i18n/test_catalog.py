@@ -88,7 +88,10 @@ def test_a_price_reply_in_indonesian():
 def test_list_parameters_render_one_line_per_row():
     text = render(
         "portfolio.show",
-        {"rows": "idr|5000000|5000000;btc|0.0015|2325000", "total_idr": "7325000"},
+        {
+            "rows": (("idr", "5000000", "5000000"), ("btc", "0.0015", "2325000")),
+            "total_idr": "7325000",
+        },
         "id",
         as_html=False,
     )
@@ -101,13 +104,11 @@ def test_list_parameters_render_one_line_per_row():
     ]
 
 
-def test_list_parameters_as_rows_render_as_the_packed_form_did():
+def test_list_rows_render_for_telegram_with_each_cell_formatted_as_its_template_says():
     params = {"total_idr": "7325000"}
     rows = (("idr", "5000000", "5000000"), ("btc", "0.0015", "2325000"))
-    packed = render(
-        "portfolio.show", {**params, "rows": "idr|5000000|5000000;btc|0.0015|2325000"}, "id"
-    )
-    assert render("portfolio.show", {**params, "rows": rows}, "id") == packed
+    text = render("portfolio.show", {**params, "rows": rows}, "id")
+    assert "idr: 5.000.000 ≈ Rp 5.000.000\nbtc: 0,0015 ≈ Rp 2.325.000" in text
 
 
 def test_a_cell_holding_a_separator_is_shown_whole_and_escaped():
@@ -139,7 +140,9 @@ def test_a_24_hour_change_is_a_signed_percentage_the_local_way():
     assert percent("2.5", "id") == "+2,50%"
     assert percent("-0.75", "en") == "-0.75%"
     assert percent("0", "id") == "0,00%"
-    rows = render("market.show", {"rows": "BTC/IDR|1550000000|-1.25"}, "id", as_html=False)
+    rows = render(
+        "market.show", {"rows": (("BTC/IDR", "1550000000", "-1.25"),)}, "id", as_html=False
+    )
     assert "BTC/IDR: 1.550.000.000 IDR -1,25%" in rows
 
 
