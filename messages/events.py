@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from messages.base import Message
 
+# How a trigger watches the price: crossing a level, or trailing the best price since armed.
+TriggerKind = Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
+
 
 @dataclass(frozen=True, kw_only=True)
 class PriceTick(Message):
@@ -130,7 +133,7 @@ class RegisterTrigger(Message):
     telegram_id: int
     purpose: Literal["alert", "strategy"]
     pair: str
-    kind: Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
+    kind: TriggerKind
     level: str | None = None
     distance: str | None = None
     percent: str | None = None

@@ -69,10 +69,6 @@ def trigger_from(message: RegisterTrigger) -> Trigger:
             )
 
 
-def alert_trigger_id(alert_id: int) -> str:
-    return AlertTrigger(alert_id).encode()
-
-
 class TriggerBook(BotActor):
     holds_connection = True
 
@@ -88,7 +84,7 @@ class TriggerBook(BotActor):
         for alert in rows:
             self._add(
                 RegisterTrigger(
-                    trigger_id=alert_trigger_id(alert.id),
+                    trigger_id=AlertTrigger(alert.id).encode(),
                     telegram_id=alert.user.telegram_id,
                     purpose="alert",
                     pair=alert.pair,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from thespian.actors import ActorExitRequest, WakeupMessage
 
@@ -29,6 +29,7 @@ from messages.events import (
     RegisterTrigger,
     StrategyControl,
     TriggerFired,
+    TriggerKind,
 )
 from messages.statuses import StrategyStatus
 from messages.triggers import StrategyTrigger
@@ -38,7 +39,6 @@ from persistence.models.strategies import Strategy, strategy_by_id
 log = logging.getLogger(__name__)
 
 # What a trigger watches (RegisterTrigger.kind): a level crossed, or a trailing stop.
-TriggerKind = Literal["above", "below", "cross", "trailing_sell", "trailing_buy"]
 
 
 class StrategyActor(BotActor):

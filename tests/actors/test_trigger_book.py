@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from actor_doubles import Collector, collected
 
-from actors.core.trigger_book import TriggerBook, alert_trigger_id
+from actors.core.trigger_book import TriggerBook
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired, UserLocated
 from messages.replies import Notification, OutboundBatch
 from persistence.models import Alert, User
@@ -96,10 +96,6 @@ def test_a_strategy_trigger_goes_to_the_supervisor_when_its_owners_actor_is_not_
     assert isinstance(fired, TriggerFired)
     assert (fired.trigger_id, fired.telegram_id, fired.price) == ("s1:tp", 9, "51")
     assert collected(actor_system, notifier) == []
-
-
-def test_alert_trigger_ids_name_the_alert():
-    assert alert_trigger_id(42) == "alert:42"
 
 
 def test_a_trigger_whose_id_does_not_name_its_purpose_is_refused(actor_system, settings):
