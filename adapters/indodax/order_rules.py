@@ -292,9 +292,17 @@ def _checked(
         price=price,
         quantity=quantity,
         quote_amount=quote_amount,
-        estimated_value=value,
+        estimated_value=_in_quote_units(value, intent.side, info.quote_step),
         estimated_fee=fee,
     )
+
+
+def _in_quote_units(value: Decimal | None, side: str, step: Decimal) -> Decimal | None:
+    """The value as the quote currency counts it (whole rupiah on IDR pairs), rounded against
+    the user: a buy costs at most this, a sell brings at least this."""
+    if value is None:
+        return None
+    return ceil_to_step(value, step) if side == "buy" else floor_to_step(value, step)
 
 
 def _below_minimum(

@@ -277,6 +277,14 @@ def test_every_refusal_reason_is_covered_by_the_table():
     assert {reason for _, _, reason, _ in REFUSALS} == set(Reason)
 
 
+def test_a_sells_idr_value_is_shown_in_whole_rupiah_never_more_than_it_brings():
+    result = validate_order(
+        intent(BTC_IDR, "sell", "limit", "1549296001", quantity="0.0001"), BTC_IDR
+    )
+    assert isinstance(result, TapiOrder)
+    assert result.estimated_value == D("154929")  # 154,929.6001 exact
+
+
 def test_minimum_value_is_checked_after_rounding():
     order = intent(BTC_IDR, "buy", "limit", "49999000", quantity="0.000200009")
     assert order.price * order.quantity >= BTC_IDR.min_value
@@ -291,7 +299,7 @@ def test_a_limit_buy_sized_in_idr_never_spends_more_than_given():
         intent(BTC_IDR, "buy", "limit", "1550000000", quote_amount="200000"), BTC_IDR
     )
     assert isinstance(result, TapiOrder)
-    assert result.estimated_value == D("199996.5")
+    assert result.estimated_value == D("199997")  # 199,996.5 exact, in whole rupiah
     assert "idr" not in result.params()
 
 
