@@ -16,17 +16,15 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2
+from scratch import drop_database, free_port, scratch_database
 
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.processes import session_members, unique_set_size
@@ -57,30 +55,6 @@ from persistence.vault import Vault
 BASE = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 KEY = Secret("benchmark-master-key-" + "b" * 24)
 PAIRS = [f"c{n:02d}_idr" for n in range(20)]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def fresh_database() -> str:
-    name = f"indodax_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(BASE)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return f"{BASE.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_database(url: str) -> None:
-    admin = psycopg2.connect(BASE)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    admin.close()
 
 
 def settings_for(url: str, simulator: SimulatorServer) -> Settings:
@@ -130,7 +104,7 @@ def total_unique(running: RunningSystem) -> tuple[int, int]:
 def bench_memory(simulator: SimulatorServer) -> None:
     """Steady: 1,000 linked users whose idle actors have left (state is in the database),
     so 100 user actors and their 100 strategies run. Peak: every user's actor alive."""
-    url = fresh_database()
+    url = scratch_database(BASE)
     try:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
@@ -166,7 +140,7 @@ def bench_memory(simulator: SimulatorServer) -> None:
         finally:
             stop_actor_system(running)
     finally:
-        drop_database(url)
+        drop_database(BASE, url)
 
 
 START_PRICE = Decimal(1_000_000)
@@ -236,7 +210,7 @@ def report(label: str, values: list[float], ticks: int) -> None:
 
 
 def bench_latency(simulator: SimulatorServer) -> None:
-    url = fresh_database()
+    url = scratch_database(BASE)
     rng = random.Random(5)
     try:
         settings = settings_for(url, simulator)
@@ -268,11 +242,11 @@ def bench_latency(simulator: SimulatorServer) -> None:
         finally:
             stop_actor_system(running)
     finally:
-        drop_database(url)
+        drop_database(BASE, url)
 
 
 def bench_restore(simulator: SimulatorServer) -> None:
-    url = fresh_database()
+    url = scratch_database(BASE)
     try:
         settings = settings_for(url, simulator)
         apply_migrations(connect(settings.database.url))
@@ -297,7 +271,7 @@ def bench_restore(simulator: SimulatorServer) -> None:
         finally:
             stop_actor_system(second)
     finally:
-        drop_database(url)
+        drop_database(BASE, url)
 
 
 def main() -> None:

@@ -22,19 +22,17 @@ Exits 1 when it measured nothing.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 from aiohttp import web
+from scratch import drop_database, free_port, scratch_database
 
 import adapters.simulator.server as simulator_server
 from actors.runtime.lifecycle import boot_supervisor
@@ -68,12 +66,6 @@ FIRST_USER = 200_000
 ARRIVALS: list[tuple[float, str]] = []  # (perf_counter at arrival, API key): the stamps
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def port_from_env(name: str) -> int:
     return int(os.environ[name]) if os.environ.get(name) else free_port()
 
@@ -96,24 +88,6 @@ def stamped_app(sim: Any) -> web.Application:
 
 BUILD_APP = simulator_server.build_app
 simulator_server.build_app = stamped_app
-
-
-def scratch_database() -> str:
-    name = f"indodax_bench_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return f"{SERVER.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_database(url: str) -> None:
-    admin = psycopg2.connect(SERVER)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    admin.close()
 
 
 def accounts() -> dict[int, AccountSpec]:
@@ -210,7 +184,7 @@ def report(label: str, values: list[float]) -> bool:
 
 def main() -> int:
     specs = accounts()
-    url = scratch_database()
+    url = scratch_database(SERVER)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-chat-"))
     try:
         with SimulatorServer(
@@ -243,7 +217,7 @@ def main() -> int:
                 stop_actor_system(running)
     finally:
         db.close()
-        drop_database(url)
+        drop_database(SERVER, url)
     measured = report("one user, ConfirmOrder -> request at the exchange", alone)
     measured = report(f"{USERS} users at once, same", together) and measured
     return 0 if measured else 1
