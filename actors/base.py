@@ -9,26 +9,33 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from datetime import timedelta
 from typing import Any
 
-from thespian.actors import ActorTypeDispatcher
+from thespian.actors import ActorTypeDispatcher, WakeupMessage
 
 from config.logs import log_context, quiet_libraries, redact_at_source, register_secret
 from config.schema import Settings
 from messages.events import Boot, Rewire
-from persistence.database import connect, db
+from persistence.connection_slots import ConnectionSlots, KeptConnection
+from persistence.database import connect
 
 log = logging.getLogger(__name__)
 
+# The payload of the timer that closes an unused kept connection (persistence/connection_slots).
+RELEASE_CONNECTION = "release-database-connection"
+
 
 class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no types
-    # Only the few core actors keep a database connection between messages; a host with a
-    # thousand user actors would otherwise need a thousand PostgreSQL connections.
+    # The few core actors always keep their database connection. The many others keep it
+    # between messages only while they hold one of the host's slots, and let go when quiet:
+    # a host with a thousand user actors would otherwise need a thousand connections.
     holds_connection = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.boot: Boot | None = None
+        self.connection: KeptConnection | None = None
         quiet_libraries()
         redact_at_source()
 
@@ -45,6 +52,10 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
         return settings
 
     def receiveMessage(self, message: Any, sender: Any) -> Any:
+        if isinstance(message, WakeupMessage) and message.payload == RELEASE_CONNECTION:
+            if self.connection is not None:
+                self.connection.check()
+            return None
         with log_context(
             user_id=getattr(message, "telegram_id", None),
             correlation_id=getattr(message, "correlation_id", None),
@@ -61,13 +72,25 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
                 self.message_failed(message, sender, error)
                 return None
             finally:
-                if not self.holds_connection and self.boot is not None and not db.is_closed():
-                    db.close()
+                if self.connection is not None:
+                    self.connection.after_message()
 
     def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
         self.boot = message
         register_secret(*message.settings.secrets())
         connect(message.settings.database.url)
+        if not self.holds_connection:
+            database = message.settings.database
+            self.connection = KeptConnection(
+                ConnectionSlots(
+                    message.settings.storage.data_dir / "connection-slots",
+                    database.kept_connections,
+                ),
+                database.release_seconds,
+                lambda seconds: self.wakeupAfter(
+                    timedelta(seconds=seconds), payload=RELEASE_CONNECTION
+                ),
+            )
         self.booted()
 
     def receiveMsg_Rewire(self, message: Rewire, sender: Any) -> None:

@@ -4,10 +4,20 @@ adapter's ActorLink -> the user's UserActor -> its private client -> the simulat
   one user   50 confirmed orders, one at a time
   ten users  30 rounds in which ten users confirm an order at the same moment
 
-Measured on one clock: the simulator runs in this process and stamps each private request
-as it arrives (before it does any work of its own, so its time is not in the figure); the
-overhead is that stamp minus the moment the link was told the ConfirmOrder. Issue target:
-p99 <= 20 ms with ten users.
+Measured on one clock (CLOCK_MONOTONIC, the same in every process of the host):
+  left     the moment the user's actor hands the signed request to its HTTP transport: the
+           actors are forked from this process after it wrapped the transport, which writes
+           that moment into a header the simulator reads. The issue's figure, target p99
+           <= 20 ms with ten users.
+  arrived  the moment the simulator's server takes the request, before its own work. With
+           ten requests at once this includes the simulator's work on the ones ahead in its
+           single event loop.
+Both minus the moment the link was told the ConfirmOrder.
+
+The simulator runs in a process of its own at the lowest CPU priority (nice 19): in
+production the exchange is another host, and on a two-core machine its work on one user's
+order would otherwise take the CPU from the next user's (the issue subtracts the
+simulator's own time). BENCH_SIMULATOR_NICE=0 runs it at normal priority, for comparison.
 
 Run: .venv/bin/python bench/chat_order_path.py
 Environment (nothing else is touched; the test database never):
@@ -21,7 +31,10 @@ Exits 1 when it measured nothing.
 
 from __future__ import annotations
 
+import math
+import multiprocessing
 import os
+import queue
 import statistics
 import sys
 import tempfile
@@ -31,6 +44,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 from aiohttp import web
 from scratch import drop_database, free_port, scratch_database
 
@@ -38,11 +52,13 @@ import adapters.simulator.server as simulator_server
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.system import start_actor_system, stop_actor_system
 from adapters.chat.actor_link import ActorLink
+from adapters.indodax.http_transport import KeepAliveTransport
 from adapters.simulator.accounts import AccountSpec
 from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
     DatabaseSettings,
+    IndodaxSettings,
     RedisSettings,
     SecuritySettings,
     Settings,
@@ -63,7 +79,11 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 KEY = Secret("benchmark-master-key-" + "c" * 24)
 USERS = 10
 FIRST_USER = 200_000
-ARRIVALS: list[tuple[float, str]] = []  # (perf_counter at arrival, API key): the stamps
+NICE = int(os.environ.get("BENCH_SIMULATOR_NICE", "19"))
+# (perf_counter when the request left its process, at its arrival, API key): the stamps,
+# put by the simulator's process, read by this one.
+STAMPS: multiprocessing.Queue[tuple[float, float, str]] = multiprocessing.Queue()
+LEFT_HEADER = "X-Bench-Left"
 
 
 def port_from_env(name: str) -> int:
@@ -76,8 +96,22 @@ async def stamp(
 ) -> web.StreamResponse:
     """The moment a private request reaches the simulator, before any of its own work."""
     if request.path == "/tapi":
-        ARRIVALS.append((time.perf_counter(), request.headers.get("Key", "")))
+        arrived = time.perf_counter()
+        left = float(request.headers.get(LEFT_HEADER, "nan"))
+        STAMPS.put((left, arrived, request.headers.get("Key", "")))
     return await handler(request)
+
+
+SEND = KeepAliveTransport.handle_request
+
+
+def stamped_send(transport: KeepAliveTransport, request: httpx.Request) -> httpx.Response:
+    """Runs in the user's actor (forked from here): the moment the request leaves."""
+    request.headers[LEFT_HEADER] = repr(time.perf_counter())
+    return SEND(transport, request)
+
+
+KeepAliveTransport.handle_request = stamped_send  # type: ignore[method-assign]
 
 
 def stamped_app(sim: Any) -> web.Application:
@@ -128,8 +162,9 @@ class Adapter:
 
 def one_round(
     adapter: Adapter, tokens: dict[int, str], specs: dict[int, AccountSpec]
-) -> list[float]:
-    """Every user previews a limit buy, then all confirm at once: overheads in seconds."""
+) -> list[tuple[float, float]]:
+    """Every user previews a limit buy, then all confirm at once: each user's overhead in
+    seconds, (until the request left, until it arrived)."""
     previews = {
         telegram_id: PreviewOrder(
             telegram_id=telegram_id,
@@ -156,17 +191,37 @@ def one_round(
         for telegram_id, command in previews.items()
         if command.correlation_id in shown and shown[command.correlation_id].param("preview_id")
     ]
-    ARRIVALS.clear()
+    drain()
     told: dict[str, float] = {}
     for confirm in confirms:
         told[specs[confirm.telegram_id].key] = time.perf_counter()
         adapter.link.tell(confirm)
     adapter.wait({c.correlation_id for c in confirms})
-    first: dict[str, float] = {}
-    for arrived, key in ARRIVALS:
-        if key in told and key not in first:
-            first[key] = arrived
-    return [first[key] - told[key] for key in first]
+    first: dict[str, tuple[float, float]] = {}
+    for left, arrived, key in drain():
+        if key in told and key not in first and not math.isnan(left):
+            first[key] = (left - told[key], arrived - told[key])
+    return list(first.values())
+
+
+def drain() -> list[tuple[float, float, str]]:
+    stamps = []
+    while True:
+        try:
+            stamps.append(STAMPS.get(timeout=0.2))
+        except queue.Empty:
+            return stamps
+
+
+def serve_simulator(specs: dict[int, AccountSpec], port: int, ready: Any, stop: Any) -> None:
+    """The simulator's process: it tells the parent where it listens, then serves."""
+    os.nice(NICE)
+    with SimulatorServer(
+        port=port, seed=3, tick_interval=0, accounts=tuple(specs.values())
+    ) as simulator:
+        simulator.set_price("btcidr", Decimal(1_000_000_000))
+        ready.put(simulator.indodax_settings())
+        stop.wait()
 
 
 def report(label: str, values: list[float]) -> bool:
@@ -186,40 +241,49 @@ def main() -> int:
     specs = accounts()
     url = scratch_database(SERVER)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-chat-"))
+    ready: multiprocessing.Queue[IndodaxSettings] = multiprocessing.Queue()
+    stop = multiprocessing.Event()
+    exchange = multiprocessing.Process(
+        target=serve_simulator,
+        args=(specs, int(os.environ.get("BENCH_SIMULATOR_PORT", "0")), ready, stop),
+    )
+    exchange.start()
     try:
-        with SimulatorServer(
-            port=int(os.environ.get("BENCH_SIMULATOR_PORT", "0")),
-            seed=3,
-            tick_interval=0,
-            accounts=tuple(specs.values()),
-        ) as simulator:
-            simulator.set_price("btcidr", Decimal(1_000_000_000))
-            settings = Settings(
-                mode="demo",
-                security=SecuritySettings(app_secret_key=KEY),
-                database=DatabaseSettings(url=SecretUrl(url)),
-                redis=RedisSettings(url=SecretUrl(REDIS)),
-                indodax=simulator.indodax_settings(),
-                actors=ActorSettings(admin_port=port_from_env("BENCH_ADMIN_PORT")),
-                storage=StorageSettings(data_dir=data_dir),
-            )
-            apply_migrations(connect(settings.database.url))
-            tokens = linked_users(specs)
-            running = start_actor_system(settings.actors, data_dir, log_level="WARNING")
-            try:
-                supervisor = boot_supervisor(running.system, settings)
-                adapter = Adapter(ActorLink(running.system, supervisor, "bench"))
-                one_round(adapter, tokens, specs)  # warm up: every actor started, pools open
-                single = {FIRST_USER: tokens[FIRST_USER]}
-                alone = [v for _ in range(50) for v in one_round(adapter, single, specs)]
-                together = [v for _ in range(30) for v in one_round(adapter, tokens, specs)]
-            finally:
-                stop_actor_system(running)
+        settings = Settings(
+            mode="demo",
+            security=SecuritySettings(app_secret_key=KEY),
+            database=DatabaseSettings(url=SecretUrl(url)),
+            redis=RedisSettings(url=SecretUrl(REDIS)),
+            indodax=ready.get(timeout=30),
+            actors=ActorSettings(admin_port=port_from_env("BENCH_ADMIN_PORT")),
+            storage=StorageSettings(data_dir=data_dir),
+        )
+        apply_migrations(connect(settings.database.url))
+        tokens = linked_users(specs)
+        running = start_actor_system(settings.actors, data_dir, log_level="WARNING")
+        try:
+            supervisor = boot_supervisor(running.system, settings)
+            adapter = Adapter(ActorLink(running.system, supervisor, "bench"))
+            one_round(adapter, tokens, specs)  # warm up: every actor started, pools open
+            single = {FIRST_USER: tokens[FIRST_USER]}
+            alone = [v for _ in range(50) for v in one_round(adapter, single, specs)]
+            together = [v for _ in range(30) for v in one_round(adapter, tokens, specs)]
+        finally:
+            stop_actor_system(running)
     finally:
+        stop.set()
+        exchange.join(10)
         db.close()
         drop_database(SERVER, url)
-    measured = report("one user, ConfirmOrder -> request at the exchange", alone)
-    measured = report(f"{USERS} users at once, same", together) and measured
+    print(f"simulator at nice {NICE}")
+    measured = True
+    for label, values in (("one user", alone), (f"{USERS} users at once", together)):
+        measured = (
+            report(f"{label}, ConfirmOrder -> request left", [v[0] for v in values]) and measured
+        )
+        measured = (
+            report(f"{label}, ConfirmOrder -> request arrived", [v[1] for v in values]) and measured
+        )
     return 0 if measured else 1
 
 

@@ -167,6 +167,20 @@ class DatabaseSettings:
         parsers.database_url,
         "sqlite:///path (WAL, embedded) or postgresql://user:password@host:port/db.",
     )
+    kept_connections: int = setting(
+        "DATABASE_KEPT_CONNECTIONS",
+        40,
+        parsers.integer(0, 100_000),
+        "How many user actors on this host keep their connection between messages (the rest "
+        "connect per message); core actors and adapters keep about ten more. Keep the sum "
+        "under PostgreSQL's max_connections, per host.",
+    )
+    release_seconds: int = setting(
+        "DATABASE_RELEASE_SECONDS",
+        5,
+        parsers.integer(1, 3600),
+        "A kept connection is closed, and its place freed, after this long unused.",
+    )
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,15 @@ class Boot(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BootSupervisor(Boot):
+    """The Boot of the Supervisor, from the runtime that composes the system: the class of
+    the actor it creates for each user, so the core does not import the user's side (it
+    arrives here by reference and is imported once, before the Supervisor forks)."""
+
+    user_actor_class: Any
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rewire(Message):
     """A core actor was restarted: these are the current addresses."""
 

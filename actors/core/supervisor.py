@@ -45,6 +45,7 @@ from messages.commands import UserCommand
 from messages.events import (
     ActorIdle,
     Boot,
+    BootSupervisor,
     BootUser,
     FeedState,
     Locate,
@@ -110,6 +111,10 @@ class Supervisor(BotActor):
         self.price_feed_class: Any = None
         self.user_actor_class: Any = None
 
+    def receiveMsg_BootSupervisor(self, message: BootSupervisor, sender: Any) -> None:
+        self.user_actor_class = message.user_actor_class
+        self.receiveMsg_Boot(message, sender)
+
     def booted(self) -> None:
         deadman = self.settings.deadman
         self.deadman = DeadmanSwitch(
@@ -117,9 +122,8 @@ class Supervisor(BotActor):
         )
         # Heavy modules are imported once here and frozen, so forked children share them.
         from actors.core.price_feed import PriceFeedActor  # noqa: PLC0415
-        from actors.user.user_actor import UserActor  # noqa: PLC0415
 
-        self.price_feed_class, self.user_actor_class = PriceFeedActor, UserActor
+        self.price_feed_class = PriceFeedActor
         # Messages told to an actor that has exited come back here (a chat adapter's tell
         # to such an address does not fail in Thespian 4.0.1, it only makes a dead letter).
         self.handleDeadLetters(startHandling=True)

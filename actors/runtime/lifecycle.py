@@ -16,9 +16,10 @@ from thespian.actors import ActorSystem
 
 from actors.core.supervisor import SUPERVISOR_NAME, Supervisor
 from actors.runtime.system import RunningSystem, start_actor_system, stop_actor_system
+from actors.user.user_actor import UserActor
 from config.schema import Settings
 from config.secret import Secret
-from messages.events import Boot, Ping, Pong
+from messages.events import BootSupervisor, Ping, Pong
 from persistence.vault import credential_keys
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,12 @@ def boot_supervisor(system: ActorSystem, settings: Settings) -> Any:
     supervisor = system.createActor(Supervisor, globalName=SUPERVISOR_NAME)
     security = settings.security
     keys = credential_keys(security.app_secret_key, security.app_secret_key_previous)
-    system.tell(supervisor, Boot(settings=for_actors(settings), credential_keys=keys))
+    system.tell(
+        supervisor,
+        BootSupervisor(
+            settings=for_actors(settings), credential_keys=keys, user_actor_class=UserActor
+        ),
+    )
     return supervisor
 
 

@@ -24,6 +24,7 @@ from persistence.models.audit import audit
 from persistence.models.base import utcnow
 from persistence.models.tokens import (
     AccessToken,
+    command_standing,
     issue_token,
     replaced,
     revoke_tokens,
@@ -52,12 +53,20 @@ class Account:
     # Access tokens: once a user has linked a key, every command must carry a live token
 
     def admits(self, command: UserCommand) -> bool:
+        """A suspended user is refused (a suspension takes effect at once, whoever sends the
+        command); once a key is linked a command must carry a live access token, and an old
+        one is rotated on the way. One query answers both."""
         user = self.session.user
-        if self.session.keys is None or user is None or isinstance(command, (Start, LinkAccount)):
+        if user is None:
             return True
-        row = valid_token(command.token) if command.token else None
-        # user_id: the foreign key's column, added by peewee when the class is made (untyped)
-        if row is None or row.user_id != user.id:  # type: ignore[attr-defined]
+        standing = command_standing(user, command.token)
+        if standing.suspended:
+            self.answers.reply(command, "user.suspended")
+            return False
+        if self.session.keys is None or isinstance(command, (Start, LinkAccount)):
+            return True
+        row = standing.token
+        if row is None:
             self.answers.reply(command, "auth.token_invalid")
             return False
         age = (utcnow() - row.created_at).total_seconds()

@@ -36,7 +36,6 @@ from messages.events import (
     ResumeStrategies,
     TriggerFired,
 )
-from persistence.models.users import is_suspended
 from persistence.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -105,9 +104,9 @@ class UserActor(BotActor):
 
     def admit(self, message: Any) -> bool:
         """Chat adapters send here directly: another user's command (this address was that
-        user's actor's once) goes back to the Supervisor, and a suspended user is refused
-        here as the Supervisor refuses one. Once a key is linked a command must carry a live
-        access token. Every command counts as activity (the actor stays while an adapter may
+        user's actor's once) goes back to the Supervisor; the account refuses a suspended
+        user (as the Supervisor refuses one) and a command without a live access token once
+        a key is linked. Every command counts as activity (the actor stays while an adapter may
         still send here); an admitted one first settles the user's resting paper orders, so
         whatever the user asks sees the fills the market has made since."""
         if not isinstance(message, commands.UserCommand) or self._parts is None:
@@ -116,9 +115,6 @@ class UserActor(BotActor):
             self.send(self.wiring.supervisor, Relocate(command=message))
             return False
         self.last_activity = time.monotonic()
-        if self._parts.session.user is not None and is_suspended(self.telegram_id):
-            self._parts.answers.reply(message, "user.suspended")
-            return False
         if not self._parts.account.admits(message):
             return False
         self._parts.paper.settle()

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal, Self
 
-import httpcore
 import httpx
 
 from adapters.indodax.errors import (
@@ -24,6 +23,7 @@ from adapters.indodax.errors import (
     IndodaxError,
     raise_for_reply,
 )
+from adapters.indodax.http_transport import KeepAliveTransport
 from adapters.indodax.pairs import Pair
 from adapters.indodax.ratelimit import PUBLIC_RATES, RateLimiter
 from adapters.indodax.wire import (
@@ -82,14 +82,10 @@ class HttpSession:
 
 
 def _new_client() -> httpx.Client:
-    """Its connections are closed in a forked child, even when the client is gone and a
-    reply it gave (kept in a reference cycle until the garbage collector runs) still holds
-    its pool. Closing only closes the child's descriptors (no HTTP bytes, no TLS
-    close_notify): the parent's connections are untouched."""
-    transport = httpx.HTTPTransport()
-    discard_in_children(transport._pool, httpcore.ConnectionPool.close)  # httpx 0.28's pool
+    """On the lean transport (adapters/indodax/http_transport), whose connections a forked
+    child drops without a word to the server: the parent's are untouched."""
     return httpx.Client(
-        transport=transport, timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}
+        transport=KeepAliveTransport(), timeout=DEFAULT_TIMEOUT, headers={"User-Agent": USER_AGENT}
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import peewee
 
@@ -81,3 +81,35 @@ class BaseModel(peewee.Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+Row = TypeVar("Row", bound=BaseModel)
+
+# INSERT statements as text, per model and database kind (create_row).
+_insert_statements: dict[tuple[type[peewee.Model], type[peewee.Database]], str] = {}
+
+
+def create_row(model: type[Row], **values: Any) -> Row:
+    """`model.create(**values)` with the statement built once: peewee turns a query into SQL
+    anew on every call (half a millisecond of CPU), and the order path inserts on every
+    order. Every column is written, the unnamed ones with their field's default, so one
+    statement serves every call; values go through each field's own conversion."""
+    fields = [field for field in model._meta.sorted_fields if field is not model._meta.primary_key]
+    unknown = set(values) - {field.name for field in fields}
+    if unknown:
+        raise TypeError(f"{model.__name__} has no column {', '.join(sorted(unknown))}")
+    key = (model, type(db.obj))
+    statement = _insert_statements.get(key)
+    if statement is None:
+        query = model.insert({field: None for field in fields}).returning(model._meta.primary_key)
+        statement = _insert_statements[key] = query.sql()[0]
+    row = {
+        field.name: values[field.name] if field.name in values else _default(field)
+        for field in fields
+    }
+    cursor = db.execute_sql(statement, [field.db_value(row[field.name]) for field in fields])
+    return model(id=cursor.fetchone()[0], **row)
+
+
+def _default(field: peewee.Field) -> Any:
+    return field.default() if callable(field.default) else field.default

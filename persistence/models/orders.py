@@ -13,7 +13,7 @@ from typing import Any
 import peewee
 
 from messages.statuses import OrderState
-from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, create_row, utcnow
 from persistence.models.strategies import Strategy
 from persistence.models.users import User
 
@@ -74,7 +74,8 @@ def new_client_order_id(user_id: int) -> str:
 def record_intended_order(user: User, strategy_id: int | None, fields: dict[str, Any]) -> Order:
     """Written and committed before the order is sent: a crash after sending still leaves
     the client_order_id to look the order up by."""
-    return Order.create(
+    return create_row(
+        Order,
         user=user,
         strategy=strategy_id,
         client_order_id=new_client_order_id(user.id),
@@ -84,8 +85,9 @@ def record_intended_order(user: User, strategy_id: int | None, fields: dict[str,
 
 
 def settle_order(order: Order, **changes: Any) -> Order:
+    """Only the changed columns are written (and updated_at)."""
     for name, value in changes.items():
         setattr(order, name, value)
     order.updated_at = utcnow()
-    order.save()
+    order.save(only=[*changes, "updated_at"])
     return order

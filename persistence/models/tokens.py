@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import peewee
 
+from messages.statuses import UserStatus
 from persistence.database import db
 from persistence.models.base import BaseModel, UtcDateTimeField, utcnow
 from persistence.models.users import User
@@ -78,6 +80,43 @@ def valid_token(token: str, now: datetime | None = None) -> AccessToken | None:
         & (AccessToken.revoked_at.is_null())
         & (AccessToken.expires_at > now)
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    suspended: bool
+    token: AccessToken | None  # the live token the command carried, None if it had none
+
+
+# Written out rather than built by peewee: it runs on every command (see create_row).
+_STANDING = (
+    "SELECT u.status, t.id, t.created_at, t.expires_at FROM users u"
+    " LEFT JOIN access_tokens t ON t.user_id = u.id AND t.token_hash = {param}"
+    " AND t.revoked_at IS NULL AND t.expires_at > {param}"
+    " WHERE u.id = {param}"
+)
+
+
+def command_standing(user: User, token: str | None, now: datetime | None = None) -> Standing:
+    """Whether the user is suspended and the live row of the token their command carried,
+    in one round trip: it is read on every command a user's actor takes, so a suspension or
+    a revoked token takes effect at once, and a command costs one query instead of two."""
+    when = AccessToken.expires_at.db_value(now or utcnow())
+    row = db.execute_sql(
+        _STANDING.format(param=db.param), (hash_token(token or ""), when, user.id)
+    ).fetchone()
+    if row is None:
+        return Standing(suspended=False, token=None)
+    status, token_id, created_at, expires_at = row
+    live = None
+    if token and token_id is not None:
+        live = AccessToken(
+            id=token_id,
+            user=user,
+            created_at=AccessToken.created_at.python_value(created_at),
+            expires_at=AccessToken.expires_at.python_value(expires_at),
+        )
+    return Standing(suspended=status == UserStatus.SUSPENDED, token=live)
 
 
 def replaced(row: AccessToken, now: datetime | None = None) -> bool:

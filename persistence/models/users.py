@@ -88,16 +88,6 @@ def find_user(telegram_id: int) -> User | None:
     return User.get_or_none(User.telegram_id == telegram_id)
 
 
-def is_suspended(telegram_id: int) -> bool:
-    """Read on every command a user's actor is sent directly, as the Supervisor did when
-    every command passed through it: a suspension takes effect at once."""
-    return (
-        User.select()
-        .where((User.telegram_id == telegram_id) & (User.status == UserStatus.SUSPENDED))
-        .exists()
-    )
-
-
 def set_user_status(user: User, status: UserStatus) -> None:
     User.update(status=status).where(User.id == user.id).execute()
 

@@ -210,7 +210,7 @@ def test_a_demo_bot_keeps_everyone_in_its_own_mode():
 # Account and tokens
 
 
-def test_a_command_without_a_token_is_refused_once_a_key_is_linked():
+def test_a_command_without_a_token_is_refused_once_a_key_is_linked(database):
     session, answers = parts(keys=FakeKeys())
     account = Account(session, answers, vault=Unreachable)  # type: ignore[arg-type]
     assert not account.admits(GetPortfolio(**WHO))

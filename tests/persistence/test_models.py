@@ -17,7 +17,7 @@ from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
 from persistence.models.orders import order_by_client_id, owed_outcomes, users_owed_outcomes
 from persistence.models.strategies import next_status, running_strategies
-from persistence.models.tokens import issue_token, revoke_tokens, valid_token
+from persistence.models.tokens import command_standing, issue_token, revoke_tokens, valid_token
 from persistence.models.users import (
     NOTIFICATION_KINDS,
     find_user,
@@ -151,6 +151,21 @@ def test_access_token_is_stored_only_as_a_hash_and_ends_on_expiry_or_revoke(data
     assert revoke_tokens(user, now=now) == 1
     assert valid_token(token, now=now) is None
     assert valid_token("not-a-token", now=now) is None
+
+
+def test_one_query_tells_a_commands_token_and_whether_its_user_is_suspended(database):
+    user, other = make_user(), make_user(telegram_id=1002)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    token, others = issue_token(user, 60, now=now), issue_token(other, 60, now=now)
+    standing = command_standing(user, token, now=now)
+    assert not standing.suspended and standing.token is not None
+    assert standing.token.user_id == user.id
+    assert command_standing(user, others, now=now).token is None  # another user's token
+    assert command_standing(user, None, now=now).token is None
+    assert command_standing(user, token, now=now + timedelta(seconds=61)).token is None
+    User.update(status="suspended").where(User.id == user.id).execute()
+    assert command_standing(user, None, now=now).suspended
+    assert not command_standing(other, others, now=now).suspended
 
 
 def test_strategy_params_and_state_keep_decimals_as_text(database):
