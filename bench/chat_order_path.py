@@ -50,6 +50,7 @@ from scratch import drop_database, free_port, scratch_database
 
 import adapters.simulator.server as simulator_server
 from actors.runtime.lifecycle import boot_supervisor
+from actors.runtime.processes import session_members, unique_set_size
 from actors.runtime.system import start_actor_system, stop_actor_system
 from adapters.chat.actor_link import ActorLink
 from adapters.indodax.http_transport import KeepAliveTransport
@@ -264,10 +265,14 @@ def main() -> int:
         try:
             supervisor = boot_supervisor(running.system, settings)
             adapter = Adapter(ActorLink(running.system, supervisor, "bench"))
+            adapter.link.receive(2)  # the core actors start
+            core = set(session_members(running.session))
             one_round(adapter, tokens, specs)  # warm up: every actor started, pools open
             single = {FIRST_USER: tokens[FIRST_USER]}
             alone = [v for _ in range(50) for v in one_round(adapter, single, specs)]
             together = [v for _ in range(30) for v in one_round(adapter, tokens, specs)]
+            users = set(session_members(running.session)) - core
+            memory = sorted(unique_set_size(pid) / 2**20 for pid in users)
         finally:
             stop_actor_system(running)
     finally:
@@ -276,6 +281,11 @@ def main() -> int:
         db.close()
         drop_database(SERVER, url)
     print(f"simulator at nice {NICE}")
+    if memory:
+        print(
+            f"user actors after linking and trading: {len(memory)} processes, unique memory "
+            f"median {statistics.median(memory):.1f} MiB, max {memory[-1]:.1f} MiB"
+        )
     measured = True
     for label, values in (("one user", alone), (f"{USERS} users at once", together)):
         measured = (

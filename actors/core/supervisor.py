@@ -28,6 +28,7 @@ from actors.core.notifier import Notifier
 from actors.core.restart_policy import RestartPolicy
 from actors.core.trigger_book import TriggerBook
 from actors.runtime.transport_binding import rejected_frames
+from adapters.indodax.http_transport import tls_context
 from messages.admin import (
     AdminCommand,
     AdminReply,
@@ -74,6 +75,7 @@ from persistence.models.strategies import (
 )
 from persistence.models.tokens import revoke_tokens
 from persistence.models.users import User, all_users, find_user, set_user_status
+from persistence.nonce_store import preload_nonce_store
 
 log = logging.getLogger(__name__)
 
@@ -120,10 +122,14 @@ class Supervisor(BotActor):
         self.deadman = DeadmanSwitch(
             deadman.user_errors, deadman.global_errors, float(deadman.window_seconds)
         )
-        # Heavy modules are imported once here and frozen, so forked children share them.
+        # Heavy modules are imported, and the TLS context built, once here and frozen, so the
+        # actors forked from here share them instead of each building its own on first use.
         from actors.core.price_feed import PriceFeedActor  # noqa: PLC0415
 
         self.price_feed_class = PriceFeedActor
+        preload_nonce_store(self.settings)
+        if self.settings.indodax.tapi_url.startswith("https:"):
+            tls_context()
         # Messages told to an actor that has exited come back here (a chat adapter's tell
         # to such an address does not fail in Thespian 4.0.1, it only makes a dead letter).
         self.handleDeadLetters(startHandling=True)

@@ -33,4 +33,5 @@ def private_client(
         auth_mode=auth_mode,
         recv_window_ms=indodax.recv_window_ms,
         clock_offset=lambda: public.offset_ms,
+        http=public.http,
     )

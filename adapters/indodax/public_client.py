@@ -41,7 +41,6 @@ from adapters.indodax.wire import (
     parse_ticker_all,
     parse_trades,
 )
-from config.fork_safety import discard_in_children
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +56,18 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 class HttpSession:
     """Closes the httpx client only when it made it; an injected one belongs to the caller.
 
-    A client it made is replaced in a forked child (config.fork_safety): the child's copy
-    of a kept-alive connection would share the parent's socket and read its replies."""
+    A client it made works on in a forked child: its transport drops the inherited
+    connections there (config.fork_safety), so the child never reads the parent's replies."""
 
     def __init__(self, http: httpx.Client | None) -> None:
         self._owns_http = http is None
         self._http = http or _new_client()
-        if self._owns_http:
-            discard_in_children(self, HttpSession._renew_after_fork)
 
-    def _renew_after_fork(self) -> None:
-        """The inherited client's connections are closed by _new_client's registration."""
-        self._http = _new_client()
+    @property
+    def http(self) -> httpx.Client:
+        """To share: a user's actor gives its private client the public client's, so it
+        holds one client and one connection per host."""
+        return self._http
 
     def close(self) -> None:
         if self._owns_http:
