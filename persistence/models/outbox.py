@@ -10,7 +10,13 @@ from typing import Any
 import peewee
 
 from persistence.database import db
-from persistence.models.base import BaseModel, JsonField, UtcDateTimeField, utcnow
+from persistence.models.base import (
+    BaseModel,
+    JsonField,
+    UtcDateTimeField,
+    insert_new_rows,
+    utcnow,
+)
 
 
 class OutboxMessage(BaseModel):
@@ -35,15 +41,22 @@ def undelivered(limit: int = 1000) -> list[OutboxMessage]:
 
 
 def store(rows: Iterable[dict[str, Any]]) -> None:
-    """Every message in one statement; a message already stored (same id) is kept as it is."""
-    OutboxMessage.insert_many(list(rows)).on_conflict_ignore().execute()
+    """A message already stored (same id) is kept as it is."""
+    insert_new_rows(OutboxMessage, list(rows))
+
+
+# Written out: it runs for every message delivered (see base.create_row). Only
+# placeholders are put into it; the values travel as parameters.
+_MARK_DELIVERED = "UPDATE outbox SET delivered_at = {param} WHERE correlation_id IN ({marks})"
 
 
 def mark_delivered(correlation_ids: Sequence[str]) -> None:
-    (
-        OutboxMessage.update(delivered_at=utcnow())
-        .where(OutboxMessage.correlation_id.in_(correlation_ids))
-        .execute()
+    if not correlation_ids:
+        return
+    marks = ", ".join([db.param] * len(correlation_ids))
+    db.execute_sql(
+        _MARK_DELIVERED.format(param=db.param, marks=marks),
+        [OutboxMessage.delivered_at.db_value(utcnow()), *correlation_ids],
     )
 
 

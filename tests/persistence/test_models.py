@@ -16,6 +16,7 @@ from persistence.models import AccessToken, Alert, AuditEntry, Order, Strategy, 
 from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
 from persistence.models.orders import order_by_client_id, owed_outcomes, users_owed_outcomes
+from persistence.models.outbox import OutboxMessage, mark_delivered, store
 from persistence.models.strategies import next_status, running_strategies
 from persistence.models.tokens import command_standing, issue_token, revoke_tokens, valid_token
 from persistence.models.users import (
@@ -166,6 +167,16 @@ def test_one_query_tells_a_commands_token_and_whether_its_user_is_suspended(data
     User.update(status="suspended").where(User.id == user.id).execute()
     assert command_standing(user, None, now=now).suspended
     assert not command_standing(other, others, now=now).suspended
+
+
+def test_messages_stored_in_bulk_keep_the_first_copy_of_a_message_stored_twice(database):
+    rows = [{"correlation_id": f"c{n}", "chat_id": n, "payload": {"n": n}} for n in range(250)]
+    store(rows[:10])
+    store([{**row, "payload": {"n": "again"}} for row in rows[:10]] + rows[10:])
+    assert OutboxMessage.select().count() == 250  # three statements: 100, 100 and 50 rows
+    assert OutboxMessage.get(OutboxMessage.correlation_id == "c3").payload == {"n": 3}
+    mark_delivered(["c1", "c2"])
+    assert OutboxMessage.select().where(OutboxMessage.delivered_at.is_null()).count() == 248
 
 
 def test_strategy_params_and_state_keep_decimals_as_text(database):
