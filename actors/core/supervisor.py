@@ -29,6 +29,7 @@ from actors.core.restart_policy import RestartPolicy
 from actors.core.trigger_book import TriggerBook
 from actors.runtime.transport_binding import rejected_frames
 from adapters.indodax.http_transport import tls_context
+from adapters.indodax.shared_catalog import preload_catalog
 from messages.admin import (
     AdminCommand,
     AdminReply,
@@ -130,6 +131,7 @@ class Supervisor(BotActor):
         preload_nonce_store(self.settings)
         if self.settings.indodax.tapi_url.startswith("https:"):
             tls_context()
+        preload_catalog(self.settings.indodax.rest_base_url)
         # Messages told to an actor that has exited come back here (a chat adapter's tell
         # to such an address does not fail in Thespian 4.0.1, it only makes a dead letter).
         self.handleDeadLetters(startHandling=True)

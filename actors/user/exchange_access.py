@@ -5,6 +5,7 @@ from __future__ import annotations
 from adapters.indodax.markets import MarketCatalog
 from adapters.indodax.private_client import AuthMode, PrivateClient
 from adapters.indodax.public_client import PublicClient
+from adapters.indodax.shared_catalog import shared_catalog
 from config.schema import Settings
 from persistence.credentials import ApiKeyPair
 from persistence.nonce_store import NonceStore
@@ -14,8 +15,8 @@ def public_client(settings: Settings) -> PublicClient:
     return PublicClient(settings.indodax.rest_base_url)
 
 
-def market_catalog(public: PublicClient) -> MarketCatalog:
-    return MarketCatalog(lambda: (public.pairs(), public.price_increments()))
+def market_catalog(settings: Settings) -> MarketCatalog:
+    return shared_catalog(settings.indodax.rest_base_url)
 
 
 def private_client(

@@ -43,7 +43,7 @@ class UserSession:
     @property
     def catalog(self) -> MarketCatalog:
         if self._catalog is None:
-            self._catalog = exchange_access.market_catalog(self.public)
+            self._catalog = exchange_access.market_catalog(self.settings)
         return self._catalog
 
     @property
