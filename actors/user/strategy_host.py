@@ -162,9 +162,9 @@ class StrategyHost:
             box.deliver(Delivery("timer", lambda strategy: strategy.on_timer(payload)))
 
     def crashed(self, box: StrategyMailbox, handling: str, error: Exception) -> None:
-        """A strategy's handler raised: logged (its id, never its data), counted for the
-        dead-man switch, and the strategy rebuilt from its saved row after a back-off, or
-        marked failed once it has raised too often."""
+        """A strategy's handler raised: logged with its id and the traceback (a strategy is
+        handed no secret), counted for the dead-man switch, and the strategy rebuilt from
+        its saved row after a back-off, or marked failed once it has raised too often."""
         strategy_id = box.strategy_id
         log.error(
             "strategy raised",
