@@ -20,6 +20,7 @@ from messages.commands import (
     Start,
 )
 from messages.events import (
+    OrderRequest,
     PauseStrategies,
     RemoveTrigger,
     ResumeStrategies,
@@ -49,6 +50,18 @@ def dca(owner: User, status: str = "running") -> Strategy:
     """A strategy without a class yet: only its row is managed."""
     return Strategy.create(
         user=owner, kind="dca", pair="btc_idr", params={"quote_amount": "100000"}, status=status
+    )
+
+
+def linked_with_a_buyer(world) -> Strategy:
+    """The user linked to the simulator, with a BuyOnceBelow at 950,000,000 (not hosted
+    until the actor is told to resume its strategies)."""
+    link(world)
+    return Strategy.create(
+        user=User.get(User.telegram_id == USER["telegram_id"]),
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
     )
 
 
@@ -98,14 +111,7 @@ def test_details_show_kind_pair_status_and_parameters(world):
 
 def test_a_paused_strategy_does_not_buy_and_buys_again_once_resumed(world, simulator):
     system, user_actor, _, _, supervisor = world
-    link(world)
-    owner = User.get(User.telegram_id == USER["telegram_id"])
-    strategy = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "950000000", "quote_amount": "200000"},
-    )
+    strategy = linked_with_a_buyer(world)
     system.tell(user_actor, ResumeStrategies())  # hosts it from the database
     fired = crossing(strategy, "949000000")
     before = len(simulator.trade_log(TRADER.key))
@@ -200,15 +206,8 @@ def test_a_strategy_raising_on_every_message_is_restarted_then_failed_while_the_
         actors=ActorSettings(system_base="simpleSystemBase", strategy_max_restarts=2),
     )
     system, user_actor, notifier, trigger_book, supervisor = world
-    link(world)
-    owner = User.get(User.telegram_id == USER["telegram_id"])
-    failing = Strategy.create(user=owner, kind="raises", pair="btc_idr")
-    buyer = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "950000000", "quote_amount": "200000"},
-    )
+    buyer = linked_with_a_buyer(world)
+    failing = Strategy.create(user=buyer.user, kind="raises", pair="btc_idr")
     before = len(simulator.trade_log(TRADER.key))
     system.tell(user_actor, ResumeStrategies())  # hosts both from the database
 
@@ -232,3 +231,27 @@ def test_a_strategy_raising_on_every_message_is_restarted_then_failed_while_the_
     assert f"s{failing.id}:level" in {m.trigger_id for m in removed}
     [still_answered] = say(world, GetPortfolio(**USER))
     assert still_answered.key == "portfolio.show"
+
+
+def test_an_order_request_told_to_the_users_actor_places_nothing_even_naming_its_strategy(
+    world, simulator
+):
+    """Strategies run inside the actor and call its order desk: no message can order."""
+    system, user_actor, *_ = world
+    strategy = linked_with_a_buyer(world)
+    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
+    before = len(simulator.trade_log(TRADER.key))
+    system.tell(
+        user_actor,
+        OrderRequest(
+            strategy_id=strategy.id,
+            pair="btc_idr",
+            side="buy",
+            order_type="market",
+            quote_amount="200000",
+        ),
+    )
+    [answer] = say(world, ListStrategies(**USER))
+    assert answer.key == "strategy.list"
+    assert len(simulator.trade_log(TRADER.key)) == before
+    assert status_of(strategy) == "running"
