@@ -6,6 +6,8 @@
   restore  kill every actor process with 100 running strategies, start again: seconds
            until all 100 strategies run [<= 20 s]
 
+A strategy runs inside its user's actor: 100 users with a strategy are 100 processes.
+
 Run: .venv/bin/python bench/actor_system.py memory|latency|restore|all
 Uses a fresh PostgreSQL database on BENCH_POSTGRES (default the local test server) and the
 local simulator; nothing leaves the machine.
@@ -103,7 +105,7 @@ def total_unique(running: RunningSystem) -> tuple[int, int]:
 
 def bench_memory(simulator: SimulatorServer) -> None:
     """Steady: 1,000 linked users whose idle actors have left (state is in the database),
-    so 100 user actors and their 100 strategies run. Peak: every user's actor alive."""
+    so 100 user actors run, each hosting its strategy. Peak: every user's actor alive."""
     url = scratch_database(BASE)
     try:
         settings = settings_for(url, simulator)
@@ -114,12 +116,12 @@ def bench_memory(simulator: SimulatorServer) -> None:
         )
         try:
             supervisor = boot_supervisor(running.system, settings)
-            wait_for_members(running, CORE + 200, 300)
+            wait_for_members(running, CORE + 100, 300)
             running.system.listen(3)
             count, total = total_unique(running)
 
             print(
-                f"memory steady: {count} processes (100 user + 100 strategy actors; the "
+                f"memory steady: {count} processes (100 user actors with a strategy; the "
                 f"other 900 users idle) {total / 2**20:,.0f} MiB unique in all, "
                 f"{total / count / 2**20:.1f} MiB each"
             )
@@ -127,13 +129,13 @@ def bench_memory(simulator: SimulatorServer) -> None:
             for number in range(100, 1000):
                 telegram_id = 100_000 + number
                 running.system.tell(supervisor, Start(telegram_id=telegram_id, chat_id=telegram_id))
-            wait_for_members(running, CORE + 1100, 900)
+            wait_for_members(running, CORE + 1000, 900)
             created = time.monotonic() - began
             running.system.listen(3)
             count, total = total_unique(running)
 
             print(
-                f"memory peak: {count} processes (all 1,000 user + 100 strategy actors) "
+                f"memory peak: {count} processes (all 1,000 user actors, 100 with a strategy) "
                 f"{total / 2**20:,.0f} MiB unique in all, {total / count / 2**20:.1f} MiB each; "
                 f"900 user actors created on demand in {created:.1f} s"
             )
@@ -253,7 +255,7 @@ def bench_restore(simulator: SimulatorServer) -> None:
         seed_users(100, 100)
         first = start_actor_system(settings.actors, settings.storage.data_dir, log_level="WARNING")
         boot_supervisor(first.system, settings)
-        wait_for_members(first, CORE + 200, 300)
+        wait_for_members(first, CORE + 100, 300)
         for pid in session_members(first.session):
             os.kill(pid, signal.SIGKILL)
         while session_members(first.session) or admin_port_in_use(settings.actors):
@@ -262,11 +264,11 @@ def bench_restore(simulator: SimulatorServer) -> None:
         second = start_actor_system(settings.actors, settings.storage.data_dir, log_level="WARNING")
         try:
             boot_supervisor(second.system, settings)
-            wait_for_members(second, CORE + 200, 300)
+            wait_for_members(second, CORE + 100, 300)
             running = Strategy.select().where(Strategy.status == "running").count()
             print(
-                f"restore: {running} running strategies back (100 user + 100 strategy "
-                f"actors) in {time.monotonic() - began:.1f} s after killing every process"
+                f"restore: {running} running strategies back (in 100 user actors) "
+                f"in {time.monotonic() - began:.1f} s after killing every process"
             )
         finally:
             stop_actor_system(second)

@@ -308,11 +308,17 @@ class ActorSettings:
         parsers.integer(5),
         "A user's actor with no running strategy leaves after this quiet time.",
     )
-    parent_check_seconds: int = setting(
-        "STRATEGY_PARENT_CHECK_SECONDS",
-        10,
-        parsers.integer(1, 3600),
-        "How often a strategy checks its user's actor is alive (it stops itself if not).",
+    strategy_max_restarts: int = setting(
+        "STRATEGY_MAX_RESTARTS",
+        5,
+        parsers.integer(0, 100),
+        "Restarts of a strategy that keeps raising within the window before it is marked failed.",
+    )
+    strategy_restart_window_seconds: int = setting(
+        "STRATEGY_RESTART_WINDOW_SECONDS",
+        300,
+        parsers.integer(1),
+        "The window in which a strategy's restarts are counted.",
     )
 
 

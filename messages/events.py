@@ -1,4 +1,4 @@
-"""What actors tell each other: prices, triggers, strategy lifecycle, order requests."""
+"""What actors tell each other: prices, triggers, pausing strategies, orders and failures."""
 
 from __future__ import annotations
 
@@ -71,13 +71,6 @@ class Rewire(Message):
 @dataclass(frozen=True, kw_only=True)
 class BootUser(Boot):
     telegram_id: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class BootStrategy(Boot):
-    telegram_id: int
-    strategy_id: int
-    user_actor: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,15 +171,10 @@ class TriggerFired(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
-class StrategyControl(Message):
-    strategy_id: int
-    action: Literal["start", "pause", "resume", "stop"]
-    reason: str = ""
-
-
-@dataclass(frozen=True, kw_only=True)
 class OrderRequest(Message):
-    """A StrategyActor asks its UserActor to place an order (the UserActor owns the nonce)."""
+    """A strategy asks its host for an order: a call inside its UserActor's process (the
+    UserActor owns the key and the nonce), never a message between actors; a UserActor
+    takes none from outside."""
 
     strategy_id: int
     pair: str
@@ -208,22 +196,14 @@ class OrderResult(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class UserFailed(Message):
-    """A UserActor's private calls keep failing: the dead-man switch counts these."""
+    """A UserActor's private call failed, or one of its strategies raised (`strategy_id`
+    set): the dead-man switch counts both across users; only failed calls make the run of
+    one user's consecutive failures (a strategy that keeps raising is marked failed by its
+    host, without pausing the user's others)."""
 
     telegram_id: int
     error: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class ParentCheck(Message):
-    """A StrategyActor asks its UserActor 'are you there?'; no answer means orphaned."""
-
-    strategy_id: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class ParentHere(Message):
-    strategy_id: int
+    strategy_id: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

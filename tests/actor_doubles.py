@@ -39,20 +39,3 @@ def user_boot(settings: Settings, **addresses: Any) -> BootUser:
         credential_keys=credential_keys(settings.security.app_secret_key),
         **addresses,
     )
-
-
-class Parent(Actor):
-    """Creates one child on request and reports whether it has exited."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.exited = False
-
-    def receiveMessage(self, message: Any, sender: Any) -> None:
-        if isinstance(message, tuple) and message[0] == "start":
-            _, cls, boot = message
-            self.send(self.createActor(cls), boot)
-        elif message == "exited?":
-            self.send(sender, self.exited)
-        elif type(message).__name__ == "ChildActorExited":
-            self.exited = True

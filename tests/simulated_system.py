@@ -69,7 +69,7 @@ def simulated_system(
             "database": DatabaseSettings(url=SecretUrl(postgres_url)),
             "redis": RedisSettings(url=SecretUrl(redis_url)),
             "indodax": simulator.indodax_settings(feed_silence_seconds=2),
-            "actors": ActorSettings(admin_port=free_port(), parent_check_seconds=1),
+            "actors": ActorSettings(admin_port=free_port()),
             "storage": StorageSettings(data_dir=data_dir),
             **sections,
         }

@@ -25,9 +25,12 @@ class DeadmanSwitch:
     def success(self, user: int) -> None:
         self._consecutive[user] = 0
 
-    def failure(self, user: int, now: float) -> tuple[bool, bool]:
-        """Record one failed call; return (this user just tripped, everything just tripped)."""
-        count = self._consecutive.get(user, 0) + 1
+    def failure(self, user: int, now: float, *, call: bool = True) -> tuple[bool, bool]:
+        """Record one failure; return (this user just tripped, everything just tripped). A
+        failure that is no private call (`call` False: a strategy's own code raised) counts
+        across users only: the user's run of failed calls says their key or account is the
+        problem, and one strategy that keeps raising is marked failed by its host alone."""
+        count = self._consecutive.get(user, 0) + (1 if call else 0)
         self._consecutive[user] = count
         self._recent.append((now, user))
         while self._recent and now - self._recent[0][0] > self.window:

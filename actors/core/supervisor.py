@@ -346,7 +346,9 @@ class Supervisor(BotActor):
         self.errors_by_user[message.telegram_id] = (
             self.errors_by_user.get(message.telegram_id, 0) + 1
         )
-        user_tripped, global_tripped = self.deadman.failure(message.telegram_id, time.monotonic())
+        user_tripped, global_tripped = self.deadman.failure(
+            message.telegram_id, time.monotonic(), call=message.strategy_id is None
+        )
         if user_tripped:
             log.error("dead-man switch: pausing one user", extra={"user_id": message.telegram_id})
             self._pause_user(message.telegram_id, "deadman_user")

@@ -1,1 +1,1 @@
-"""The strategies a user runs, as child actors of that user's actor."""
+"""The strategies a user runs: plain objects hosted inside that user's actor."""

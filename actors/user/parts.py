@@ -15,7 +15,7 @@ in its constructor, so each can be built and tested alone with fakes.
     tracker   orders of unknown outcome, followed until told (order_tracker.py)
     orders    placing orders, the user's and the strategies' (order_desk.py)
     open      open orders and cancels (open_orders.py)
-    strategies the strategies hosted as children, and their commands (strategy_host.py)
+    strategies the strategies hosted in this process, and their commands (strategy_host.py)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from actors.core.restart_policy import RestartPolicy
 from actors.user.account import Account
 from actors.user.alerts import Alerts
 from actors.user.answers import Answers
@@ -38,9 +39,8 @@ from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
 from actors.user.session import UserSession
-from actors.user.strategy_host import Spawn, StrategyHost
+from actors.user.strategy_host import StrategyHost
 from actors.user.timers import Timers, WakeupAfter
-from messages.events import BootStrategy
 from persistence.models.base import utcnow
 from persistence.vault import Vault
 
@@ -69,8 +69,6 @@ def build_parts(
     *,
     wakeup_after: WakeupAfter,
     vault: Callable[[], Vault],
-    spawn: Spawn,
-    boot_strategy: Callable[[int], BootStrategy],
 ) -> UserParts:
     settings = session.settings
     answers = Answers(session, links)
@@ -86,6 +84,12 @@ def build_parts(
         bound=timedelta(seconds=settings.indodax.order_follow_up_seconds),
         clock=utcnow,
     )
+    orders = OrderDesk(session, answers, readings, calls, paper_book=paper, tracker=tracker)
+    restarts = RestartPolicy(
+        base_delay=1.0,
+        max_restarts=settings.actors.strategy_max_restarts,
+        window=float(settings.actors.strategy_restart_window_seconds),
+    )
     return UserParts(
         session=session,
         answers=answers,
@@ -98,9 +102,9 @@ def build_parts(
         settings=Preferences(session, answers, calls, links),
         paper=paper,
         tracker=tracker,
-        orders=OrderDesk(session, answers, readings, calls, paper_book=paper, tracker=tracker),
+        orders=orders,
         open=OpenOrders(session, answers, calls),
         strategies=StrategyHost(
-            session, answers, links, timers, spawn=spawn, boot_strategy=boot_strategy
+            session, answers, links, timers, place=orders.for_strategy, restarts=restarts
         ),
     )

@@ -1,25 +1,32 @@
-"""The StrategyActors a UserActor hosts as children, and the strategies as the user manages
-them.
+"""The strategies a UserActor hosts in its own process, and the strategies as the user
+manages them.
 
-Children are started for every running strategy, restarted with back-off when one dies,
-handed their fired triggers, and paused or resumed together (by the dead-man switch, an
-admin, or the user). The user lists, shows, pauses, resumes and stops them, one at a time
-or all together.
+Each running strategy is a plain object in a mailbox of its own (strategy_mailbox.py), fed
+one message at a time: its fired triggers, its timers, the results of its orders. One that
+raises is contained: logged with its id, counted for the dead-man switch, rebuilt from its
+saved row after a back-off (1 s, doubling), and marked failed, with its triggers removed and
+its user told, once it has raised more than STRATEGY_MAX_RESTARTS times within
+STRATEGY_RESTART_WINDOW_SECONDS. The user's commands and other strategies never notice. No
+strategy is a process of its own: a user is one process whatever they run, and a strategy
+cannot outlive its user's actor. Strategies are paused or resumed together (by the dead-man
+switch, an admin, or the user); the user lists, shows, pauses, resumes and stops them, one
+at a time or all together.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Hashable
 from datetime import timedelta
-from typing import Any
 
 from actors.core.restart_policy import RestartPolicy
-from actors.strategies.strategy_actor import STRATEGY_CLASSES
+from actors.strategies.kinds import STRATEGY_CLASSES
 from actors.user.answers import Answers
 from actors.user.links import Links
 from actors.user.session import UserSession
+from actors.user.strategy_mailbox import Delivery, StrategyMailbox
 from actors.user.timers import Timers
 from actors.user.user_views import (
     display_pair,
@@ -36,12 +43,15 @@ from messages.commands import (
     UserCommand,
 )
 from messages.events import (
-    BootStrategy,
+    OrderRequest,
+    OrderResult,
     PauseStrategies,
+    RegisterTrigger,
+    RemoveTrigger,
     ResumeStrategies,
     StrategiesResumedByUser,
-    StrategyControl,
     TriggerFired,
+    UserFailed,
 )
 from messages.statuses import StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
@@ -61,9 +71,11 @@ from persistence.models.strategies import (
 
 log = logging.getLogger(__name__)
 
-RESPAWN = "strategy-respawn"  # timer (argument: the strategy id): start running ones again
+RESTART = "strategy-restart"  # timer (argument: strategy id, incarnation): rebuild it
+TIMER = "strategy-timer"  # timer (argument: strategy id, incarnation, payload): its own
 
-Spawn = Callable[[type], Any]
+# Places a strategy's order and answers it (OrderDesk.for_strategy).
+PlaceOrder = Callable[[OrderRequest, Callable[[OrderResult], None]], None]
 
 
 class StrategyHost:
@@ -74,63 +86,46 @@ class StrategyHost:
         links: Links,
         timers: Timers,
         *,
-        spawn: Spawn,
-        boot_strategy: Callable[[int], BootStrategy],
+        place: PlaceOrder,
+        restarts: RestartPolicy,
     ) -> None:
-        """`spawn` creates a child actor of a class and returns its address; `boot_strategy`
-        is the boot message for a strategy's child."""
+        """`restarts` says how long a strategy that raised waits to be rebuilt, and when
+        it has raised too often to be rebuilt again."""
         self.session, self.answers, self.links = session, answers, links
-        self.spawn, self.boot_strategy = spawn, boot_strategy
-        self.children: dict[int, Any] = {}  # strategy id -> StrategyActor address
-        self.restarts = RestartPolicy(base_delay=1.0, max_restarts=3)
+        self.place, self.restarts = place, restarts
+        self.boxes: dict[int, StrategyMailbox] = {}  # strategy id -> its mailbox
+        self._incarnations = itertools.count(1)
         self.timers = timers
-        timers.on(RESPAWN, self._respawn)
+        timers.on(RESTART, self._restart)
+        timers.on(TIMER, self._timer_rang)
         timers.keep_awake_while(self.running)
+
+    @property
+    def telegram_id(self) -> int:
+        return self.session.telegram_id
 
     def running(self) -> bool:
         user = self.session.user
         return user is not None and has_running_strategy(user)
 
-    def is_child(self, strategy_id: int, address: Any) -> bool:
-        """Whether `address` is the child running this strategy now."""
-        return bool(self.children.get(strategy_id) == address)  # addresses are untyped
-
-    # Children
+    # Hosting
 
     def start_running(self) -> None:
+        """Every running strategy of the user that is not hosted yet, built and started."""
         if self.session.user is None:
             return
-        for strategy in running_strategies(self.session.user):
-            if strategy.id in self.children:
+        for row in running_strategies(self.session.user):
+            if row.id in self.boxes:
                 continue
-            cls = STRATEGY_CLASSES.get(strategy.kind)
+            cls = STRATEGY_CLASSES.get(row.kind)
             if cls is None:
                 log.warning(
-                    "no actor for strategy kind",
-                    extra={"kind": strategy.kind, "strategy_id": strategy.id},
+                    "no class for strategy kind", extra={"kind": row.kind, "strategy_id": row.id}
                 )
                 continue
-            child = self.spawn(cls)
-            self.children[strategy.id] = child
-            self.links.to(child, self.boot_strategy(strategy.id))
-
-    def _respawn(self, _: Hashable) -> None:
-        self.start_running()
-
-    def child_exited(self, address: Any) -> None:
-        strategy_id = next((sid for sid, a in self.children.items() if a == address), None)
-        if strategy_id is None:
-            return
-        del self.children[strategy_id]
-        strategy = strategy_by_id(strategy_id)
-        if strategy is None or strategy.status != StrategyStatus.RUNNING:
-            return
-        delay = self.restarts.next_delay(strategy_id, time.monotonic())
-        if delay is None:
-            set_status(strategy_id, StrategyStatus.FAILED)
-            self.answers.notify("strategy.failed", kind="system", strategy_id=strategy_id)
-            return
-        self.timers.start(RESPAWN, timedelta(seconds=delay), strategy_id)
+            box = StrategyMailbox(row, self)
+            self.boxes[row.id] = box
+            box.boot(row, cls, next(self._incarnations))
 
     def trigger_fired(self, message: TriggerFired) -> None:
         try:
@@ -138,9 +133,100 @@ class StrategyHost:
         except MalformedTriggerId:
             log.warning("not a strategy's trigger", extra={"trigger_id": message.trigger_id})
             return
-        child = self.children.get(strategy_id)
-        if child is not None:
-            self.links.to(child, message)
+        box = self.boxes.get(strategy_id)
+        if box is not None:
+            box.deliver(Delivery("trigger", lambda strategy: strategy.on_trigger(message)))
+
+    # What a mailbox asks of its host
+
+    def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None:
+        self.links.to_trigger_book(trigger)
+
+    def order(self, box: StrategyMailbox, request: OrderRequest) -> None:
+        """Placed now, by the same desk as the user's orders; the result is queued behind the
+        handler that asked."""
+
+        def answer(result: OrderResult) -> None:
+            box.deliver(Delivery("order_result", lambda strategy: strategy.on_order_result(result)))
+
+        self.place(request, answer)
+
+    def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: Hashable) -> None:
+        self.timers.start(TIMER, delay, (box.strategy_id, box.incarnation, payload))
+
+    def _timer_rang(self, argument: Hashable) -> None:
+        assert isinstance(argument, tuple)
+        strategy_id, incarnation, payload = argument
+        box = self.boxes.get(strategy_id)
+        if box is not None and box.incarnation == incarnation:  # not set before a restart
+            box.deliver(Delivery("timer", lambda strategy: strategy.on_timer(payload)))
+
+    def crashed(self, box: StrategyMailbox, handling: str, error: Exception) -> None:
+        """A strategy's handler raised: logged with its id and the traceback (a strategy is
+        handed no secret), counted for the dead-man switch, and the strategy rebuilt from
+        its saved row after a back-off, or marked failed once it has raised too often."""
+        strategy_id = box.strategy_id
+        log.error(
+            "strategy raised",
+            exc_info=error,
+            extra={"strategy_id": strategy_id, "kind": box.row.kind, "handling": handling},
+        )
+        self.links.to_supervisor(
+            UserFailed(
+                telegram_id=self.telegram_id,
+                error=f"strategy:{type(error).__name__}",
+                strategy_id=strategy_id,
+            )
+        )
+        row = strategy_by_id(strategy_id)
+        if row is None or row.status != StrategyStatus.RUNNING:  # raised while stopping
+            self.leave(box)
+            return
+        delay = self.restarts.next_delay(strategy_id, time.monotonic())
+        if delay is None:
+            self._fail(box)
+            return
+        self.timers.start(RESTART, timedelta(seconds=delay), (strategy_id, box.incarnation))
+
+    def _restart(self, argument: Hashable) -> None:
+        assert isinstance(argument, tuple)
+        strategy_id, incarnation = argument
+        box = self.boxes.get(strategy_id)
+        if box is None or box.strategy is not None or box.incarnation != incarnation:
+            return
+        row = strategy_by_id(strategy_id)
+        cls = STRATEGY_CLASSES.get(row.kind) if row is not None else None
+        if row is None or cls is None or row.status != StrategyStatus.RUNNING:
+            self.leave(box)
+            return
+        box.boot(row, cls, next(self._incarnations))
+
+    def _fail(self, box: StrategyMailbox) -> None:
+        strategy_id = box.strategy_id
+        failures = self.restarts.restarts(strategy_id) + 1
+        set_status(strategy_id, StrategyStatus.FAILED)
+        log.error(
+            "strategy marked failed", extra={"strategy_id": strategy_id, "failures": failures}
+        )
+        self.leave(box)
+        self.answers.notify(
+            "strategy.failed",
+            kind="system",
+            strategy_id=strategy_id,
+            pair=display_pair(box.row.pair),
+            failures=failures,
+        )
+
+    def leave(self, box: StrategyMailbox) -> None:
+        """The strategy is no longer hosted: its triggers removed, its restarts forgotten."""
+        strategy_id = box.strategy_id
+        if self.boxes.get(strategy_id) is box:
+            del self.boxes[strategy_id]
+        for trigger_id, pair in box.armed.items():
+            self.links.to_trigger_book(RemoveTrigger(trigger_id=trigger_id, pair=pair))
+        box.armed.clear()
+        box.strategy = None
+        self.restarts.forget(strategy_id)
 
     def pause(self, message: PauseStrategies) -> None:
         """A safety message (kind system): the user's notification settings cannot drop it."""
@@ -157,9 +243,9 @@ class StrategyHost:
     def _pause_all(self, reason: str) -> int:
         user = self.session.user
         assert user is not None
-        for child in self.children.values():
-            self.links.to(child, StrategyControl(strategy_id=0, action="pause", reason=reason))
         paused = pause_running(user)
+        for box in list(self.boxes.values()):
+            self.leave(box)
         who = f"user:{self.session.telegram_id}" if reason == "user" else "system"
         audit(who, "pause_strategies", user=user, reason=reason, count=paused)
         return paused
@@ -168,8 +254,6 @@ class StrategyHost:
         user = self.session.user
         assert user is not None
         resumed = resume_paused(user)
-        for strategy_id, child in self.children.items():
-            self.links.to(child, StrategyControl(strategy_id=strategy_id, action="resume"))
         self.start_running()
         return resumed
 
@@ -194,8 +278,9 @@ class StrategyHost:
             self._show(message, "strategy.details", strategy)
 
     def change(self, message: ChangeStrategy) -> None:
-        """Pause, resume or stop one strategy. Its actor, if running, is told as well; a
-        stopped one leaves and is not restarted (only running strategies are)."""
+        """Pause, resume or stop one strategy. A paused one leaves its mailbox (its
+        triggers removed) and is built again from its saved state when resumed; a stopped
+        one hears `on_stop` first and is never started again (only running ones are)."""
         strategy = self._own(message, message.strategy_id)
         if strategy is None:
             return
@@ -210,12 +295,11 @@ class StrategyHost:
             )
             return
         set_status(strategy.id, status)
-        child = self.children.get(strategy.id)
-        if child is not None:
-            self.links.to(
-                child,
-                StrategyControl(strategy_id=strategy.id, action=message.action, reason="user"),
-            )
+        box = self.boxes.get(strategy.id)
+        if box is not None and message.action == "stop":
+            box.finish()
+        elif box is not None:
+            self.leave(box)
         if message.action == "resume":
             self.start_running()
             self._resumed_by_user()

@@ -8,16 +8,19 @@ message re-creates it from the database.
 The actor is a thin dispatcher: each handler hands its message to the part that owns it
 (actors/user/parts.py lists them), and the parts answer. The actor keeps the life cycle:
 boot, what every command passes first, the wakeups and the idle exit.
+
+The user's strategies run inside this actor, in this process (strategy_host.py): they ask
+for orders by calling the order desk, so the actor takes no order request from any other
+actor (one sent here is not understood, and places nothing).
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import timedelta
 from typing import Any
 
-from thespian.actors import ActorExitRequest, ChildActorExited, WakeupMessage
+from thespian.actors import ActorExitRequest, WakeupMessage
 
 from actors.base import BotActor
 from actors.user.links import Links
@@ -26,19 +29,13 @@ from actors.user.session import UserSession
 from messages import commands
 from messages.events import (
     ActorIdle,
-    BootStrategy,
     BootUser,
-    OrderRequest,
-    ParentCheck,
-    ParentHere,
     PauseStrategies,
     Relocate,
     ResumeStrategies,
     TriggerFired,
 )
 from persistence.vault import Vault
-
-log = logging.getLogger(__name__)
 
 
 class UserActor(BotActor):
@@ -66,8 +63,6 @@ class UserActor(BotActor):
             Links(self.send, self._boot),
             wakeup_after=lambda delay, payload: self.wakeupAfter(delay, payload=payload),
             vault=self._vault,
-            spawn=self.createActor,
-            boot_strategy=self._boot_strategy,
         )
         if self.parts.session.user is not None:
             self.parts.account.load_keys()
@@ -84,19 +79,6 @@ class UserActor(BotActor):
         """From the sub-keys the Supervisor handed this actor: it never holds APP_SECRET_KEY."""
         keys = self._boot().credential_keys
         return Vault(keys.current, keys.previous)
-
-    def _boot_strategy(self, strategy_id: int) -> BootStrategy:
-        boot = self._boot()
-        return BootStrategy(
-            settings=boot.settings,
-            supervisor=boot.supervisor,
-            notifier=boot.notifier,
-            trigger_book=boot.trigger_book,
-            price_feed=boot.price_feed,
-            telegram_id=self.telegram_id,
-            strategy_id=strategy_id,
-            user_actor=self.myAddress,
-        )
 
     @property
     def idle_after(self) -> timedelta:
@@ -207,22 +189,6 @@ class UserActor(BotActor):
     def receiveMsg_ConfirmOrder(self, message: commands.ConfirmOrder, sender: Any) -> None:
         self.parts.orders.confirm(message)
 
-    def receiveMsg_OrderRequest(self, message: OrderRequest, sender: Any) -> None:
-        """Only the strategy it names, running as this actor's child, may order: an order
-        request from anywhere else (another actor, an orphan of an earlier incarnation) is
-        refused before any rule or exchange call."""
-        if not self.parts.strategies.is_child(message.strategy_id, sender):
-            log.warning(
-                "order request refused: not from this user's own strategy",
-                extra={
-                    "user_id": self.telegram_id,
-                    "strategy_id": message.strategy_id,
-                    "sender": str(sender),
-                },
-            )
-            return
-        self.parts.orders.for_strategy(message, lambda result: self.send(sender, result))
-
     def receiveMsg_ListOpenOrders(self, message: commands.ListOpenOrders, sender: Any) -> None:
         self.parts.open.show(message)
 
@@ -247,12 +213,6 @@ class UserActor(BotActor):
         self, message: commands.ChangeAllStrategies, sender: Any
     ) -> None:
         self.parts.strategies.change_all(message)
-
-    def receiveMsg_ChildActorExited(self, message: ChildActorExited, sender: Any) -> None:
-        self.parts.strategies.child_exited(message.childAddress)
-
-    def receiveMsg_ParentCheck(self, message: ParentCheck, sender: Any) -> None:
-        self.send(sender, ParentHere(strategy_id=message.strategy_id))
 
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
         self.parts.strategies.trigger_fired(message)

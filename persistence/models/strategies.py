@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee
 
 from messages.statuses import StrategyStatus
@@ -41,6 +43,18 @@ def next_status(status: str, action: str) -> StrategyStatus | None:
 def set_status(strategy_id: int, status: StrategyStatus) -> None:
     """Only the status column: the strategy's own actor writes its state concurrently."""
     Strategy.update(status=status, updated_at=utcnow()).where(Strategy.id == strategy_id).execute()
+
+
+def save_progress(strategy: Strategy, status: StrategyStatus | None = None, **state: Any) -> None:
+    """A running strategy's progress merged into its state (and its status, if given),
+    written before the strategy acts on it: a restart resumes from here, never repeats."""
+    strategy.state = {**strategy.state, **state}
+    fields = [Strategy.state, Strategy.updated_at]
+    if status is not None:
+        strategy.status = status
+        fields.append(Strategy.status)
+    strategy.updated_at = utcnow()
+    strategy.save(only=fields)
 
 
 def strategies_of(user: User) -> list[Strategy]:

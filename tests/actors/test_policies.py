@@ -53,3 +53,11 @@ def test_errors_across_many_users_trip_the_global_switch_once():
 def test_one_noisy_user_alone_never_trips_the_global_switch():
     switch = DeadmanSwitch(user_threshold=1000, global_threshold=5, window=10)
     assert not any(switch.failure(1, now=t)[1] for t in range(10))
+
+
+def test_a_strategy_that_keeps_raising_counts_across_users_but_never_pauses_its_user():
+    switch = DeadmanSwitch(user_threshold=2, global_threshold=4, window=10)
+    assert [switch.failure(7, now=t, call=False) for t in range(3)] == [(False, False)] * 3
+    assert switch.tripped_users == set()
+    assert switch.failure(8, now=3, call=False) == (False, True)  # the window counts them all
+    assert switch.failure(7, now=4) == (False, False)  # a failed call starts the user's run

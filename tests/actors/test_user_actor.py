@@ -302,7 +302,7 @@ def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulat
         params={"level": "950000000", "quote_amount": "200000"},
     )
     system.tell(user_actor, PauseStrategies(reason="admin"))
-    system.tell(user_actor, ResumeStrategies())  # starts the child from the database
+    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
     registered = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
     assert registered[-1].trigger_id == f"s{strategy.id}:level"
     before = len(simulator.trade_log(TRADER.key))

@@ -210,7 +210,7 @@ def test_a_paper_users_strategy_buys_on_paper(world, simulator):
     )
     system, user_actor = world["system"], world["user"]
     system.tell(user_actor, PauseStrategies(reason="admin"))
-    system.tell(user_actor, ResumeStrategies())  # starts the child from the database
+    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
     sent_before = len(simulator.trade_log())
     system.tell(
         user_actor,

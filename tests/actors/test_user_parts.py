@@ -3,13 +3,10 @@ no exchange. The behaviour through a whole actor is in test_user_actor*.py."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
-
-import pytest
 
 from actors.user.account import Account
 from actors.user.alerts import Alerts
@@ -23,7 +20,6 @@ from actors.user.paper_book import SETTLE, PaperBook
 from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
-from actors.user.strategy_host import StrategyHost
 from actors.user.timers import Timers
 from adapters.indodax.errors import ExchangeUnavailable, InvalidCredentials
 from adapters.indodax.pairs import parse_pair
@@ -39,10 +35,8 @@ from messages.commands import (
     SetMode,
     ShowMarket,
 )
-from messages.events import BootStrategy, OrderRequest, RegisterTrigger, TriggerFired, UserFailed
+from messages.events import OrderRequest, RegisterTrigger, UserFailed
 from messages.replies import Reply
-from messages.triggers import AlertTrigger, StrategyTrigger
-from persistence.models.strategies import Strategy
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
     FakeKeys,
@@ -288,50 +282,3 @@ def test_a_malformed_order_id_is_refused_before_any_call():
         CancelOrder(client_order_id="x;drop", **WHO)
     )
     assert answers.keys == ["orders.bad_id"]
-
-
-# Strategy host
-
-
-@pytest.fixture
-def strategy_owner(settings):
-    user = create_user(telegram_id=7, chat_id=70, language="id", mode="paper")
-    strategy = Strategy.create(
-        user=user, kind="buy_once_below", pair="btc_idr", params={"level": "1", "quote_amount": "1"}
-    )
-    return user, strategy
-
-
-def test_running_strategies_start_as_children_and_only_their_own_triggers_reach_them(
-    settings, strategy_owner
-):
-    user, strategy = strategy_owner
-    session, answers = parts(settings=settings, user=user)
-    links, timers = RecordingLinks(), RecordingTimers()
-    host = StrategyHost(
-        session,  # type: ignore[arg-type]
-        answers,  # type: ignore[arg-type]
-        links,  # type: ignore[arg-type]
-        timers,
-        spawn=lambda cls: f"child-{cls.kind}",
-        boot_strategy=lambda strategy_id: BootStrategy(
-            settings=settings, telegram_id=7, strategy_id=strategy_id
-        ),
-    )
-    host.start_running()
-    host.start_running()  # already running: not started twice
-    [(child, boot)] = links.sent
-    assert child == "child-buy_once_below" and boot.strategy_id == strategy.id
-    assert host.is_child(strategy.id, child) and not host.is_child(strategy.id, "another")
-    assert timers.busy()
-    fired = TriggerFired(
-        trigger_id=StrategyTrigger(strategy.id, "level").encode(),
-        telegram_id=7,
-        pair="btc_idr",
-        price="1",
-        ts=0.0,
-    )
-    host.trigger_fired(fired)
-    for not_its_own in ("s999:level", AlertTrigger(strategy.id).encode(), f"s{strategy.id}"):
-        host.trigger_fired(dataclasses.replace(fired, trigger_id=not_its_own))
-    assert links.sent[1:] == [(child, fired)]

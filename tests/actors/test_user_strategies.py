@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from actor_doubles import collected
 from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator
 
+from actors.strategies.kinds import STRATEGY_CLASSES
+from actors.strategies.strategy import BaseStrategy
+from config.schema import ActorSettings
 from messages.commands import (
     ChangeAllStrategies,
     ChangeStrategy,
+    GetPortfolio,
     ListStrategies,
     ShowStrategy,
     Start,
 )
 from messages.events import (
+    OrderRequest,
     PauseStrategies,
+    RemoveTrigger,
     ResumeStrategies,
     StrategiesResumedByUser,
     TriggerFired,
+    UserFailed,
 )
 from messages.replies import Notification
 from persistence.models import Strategy, User
@@ -38,9 +47,32 @@ def started(world) -> User:
 
 
 def dca(owner: User, status: str = "running") -> Strategy:
-    """A strategy without an actor class yet: only its row is managed."""
+    """A strategy without a class yet: only its row is managed."""
     return Strategy.create(
         user=owner, kind="dca", pair="btc_idr", params={"quote_amount": "100000"}, status=status
+    )
+
+
+def linked_with_a_buyer(world) -> Strategy:
+    """The user linked to the simulator, with a BuyOnceBelow at 950,000,000 (not hosted
+    until the actor is told to resume its strategies)."""
+    link(world)
+    return Strategy.create(
+        user=User.get(User.telegram_id == USER["telegram_id"]),
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
+    )
+
+
+def crossing(strategy: Strategy, price: str) -> TriggerFired:
+    """The TriggerBook's word that the strategy's level was crossed at `price`."""
+    return TriggerFired(
+        trigger_id=f"s{strategy.id}:level",
+        telegram_id=USER["telegram_id"],
+        pair="btc_idr",
+        price=price,
+        ts=1.0,
     )
 
 
@@ -79,22 +111,9 @@ def test_details_show_kind_pair_status_and_parameters(world):
 
 def test_a_paused_strategy_does_not_buy_and_buys_again_once_resumed(world, simulator):
     system, user_actor, _, _, supervisor = world
-    link(world)
-    owner = User.get(User.telegram_id == USER["telegram_id"])
-    strategy = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "950000000", "quote_amount": "200000"},
-    )
-    system.tell(user_actor, ResumeStrategies())  # starts its actor from the database
-    fired = TriggerFired(
-        trigger_id=f"s{strategy.id}:level",
-        telegram_id=USER["telegram_id"],
-        pair="btc_idr",
-        price="949000000",
-        ts=1.0,
-    )
+    strategy = linked_with_a_buyer(world)
+    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
+    fired = crossing(strategy, "949000000")
     before = len(simulator.trade_log(TRADER.key))
 
     [paused] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="pause"))
@@ -158,3 +177,81 @@ def test_a_dead_man_pause_is_a_safety_message_settings_cannot_switch_off(world):
     system.tell(user_actor, PauseStrategies(reason="deadman_user"))
     [note] = [m for m in collected(system, notifier) if isinstance(m, Notification)]
     assert (note.key, note.kind) == ("strategy.paused.deadman_user", "system")
+
+
+class RaisesOnEveryMessage(BaseStrategy):
+    """A strategy with a bug: it arms its trigger, then raises in every hook."""
+
+    kind = "raises"
+
+    def on_start(self) -> None:
+        self.context.watch("level", "below", level="1")
+        raise RuntimeError("a bug in on_start")
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        raise RuntimeError("a bug in on_trigger")
+
+
+def test_a_strategy_raising_on_every_message_is_restarted_then_failed_while_the_rest_go_on(
+    actor_system, settings, simulator, tmp_path, monkeypatch
+):
+    """STRATEGY_MAX_RESTARTS=2: rebuilt after 1 s and 2 s, marked failed at its third
+    failure; meanwhile the same user's other strategy buys and their commands are answered."""
+    monkeypatch.setitem(STRATEGY_CLASSES, RaisesOnEveryMessage.kind, RaisesOnEveryMessage)
+    world = make_world(
+        actor_system,
+        settings,
+        simulator,
+        tmp_path,
+        actors=ActorSettings(system_base="simpleSystemBase", strategy_max_restarts=2),
+    )
+    system, user_actor, notifier, trigger_book, supervisor = world
+    buyer = linked_with_a_buyer(world)
+    failing = Strategy.create(user=buyer.user, kind="raises", pair="btc_idr")
+    before = len(simulator.trade_log(TRADER.key))
+    system.tell(user_actor, ResumeStrategies())  # hosts both from the database
+
+    [portfolio] = say(world, GetPortfolio(**USER))
+    assert portfolio.key == "portfolio.show"
+    system.tell(user_actor, crossing(buyer, "949000000"))
+    system.tell(user_actor, crossing(failing, "1"))
+    deadline = time.monotonic() + 15
+    while status_of(failing) != "failed" and time.monotonic() < deadline:
+        system.listen(0.2)
+
+    assert status_of(failing) == "failed"
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+    assert (status_of(buyer), Strategy.get_by_id(buyer.id).state["result"]) == ("stopped", "filled")
+    crashes = [m for m in collected(system, supervisor) if isinstance(m, UserFailed)]
+    assert [c.strategy_id for c in crashes] == [failing.id] * 3
+    told = [m for m in collected(system, notifier) if isinstance(m, Notification)]
+    [failed] = [m for m in told if m.key == "strategy.failed"]
+    assert (failed.kind, failed.param("failures")) == ("system", "3")
+    removed = [m for m in collected(system, trigger_book) if isinstance(m, RemoveTrigger)]
+    assert f"s{failing.id}:level" in {m.trigger_id for m in removed}
+    [still_answered] = say(world, GetPortfolio(**USER))
+    assert still_answered.key == "portfolio.show"
+
+
+def test_an_order_request_told_to_the_users_actor_places_nothing_even_naming_its_strategy(
+    world, simulator
+):
+    """Strategies run inside the actor and call its order desk: no message can order."""
+    system, user_actor, *_ = world
+    strategy = linked_with_a_buyer(world)
+    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
+    before = len(simulator.trade_log(TRADER.key))
+    system.tell(
+        user_actor,
+        OrderRequest(
+            strategy_id=strategy.id,
+            pair="btc_idr",
+            side="buy",
+            order_type="market",
+            quote_amount="200000",
+        ),
+    )
+    [answer] = say(world, ListStrategies(**USER))
+    assert answer.key == "strategy.list"
+    assert len(simulator.trade_log(TRADER.key)) == before
+    assert status_of(strategy) == "running"

@@ -60,8 +60,8 @@ def orders_on_the_exchange(stack) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def ports(stack) -> dict[str, int]:
-    """The user is linked and has a strategy (paused, so no actor of its own): an order
-    request naming it would pass every rule but the one about who may send it."""
+    """The user is linked and has a strategy: an order request naming it would pass every
+    rule, but a UserActor takes none from another actor (its strategies run inside it)."""
     stack.link(USER)
     owner = User.get(User.telegram_id == USER)
     stack.paused_strategy_id = Strategy.create(

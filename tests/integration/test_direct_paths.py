@@ -86,9 +86,7 @@ def adapter(
         tmp_path_factory.mktemp("direct"),
         tuple(ACCOUNTS.values()),
         seed=12,
-        actors=ActorSettings(
-            admin_port=free_port(), parent_check_seconds=1, user_idle_seconds=IDLE_SECONDS
-        ),
+        actors=ActorSettings(admin_port=free_port(), user_idle_seconds=IDLE_SECONDS),
     ) as running:
         yield Adapter(running.system.system, running.supervisor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 
-from actors.runtime.processes import alive, children_of
+from actors.runtime.processes import alive, children_of, session_members, session_of
 from messages.admin import ListUsers, ResumeUser
 from messages.commands import GetPrice, ListOpenOrders
 from persistence.models import Order, Strategy, User
@@ -30,7 +30,7 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     for _ in range(10):
         stack.reply_to(A, "error.internal")
 
-    # A runs a strategy: a child process that a killed A leaves behind as an orphan.
+    # A runs a strategy: inside A's own process, so a killed A leaves nothing behind.
     owner = User.get(User.telegram_id == A)
     Strategy.create(
         user=owner,
@@ -41,12 +41,10 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     assert stack.admin(ResumeUser(telegram_id=A)).ok
     stack.reply_to(A, "strategy.resumed")
     a_pid = stack.user_pid(A)
-    strategy_pids = children_of(a_pid)
-    deadline = time.monotonic() + 20
-    while not strategy_pids and time.monotonic() < deadline:
-        stack.pump(0.2)
-        strategy_pids = children_of(a_pid)
-    assert strategy_pids
+    session = session_of(a_pid)
+    stack.pump(1.0)
+    assert children_of(a_pid) == []
+    processes = len(session_members(session))
 
     # A's order reaches the exchange, whose reply hangs: A is killed mid-order.
     a_order = stack.kill_mid_trade(A, price="990000000")
@@ -74,11 +72,11 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     assert a_row.exchange_order_id == str(a_order["order_id"])
     assert len(orders_of(stack, A, a_row.client_order_id)) == 1
 
-    # The orphaned strategy noticed its UserActor was gone and stopped itself.
-    deadline = time.monotonic() + 20
-    while any(alive(pid) for pid in strategy_pids) and time.monotonic() < deadline:
-        stack.pump(0.5)
-    assert not any(alive(pid) for pid in strategy_pids)
+    # No orphan: A's strategy died with A's process, and runs again inside its new one.
+    new_pid = stack.user_pid(A)
+    assert new_pid != a_pid and not alive(a_pid)
+    assert children_of(new_pid) == []
+    assert len(session_members(session)) == processes
 
     users = {row["telegram_id"]: row for row in stack.admin(ListUsers()).data["users"]}
     assert users[A]["restarts"] == 1

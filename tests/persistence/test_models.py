@@ -17,7 +17,12 @@ from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
 from persistence.models.orders import order_by_client_id, owed_outcomes, users_owed_outcomes
 from persistence.models.outbox import OutboxMessage, mark_delivered, store
-from persistence.models.strategies import next_status, running_strategies
+from persistence.models.strategies import (
+    next_status,
+    running_strategies,
+    save_progress,
+    set_status,
+)
 from persistence.models.tokens import command_standing, issue_token, revoke_tokens, valid_token
 from persistence.models.users import (
     NOTIFICATION_KINDS,
@@ -192,6 +197,19 @@ def test_strategy_params_and_state_keep_decimals_as_text(database):
     [running] = running_strategies(user)
     assert running.params == {"idr_per_buy": 100000, "interval_s": 3600}
     assert running.state == {"bought": "0.0012"}
+
+
+def test_a_strategys_saved_progress_adds_to_its_state_and_leaves_the_users_status_alone(
+    database,
+):
+    strategy = Strategy.create(user=make_user(), kind="dca", pair="btc_idr", state={"a": 1})
+    set_status(strategy.id, "paused")  # the user, while the strategy held its row
+    save_progress(strategy, b=2)
+    stored = Strategy.get_by_id(strategy.id)
+    assert (stored.state, stored.status) == ({"a": 1, "b": 2}, "paused")
+    save_progress(strategy, "stopped", c=3)
+    stored = Strategy.get_by_id(strategy.id)
+    assert (stored.state, stored.status) == ({"a": 1, "b": 2, "c": 3}, "stopped")
 
 
 def test_only_active_alerts_are_loaded_for_a_pair(database):

@@ -1,0 +1,8 @@
+"""Every strategy a user can run, by the kind its row names."""
+
+from __future__ import annotations
+
+from actors.strategies.buy_once_below import BuyOnceBelow
+from actors.strategies.strategy import BaseStrategy
+
+STRATEGY_CLASSES: dict[str, type[BaseStrategy]] = {BuyOnceBelow.kind: BuyOnceBelow}

@@ -1,0 +1,79 @@
+"""The base of every running strategy: a plain object its UserActor hosts in its own
+process (actors/user/strategy_host.py), handed one message at a time.
+
+Rules every strategy keeps:
+- its progress is saved *before* it acts, so a restart resumes, never repeats;
+- it never calls the exchange: it asks its host for an order (the UserActor owns the key
+  and the nonce), and hears how it ended in `on_order_result`;
+- it watches prices through triggers in the TriggerBook and time through its host's timers;
+- it acts only through its context, so it can be built and tested alone with a fake one.
+
+An exception in a hook is its host's to contain: logged, counted, and the strategy rebuilt
+from its saved row after a back-off (marked failed when it keeps raising).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import timedelta
+from typing import Any, ClassVar, Protocol
+
+from messages.commands import OrderType, Side
+from messages.events import OrderResult, TriggerFired, TriggerKind
+from messages.statuses import StrategyStatus
+from persistence.models.strategies import Strategy
+
+
+class StrategyContext(Protocol):
+    """What the host gives a strategy: its row, and the only ways it acts."""
+
+    @property
+    def row(self) -> Strategy:
+        """The strategy's definition (params) and saved progress (state, status)."""
+
+    def save(self, status: StrategyStatus | None = None, **state: Any) -> None:
+        """Progress (and status) written first; act only after this returns."""
+
+    def watch(self, name: str, kind: TriggerKind, **fields: Any) -> None:
+        """A trigger in the TriggerBook; `name` tells this strategy's triggers apart."""
+
+    def order(self, side: Side, order_type: OrderType, **amounts: str) -> None:
+        """Ask the host for an order; its result comes to `on_order_result` afterwards."""
+
+    def set_timer(self, delay: timedelta, payload: Hashable) -> None:
+        """`on_timer(payload)` after `delay` (lost when the strategy is restarted: its
+        `on_start` arms again what its saved state needs)."""
+
+    def stop(self, **state: Any) -> None:
+        """The strategy is done: final state and the stopped status written, then `on_stop`,
+        and it leaves with its triggers."""
+
+
+class BaseStrategy:
+    kind: ClassVar[str] = ""
+
+    def __init__(self, context: StrategyContext) -> None:
+        self.context = context
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self.context.row.params)
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return dict(self.context.row.state)
+
+    def on_start(self) -> None:
+        """Arm triggers and timers from the saved state (at the start and every restart)."""
+
+    def on_stop(self) -> None:
+        """Leave nothing behind (the host removes the strategy's triggers itself)."""
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        """A watched price was reached."""
+
+    def on_timer(self, payload: Hashable) -> None:
+        """A timer of the strategy's own came due."""
+
+    def on_order_result(self, result: OrderResult) -> None:
+        """How an order the strategy asked for ended."""
