@@ -244,6 +244,13 @@ class IndodaxSettings:
         "How long an order whose outcome is unknown is looked up before its user is told to "
         "check Indodax.",
     )
+    order_reconcile_seconds: int = setting(
+        "ORDER_RECONCILE_SECONDS",
+        300,
+        parsers.integer(10, 86400),
+        "How often a user's resting orders are checked against the exchange's open orders "
+        "(fills are looked up as soon as the market reaches an order's price).",
+    )
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ in its constructor, so each can be built and tested alone with fakes.
     settings  notifications, language, trading mode (preferences.py)
     paper     the paper account's clock (paper_book.py)
     tracker   orders of unknown outcome, followed until told (order_tracker.py)
+    lifecycle placed orders followed until they end, each change told once (order_lifecycle.py)
     orders    placing orders, the user's and the strategies' (order_desk.py)
     open      open orders and cancels (open_orders.py)
     strategies the strategies hosted as children, and their commands (strategy_host.py)
@@ -32,6 +33,7 @@ from actors.user.links import Links
 from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
 from actors.user.order_desk import OrderDesk
+from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_book import PaperBook
 from actors.user.portfolio import Portfolio
@@ -58,6 +60,7 @@ class UserParts:
     settings: Preferences
     paper: PaperBook
     tracker: OrderTracker
+    lifecycle: OrderLifecycle
     orders: OrderDesk
     open: OpenOrders
     strategies: StrategyHost
@@ -78,6 +81,18 @@ def build_parts(
     timers = Timers(wakeup_after)
     readings = Readings(session, answers)
     paper = PaperBook(session, answers, timers, timedelta(seconds=settings.paper.settle_seconds))
+    strategies = StrategyHost(
+        session, answers, links, timers, spawn=spawn, boot_strategy=boot_strategy
+    )
+    lifecycle = OrderLifecycle(
+        session,
+        answers,
+        calls,
+        timers,
+        links,
+        reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
+        to_strategy=strategies.order_update,
+    )
     tracker = OrderTracker(
         session,
         answers,
@@ -85,6 +100,7 @@ def build_parts(
         timers,
         bound=timedelta(seconds=settings.indodax.order_follow_up_seconds),
         clock=utcnow,
+        found=lifecycle.watch,
     )
     return UserParts(
         session=session,
@@ -98,9 +114,16 @@ def build_parts(
         settings=Preferences(session, answers, calls, links),
         paper=paper,
         tracker=tracker,
-        orders=OrderDesk(session, answers, readings, calls, paper_book=paper, tracker=tracker),
-        open=OpenOrders(session, answers, calls),
-        strategies=StrategyHost(
-            session, answers, links, timers, spawn=spawn, boot_strategy=boot_strategy
+        lifecycle=lifecycle,
+        orders=OrderDesk(
+            session,
+            answers,
+            readings,
+            calls,
+            paper_book=paper,
+            tracker=tracker,
+            lifecycle=lifecycle,
         ),
+        open=OpenOrders(session, answers, calls),
+        strategies=strategies,
     )

@@ -37,13 +37,15 @@ from messages.commands import (
 )
 from messages.events import (
     BootStrategy,
+    OrderResult,
+    OrderUpdate,
     PauseStrategies,
     ResumeStrategies,
     StrategiesResumedByUser,
     StrategyControl,
     TriggerFired,
 )
-from messages.statuses import StrategyStatus
+from messages.statuses import OrderState, StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.strategies import (
@@ -64,6 +66,13 @@ log = logging.getLogger(__name__)
 RESPAWN = "strategy-respawn"  # timer (argument: the strategy id): start running ones again
 
 Spawn = Callable[[type], Any]
+# The state an order update reports, in the OrderResult a strategy already understands.
+UPDATE_STATES = {
+    "partial": OrderState.PARTIALLY_FILLED,
+    "filled": OrderState.FILLED,
+    "cancelled": OrderState.CANCELLED,
+    "rejected": OrderState.REJECTED,
+}
 
 
 class StrategyHost:
@@ -141,6 +150,23 @@ class StrategyHost:
         child = self.children.get(strategy_id)
         if child is not None:
             self.links.to(child, message)
+
+    def order_update(self, update: OrderUpdate) -> bool:
+        """An update of a strategy's order, handed to its child as an OrderResult; False
+        when the strategy is not running here now (it is told at a later boot)."""
+        child = self.children.get(update.strategy_id) if update.strategy_id is not None else None
+        if child is None:
+            return False
+        self.links.to(
+            child,
+            OrderResult(
+                strategy_id=update.strategy_id,
+                client_order_id=update.client_order_id,
+                state=UPDATE_STATES[update.kind],
+                correlation_id=update.correlation_id,
+            ),
+        )
+        return True
 
     def pause(self, message: PauseStrategies) -> None:
         """A safety message (kind system): the user's notification settings cannot drop it."""

@@ -103,6 +103,18 @@ def open_paper_orders(user: User) -> list[PaperOrder]:
     return list(query.order_by(PaperOrder.id))
 
 
+def users_with_resting_paper_orders() -> set[int]:
+    """Telegram ids of the users with a paper order resting."""
+    query = PaperOrder.select(User.telegram_id).join(User).where(PaperOrder.state == "open")
+    return {telegram_id for (telegram_id,) in query.tuples()}
+
+
+def paper_order_by_client_id(user: User, client_order_id: str) -> PaperOrder | None:
+    return PaperOrder.get_or_none(
+        (PaperOrder.user == user) & (PaperOrder.client_order_id == client_order_id)
+    )
+
+
 def open_paper_order(user: User, client_order_id: str) -> PaperOrder | None:
     return PaperOrder.get_or_none(
         (PaperOrder.user == user)

@@ -272,6 +272,7 @@ def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call()
         Unreachable(),  # type: ignore[arg-type]
         paper_book=Unreachable(),  # type: ignore[arg-type]
         tracker=Unreachable(),  # type: ignore[arg-type]
+        lifecycle=Unreachable(),  # type: ignore[arg-type]
     )
     told: list[Any] = []
     request = OrderRequest(strategy_id=3, pair="btc_idr", side="buy", order_type="market")
