@@ -79,9 +79,9 @@ def record_changes(row: Followed, changes: list[Change], **order_changes: object
     """The updates and the order's new columns, in one transaction: both or neither."""
     column = _owner_column(row)
     with db.atomic():
-        last = Fill.select(peewee.fn.MAX(Fill.sequence)).where(column == row.id).scalar() or 0
-        filled = Fill.select(peewee.fn.SUM(Fill.quantity)).where(column == row.id).scalar()
-        filled = Decimal(filled or 0)
+        known = fills_of(row)  # summed here: SQLite's SUM would go through a float
+        last = known[-1].sequence if known else 0
+        filled = sum((fill.quantity for fill in known), Decimal(0))
         recorded = []
         for sequence, change in enumerate(changes, start=last + 1):
             filled += change.quantity
