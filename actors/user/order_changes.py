@@ -42,11 +42,7 @@ def needs_trades(status: OrderStatus, recorded: Recorded) -> bool:
 
 def changes_between(status: OrderStatus, trades: Iterable[MyTrade], recorded: Recorded) -> Verdict:
     new = sorted(
-        (
-            t
-            for t in trades
-            if t.order_id == status.order_id and t.trade_id not in recorded.trade_ids
-        ),
+        (t for t in trades if _of_order(t, status) and t.trade_id not in recorded.trade_ids),
         key=lambda trade: (trade.time, _numeric(trade.trade_id)),
     )
     filled = recorded.filled + sum((trade.quantity for trade in new), Decimal(0))
@@ -64,6 +60,13 @@ def changes_between(status: OrderStatus, trades: Iterable[MyTrade], recorded: Re
         else:  # the last trade was recorded before the exchange called the order filled
             changes.append(Change(OrderChange.FILLED))
     return Verdict(changes, _state(status, final, filled), filled)
+
+
+def _of_order(trade: MyTrade, status: OrderStatus) -> bool:
+    """The trades are asked for by client_order_id; one naming another is not this order's.
+    (The v2 history spells the order id its own way, `btcidr-limit-100000`, so that id is
+    not compared.)"""
+    return trade.client_order_id in (None, status.client_order_id)
 
 
 def _state(status: OrderStatus, final: bool, filled: Decimal) -> OrderState:
