@@ -271,12 +271,6 @@ class PaperSettings:
         parsers.integer(1),
         "Rupiah a user's paper account starts with on first use (users in paper mode).",
     )
-    settle_seconds: int = setting(
-        "PAPER_SETTLE_SECONDS",
-        15,
-        parsers.integer(1, 3600),
-        "How often resting paper orders are checked against the last price while any are open.",
-    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_placement import place
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_account import PaperAccount
-from actors.user.paper_book import PaperBook, paper_params
+from actors.user.paper_views import paper_params
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.readings import Readings
 from actors.user.session import UserSession
@@ -80,12 +80,11 @@ class OrderDesk:
         readings: Readings,
         calls: ExchangeCalls,
         *,
-        paper_book: PaperBook,
         tracker: OrderTracker,
         lifecycle: OrderLifecycle,
     ) -> None:
         self.session, self.answers, self.readings, self.calls = session, answers, readings, calls
-        self.paper_book, self.tracker, self.lifecycle = paper_book, tracker, lifecycle
+        self.tracker, self.lifecycle = tracker, lifecycle
         self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
             gone_key="order.preview_gone", expired_key="order.preview_expired"
         )
@@ -191,7 +190,7 @@ class OrderDesk:
             self.answers.reply(message, "error.exchange_unavailable")
             return
         self.answers.reply(message, placement.key, **paper_params(placement.order))
-        self.paper_book.watch()
+        self.lifecycle.watch_paper(placement.order)
 
     def for_strategy(self, message: OrderRequest, tell: Callable[[OrderResult], None]) -> None:
         """A strategy wants an order: the same rules and bookkeeping as a user's own; `tell`
@@ -228,7 +227,7 @@ class OrderDesk:
             except IndodaxError as error:
                 answer(OrderState.REJECTED, type(error).__name__)
                 return
-            self.paper_book.watch()
+            self.lifecycle.watch_paper(placed.order)
             answer(placed.order.state, placed.key, placed.order)
             return
         try:

@@ -34,6 +34,7 @@ from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
 from actors.user.order_changes import changes_between, needs_trades, recorded_from
+from actors.user.paper_views import paper_params
 from actors.user.session import UserSession
 from actors.user.timers import Timers
 from adapters.indodax.errors import IndodaxError
@@ -41,8 +42,16 @@ from adapters.indodax.pairs import parse_pair
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.statuses import OrderChange, OrderState
 from messages.triggers import MalformedTriggerId, OrderTrigger
-from persistence.models.fills import Fill, fills_of, mark_delivered, record_changes, undelivered
+from persistence.models.fills import (
+    Fill,
+    Followed,
+    fills_of,
+    mark_delivered,
+    record_changes,
+    undelivered,
+)
 from persistence.models.orders import RESTING_STATES, Order, order_by_client_id, resting_orders
+from persistence.models.paper import PaperOrder, open_paper_orders, paper_order_by_client_id
 
 log = logging.getLogger(__name__)
 
@@ -64,12 +73,12 @@ def update_correlation_id(client_order_id: str, sequence: int) -> str:
     return f"fill-{client_order_id}-{sequence}"
 
 
-def order_update(fill: Fill, row: Order, telegram_id: int) -> OrderUpdate:
+def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
     return OrderUpdate(
         telegram_id=telegram_id,
         client_order_id=row.client_order_id,
         strategy_id=row.strategy_id,
-        leg=row.leg,
+        leg=row.leg if isinstance(row, Order) else None,
         sequence=fill.sequence,
         kind=cast(UpdateKind, fill.kind),
         quantity=str(fill.quantity),
@@ -114,6 +123,8 @@ class OrderLifecycle:
         self.deliver()
         for row in resting_orders(self.session.user):
             self._arm(row)
+        for paper in open_paper_orders(self.session.user):
+            self._arm(paper)
         self.reconcile()
 
     def watch(self, row: Order) -> None:
@@ -123,6 +134,12 @@ class OrderLifecycle:
             self._arm(row)
             self._sweep_later()
 
+    def watch_paper(self, row: PaperOrder) -> None:
+        """A paper order that rests fills when its trigger fires: no sweep, no polling (and
+        no reason to stay awake: the trigger wakes the actor through the Supervisor)."""
+        if row.state == OrderState.OPEN:
+            self._arm(row)
+
     def trigger_fired(self, message: TriggerFired) -> bool:
         """The market reached an order's price: it is looked up. False when the trigger is
         not an order's (it is a strategy's)."""
@@ -130,14 +147,19 @@ class OrderLifecycle:
             client_order_id = OrderTrigger.decode(message.trigger_id).client_order_id
         except MalformedTriggerId:
             return False
+        user = self.session.user
         row = order_by_client_id(client_order_id)
-        if row is None or self.session.user is None or row.user_id != self.session.user.id:
-            log.warning(
-                "order trigger of no order of this user", extra={"trigger": client_order_id}
-            )
+        if row is not None and user is not None and row.user_id == user.id:
+            if row.state in RESTING_STATES:
+                self.refresh(row)
             return True
-        if row.state in RESTING_STATES:
-            self.refresh(row)
+        paper_row = paper_order_by_client_id(user, client_order_id) if user else None
+        paper = self.session.paper
+        if paper_row is not None and paper is not None:
+            paper.settle_at(parse_pair(paper_row.pair), Decimal(message.price))
+            self.deliver()
+            return True
+        log.warning("order trigger of no order of this user", extra={"trigger": client_order_id})
         return True
 
     def reconcile(self) -> None:
@@ -212,12 +234,17 @@ class OrderLifecycle:
             return
         for fill in undelivered(user):
             row = fill.followed
-            if not isinstance(row, Order):
-                continue
             update = order_update(fill, row, self.session.telegram_id)
             if row.strategy_id is not None:
                 if not self.to_strategy(update):
                     continue
+            elif isinstance(row, PaperOrder):
+                self.answers.notify(
+                    "order.paper_filled",
+                    kind="fill",
+                    correlation_id=update.correlation_id,
+                    **paper_params(row),
+                )
             else:
                 self._tell_user(update, row)
             mark_delivered(fill)
@@ -242,7 +269,7 @@ class OrderLifecycle:
 
     # Triggers and timers
 
-    def _arm(self, row: Order) -> None:
+    def _arm(self, row: Followed) -> None:
         """The one-shot trigger at the order's price (registering it again replaces it)."""
         if row.price is None:
             return

@@ -11,7 +11,7 @@ in its constructor, so each can be built and tested alone with fakes.
     portfolio balances valued in IDR (portfolio.py)
     alerts    price alerts (alerts.py)
     settings  notifications, language, trading mode (preferences.py)
-    paper     the paper account's clock (paper_book.py)
+    paper     paper orders filled before a command (paper_book.py)
     tracker   orders of unknown outcome, followed until told (order_tracker.py)
     lifecycle placed orders followed until they end, each change told once (order_lifecycle.py)
     orders    placing orders, the user's and the strategies' (order_desk.py)
@@ -80,7 +80,6 @@ def build_parts(
     calls = ExchangeCalls(session, answers, links)
     timers = Timers(wakeup_after)
     readings = Readings(session, answers)
-    paper = PaperBook(session, answers, timers, timedelta(seconds=settings.paper.settle_seconds))
     strategies = StrategyHost(
         session, answers, links, timers, spawn=spawn, boot_strategy=boot_strategy
     )
@@ -93,6 +92,7 @@ def build_parts(
         reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
         to_strategy=strategies.order_update,
     )
+    paper = PaperBook(session, lifecycle)
     tracker = OrderTracker(
         session,
         answers,
@@ -120,7 +120,6 @@ def build_parts(
             answers,
             readings,
             calls,
-            paper_book=paper,
             tracker=tracker,
             lifecycle=lifecycle,
         ),

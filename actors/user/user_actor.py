@@ -74,7 +74,6 @@ class UserActor(BotActor):
             self.parts.tracker.resume()
             self.parts.lifecycle.boot()
             self.parts.strategies.start_running()
-            self.parts.paper.watch()
         self.wakeupAfter(self.idle_after)
 
     def _boot(self) -> BootUser:

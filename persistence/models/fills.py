@@ -75,8 +75,11 @@ def fills_of(row: Followed) -> list[Fill]:
     return list(query.order_by(Fill.sequence))
 
 
-def record_changes(row: Followed, changes: list[Change], **order_changes: object) -> list[Fill]:
-    """The updates and the order's new columns, in one transaction: both or neither."""
+def record_changes(
+    row: Followed, changes: list[Change], told: bool = False, **order_changes: object
+) -> list[Fill]:
+    """The updates and the order's new columns, in one transaction: both or neither.
+    `told`: the updates are delivered already (in the reply to the placement)."""
     column = _owner_column(row)
     with db.atomic():
         known = fills_of(row)  # summed here: SQLite's SUM would go through a float
@@ -95,6 +98,7 @@ def record_changes(row: Followed, changes: list[Change], **order_changes: object
                     price=change.price,
                     fee=change.fee,
                     trade_id=change.trade_id,
+                    delivered_at=utcnow() if told else None,
                 )
             )
         for name, value in order_changes.items():

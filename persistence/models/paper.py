@@ -68,6 +68,9 @@ class PaperOrder(BaseModel):
     held = MoneyField(default=Decimal(0))
     error = peewee.TextField(null=True)
     updated_at = UtcDateTimeField(default=utcnow)
+    # The foreign keys' values, as peewee reads them without loading the row they name.
+    user_id: int
+    strategy_id: int | None
 
     class Meta:
         table_name = "paper_orders"
