@@ -244,6 +244,13 @@ class IndodaxSettings:
         "How long an order whose outcome is unknown is looked up before its user is told to "
         "check Indodax.",
     )
+    order_reconcile_seconds: int = setting(
+        "ORDER_RECONCILE_SECONDS",
+        300,
+        parsers.integer(10, 86400),
+        "How often a user's resting orders are checked against the exchange's open orders "
+        "(fills are looked up as soon as the market reaches an order's price).",
+    )
 
 
 @dataclass(frozen=True)
@@ -263,12 +270,6 @@ class PaperSettings:
         100_000_000,
         parsers.integer(1),
         "Rupiah a user's paper account starts with on first use (users in paper mode).",
-    )
-    settle_seconds: int = setting(
-        "PAPER_SETTLE_SECONDS",
-        15,
-        parsers.integer(1, 3600),
-        "How often resting paper orders are checked against the last price while any are open.",
     )
 
 

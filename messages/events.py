@@ -129,11 +129,13 @@ class FeedState(Message):
 @dataclass(frozen=True, kw_only=True)
 class RegisterTrigger(Message):
     """Ask the TriggerBook to watch a price. Alerts are answered with a Notification to the
-    user; strategy triggers with TriggerFired through the Supervisor to the owner's actor."""
+    user; strategy and order triggers with TriggerFired through the Supervisor to the
+    owner's actor. An order's trigger (messages/triggers.OrderTrigger) is a one-shot `below`
+    at a buy's limit price or `above` at a sell's: the market traded at or through it."""
 
     trigger_id: str
     telegram_id: int
-    purpose: Literal["alert", "strategy"]
+    purpose: Literal["alert", "strategy", "order"]
     pair: str
     kind: TriggerKind
     level: str | None = None
@@ -192,6 +194,25 @@ class OrderResult(Message):
     state: str  # open | filled | rejected | unknown | …
     exchange_order_id: str | None = None
     reason: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderUpdate(Message):
+    """One change of a followed order, told once to its owner (a strategy; the user hears
+    it as a Notification). `sequence` numbers the order's updates from 1: a receiver that
+    restarted recognises one told again. Amounts are Decimal as text; `quantity` is what
+    this update traded (0 for an end), `filled` what the order has traded so far."""
+
+    telegram_id: int
+    client_order_id: str
+    strategy_id: int | None
+    leg: str | None
+    sequence: int
+    kind: Literal["partial", "filled", "cancelled", "rejected"]
+    quantity: str
+    filled: str
+    price: str | None
+    fee: str
 
 
 @dataclass(frozen=True, kw_only=True)

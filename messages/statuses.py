@@ -22,6 +22,15 @@ class OrderState(StrEnum):
     UNKNOWN = "unknown"  # sent, no answer: looked up by client_order_id, never sent again
 
 
+class OrderChange(StrEnum):
+    """What one update of a followed order says (a row of `fills`, an OrderUpdate)."""
+
+    PARTIAL = "partial"  # some of it traded; the rest still rests
+    FILLED = "filled"  # the last of it traded
+    CANCELLED = "cancelled"  # it ended with the rest untraded
+    REJECTED = "rejected"  # the exchange (or the paper book) refused it
+
+
 class OrderOutcome(StrEnum):
     """What following up an order of unknown outcome found (told once, keyed by it)."""
 

@@ -2,7 +2,8 @@
 TriggerFired carry.
 
 An alert's trigger is `alert:<alert id>`; a strategy's is `s<strategy id>:<name>`, the name
-being the strategy's own for what it watches (`level`, `tp`). The TriggerBook keys its
+being the strategy's own for what it watches (`level`, `tp`); a resting order's is
+`order:<client_order_id>`. The TriggerBook keys its
 index by the string and the receivers decode it here, so no one splits it by hand and a
 garbled id is refused where it arrives, not misrouted.
 """
@@ -15,6 +16,7 @@ from typing import Self
 from messages.base import database_id
 
 ALERT = "alert:"
+ORDER = "order:"
 STRATEGY = "s"
 
 
@@ -49,13 +51,26 @@ class StrategyTrigger(_Encoded):
         return _checked(self, f"{STRATEGY}{self.strategy_id}:{self.name}")
 
 
-TriggerId = AlertTrigger | StrategyTrigger
+@dataclass(frozen=True)
+class OrderTrigger(_Encoded):
+    client_order_id: str
+
+    def encode(self) -> str:
+        return _checked(self, f"{ORDER}{self.client_order_id}")
+
+
+TriggerId = AlertTrigger | StrategyTrigger | OrderTrigger
 
 
 def decode_trigger_id(text: str) -> TriggerId:
     """Raises MalformedTriggerId for anything `encode` does not produce."""
     if text.startswith(ALERT):
         return AlertTrigger(_id(text.removeprefix(ALERT)))
+    if text.startswith(ORDER):
+        client_order_id = text.removeprefix(ORDER)
+        if client_order_id and ":" not in client_order_id:
+            return OrderTrigger(client_order_id)
+        raise MalformedTriggerId("not an order's id")
     head, separator, name = text.partition(":")
     if head.startswith(STRATEGY) and separator and name:
         return StrategyTrigger(_id(head.removeprefix(STRATEGY)), name)

@@ -47,9 +47,11 @@ def simulated_system(
     accounts: tuple[AccountSpec, ...],
     *,
     seed: int,
+    fill_fraction: Decimal = Decimal(1),
     **sections: Any,
 ) -> Iterator[Running]:
-    """`sections` are Settings fields beyond the ones every such test needs."""
+    """`sections` are Settings fields beyond the ones every such test needs;
+    `fill_fraction` < 1 makes the simulator fill resting orders in parts."""
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=3)
     try:
         client.flushdb()
@@ -58,7 +60,12 @@ def simulated_system(
     finally:
         client.close()
     simulator = SimulatorServer(
-        port=0, seed=seed, tick_interval=0, history_minutes=90, accounts=accounts
+        port=0,
+        seed=seed,
+        tick_interval=0,
+        history_minutes=90,
+        accounts=accounts,
+        fill_fraction=fill_fraction,
     )
     simulator.start()
     simulator.set_price("btcidr", Decimal(1_000_000_000))

@@ -67,6 +67,7 @@ from messages.events import (
 from messages.replies import Notification
 from messages.statuses import UserStatus
 from persistence.models.audit import audit
+from persistence.models.fills import users_with_orders_to_follow
 from persistence.models.orders import users_owed_outcomes
 from persistence.models.outbox import backlog, dead_letters
 from persistence.models.strategies import (
@@ -138,7 +139,8 @@ class Supervisor(BotActor):
         gc.freeze()
         self._start_all_core()
         owners = {s.user.telegram_id for s in running_strategies()}
-        self.to_restore = sorted(owners | users_owed_outcomes())  # their actors have work
+        owed = users_owed_outcomes() | users_with_orders_to_follow()
+        self.to_restore = sorted(owners | owed)  # their actors have work
         log.info("supervisor ready", extra={"users_to_restore": len(self.to_restore)})
         self._restore_batch()
 

@@ -2,7 +2,7 @@
 
 It owns the alerts (rebuilt from the database at boot) and answers a fired alert itself,
 straight to the Notifier, so an alert never waits for its user's actor to start. A fired
-strategy trigger goes straight to the owner's actor when it runs (the Supervisor says where
+strategy or order trigger goes straight to the owner's actor when it runs (the Supervisor says where
 each user's actor is, and when it is gone), else to the Supervisor, which starts it.
 """
 
@@ -26,7 +26,7 @@ from messages.events import (
     UserLocated,
 )
 from messages.replies import Notification, OutboundBatch
-from messages.triggers import AlertTrigger, MalformedTriggerId, decode_trigger_id
+from messages.triggers import AlertTrigger, MalformedTriggerId, OrderTrigger, decode_trigger_id
 from persistence.models.alerts import active_alerts, mark_fired
 from persistence.models.users import chats_of
 
@@ -210,7 +210,13 @@ def _purpose(trigger_id: str) -> str | None:
         decoded = decode_trigger_id(trigger_id)
     except MalformedTriggerId:
         return None
-    return "alert" if isinstance(decoded, AlertTrigger) else "strategy"
+    match decoded:
+        case AlertTrigger():
+            return "alert"
+        case OrderTrigger():
+            return "order"
+        case _:
+            return "strategy"
 
 
 def _alert_id(trigger: Trigger) -> int:

@@ -31,12 +31,19 @@ class ExchangeCalls:
         strategies alike); an exchange error is raised on to the caller. A placement the
         exchange refused, rate-limited or did not answer raises nothing, yet it counts as a
         failed call too."""
+        return self.on_behalf(cause.correlation_id, call, *args, **kwargs)
+
+    def on_behalf(
+        self, correlation_id: str, call: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """`counted` for a call no message caused (a timer's, a trigger's): under the id
+        of what it is for."""
         try:
             result = call(*args, **kwargs)
         except IndodaxError as error:
-            self.count(cause.correlation_id, type(error).__name__)
+            self.count(correlation_id, type(error).__name__)
             raise
-        self.count(cause.correlation_id, result.failure if isinstance(result, Placement) else None)
+        self.count(correlation_id, result.failure if isinstance(result, Placement) else None)
         return result
 
     def count(self, correlation_id: str, failure: str | None) -> None:

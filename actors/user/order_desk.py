@@ -1,7 +1,8 @@
 """Placing orders: a user's, previewed then confirmed, and a strategy's, asked for by
 OrderRequest. Both pass the same rules and bookkeeping, and both go to the paper account
 instead of the exchange for a paper-mode user. An order whose outcome is unknown is handed
-to the tracker, which follows it up until its user can be told (order_tracker.py)."""
+to the tracker, which follows it up until its user can be told (order_tracker.py); a
+placed order that rests is followed by the life cycle until it ends (order_lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from typing import Any
 
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_placement import place
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_account import PaperAccount
-from actors.user.paper_book import PaperBook, paper_params
+from actors.user.paper_views import paper_params
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.readings import Readings
 from actors.user.session import UserSession
@@ -78,11 +80,11 @@ class OrderDesk:
         readings: Readings,
         calls: ExchangeCalls,
         *,
-        paper_book: PaperBook,
         tracker: OrderTracker,
+        lifecycle: OrderLifecycle,
     ) -> None:
         self.session, self.answers, self.readings, self.calls = session, answers, readings, calls
-        self.paper_book, self.tracker = paper_book, tracker
+        self.tracker, self.lifecycle = tracker, lifecycle
         self.previews: PendingQuestions[PreviewedOrder] = PendingQuestions(
             gone_key="order.preview_gone", expired_key="order.preview_expired"
         )
@@ -179,6 +181,7 @@ class OrderDesk:
         )
         if placed.outcome_owed:
             self.tracker.follow(placed)
+        self.lifecycle.watch(placed)
 
     def _place_on_paper(self, message: ConfirmOrder, paper: PaperAccount, order: TapiOrder) -> None:
         try:
@@ -187,7 +190,7 @@ class OrderDesk:
             self.answers.reply(message, "error.exchange_unavailable")
             return
         self.answers.reply(message, placement.key, **paper_params(placement.order))
-        self.paper_book.watch()
+        self.lifecycle.watch_paper(placement.order)
 
     def for_strategy(self, message: OrderRequest, tell: Callable[[OrderResult], None]) -> None:
         """A strategy wants an order: the same rules and bookkeeping as a user's own; `tell`
@@ -224,7 +227,7 @@ class OrderDesk:
             except IndodaxError as error:
                 answer(OrderState.REJECTED, type(error).__name__)
                 return
-            self.paper_book.watch()
+            self.lifecycle.watch_paper(placed.order)
             answer(placed.order.state, placed.key, placed.order)
             return
         try:
@@ -242,3 +245,4 @@ class OrderDesk:
         answer(placement.order.state, placement.key, placement.order)
         if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more
             self.tracker.follow(placement.order)
+        self.lifecycle.watch(placement.order)

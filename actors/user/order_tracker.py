@@ -54,10 +54,12 @@ class OrderTracker:
         *,
         bound: timedelta,
         clock: Callable[[], datetime],
+        found: Callable[[Order], None] = lambda row: None,
     ) -> None:
-        """`bound`: how long an order is followed, counted from when it was recorded."""
+        """`bound`: how long an order is followed, counted from when it was recorded;
+        `found` is handed each order found placed (it may rest, to be followed on)."""
         self.session, self.answers, self.calls, self.timers = session, answers, calls, timers
-        self.clock = clock
+        self.clock, self.found = clock, found
         self.follow_up = OrderFollowUp(self._look_up, bound, clock)
         self._wake_at: datetime | None = None
         timers.on(FOLLOW_UP, self._timer_rang)
@@ -100,6 +102,7 @@ class OrderTracker:
             row = order_by_client_id(verdict.client_order_id)
             if row is not None:
                 self._tell(_settle(row, verdict))
+                self.found(row)
         self._wake()
 
     def _look_up(self, client_order_id: str, pair: Pair) -> OrderStatus:

@@ -13,7 +13,8 @@ behave alike:
   These are taker fills.
 * Any other limit order rests, holding its funds (a buy the quote value at its limit price,
   a sell its coins), and fills whole at its limit price once the last price reaches it
-  (`settle`). These are maker fills.
+  (`settle_at`, on the order's trigger, or `settle` before a command). These are maker
+  fills. Every fill is recorded in `fills` with it, as the exchange path's are.
 * The fee is charged in the quote currency, out of the trade's value: a buy worth V gets
   (V - fee) / price coins, a sell worth V receives V - fee.
 * Rounding never favours the user, so rounding can create no money: what the user pays (a
@@ -33,9 +34,10 @@ from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OpenOrder, Side, Ticker
-from messages.statuses import OrderState
+from messages.statuses import OrderChange, OrderState
 from persistence.database import db
 from persistence.models.base import utcnow
+from persistence.models.fills import Change, record_changes
 from persistence.models.orders import new_client_order_id
 from persistence.models.paper import (
     PaperBalance,
@@ -115,7 +117,7 @@ class PaperAccount:
             row.save()
             if fill_price is None:
                 return PaperPlacement(row, RESTING)
-            self._fill(row, fill_price, info.taker_fee, info)
+            self._fill(row, fill_price, info.taker_fee, info, told=True)
             return PaperPlacement(row, FILLED)
 
     def open_orders(self) -> list[OpenOrder]:
@@ -151,17 +153,24 @@ class PaperAccount:
             return row
 
     def settle(self, tickers: Mapping[Pair, Ticker]) -> list[PaperOrder]:
-        """Fill the resting orders the last price has reached (a buy's at or below its limit,
-        a sell's at or above) and return them. Pairs without a ticker wait for the next call."""
+        """Fill the resting orders the last price has reached and return them. Pairs without
+        a ticker wait for the next call."""
+        filled = []
+        for pair, ticker in tickers.items():
+            filled += self.settle_at(pair, ticker.last)
+        return filled
+
+    def settle_at(self, pair: Pair, last: Decimal) -> list[PaperOrder]:
+        """Fill the resting orders on `pair` that the last price `last` has reached (a buy's
+        at or below its limit, a sell's at or above), each with its fill recorded and not
+        yet told (persistence/models/fills.py), and return them."""
         filled = []
         for row in open_paper_orders(self.user):
-            pair = parse_pair(row.pair)
-            ticker = tickers.get(pair)
-            if ticker is None or not _reached(row, ticker.last):
+            if parse_pair(row.pair) != pair or not _reached(row, last):
                 continue
             info = self.market_info(pair)
             with db.atomic():
-                self._fill(row, row.price, info.maker_fee, info)
+                self._fill(row, row.price, info.maker_fee, info, told=False)
             filled.append(row)
         return filled
 
@@ -180,9 +189,12 @@ class PaperAccount:
         row.updated_at = utcnow()
         row.save()
 
-    def _fill(self, row: PaperOrder, price: Decimal, fee_rate: Decimal, info: PairInfo) -> None:
+    def _fill(
+        self, row: PaperOrder, price: Decimal, fee_rate: Decimal, info: PairInfo, *, told: bool
+    ) -> None:
         """The whole order trades at `price`, paid out of its hold; a buy's unspent hold
-        (it filled below its limit) goes back to the free balance."""
+        (it filled below its limit) goes back to the free balance. The fill is recorded
+        with it; `told` when the reply to the placement tells it."""
         pair = parse_pair(row.pair)
         if row.side == "buy":
             value = row.quote_amount
@@ -201,6 +213,7 @@ class PaperAccount:
         row.state, row.held, row.updated_at = OrderState.FILLED, Decimal(0), utcnow()
         row.fill_price, row.filled_amount, row.filled_value, row.fee = price, coins, value, fee
         row.save()
+        record_changes(row, [Change(OrderChange.FILLED, coins, price, fee)], told=told)
 
 
 def _crossing_price(order: TapiOrder, ticker: Ticker) -> Decimal | None:

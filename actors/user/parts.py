@@ -11,8 +11,9 @@ in its constructor, so each can be built and tested alone with fakes.
     portfolio balances valued in IDR (portfolio.py)
     alerts    price alerts (alerts.py)
     settings  notifications, language, trading mode (preferences.py)
-    paper     the paper account's clock (paper_book.py)
+    paper     paper orders filled before a command (paper_book.py)
     tracker   orders of unknown outcome, followed until told (order_tracker.py)
+    lifecycle placed orders followed until they end, each change told once (order_lifecycle.py)
     orders    placing orders, the user's and the strategies' (order_desk.py)
     open      open orders and cancels (open_orders.py)
     strategies the strategies hosted in this process, and their commands (strategy_host.py)
@@ -33,6 +34,7 @@ from actors.user.links import Links
 from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
 from actors.user.order_desk import OrderDesk
+from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_book import PaperBook
 from actors.user.portfolio import Portfolio
@@ -58,6 +60,7 @@ class UserParts:
     settings: Preferences
     paper: PaperBook
     tracker: OrderTracker
+    lifecycle: OrderLifecycle
     orders: OrderDesk
     open: OpenOrders
     strategies: StrategyHost
@@ -75,7 +78,18 @@ def build_parts(
     calls = ExchangeCalls(session, answers, links)
     timers = Timers(wakeup_after)
     readings = Readings(session, answers)
-    paper = PaperBook(session, answers, timers, timedelta(seconds=settings.paper.settle_seconds))
+    lifecycle = OrderLifecycle(
+        session,
+        answers,
+        calls,
+        timers,
+        links,
+        reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
+        # The strategies are built last (they place through the desk, which follows orders
+        # through the life cycle): the lambda looks them up when an update comes.
+        to_strategy=lambda update: strategies.order_update(update),  # noqa: PLW0108
+    )
+    paper = PaperBook(session, lifecycle)
     tracker = OrderTracker(
         session,
         answers,
@@ -83,12 +97,16 @@ def build_parts(
         timers,
         bound=timedelta(seconds=settings.indodax.order_follow_up_seconds),
         clock=utcnow,
+        found=lifecycle.watch,
     )
-    orders = OrderDesk(session, answers, readings, calls, paper_book=paper, tracker=tracker)
+    orders = OrderDesk(session, answers, readings, calls, tracker=tracker, lifecycle=lifecycle)
     restarts = RestartPolicy(
         base_delay=1.0,
         max_restarts=settings.actors.strategy_max_restarts,
         window=float(settings.actors.strategy_restart_window_seconds),
+    )
+    strategies = StrategyHost(
+        session, answers, links, timers, place=orders.for_strategy, restarts=restarts
     )
     return UserParts(
         session=session,
@@ -102,9 +120,8 @@ def build_parts(
         settings=Preferences(session, answers, calls, links),
         paper=paper,
         tracker=tracker,
+        lifecycle=lifecycle,
         orders=orders,
         open=OpenOrders(session, answers, calls),
-        strategies=StrategyHost(
-            session, answers, links, timers, place=orders.for_strategy, restarts=restarts
-        ),
+        strategies=strategies,
     )

@@ -45,6 +45,7 @@ from messages.commands import (
 from messages.events import (
     OrderRequest,
     OrderResult,
+    OrderUpdate,
     PauseStrategies,
     RegisterTrigger,
     RemoveTrigger,
@@ -53,7 +54,7 @@ from messages.events import (
     TriggerFired,
     UserFailed,
 )
-from messages.statuses import StrategyStatus
+from messages.statuses import OrderState, StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.strategies import (
@@ -76,6 +77,13 @@ TIMER = "strategy-timer"  # timer (argument: strategy id, incarnation, payload):
 
 # Places a strategy's order and answers it (OrderDesk.for_strategy).
 PlaceOrder = Callable[[OrderRequest, Callable[[OrderResult], None]], None]
+# The state an order update reports, in the OrderResult a strategy already understands.
+UPDATE_STATES = {
+    "partial": OrderState.PARTIALLY_FILLED,
+    "filled": OrderState.FILLED,
+    "cancelled": OrderState.CANCELLED,
+    "rejected": OrderState.REJECTED,
+}
 
 
 class StrategyHost:
@@ -227,6 +235,22 @@ class StrategyHost:
         box.armed.clear()
         box.strategy = None
         self.restarts.forget(strategy_id)
+
+    def order_update(self, update: OrderUpdate) -> bool:
+        """An update of a strategy's order, queued for it as an OrderResult like its other
+        messages; False when the strategy is not hosted here now (it is told at a later
+        boot)."""
+        box = self.boxes.get(update.strategy_id) if update.strategy_id is not None else None
+        if box is None:
+            return False
+        result = OrderResult(
+            strategy_id=update.strategy_id,
+            client_order_id=update.client_order_id,
+            state=UPDATE_STATES[update.kind],
+            correlation_id=update.correlation_id,
+        )
+        box.deliver(Delivery("order_result", lambda strategy: strategy.on_order_result(result)))
+        return True
 
     def pause(self, message: PauseStrategies) -> None:
         """A safety message (kind system): the user's notification settings cannot drop it."""

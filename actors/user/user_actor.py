@@ -67,8 +67,8 @@ class UserActor(BotActor):
         if self.parts.session.user is not None:
             self.parts.account.load_keys()
             self.parts.tracker.resume()
+            self.parts.lifecycle.boot()
             self.parts.strategies.start_running()
-            self.parts.paper.watch()
         self.wakeupAfter(self.idle_after)
 
     def _boot(self) -> BootUser:
@@ -215,7 +215,9 @@ class UserActor(BotActor):
         self.parts.strategies.change_all(message)
 
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
-        self.parts.strategies.trigger_fired(message)
+        """An order's trigger goes to the order life cycle, any other to the strategies."""
+        if not self.parts.lifecycle.trigger_fired(message):
+            self.parts.strategies.trigger_fired(message)
 
     def receiveMsg_PauseStrategies(self, message: PauseStrategies, sender: Any) -> None:
         self.parts.strategies.pause(message)

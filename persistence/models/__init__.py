@@ -2,6 +2,7 @@
 
 from persistence.models.alerts import Alert
 from persistence.models.audit import AuditEntry
+from persistence.models.fills import Fill
 from persistence.models.orders import Order
 from persistence.models.outbox import DeadLetter, OutboxMessage
 from persistence.models.paper import PaperBalance, PaperOrder
@@ -21,6 +22,7 @@ ALL_MODELS = [
     DeadLetter,
     PaperBalance,
     PaperOrder,
+    Fill,
 ]
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "AuditEntry",
     "Credential",
     "DeadLetter",
+    "Fill",
     "Order",
     "OutboxMessage",
     "PaperBalance",

@@ -19,6 +19,8 @@ from persistence.models.users import User
 
 # An order in one of these has an outcome the user has yet to learn.
 UNRESOLVED_STATES = (OrderState.PENDING, OrderState.UNKNOWN)
+# An order in one of these rests on the exchange: it is followed until it ends.
+RESTING_STATES = (OrderState.OPEN, OrderState.PARTIALLY_FILLED)
 
 
 class Order(BaseModel):
@@ -36,7 +38,11 @@ class Order(BaseModel):
     state = peewee.CharField(max_length=20, default=OrderState.PENDING)  # OrderState
     error = peewee.TextField(null=True)
     outcome_owed = peewee.BooleanField(default=False)
+    leg = peewee.TextField(null=True)  # the strategy's name for this order's part in its plan
     updated_at = UtcDateTimeField(default=utcnow)
+    # The foreign keys' values, as peewee reads them without loading the row they name.
+    user_id: int
+    strategy_id: int | None
 
     class Meta:
         table_name = "orders"
@@ -64,6 +70,18 @@ def users_owed_outcomes() -> set[int]:
         row.user.telegram_id
         for row in Order.select(Order.id, User.telegram_id).join(User).where(_owed())
     }
+
+
+def resting_orders(user: User) -> list[Order]:
+    """This user's orders resting on the exchange, oldest first."""
+    query = Order.select().where((Order.user == user) & Order.state.in_(RESTING_STATES))
+    return list(query.order_by(Order.id))
+
+
+def users_with_open_orders() -> set[int]:
+    """Telegram ids of the users with an order resting on the exchange."""
+    query = Order.select(User.telegram_id).join(User).where(Order.state.in_(RESTING_STATES))
+    return {telegram_id for (telegram_id,) in query.tuples()}
 
 
 def new_client_order_id(user_id: int) -> str:

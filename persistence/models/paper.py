@@ -68,6 +68,9 @@ class PaperOrder(BaseModel):
     held = MoneyField(default=Decimal(0))
     error = peewee.TextField(null=True)
     updated_at = UtcDateTimeField(default=utcnow)
+    # The foreign keys' values, as peewee reads them without loading the row they name.
+    user_id: int
+    strategy_id: int | None
 
     class Meta:
         table_name = "paper_orders"
@@ -101,6 +104,18 @@ def open_paper_orders(user: User) -> list[PaperOrder]:
     """The user's resting paper orders, oldest first."""
     query = PaperOrder.select().where((PaperOrder.user == user) & (PaperOrder.state == "open"))
     return list(query.order_by(PaperOrder.id))
+
+
+def users_with_resting_paper_orders() -> set[int]:
+    """Telegram ids of the users with a paper order resting."""
+    query = PaperOrder.select(User.telegram_id).join(User).where(PaperOrder.state == "open")
+    return {telegram_id for (telegram_id,) in query.tuples()}
+
+
+def paper_order_by_client_id(user: User, client_order_id: str) -> PaperOrder | None:
+    return PaperOrder.get_or_none(
+        (PaperOrder.user == user) & (PaperOrder.client_order_id == client_order_id)
+    )
 
 
 def open_paper_order(user: User, client_order_id: str) -> PaperOrder | None:

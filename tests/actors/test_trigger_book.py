@@ -148,3 +148,28 @@ def test_a_strategy_trigger_goes_straight_to_its_owners_running_actor(actor_syst
     assert collected(actor_system, owner) == []
     [woken] = collected(actor_system, supervisor)  # the Supervisor starts it
     assert isinstance(woken, TriggerFired)
+
+
+def test_an_order_trigger_fires_once_when_the_market_trades_through_the_orders_price(
+    actor_system, settings
+):
+    book, notifier, _ = start_book(actor_system, settings)
+    owner = actor_system.createActor(Collector)
+    actor_system.tell(book, UserLocated(telegram_id=9, address=owner))
+    actor_system.tell(
+        book,
+        RegisterTrigger(
+            trigger_id="order:ib1-buy",
+            telegram_id=9,
+            purpose="order",
+            pair="btc_idr",
+            kind="below",  # a buy: the market at or below its limit price
+            level="1000",
+        ),
+    )
+    tick(actor_system, book, 1001)
+    tick(actor_system, book, 999)
+    tick(actor_system, book, 998)
+    [fired] = collected(actor_system, owner)
+    assert (fired.trigger_id, fired.price) == ("order:ib1-buy", "999")
+    assert collected(actor_system, notifier) == []

@@ -33,6 +33,7 @@ from messages.commands import (
 from messages.events import PauseStrategies, ResumeStrategies, TriggerFired
 from messages.replies import Notification, Reply
 from persistence.models import PaperOrder, Strategy, User
+from persistence.models.fills import fills_of
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 TRADER = AccountSpec("PAPER-TRADER-KEY", "paper-trader-secret-0123", {"idr": Decimal(1_000_000)})
@@ -59,7 +60,7 @@ def world(actor_system, settings, simulator, tmp_path):
         storage=StorageSettings(data_dir=tmp_path),
         actors=ActorSettings(system_base="simpleSystemBase"),
         indodax=simulator.indodax_settings(),
-        paper=PaperSettings(start_idr=START, settle_seconds=1),
+        paper=PaperSettings(start_idr=START),
     )
     notifier = actor_system.createActor(Collector)
     supervisor = actor_system.createActor(Collector)
@@ -75,7 +76,13 @@ def world(actor_system, settings, simulator, tmp_path):
             trigger_book=trigger_book,
         ),
     )
-    return {"system": actor_system, "user": user, "notifier": notifier, "token": None}
+    return {
+        "system": actor_system,
+        "user": user,
+        "notifier": notifier,
+        "trigger_book": trigger_book,
+        "token": None,
+    }
 
 
 def say(world, command) -> list[Reply | Notification]:
@@ -149,14 +156,34 @@ def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told
     assert portfolio(world) == {"btc": Decimal("0.000999"), "idr": Decimal(START - 900_000)}
 
 
-def test_resting_orders_are_settled_on_a_timer_without_a_command(world, simulator):
+def test_a_resting_order_fills_when_the_market_reaches_its_trigger_and_is_told_once(
+    world, simulator
+):
     answer(world, Start(**USER))
-    trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")
-    simulator.set_price("btcidr", Decimal(899_000_000))
-    world["system"].listen(2.5)  # settle_seconds=1; timers fire inside listen
+    resting = trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")
+    [armed] = [m for m in collected(world["system"], world["trigger_book"]) if m.purpose == "order"]
+    assert (armed.kind, armed.level, armed.pair) == ("below", "900000000", "btc_idr")
+    fired = TriggerFired(
+        trigger_id=armed.trigger_id,
+        telegram_id=USER["telegram_id"],
+        pair="btc_idr",
+        price="899000000",
+        ts=0.0,
+    )
+    world["system"].tell(world["user"], fired)
+    world["system"].tell(world["user"], fired)  # the same tick again fills nothing more
     [fill] = collected(world["system"], world["notifier"])
-    assert (type(fill), fill.key) == (Notification, "order.paper_filled")
-    assert PaperOrder.get().state == "filled"
+    assert (type(fill), fill.kind, fill.key) == (Notification, "fill", "order.paper_filled")
+    assert fill.param("order_id") == resting.param("order_id")
+    row = PaperOrder.get()
+    assert row.state == "filled"
+    [recorded] = fills_of(row)
+    assert (recorded.kind, recorded.quantity, recorded.price) == (
+        "filled",
+        row.filled_amount,
+        Decimal(900_000_000),
+    )
+    assert recorded.delivered_at is not None
 
 
 def test_cancelling_a_resting_paper_order_gives_back_its_funds(world):

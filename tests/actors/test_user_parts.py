@@ -16,7 +16,6 @@ from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
 from actors.user.order_desk import OrderDesk
 from actors.user.order_tracker import FOLLOW_UP, OrderTracker
-from actors.user.paper_book import SETTLE, PaperBook
 from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
@@ -211,24 +210,6 @@ def test_a_command_without_a_token_is_refused_once_a_key_is_linked(database):
     assert answers.keys == ["auth.token_invalid"]
 
 
-# Paper book
-
-
-def test_resting_paper_orders_are_checked_on_one_timer_and_keep_the_actor_awake():
-    paper = SimpleNamespace(
-        open_orders=lambda: [SimpleNamespace(pair=BTC)], settle=lambda tickers: []
-    )
-    session, answers = parts(paper=paper, public=SimpleNamespace(ticker=lambda pair: None))
-    timers = RecordingTimers()
-    book = PaperBook(session, answers, timers, timedelta(seconds=15))  # type: ignore[arg-type]
-    book.watch()
-    book.watch()
-    assert timers.wakeups == [(timedelta(seconds=15), (SETTLE, None))]
-    assert timers.busy()
-    assert timers.rang((SETTLE, None))
-    assert len(timers.wakeups) == 2  # checked, still resting: the next check is set
-
-
 # Order tracker
 
 
@@ -264,8 +245,8 @@ def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call()
         answers,  # type: ignore[arg-type]
         Readings(session, answers),  # type: ignore[arg-type]
         Unreachable(),  # type: ignore[arg-type]
-        paper_book=Unreachable(),  # type: ignore[arg-type]
         tracker=Unreachable(),  # type: ignore[arg-type]
+        lifecycle=Unreachable(),  # type: ignore[arg-type]
     )
     told: list[Any] = []
     request = OrderRequest(strategy_id=3, pair="btc_idr", side="buy", order_type="market")

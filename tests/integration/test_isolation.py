@@ -55,8 +55,10 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
     stack.simulator.set_price("btcidr", Decimal(990_000_000))
     stack.say(ListOpenOrders(telegram_id=B, chat_id=B))
     stack.reply_to(B, "orders.none")  # the fill left nothing open
+    filled = stack.reply_to(B, "order.update.filled")  # followed to its end, and told
+    assert filled.param("client_order_id") == placed.param("client_order_id")
     b_row = Order.get(Order.client_order_id == placed.param("client_order_id"))
-    assert b_row.state == "open"  # as the exchange answered; the fill is the exchange's
+    assert b_row.state == "filled"
     assert len(orders_of(stack, B, b_row.client_order_id)) == 1
 
     # A comes back after a backoff and resolves its order by client_order_id, once.

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from messages.triggers import (
     AlertTrigger,
     MalformedTriggerId,
+    OrderTrigger,
     StrategyTrigger,
     decode_trigger_id,
 )
@@ -52,3 +53,13 @@ def test_every_encoded_id_decodes_to_itself(number, name):
     assert decode_trigger_id(StrategyTrigger(number, name).encode()) == StrategyTrigger(
         number, name
     )
+
+
+def test_an_order_trigger_names_the_order_by_its_client_order_id():
+    assert OrderTrigger("ib3-abc").encode() == "order:ib3-abc"
+    assert decode_trigger_id("order:ib3-abc") == OrderTrigger("ib3-abc")
+    for text in ("order:", "order:a:b"):
+        with pytest.raises(MalformedTriggerId):
+            decode_trigger_id(text)
+    with pytest.raises(MalformedTriggerId):
+        StrategyTrigger.decode("order:ib3-abc")

@@ -1,0 +1,300 @@
+"""Every order the bot placed for this user, manual or strategy, followed until it is
+filled, cancelled or rejected; every change told once to the order's owner.
+
+Two sources say that an order changed, and a third fits beside them:
+
+* the market: each resting order has an order trigger in the TriggerBook, which fires once
+  the market trades at or through its price (a buy's at or below, a sell's at or above).
+  Only then is the order looked up, so an order the market has not reached costs nothing;
+* a reconcile sweep, at boot and every `reconcile_every` while orders rest: one openOrders
+  call, and a lookup only of the orders it shows changed or no longer lists (a cancel on
+  the exchange's site, a fill whose tick the feed missed);
+* (room for) the private WebSocket order stream: it would call `refresh` with the order.
+
+A lookup reads the order's status and, when it executed more than is recorded, its trades
+(v2 myTrades); order_changes.py turns the difference into updates, which are written with
+the order's new state in one transaction (persistence/models/fills.py) before anyone is
+told. Then every update not yet delivered goes to its owner, and is marked delivered only
+after: the user hears it as a Notification (kind "fill", under an id derived from the
+update, so the outbox keeps one even if a crash makes it told twice); a strategy through
+the `to_strategy` callable, which says whether it took it (a strategy not running now
+hears it at the next boot). All calls go through the private client's rate limiter and
+are counted for the dead-man switch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Hashable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Literal, cast
+
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
+from actors.user.links import Links
+from actors.user.order_changes import changes_between, needs_trades, recorded_from
+from actors.user.paper_views import paper_params
+from actors.user.session import UserSession
+from actors.user.timers import Timers
+from adapters.indodax.errors import IndodaxError
+from adapters.indodax.pairs import parse_pair
+from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
+from messages.statuses import OrderChange, OrderState
+from messages.triggers import MalformedTriggerId, OrderTrigger
+from persistence.models.fills import (
+    Fill,
+    Followed,
+    fills_of,
+    mark_delivered,
+    record_changes,
+    undelivered,
+)
+from persistence.models.orders import RESTING_STATES, Order, order_by_client_id, resting_orders
+from persistence.models.paper import PaperOrder, open_paper_orders, paper_order_by_client_id
+
+log = logging.getLogger(__name__)
+
+RECONCILE = "order-reconcile"  # timer: the sweep over the resting orders is due
+ENDS = (OrderChange.FILLED, OrderChange.CANCELLED, OrderChange.REJECTED)
+# What the user hears of each update (a rejection is told in the reply to the placement).
+USER_KEYS = {
+    OrderChange.PARTIAL: "order.update.partial",
+    OrderChange.FILLED: "order.update.filled",
+    OrderChange.CANCELLED: "order.update.cancelled",
+}
+
+ToStrategy = Callable[[OrderUpdate], bool]
+UpdateKind = Literal["partial", "filled", "cancelled", "rejected"]
+
+
+def update_correlation_id(client_order_id: str, sequence: int) -> str:
+    """One id per update: the outbox keeps one message under it, however often it is told."""
+    return f"fill-{client_order_id}-{sequence}"
+
+
+def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
+    return OrderUpdate(
+        telegram_id=telegram_id,
+        client_order_id=row.client_order_id,
+        strategy_id=row.strategy_id,
+        leg=row.leg if isinstance(row, Order) else None,
+        sequence=fill.sequence,
+        kind=cast(UpdateKind, fill.kind),
+        quantity=str(fill.quantity),
+        filled=str(fill.filled),
+        price=None if fill.price is None else str(fill.price),
+        fee=str(fill.fee),
+        correlation_id=update_correlation_id(row.client_order_id, fill.sequence),
+    )
+
+
+class OrderLifecycle:
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        calls: ExchangeCalls,
+        timers: Timers,
+        links: Links,
+        *,
+        reconcile_every: timedelta,
+        to_strategy: ToStrategy,
+    ) -> None:
+        self.session, self.answers, self.calls = session, answers, calls
+        self.timers, self.links = timers, links
+        self.reconcile_every = reconcile_every
+        self.to_strategy = to_strategy
+        self.sweep_set = False  # a RECONCILE timer is pending
+        timers.on(RECONCILE, self._timer_rang)
+        timers.keep_awake_while(self.following)
+
+    def following(self) -> bool:
+        user = self.session.user
+        return user is not None and bool(resting_orders(user))
+
+    # Sources
+
+    def boot(self) -> None:
+        """What a crash left undelivered is told first; then every resting order is watched
+        again and swept once."""
+        if self.session.user is None:
+            return
+        self.deliver()
+        for row in resting_orders(self.session.user):
+            self._arm(row)
+        for paper in open_paper_orders(self.session.user):
+            self._arm(paper)
+        self.reconcile()
+
+    def watch(self, row: Order) -> None:
+        """A placed order: followed while it rests (an order already ended was told in the
+        reply to its placement)."""
+        if row.state in RESTING_STATES and row.order_type == "limit":
+            self._arm(row)
+            self._sweep_later()
+
+    def watch_paper(self, row: PaperOrder) -> None:
+        """A paper order that rests fills when its trigger fires: no sweep, no polling (and
+        no reason to stay awake: the trigger wakes the actor through the Supervisor)."""
+        if row.state == OrderState.OPEN:
+            self._arm(row)
+
+    def trigger_fired(self, message: TriggerFired) -> bool:
+        """The market reached an order's price: it is looked up. False when the trigger is
+        not an order's (it is a strategy's)."""
+        try:
+            client_order_id = OrderTrigger.decode(message.trigger_id).client_order_id
+        except MalformedTriggerId:
+            return False
+        user = self.session.user
+        row = order_by_client_id(client_order_id)
+        if row is not None and user is not None and row.user_id == user.id:
+            if row.state in RESTING_STATES:
+                self.refresh(row)
+            return True
+        paper_row = paper_order_by_client_id(user, client_order_id) if user else None
+        paper = self.session.paper
+        if paper_row is not None and paper is not None:
+            paper.settle_at(parse_pair(paper_row.pair), Decimal(message.price))
+            self.deliver()
+            return True
+        log.warning("order trigger of no order of this user", extra={"trigger": client_order_id})
+        return True
+
+    def reconcile(self) -> None:
+        """The sweep: orders the exchange no longer lists, or lists changed, are looked up."""
+        user = self.session.user
+        if user is None or self.session.keys is None:
+            return
+        rows = resting_orders(user)
+        if not rows:
+            return
+        try:
+            listed = self.calls.on_behalf(f"reconcile-{user.id}", self.session.private.open_orders)
+        except IndodaxError as error:
+            log.warning("order sweep failed", extra={"error": type(error).__name__})
+            self._sweep_later()
+            return
+        untouched = {o.client_order_id for o in listed if o.remaining == o.amount}
+        for row in rows:
+            if row.client_order_id in untouched and row.state == OrderState.OPEN:
+                self._arm(row)  # again: a trigger that fired on a failed lookup is spent
+            else:
+                self.refresh(row)
+        self._sweep_later()
+
+    # Looking an order up
+
+    def refresh(self, row: Order) -> None:
+        """The order as the exchange has it now, recorded and told; a lookup that fails
+        leaves it to the next sweep, which arms its trigger again."""
+        pair = parse_pair(row.pair)
+        private = self.session.private
+        correlation_id = f"order-{row.client_order_id}"
+        fills = fills_of(row)
+        recorded = recorded_from(
+            [fill.trade_id for fill in fills],
+            sum((fill.quantity for fill in fills), Decimal(0)),
+            any(fill.kind in ENDS for fill in fills),
+        )
+        try:
+            status = self.calls.on_behalf(
+                correlation_id, private.get_order_by_client_order_id, row.client_order_id, pair
+            )
+            trades = (
+                self.calls.on_behalf(
+                    correlation_id, private.my_trades, pair, client_order_id=row.client_order_id
+                )
+                if needs_trades(status, recorded)
+                else ()
+            )
+        except IndodaxError as error:
+            log.warning(
+                "order lookup failed",
+                extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
+            )
+            self._sweep_later()
+            return
+        verdict = changes_between(status, trades, recorded)
+        if verdict.changes or verdict.state != row.state:
+            record_changes(row, verdict.changes, state=verdict.state, filled_amount=verdict.filled)
+        if row.state in RESTING_STATES:
+            self._arm(row)
+        else:
+            self._disarm(row)
+        self.deliver()
+
+    # Telling
+
+    def deliver(self) -> None:
+        """Every update not yet delivered, oldest first, to its owner; marked only after."""
+        user = self.session.user
+        if user is None:
+            return
+        for fill in undelivered(user):
+            row = fill.followed
+            update = order_update(fill, row, self.session.telegram_id)
+            if row.strategy_id is not None:
+                if not self.to_strategy(update):
+                    continue
+            elif isinstance(row, PaperOrder):
+                self.answers.notify(
+                    "order.paper_filled",
+                    kind="fill",
+                    correlation_id=update.correlation_id,
+                    **paper_params(row),
+                )
+            else:
+                self._tell_user(update, row)
+            mark_delivered(fill)
+
+    def _tell_user(self, update: OrderUpdate, row: Order) -> None:
+        pair = parse_pair(row.pair)
+        self.answers.notify(
+            USER_KEYS[OrderChange(update.kind)],
+            kind="fill",
+            correlation_id=update.correlation_id,
+            pair=pair.display,
+            side=row.side,
+            quantity=update.quantity,
+            filled=update.filled,
+            amount=row.amount,
+            price=update.price or row.price or "",
+            fee=update.fee,
+            base=pair.base.upper(),
+            quote=pair.quote.upper(),
+            client_order_id=row.client_order_id,
+        )
+
+    # Triggers and timers
+
+    def _arm(self, row: Followed) -> None:
+        """The one-shot trigger at the order's price (registering it again replaces it)."""
+        if row.price is None:
+            return
+        self.links.to_trigger_book(
+            RegisterTrigger(
+                trigger_id=OrderTrigger(row.client_order_id).encode(),
+                telegram_id=self.session.telegram_id,
+                purpose="order",
+                pair=row.pair,
+                kind="below" if row.side == "buy" else "above",
+                level=str(row.price),
+            )
+        )
+
+    def _disarm(self, row: Order) -> None:
+        self.links.to_trigger_book(
+            RemoveTrigger(trigger_id=OrderTrigger(row.client_order_id).encode(), pair=row.pair)
+        )
+
+    def _sweep_later(self) -> None:
+        if self.sweep_set or not self.following():
+            return
+        self.sweep_set = True
+        self.timers.start(RECONCILE, self.reconcile_every)
+
+    def _timer_rang(self, _: Hashable) -> None:
+        self.sweep_set = False
+        self.reconcile()

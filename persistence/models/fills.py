@@ -1,0 +1,140 @@
+"""The updates of followed orders: each fill, and the end of an order that did not fill
+(cancelled, rejected), one row each, numbered per order (`sequence`).
+
+A row is written, together with the order's new state, in one transaction before anyone
+is told; `delivered_at` is set only once the update was handed to its owner (the user's
+notification, or the strategy). So a crash between the two tells it again at the next
+boot, and the receiver recognises it by (client_order_id, sequence); a crash before the
+write finds the difference again on the exchange. A live order's rows hang on `orders`,
+a paper order's on `paper_orders` (see persistence/models/paper.py for why two tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import peewee
+
+from messages.statuses import OrderChange
+from persistence.database import db
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
+from persistence.models.orders import Order, users_with_open_orders
+from persistence.models.paper import PaperOrder, users_with_resting_paper_orders
+from persistence.models.users import User
+
+Followed = Order | PaperOrder
+
+
+class Fill(BaseModel):
+    order = peewee.ForeignKeyField(Order, null=True, backref="fills", on_delete="CASCADE")
+    paper_order = peewee.ForeignKeyField(
+        PaperOrder, null=True, backref="fills", on_delete="CASCADE"
+    )
+    sequence = peewee.IntegerField()
+    trade_id = peewee.CharField(max_length=64, null=True)  # the exchange's, for a live fill
+    kind = peewee.CharField(max_length=10)  # OrderChange
+    quantity = MoneyField(default=Decimal(0))  # base coin traded by this fill (0: an end)
+    filled = MoneyField(default=Decimal(0))  # base coin traded by the order so far
+    price = MoneyField(null=True)
+    fee = MoneyField(default=Decimal(0))  # quote currency
+    delivered_at = UtcDateTimeField(null=True)
+
+    class Meta:
+        table_name = "fills"
+        indexes = (
+            (("order", "sequence"), True),
+            (("paper_order", "sequence"), True),
+            (("delivered_at",), False),
+        )
+
+    @property
+    def followed(self) -> Followed:
+        row: Followed = self.order if self.order_id is not None else self.paper_order
+        return row
+
+
+@dataclass(frozen=True)
+class Change:
+    """One update to record: what traded (quantity 0 for an end), at what price and fee."""
+
+    kind: OrderChange
+    quantity: Decimal = Decimal(0)
+    price: Decimal | None = None
+    fee: Decimal = Decimal(0)
+    trade_id: str | None = None
+
+
+def _owner_column(row: Followed) -> peewee.ForeignKeyField:
+    return Fill.order if isinstance(row, Order) else Fill.paper_order
+
+
+def fills_of(row: Followed) -> list[Fill]:
+    """Every update recorded for the order, in sequence."""
+    query = Fill.select().where(_owner_column(row) == row.id)
+    return list(query.order_by(Fill.sequence))
+
+
+def record_changes(
+    row: Followed, changes: list[Change], told: bool = False, **order_changes: object
+) -> list[Fill]:
+    """The updates and the order's new columns, in one transaction: both or neither.
+    `told`: the updates are delivered already (in the reply to the placement)."""
+    column = _owner_column(row)
+    with db.atomic():
+        known = fills_of(row)  # summed here: SQLite's SUM would go through a float
+        last = known[-1].sequence if known else 0
+        filled = sum((fill.quantity for fill in known), Decimal(0))
+        recorded = []
+        for sequence, change in enumerate(changes, start=last + 1):
+            filled += change.quantity
+            recorded.append(
+                Fill.create(
+                    **{column.name: row},
+                    sequence=sequence,
+                    kind=change.kind,
+                    quantity=change.quantity,
+                    filled=filled,
+                    price=change.price,
+                    fee=change.fee,
+                    trade_id=change.trade_id,
+                    delivered_at=utcnow() if told else None,
+                )
+            )
+        for name, value in order_changes.items():
+            setattr(row, name, value)
+        row.updated_at = utcnow()
+        row.save(only=[*order_changes, "updated_at"])
+    return recorded
+
+
+def undelivered(user: User) -> list[Fill]:
+    """The user's updates not yet handed to their owner, oldest first (live and paper)."""
+    live = (
+        Fill.select(Fill, Order)
+        .join(Order)
+        .where((Order.user == user) & Fill.delivered_at.is_null())
+    )
+    paper = (
+        Fill.select(Fill, PaperOrder)
+        .join(PaperOrder)
+        .where((PaperOrder.user == user) & Fill.delivered_at.is_null())
+    )
+    return sorted([*live, *paper], key=lambda fill: fill.id)
+
+
+def mark_delivered(fill: Fill) -> None:
+    fill.delivered_at = utcnow()
+    fill.save(only=[Fill.delivered_at])
+
+
+def users_with_orders_to_follow() -> set[int]:
+    """Telegram ids of users with an order to follow (open live or resting paper) or an
+    update still to deliver: their actors are started with the bot."""
+    ids = users_with_open_orders() | users_with_resting_paper_orders()
+    for model in (Order, PaperOrder):
+        query = Fill.select(User.telegram_id).join(model).join(User)
+        ids.update(
+            telegram_id for (telegram_id,) in query.where(Fill.delivered_at.is_null()).tuples()
+        )
+    return ids

@@ -1,0 +1,141 @@
+"""A user's order life cycle over the real database and a fake exchange, and what it told:
+the user's notifications, the strategy's updates, the TriggerBook's registrations. A
+`restart` builds the part anew over the same database, as a crash of the actor would."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from fake_exchange import FakeExchange
+from user_part_fakes import FakeKeys, FakeSession, RecordingAnswers, RecordingLinks, RecordingTimers
+
+from actors.user.exchange_calls import ExchangeCalls
+from actors.user.order_lifecycle import OrderLifecycle
+from adapters.indodax.pairs import Pair
+from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
+from messages.statuses import OrderState
+from messages.triggers import OrderTrigger
+from persistence.models import Order, Strategy, User
+from persistence.models.fills import Fill, fills_of
+from persistence.models.orders import record_intended_order, settle_order
+
+BTC = Pair("btc", "idr")
+_telegram_ids = itertools.count(1000)
+
+
+@dataclass
+class LifecycleWorld:
+    user: Any
+    exchange: FakeExchange = field(default_factory=FakeExchange)
+    strategy_running: bool = True
+    notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    to_strategy: list[OrderUpdate] = field(default_factory=list)
+    to_trigger_book: list[Any] = field(default_factory=list)
+    lifecycle: OrderLifecycle | None = None
+
+    def start(self) -> OrderLifecycle:
+        """A new incarnation of the part (as after a crash), booted."""
+        session = FakeSession(
+            user=self.user,
+            keys=FakeKeys(),
+            private=self.exchange,
+            telegram_id=self.user.telegram_id,
+        )
+        answers = RecordingAnswers(session)
+        answers.notices = self.notices
+        links = BookLinks(self.to_trigger_book)
+        self.lifecycle = OrderLifecycle(
+            session,  # type: ignore[arg-type]
+            answers,
+            ExchangeCalls(session, answers, links),  # type: ignore[arg-type]
+            RecordingTimers(),
+            links,  # type: ignore[arg-type]
+            reconcile_every=timedelta(seconds=300),
+            to_strategy=self._take,
+        )
+        self.lifecycle.boot()
+        return self.lifecycle
+
+    def _take(self, update: OrderUpdate) -> bool:
+        if self.strategy_running:
+            self.to_strategy.append(update)
+        return self.strategy_running
+
+    def place(
+        self,
+        side: str = "buy",
+        price: str = "1000000000",
+        amount: str = "1",
+        strategy: bool = False,
+    ) -> Order:
+        """A limit order placed and resting on the exchange, watched as the order desk does."""
+        owner = Strategy.create(user=self.user, kind="test", pair="btc_idr") if strategy else None
+        row = record_intended_order(
+            self.user,
+            owner.id if owner else None,
+            {
+                "pair": BTC.ticker_id,
+                "side": side,
+                "order_type": "limit",
+                "price": Decimal(price),
+                "amount": Decimal(amount),
+            },
+        )
+        self.exchange.rest(BTC, row.client_order_id, side, Decimal(price), Decimal(amount))
+        settle_order(row, state=OrderState.OPEN, exchange_order_id="x")
+        assert self.lifecycle is not None
+        self.lifecycle.watch(row)
+        return row
+
+    def fire(self, row: Order) -> None:
+        """The TriggerBook saw the market at or through the order's price."""
+        assert self.lifecycle is not None
+        self.lifecycle.trigger_fired(
+            TriggerFired(
+                trigger_id=OrderTrigger(row.client_order_id).encode(),
+                telegram_id=self.user.telegram_id,
+                pair=row.pair,
+                price=str(row.price),
+                ts=0.0,
+            )
+        )
+
+    def armed(self, row: Order) -> bool:
+        """Whether the order's trigger is registered now (the last word to the book)."""
+        trigger_id = OrderTrigger(row.client_order_id).encode()
+        said = [
+            m
+            for m in self.to_trigger_book
+            if isinstance(m, RegisterTrigger | RemoveTrigger) and m.trigger_id == trigger_id
+        ]
+        return bool(said) and isinstance(said[-1], RegisterTrigger)
+
+
+class BookLinks(RecordingLinks):
+    """RecordingLinks whose messages to the TriggerBook go to a list the world keeps."""
+
+    def __init__(self, book: list[Any]) -> None:
+        super().__init__()
+        self.book = book
+
+    def to_trigger_book(self, message: Any) -> None:
+        self.book.append(message)
+
+
+def new_world() -> LifecycleWorld:
+    telegram_id = next(_telegram_ids)
+    world = LifecycleWorld(User.create(telegram_id=telegram_id, chat_id=telegram_id, mode="live"))
+    world.start()
+    return world
+
+
+def fills(row: Order) -> list[Fill]:
+    return fills_of(Order.get_by_id(row.id))
+
+
+def state_of(row: Order) -> str:
+    return str(Order.get_by_id(row.id).state)

@@ -1,0 +1,169 @@
+"""A user's resting orders followed to their end: looked up only when the market reaches
+them or the sweep finds them changed, every fill recorded before it is told, and told once,
+to the user or to the strategy that owns the order, also across a restart of the actor."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from order_lifecycle_world import BTC, LifecycleWorld, fills, new_world, state_of
+
+from actors.user.order_changes import Recorded, changes_between
+from adapters.indodax.wire import OrderStatus
+from messages.events import RegisterTrigger
+from messages.statuses import OrderChange, OrderState
+from persistence.models.fills import Change, record_changes
+
+
+@pytest.fixture
+def world(settings) -> LifecycleWorld:
+    return new_world()
+
+
+def test_a_resting_order_is_watched_at_its_price_and_not_looked_up_before_the_market_reaches_it(
+    world,
+):
+    buy = world.place("buy", price="990000000")
+    sell = world.place("sell", price="1010000000")
+    registered = [m for m in world.to_trigger_book if isinstance(m, RegisterTrigger)]
+    assert [(m.purpose, m.kind, m.level) for m in registered] == [
+        ("order", "below", "990000000"),
+        ("order", "above", "1010000000"),
+    ]
+    assert world.armed(buy) and world.armed(sell)
+    assert world.exchange.calls == []
+
+
+def test_a_partial_fill_is_recorded_with_the_trade_and_told_to_the_user_once(world):
+    order = world.place(amount="1")
+    trade = world.exchange.fill(order.client_order_id, Decimal("0.4"))
+    world.fire(order)
+    world.fire(order)  # the market reaches it again: nothing new happened
+    [row] = fills(order)
+    assert (row.kind, row.quantity, row.filled, row.price, row.fee, row.trade_id) == (
+        OrderChange.PARTIAL,
+        trade.quantity,
+        Decimal("0.4"),
+        trade.price,
+        trade.commission,
+        trade.trade_id,
+    )
+    assert row.delivered_at is not None
+    assert [key for key, _ in world.notices] == ["order.update.partial"]
+    assert world.notices[0][1]["quantity"] == "0.4"
+    assert state_of(order) == OrderState.PARTIALLY_FILLED
+    assert world.armed(order)  # still resting: watched on
+
+
+def test_three_partial_fills_end_in_filled_and_the_order_is_no_longer_watched(world):
+    order = world.place(amount="0.9")
+    for _ in range(3):
+        world.exchange.fill(order.client_order_id, Decimal("0.3"))
+        world.fire(order)
+    assert [row.kind for row in fills(order)] == ["partial", "partial", "filled"]
+    assert [row.filled for row in fills(order)] == [Decimal("0.3"), Decimal("0.6"), Decimal("0.9")]
+    assert [key for key, _ in world.notices] == [
+        "order.update.partial",
+        "order.update.partial",
+        "order.update.filled",
+    ]
+    assert state_of(order) == OrderState.FILLED
+    assert not world.armed(order)
+    assert not world.lifecycle.following()
+
+
+def test_the_sweep_finds_a_cancel_made_on_the_exchange_and_looks_up_only_changed_orders(world):
+    kept = world.place(price="900000000")
+    cancelled = world.place(price="950000000")
+    world.exchange.cancel(cancelled.client_order_id)
+    world.exchange.calls.clear()
+    world.lifecycle.reconcile()
+    assert world.exchange.calls == ["openOrders", "getOrderByClientOrderId"]
+    assert state_of(cancelled) == OrderState.CANCELLED
+    assert state_of(kept) == OrderState.OPEN
+    assert [key for key, _ in world.notices] == ["order.update.cancelled"]
+
+
+def test_a_lost_lookup_reply_changes_nothing_and_the_sweep_records_the_fill_later(world):
+    order = world.place(amount="1")
+    world.exchange.fill(order.client_order_id, Decimal("1"))
+    world.exchange.lose_replies = 1
+    world.fire(order)
+    assert fills(order) == [] and world.notices == []
+    world.lifecycle.reconcile()
+    assert [row.kind for row in fills(order)] == ["filled"]
+    assert [key for key, _ in world.notices] == ["order.update.filled"]
+
+
+def test_an_update_recorded_but_not_told_before_a_crash_is_told_once_at_the_next_boot(world):
+    order = world.place(amount="1")
+    trade = world.exchange.fill(order.client_order_id, Decimal("0.5"))
+    record_changes(  # the crash came right after the write, before anyone was told
+        order,
+        [
+            Change(
+                OrderChange.PARTIAL, trade.quantity, trade.price, trade.commission, trade.trade_id
+            )
+        ],
+        state=OrderState.PARTIALLY_FILLED,
+        filled_amount=trade.quantity,
+    )
+    world.start()
+    world.start()
+    assert [key for key, _ in world.notices] == ["order.update.partial"]
+    world.fire(order)  # the same trade seen again on the exchange is not recorded twice
+    assert len(fills(order)) == 1
+
+
+def test_a_strategy_order_update_goes_to_the_strategy_and_waits_while_it_is_not_running(world):
+    order = world.place(amount="1", strategy=True)
+    world.strategy_running = False
+    world.exchange.fill(order.client_order_id, Decimal("1"))
+    world.fire(order)
+    assert world.to_strategy == [] and world.notices == []
+    world.strategy_running = True
+    world.start()
+    [update] = world.to_strategy
+    assert (update.client_order_id, update.sequence, update.kind, update.quantity) == (
+        order.client_order_id,
+        1,
+        "filled",
+        "1",
+    )
+    assert update.strategy_id == order.strategy_id
+    world.start()
+    assert len(world.to_strategy) == 1
+    assert world.notices == []
+
+
+def _status(status: str, amount: str, remaining: str) -> OrderStatus:
+    return OrderStatus(
+        pair=BTC,
+        order_id="7",
+        client_order_id="c",
+        side="buy",
+        status=status,  # type: ignore[arg-type]
+        price=Decimal(1),
+        amount_currency="btc",
+        amount=Decimal(amount),
+        remaining=Decimal(remaining),
+        executed_base=Decimal(amount) - Decimal(remaining),
+        submit_time=None,  # type: ignore[arg-type]
+        finish_time=None,
+    )
+
+
+def test_an_order_the_exchange_calls_filled_stays_followed_while_its_trades_lag_behind():
+    nothing = Recorded(frozenset(), Decimal(0), ended=False)
+    verdict = changes_between(_status("filled", "1", "0"), (), nothing)
+    assert verdict.changes == []
+    assert verdict.state == OrderState.OPEN
+
+
+def test_a_filled_order_whose_last_trade_was_already_recorded_is_told_filled_once():
+    recorded = Recorded(frozenset({"1"}), Decimal(1), ended=False)
+    verdict = changes_between(_status("filled", "1", "0"), (), recorded)
+    assert [change.kind for change in verdict.changes] == [OrderChange.FILLED]
+    ended = Recorded(frozenset({"1"}), Decimal(1), ended=True)
+    assert changes_between(_status("filled", "1", "0"), (), ended).changes == []

@@ -1,0 +1,80 @@
+"""A resting limit order followed to its end on the running system (multiprocess,
+PostgreSQL, Redis, the simulator filling it in three parts): the user's actor is killed
+between the second and the third fill, and still every fill is recorded as the simulator
+made it and told exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from simulated_system import simulated_system
+from stack import ACCOUNTS, REDIS_URL, Stack
+
+from persistence.models import Order
+from persistence.models.fills import fills_of
+
+K = 1006
+
+
+@pytest.fixture(scope="module")
+def stack(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    with simulated_system(
+        postgres_server_url,
+        REDIS_URL,
+        tmp_path_factory.mktemp("fills"),
+        (ACCOUNTS[K],),
+        seed=13,
+        fill_fraction=Decimal("0.34"),  # 0.003 BTC fills as 0.00102, 0.00102, 0.00096
+    ) as running:
+        yield Stack(running.system.system, running.supervisor, running.simulator, running.settings)
+
+
+def updates_told(stack: Stack, seconds: float) -> list:
+    stack.pump(seconds)
+    told = [m for m in stack.outbound if m.telegram_id == K and m.key.startswith("order.update.")]
+    for message in told:
+        stack.outbound.remove(message)
+    return told
+
+
+def next_update(stack: Stack):
+    return stack.wait_for(lambda m: m.telegram_id == K and m.key.startswith("order.update."))
+
+
+def test_three_partial_fills_with_the_actor_killed_between_the_second_and_third_are_each_told_once(
+    stack,
+):
+    stack.link(K)
+    stack.buy_limit(K, price="990000000", quantity="0.003")
+    placed = stack.reply_to(K, "order.placed")
+    client_order_id = placed.param("client_order_id")
+
+    trades = stack.simulator.set_price("btcidr", 990_000_000)
+    first = next_update(stack)
+    trades += stack.simulator.set_price("btcidr", 989_000_000)
+    second = next_update(stack)
+    assert [first.key, second.key] == ["order.update.partial"] * 2
+
+    pid = stack.user_pid(K)
+    os.kill(pid, signal.SIGKILL)
+    trades += stack.simulator.set_price("btcidr", 988_000_000)
+    last = next_update(stack)
+    assert last.key == "order.update.filled"
+    assert last.param("client_order_id") == client_order_id
+    assert stack.user_pid(K) != pid
+    assert updates_told(stack, 3) == []  # each exactly once
+
+    row = Order.get(Order.client_order_id == client_order_id)
+    assert row.state == "filled"
+    recorded = fills_of(row)
+    assert [(f.quantity, f.price, f.fee) for f in recorded] == [
+        (Decimal(t["quantity"]), Decimal(t["price"]), Decimal(t["fee"])) for t in trades
+    ]
+    assert [f.kind for f in recorded] == ["partial", "partial", "filled"]
+    assert all(f.delivered_at is not None for f in recorded)
+    log = stack.simulator.trade_log(f"KEY-{K}")
+    assert sum(order["client_order_id"] == client_order_id for order in log) == 1
