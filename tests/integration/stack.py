@@ -7,9 +7,13 @@ import dataclasses
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from simulated_system import simulated_system
 
 from actors.runtime.processes import listener_pid
 from adapters.simulator.accounts import AccountSpec
@@ -42,10 +46,13 @@ class Stack:
         simulator: SimulatorServer,
         settings: Settings,
         accounts: dict[int, AccountSpec] = ACCOUNTS,
+        *,
+        session: int | None = None,
     ) -> None:
         self.system, self.supervisor = system, supervisor
         self.simulator, self.settings = simulator, settings
         self.accounts = accounts
+        self.session = session  # the OS session every process of the system belongs to
         self.outbound: list[Outbound] = []
         self.other: list[Any] = []
         self.tokens: dict[int, str] = {}  # what the chat adapter holds after /link
@@ -161,3 +168,28 @@ class Stack:
                 return pid
             self.pump(0.3)
         raise AssertionError(f"user {telegram_id} has no actor process")
+
+
+@contextmanager
+def running_stack(
+    postgres_url: str,
+    directory: Path,
+    *,
+    seed: int,
+    accounts: dict[int, AccountSpec] = ACCOUNTS,
+    redis_url: str = REDIS_URL,
+    **options: Any,
+) -> Iterator[Stack]:
+    """The whole system on the simulator, played by a Stack; `options` go to
+    simulated_system (settings sections, the simulator's fill_fraction)."""
+    with simulated_system(
+        postgres_url, redis_url, directory, tuple(accounts.values()), seed=seed, **options
+    ) as running:
+        yield Stack(
+            running.system.system,
+            running.supervisor,
+            running.simulator,
+            running.settings,
+            accounts,
+            session=running.system.session,
+        )

@@ -13,8 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from simulated_system import simulated_system
-from stack import Stack
+from stack import Stack, running_stack
 
 from actors.runtime.processes import children_of, session_members
 from adapters.simulator.accounts import AccountSpec
@@ -84,17 +83,13 @@ def shared_sockets(stack: Stack, session: int) -> list[str]:
 def fifty(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Fifty linked users: ten run a strategy (inside their actor's process, which had talked
     to the database, Redis and the exchange before the strategy started)."""
-    with simulated_system(
+    with running_stack(
         postgres_server_url,
-        REDIS_URL,
         tmp_path_factory.mktemp("forks"),
-        tuple(ACCOUNTS.values()),
         seed=23,
-    ) as running:
-        stack = Stack(
-            running.system.system, running.supervisor, running.simulator, running.settings, ACCOUNTS
-        )
-        stack.session = running.system.session  # type: ignore[attr-defined]
+        accounts=ACCOUNTS,
+        redis_url=REDIS_URL,
+    ) as stack:
         for telegram_id in USERS:
             stack.say(Start(telegram_id=telegram_id, chat_id=telegram_id))
         for telegram_id in USERS:
@@ -109,7 +104,7 @@ def fifty(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                     api_secret=Sensitive(spec.secret),
                 )
             )
-        vault = Vault(running.settings.security.app_secret_key)
+        vault = Vault(stack.settings.security.app_secret_key)
         for telegram_id in USERS:
             done = stack.reply_to(telegram_id, "link.done", timeout=120)
             stack.tokens[telegram_id] = vault.decrypt(
@@ -170,7 +165,7 @@ def test_ten_users_ordering_at_once_complete_ten_rounds_in_a_row(fifty: Stack) -
 def test_no_two_processes_share_a_socket_to_the_database_redis_or_the_exchange(
     fifty: Stack,
 ) -> None:
-    session = fifty.session  # type: ignore[attr-defined]
+    session = fifty.session
     assert not [pid for tid in WITH_STRATEGY for pid in children_of(fifty.user_pid(tid))]
     assert len(session_members(session)) >= 6 + len(USERS)
     order_round(fifty, ORDERING, timeout=60)

@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from simulated_system import simulated_system
-from stack import REDIS_URL, Stack
+from stack import Stack, running_stack
 
 from actors.runtime.processes import children_of, session_members
 from adapters.simulator.accounts import AccountSpec
@@ -25,21 +24,12 @@ ACCOUNTS = {
 
 
 @pytest.fixture(scope="module")
-def hosted(
-    postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Stack, int]]:
-    """The running system and the session its processes belong to."""
-    with simulated_system(
-        postgres_server_url,
-        REDIS_URL,
-        tmp_path_factory.mktemp("hosted"),
-        tuple(ACCOUNTS.values()),
-        seed=29,
-    ) as running:
-        stack = Stack(
-            running.system.system, running.supervisor, running.simulator, running.settings, ACCOUNTS
-        )
-        yield stack, running.system.session
+def hosted(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The running system; its processes belong to `stack.session`."""
+    with running_stack(
+        postgres_server_url, tmp_path_factory.mktemp("hosted"), seed=29, accounts=ACCOUNTS
+    ) as stack:
+        yield stack
 
 
 def buy_once_below(owner: User, level: str) -> Strategy:
@@ -56,7 +46,7 @@ def status_of(strategy: Strategy) -> str:
 
 
 def test_a_user_with_two_running_strategies_is_one_process_and_buys_once_on_the_crossing(hosted):
-    stack, session = hosted
+    stack, session = hosted, hosted.session
     stack.link(U)
     user_pid = stack.user_pid(U)
     processes = sorted(session_members(session))

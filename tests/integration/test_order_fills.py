@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
-from simulated_system import simulated_system
-from stack import ACCOUNTS, REDIS_URL, Stack
+from stack import ACCOUNTS, Stack, running_stack
 
 from persistence.models import Order
 from persistence.models.fills import fills_of
@@ -22,15 +21,14 @@ K = 1006
 
 @pytest.fixture(scope="module")
 def stack(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with simulated_system(
+    with running_stack(
         postgres_server_url,
-        REDIS_URL,
         tmp_path_factory.mktemp("fills"),
-        (ACCOUNTS[K],),
         seed=13,
+        accounts={K: ACCOUNTS[K]},
         fill_fraction=Decimal("0.34"),  # 0.003 BTC fills as 0.00102, 0.00102, 0.00096
-    ) as running:
-        yield Stack(running.system.system, running.supervisor, running.simulator, running.settings)
+    ) as stack:
+        yield stack
 
 
 def updates_told(stack: Stack, seconds: float) -> list:
