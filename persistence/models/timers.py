@@ -27,6 +27,8 @@ class StrategyTimer(BaseModel):
     payload = JsonField()  # what `on_timer` is handed: the name the strategy gave it
     due_at = UtcDateTimeField()
     handled_at = UtcDateTimeField(null=True)
+    # The foreign key's value, as peewee reads it without loading the row it names.
+    strategy_id: int
 
     class Meta:
         table_name = "timers"
