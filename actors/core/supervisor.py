@@ -4,7 +4,9 @@ user, restarts what dies, runs the dead-man switch, and answers operators.
 A user's actor is created on the first message for that user (at start, in batches, for
 every user with a running strategy or an order outcome still owed) and restarted with
 exponential backoff when it dies; too many restarts in a window suspend the user and tell
-the user and the admins, because a crash loop must not keep trading.
+the user and the admins, because a crash loop must not keep trading. A user's actor that
+left while its strategies wait is started again by a fired trigger or, through the timer
+watch (timer_watch.py), by a strategy timer come due.
 
 It is not on the path of every command: it routes a user's first command (refusing a
 suspended user), tells the sender where that user's actor is, and tells it again when the
