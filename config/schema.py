@@ -307,7 +307,7 @@ class ActorSettings:
         "USER_ACTOR_IDLE_SECONDS",
         600,
         parsers.integer(5),
-        "A user's actor with no running strategy leaves after this quiet time.",
+        "A user's actor leaves after this quiet time once its strategies only wait.",
     )
     strategy_max_restarts: int = setting(
         "STRATEGY_MAX_RESTARTS",
@@ -320,6 +320,13 @@ class ActorSettings:
         300,
         parsers.integer(1),
         "The window in which a strategy's restarts are counted.",
+    )
+    timer_watch_seconds: int = setting(
+        "TIMER_WATCH_SECONDS",
+        30,
+        parsers.integer(1, 3600),
+        "Longest sleep of the Supervisor's watch for strategy timers due while their user's "
+        "actor is not running.",
     )
 
 

@@ -75,7 +75,7 @@ class BootUser(Boot):
 
 @dataclass(frozen=True, kw_only=True)
 class ActorIdle(Message):
-    """A UserActor with nothing running is leaving; do not restart it (state is in the DB)."""
+    """A UserActor with nothing busy is leaving; do not restart it (state is in the DB)."""
 
     telegram_id: int
 

@@ -4,7 +4,9 @@ user, restarts what dies, runs the dead-man switch, and answers operators.
 A user's actor is created on the first message for that user (at start, in batches, for
 every user with a running strategy or an order outcome still owed) and restarted with
 exponential backoff when it dies; too many restarts in a window suspend the user and tell
-the user and the admins, because a crash loop must not keep trading.
+the user and the admins, because a crash loop must not keep trading. A user's actor that
+left while its strategies wait is started again by a fired trigger or, through the timer
+watch (timer_watch.py), by a strategy timer come due.
 
 It is not on the path of every command: it routes a user's first command (refusing a
 suspended user), tells the sender where that user's actor is, and tells it again when the
@@ -26,6 +28,7 @@ from actors.base import BotActor
 from actors.core.deadman import DeadmanSwitch
 from actors.core.notifier import Notifier
 from actors.core.restart_policy import RestartPolicy
+from actors.core.timer_watch import TimerWatch
 from actors.core.trigger_book import TriggerBook
 from actors.runtime.transport_binding import rejected_frames
 from adapters.indodax.http_transport import tls_context
@@ -87,6 +90,7 @@ CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
 # while the next round is created, and the Supervisor answers messages between rounds.
 RESTORE_BATCH = 25
 RESTORE = "restore"  # wakeup payload (RESTORE, None): create the next batch
+TIMERS = "timers"  # wakeup payload (TIMERS, None): look for strategy timers due (timer_watch.py)
 
 
 class Supervisor(BotActor):
@@ -114,6 +118,7 @@ class Supervisor(BotActor):
         self.stopping = False
         self.price_feed_class: Any = None
         self.user_actor_class: Any = None
+        self.timer_watch = TimerWatch(timedelta(seconds=30))
 
     def receiveMsg_BootSupervisor(self, message: BootSupervisor, sender: Any) -> None:
         self.user_actor_class = message.user_actor_class
@@ -143,6 +148,8 @@ class Supervisor(BotActor):
         self.to_restore = sorted(owners | owed)  # their actors have work
         log.info("supervisor ready", extra={"users_to_restore": len(self.to_restore)})
         self._restore_batch()
+        self.timer_watch = TimerWatch(timedelta(seconds=self.settings.actors.timer_watch_seconds))
+        self._watch_timers()
 
     def _restore_batch(self) -> None:
         """One batch of the users restored at start; the next after the messages waiting."""
@@ -321,10 +328,23 @@ class Supervisor(BotActor):
         self.restarts_total += 1
         self.wakeupAfter(timedelta(seconds=delay), payload=("restart", telegram_id))
 
+    def _watch_timers(self) -> None:
+        """A user's actor started for each strategy timer due while it is not running (one
+        leaving counts as running: it is started at the next look)."""
+        to_start, sleep = self.timer_watch.look(self.users)
+        for telegram_id in sorted(to_start):
+            log.info("user actor started for a due timer", extra={"user_id": telegram_id})
+            self._user(telegram_id)
+        self.wakeupAfter(sleep, payload=(TIMERS, None))
+
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         kind, telegram_id = message.payload
         if kind == RESTORE:
             self._restore_batch()
+            return
+        if kind == TIMERS:
+            if not self.stopping:
+                self._watch_timers()
             return
         if kind == "restart" and telegram_id not in self.users and not self.stopping:
             self._user(telegram_id)

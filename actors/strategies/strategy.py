@@ -5,7 +5,8 @@ Rules every strategy keeps:
 - its progress is saved *before* it acts, so a restart resumes, never repeats;
 - it never calls the exchange: it asks its host for an order (the UserActor owns the key
   and the nonce), and hears how it ended in `on_order_result`;
-- it watches prices through triggers in the TriggerBook and time through its host's timers;
+- it watches prices through triggers in the TriggerBook and time through durable timers,
+  and waits for them without holding its user's actor in memory;
 - it acts only through its context, so it can be built and tested alone with a fake one.
 
 An exception in a hook is its host's to contain: logged, counted, and the strategy rebuilt
@@ -14,7 +15,6 @@ from its saved row after a back-off (marked failed when it keeps raising).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
 from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
@@ -40,9 +40,11 @@ class StrategyContext(Protocol):
     def order(self, side: Side, order_type: OrderType, **amounts: str) -> None:
         """Ask the host for an order; its result comes to `on_order_result` afterwards."""
 
-    def set_timer(self, delay: timedelta, payload: Hashable) -> None:
-        """`on_timer(payload)` after `delay` (lost when the strategy is restarted: its
-        `on_start` arms again what its saved state needs)."""
+    def set_timer(self, delay: timedelta, payload: str) -> None:
+        """`on_timer(payload)` once, after `delay`: saved before this returns, it survives
+        restarts of the strategy, its user's actor and the whole system (do not set it
+        again in `on_start`). A timer whose handler did not return is handed again, so
+        what `on_timer` does is guarded by the strategy's saved state."""
 
     def stop(self, **state: Any) -> None:
         """The strategy is done: final state and the stopped status written, then `on_stop`,
@@ -72,7 +74,7 @@ class BaseStrategy:
     def on_trigger(self, fired: TriggerFired) -> None:
         """A watched price was reached."""
 
-    def on_timer(self, payload: Hashable) -> None:
+    def on_timer(self, payload: str) -> None:
         """A timer of the strategy's own came due."""
 
     def on_order_result(self, result: OrderResult) -> None:

@@ -11,6 +11,16 @@ strategy is a process of its own: a user is one process whatever they run, and a
 cannot outlive its user's actor. Strategies are paused or resumed together (by the dead-man
 switch, an admin, or the user); the user lists, shows, pauses, resumes and stops them, one
 at a time or all together.
+
+A strategy waits without holding its user's actor: its triggers stay in the TriggerBook
+and its timers in the `timers` table (persistence/models/timers.py), so the actor leaves
+after its quiet time once no strategy is handling a message, has one queued or waits to
+be rebuilt. A fired trigger or a due timer starts it again (through the Supervisor); each
+strategy is rebuilt from its saved state, re-arms what it watches, and then hears what
+woke it. A timer is saved before it counts, armed in memory while the actor runs (its
+pending ones again at each build of its strategy), handed to `on_timer` only while it is
+still unhandled, and marked handled once the handler returned: a crash in between hands
+it again, which the strategy's saved state makes harmless.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from datetime import timedelta
 
 from actors.core.restart_policy import RestartPolicy
 from actors.strategies.kinds import STRATEGY_CLASSES
+from actors.strategies.strategy import BaseStrategy
 from actors.user.answers import Answers
 from actors.user.links import Links
 from actors.user.session import UserSession
@@ -57,9 +68,9 @@ from messages.events import (
 from messages.statuses import OrderState, StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
+from persistence.models.base import utcnow
 from persistence.models.strategies import (
     Strategy,
-    has_running_strategy,
     next_status,
     pause_running,
     resume_paused,
@@ -69,11 +80,12 @@ from persistence.models.strategies import (
     strategy_by_id,
     strategy_of,
 )
+from persistence.models.timers import add_timer, mark_handled, pending_timers, unhandled_timer
 
 log = logging.getLogger(__name__)
 
 RESTART = "strategy-restart"  # timer (argument: strategy id, incarnation): rebuild it
-TIMER = "strategy-timer"  # timer (argument: strategy id, incarnation, payload): its own
+TIMER = "strategy-timer"  # timer (argument: the id of its row in `timers`): a strategy's own
 
 # Places a strategy's order and answers it (OrderDesk.for_strategy).
 PlaceOrder = Callable[[OrderRequest, Callable[[OrderResult], None]], None]
@@ -106,15 +118,16 @@ class StrategyHost:
         self.timers = timers
         timers.on(RESTART, self._restart)
         timers.on(TIMER, self._timer_rang)
-        timers.keep_awake_while(self.running)
+        timers.keep_awake_while(self.busy)
 
     @property
     def telegram_id(self) -> int:
         return self.session.telegram_id
 
-    def running(self) -> bool:
-        user = self.session.user
-        return user is not None and has_running_strategy(user)
+    def busy(self) -> bool:
+        """A strategy has a message queued or waits to be rebuilt; one that only waits for
+        a trigger, a timer or its order lets the actor leave."""
+        return any(box.queue or box.strategy is None for box in self.boxes.values())
 
     # Hosting
 
@@ -133,7 +146,15 @@ class StrategyHost:
                 continue
             box = StrategyMailbox(row, self)
             self.boxes[row.id] = box
-            box.boot(row, cls, next(self._incarnations))
+            self._build(box, row, cls)
+
+    def _build(self, box: StrategyMailbox, row: Strategy, cls: type[BaseStrategy]) -> None:
+        """The strategy built from its saved row, with its pending timers armed again; they
+        ring after its start, which runs now."""
+        now = utcnow()
+        for timer in pending_timers(box.strategy_id):
+            self.timers.start(TIMER, max(timer.due_at - now, timedelta(0)), timer.id)
+        box.boot(row, cls, next(self._incarnations))
 
     def trigger_fired(self, message: TriggerFired) -> None:
         try:
@@ -159,15 +180,26 @@ class StrategyHost:
 
         self.place(request, answer)
 
-    def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: Hashable) -> None:
-        self.timers.start(TIMER, delay, (box.strategy_id, box.incarnation, payload))
+    def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: str) -> None:
+        """Saved first, then armed here; the Supervisor wakes the actor for it if it left."""
+        timer = add_timer(box.row, utcnow() + delay, payload)
+        self.timers.start(TIMER, delay, timer.id)
 
     def _timer_rang(self, argument: Hashable) -> None:
-        assert isinstance(argument, tuple)
-        strategy_id, incarnation, payload = argument
-        box = self.boxes.get(strategy_id)
-        if box is not None and box.incarnation == incarnation:  # not set before a restart
-            box.deliver(Delivery("timer", lambda strategy: strategy.on_timer(payload)))
+        assert isinstance(argument, int)
+        timer = unhandled_timer(argument)
+        box = self.boxes.get(timer.strategy_id) if timer is not None else None
+        if box is not None:  # else handled, or its strategy is not hosted (armed at its build)
+            box.deliver(Delivery("timer", lambda strategy: self._on_timer(strategy, argument)))
+
+    def _on_timer(self, strategy: BaseStrategy, timer_id: int) -> None:
+        """Handed only while still unhandled (it may have been armed twice), and marked
+        handled after the handler returned."""
+        timer = unhandled_timer(timer_id)
+        if timer is None:
+            return
+        strategy.on_timer(timer.payload)
+        mark_handled(timer_id)
 
     def crashed(self, box: StrategyMailbox, handling: str, error: Exception) -> None:
         """A strategy's handler raised: logged with its id and the traceback (a strategy is
@@ -207,7 +239,7 @@ class StrategyHost:
         if row is None or cls is None or row.status != StrategyStatus.RUNNING:
             self.leave(box)
             return
-        box.boot(row, cls, next(self._incarnations))
+        self._build(box, row, cls)
 
     def _fail(self, box: StrategyMailbox) -> None:
         strategy_id = box.strategy_id

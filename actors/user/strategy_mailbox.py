@@ -11,7 +11,7 @@ or fails it), the message that raised is dropped, and the rest wait for the rebu
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -43,7 +43,7 @@ class MailboxHost(Protocol):
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None: ...
 
-    def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: Hashable) -> None: ...
+    def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: str) -> None: ...
 
     def crashed(self, box: StrategyMailbox, handling: str, error: Exception) -> None: ...
 
@@ -56,7 +56,7 @@ class StrategyMailbox:
     def __init__(self, row: Strategy, host: MailboxHost) -> None:
         self._row, self.host = row, host
         self.strategy: BaseStrategy | None = None
-        self.incarnation = 0  # which build of the strategy a timer was set by
+        self.incarnation = 0  # which build of the strategy a restart was asked for
         self.queue: deque[Delivery] = deque()
         self.armed: dict[str, str] = {}  # trigger id -> pair, across restarts
         self._handling = False
@@ -143,7 +143,7 @@ class StrategyMailbox:
             ),
         )
 
-    def set_timer(self, delay: timedelta, payload: Hashable) -> None:
+    def set_timer(self, delay: timedelta, payload: str) -> None:
         self.host.set_timer(self, delay, payload)
 
     def stop(self, **state: Any) -> None:

@@ -2,8 +2,9 @@
 caller of that user's private API, so requests are serial and nonces stay in order.
 
 It answers every command with a Reply (a message key and its parameters) to the Notifier.
-With nothing running and no order to follow up it leaves after a quiet spell; the next
-message re-creates it from the database.
+With no part busy it leaves after a quiet spell, even while its strategies run: they wait
+on triggers in the TriggerBook and timers in the database, and a fired trigger, a due timer
+or the next command re-creates it from the database.
 
 The actor is a thin dispatcher: each handler hands its message to the part that owns it
 (actors/user/parts.py lists them), and the parts answer. The actor keeps the life cycle:

@@ -7,6 +7,7 @@ from persistence.models.orders import Order
 from persistence.models.outbox import DeadLetter, OutboxMessage
 from persistence.models.paper import PaperBalance, PaperOrder
 from persistence.models.strategies import Strategy
+from persistence.models.timers import StrategyTimer
 from persistence.models.tokens import AccessToken
 from persistence.models.users import Credential, User
 
@@ -23,6 +24,7 @@ ALL_MODELS = [
     PaperBalance,
     PaperOrder,
     Fill,
+    StrategyTimer,
 ]
 
 __all__ = [
@@ -38,5 +40,6 @@ __all__ = [
     "PaperBalance",
     "PaperOrder",
     "Strategy",
+    "StrategyTimer",
     "User",
 ]

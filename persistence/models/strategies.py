@@ -77,12 +77,6 @@ def strategy_by_id(strategy_id: int) -> Strategy | None:
     return Strategy.get_or_none(Strategy.id == strategy_id)
 
 
-def has_running_strategy(user: User) -> bool:
-    return (
-        Strategy.select().where((Strategy.user == user) & (Strategy.status == "running")).exists()
-    )
-
-
 def pause_running(user: User) -> int:
     """Every running strategy of the user paused; how many were."""
     return (

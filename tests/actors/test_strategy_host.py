@@ -27,6 +27,7 @@ from messages.events import (
 )
 from messages.triggers import AlertTrigger, StrategyTrigger
 from persistence.models.strategies import Strategy
+from persistence.models.timers import pending_timers, unhandled_timer
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
     FakeSession,
@@ -85,6 +86,14 @@ class RaisesAfterOrdering(Recording):
         raise RuntimeError("a bug after the order")
 
 
+class RaisesOnTimer(Recording):
+    kind = "timer_raises"
+
+    def on_timer(self, payload: Hashable) -> None:
+        super().on_timer(payload)
+        raise RuntimeError("a bug in the timer's handler")
+
+
 class CannotBeBuilt(Recording):
     kind = "unbuildable"
 
@@ -94,7 +103,7 @@ class CannotBeBuilt(Recording):
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch):
-    for cls in (Recording, RaisesOnEveryMessage, RaisesAfterOrdering, CannotBeBuilt):
+    for cls in (Recording, RaisesOnEveryMessage, RaisesAfterOrdering, RaisesOnTimer, CannotBeBuilt):
         monkeypatch.setitem(STRATEGY_CLASSES, cls.kind, cls)
     journal.clear()
 
@@ -172,7 +181,7 @@ def test_running_strategies_are_hosted_once_and_only_their_own_triggers_reach_th
         "strategy",
         7,
     )
-    assert hosting.timers.busy()
+    assert not hosting.timers.busy()  # it waits on its trigger: its actor may leave
     fired = hosting.fire(running)
     for not_its_own in ("s999:level", AlertTrigger(running.id).encode(), f"s{running.id}"):
         hosting.host.trigger_fired(dataclasses.replace(fired, trigger_id=not_its_own))
@@ -236,7 +245,7 @@ def test_a_message_behind_the_one_that_raised_waits_for_the_rebuilt_strategy(hos
     assert len(hosting.orders) == 1
 
 
-def test_a_timer_set_before_a_restart_is_not_handed_to_the_rebuilt_strategy(hosting):
+def test_a_timer_set_before_a_restart_is_handed_once_to_the_rebuilt_strategy(hosting):
     strategy = hosting.strategy("orders_raises")
     hosting.host.start_running()
     box = hosting.host.boxes[strategy.id]
@@ -244,11 +253,70 @@ def test_a_timer_set_before_a_restart_is_not_handed_to_the_rebuilt_strategy(host
     box.set_timer(timedelta(seconds=30), "check")
     hosting.ring("strategy-timer")
     assert [what for _, what in journal].count("timer check") == 2
-    box.set_timer(timedelta(seconds=30), "stale")
-    hosting.fire(strategy)  # raises: rebuilt after the back-off
+    box.set_timer(timedelta(seconds=30), "kept")
+    hosting.fire(strategy)  # raises: rebuilt after the back-off, its pending timer armed again
     hosting.ring("strategy-restart")
     hosting.ring("strategy-timer")
-    assert "timer stale" not in [what for _, what in journal]
+    assert [what for _, what in journal].count("timer kept") == 1
+    assert pending_timers(strategy.id) == []
+
+
+def test_a_timer_is_saved_before_it_counts_and_marked_handled_once_its_handler_returned(hosting):
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    hosting.host.boxes[strategy.id].set_timer(timedelta(minutes=5), "buy")
+    [saved] = pending_timers(strategy.id)
+    assert saved.payload == "buy"
+    assert hosting.ring("strategy-timer") == [timedelta(minutes=5)]
+    assert [what for _, what in journal].count("timer buy") == 1
+    assert unhandled_timer(saved.id) is None
+
+
+def test_a_timer_whose_handler_raised_is_handed_again_to_the_rebuilt_strategy(hosting):
+    strategy = hosting.strategy("timer_raises")
+    hosting.host.start_running()
+    hosting.host.boxes[strategy.id].set_timer(timedelta(0), "buy")
+    hosting.ring("strategy-timer")
+    assert hosting.timers.busy()  # waiting to be rebuilt
+    hosting.ring("strategy-restart")
+    assert hosting.ring("strategy-timer") == [timedelta(0)]  # due: armed at once
+    assert [what for _, what in journal].count("timer buy") == 2
+    assert [t.payload for t in pending_timers(strategy.id)] == ["buy"]
+
+
+def test_a_new_host_arms_the_pending_timers_of_its_strategies_at_their_due_time(hosting):
+    """The actor that left and the one started in its place: the timer set in the first
+    rings in the second, once."""
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    hosting.host.boxes[strategy.id].set_timer(timedelta(hours=1), "buy")
+    hosting.host.boxes[strategy.id].set_timer(timedelta(0), "due")
+    again = StrategyHost(
+        hosting.host.session,
+        hosting.answers,
+        hosting.links,  # type: ignore[arg-type]
+        hosting.timers,
+        place=hosting.host.place,
+        restarts=RestartPolicy(base_delay=1.0, max_restarts=3, window=300.0),
+    )
+    hosting.timers.wakeups.clear()
+    again.start_running()
+    delays = sorted(delay for delay, _ in hosting.timers.wakeups)
+    assert delays[0] == timedelta(0)
+    assert timedelta(minutes=59) < delays[1] <= timedelta(hours=1)
+    hosting.ring("strategy-timer")
+    assert [what for _, what in journal].count("timer due") == 1
+    assert [what for _, what in journal].count("timer buy") == 1
+
+
+def test_a_strategy_with_a_message_queued_or_waiting_to_be_rebuilt_keeps_its_actor(hosting):
+    strategy = hosting.strategy("raises")
+    hosting.host.start_running()
+    assert hosting.timers.busy()  # raised in its start: waiting to be rebuilt
+    box = hosting.host.boxes[strategy.id]
+    assert box.strategy is None and not box.queue
+    hosting.fire(strategy)
+    assert box.queue  # the trigger waits for the rebuilt strategy
 
 
 def test_a_paused_strategy_leaves_with_its_triggers_and_is_rebuilt_from_its_saved_state(hosting):
