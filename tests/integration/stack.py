@@ -21,11 +21,12 @@ from adapters.simulator.server import SimulatorServer
 from config.schema import (
     Settings,
 )
-from messages.admin import AdminCommand, AdminReply
+from messages.admin import AdminCommand, AdminReply, ResumeUser
 from messages.base import Sensitive
 from messages.commands import ConfirmOrder, LinkAccount, PreviewOrder, Start
 from messages.events import Locate, Located
 from messages.replies import Delivered, Outbound, OutboundBatch, RegisterOutlet
+from persistence.models import Strategy, User
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -118,6 +119,21 @@ class Stack:
         self.tokens[telegram_id] = vault.decrypt(
             done.param("token_enc"), purpose=PURPOSE_ACCESS_TOKEN, owner=telegram_id
         )
+
+    def run_buy_once_below(
+        self, telegram_id: int, level: str, quote_amount: str = "100000"
+    ) -> Strategy:
+        """A BuyOnceBelow of the user's, running: stored, then started as an admin's resume
+        starts a user's strategies."""
+        strategy = Strategy.create(
+            user=User.get(User.telegram_id == telegram_id),
+            kind="buy_once_below",
+            pair="btc_idr",
+            params={"level": level, "quote_amount": quote_amount},
+        )
+        assert self.admin(ResumeUser(telegram_id=telegram_id)).ok
+        self.reply_to(telegram_id, "strategy.resumed")
+        return strategy
 
     def buy_limit(self, telegram_id: int, price: str, quantity: str = "0.001") -> str:
         """Preview and confirm; returns the confirmation's correlation id."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from stack import ACCOUNTS, ADMIN_ID
 
 from config.secret import Secret
-from messages.admin import RestartUser, ResumeAll, ResumeUser, Status
+from messages.admin import RestartUser, ResumeAll, Status
 from messages.commands import GetPortfolio
 from persistence.credentials import ApiKeyPair, store_credentials
 from persistence.models import Strategy, User
@@ -20,16 +20,7 @@ def strategy_status(strategy_id: int) -> str:
 
 
 def give_strategy(stack, telegram_id: int) -> int:
-    owner = User.get(User.telegram_id == telegram_id)
-    strategy = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "100000000", "quote_amount": "100000"},
-    )
-    assert stack.admin(ResumeUser(telegram_id=telegram_id)).ok  # starts it
-    stack.reply_to(telegram_id, "strategy.resumed")
-    return strategy.id
+    return stack.run_buy_once_below(telegram_id, level="100000000").id
 
 
 def portfolio(stack, telegram_id: int) -> None:

@@ -102,14 +102,7 @@ def test_a_dormant_users_strategy_orders_once_when_the_price_crosses_its_trigger
     with running_system(postgres_server_url, tmp_path_factory.mktemp("dormant")) as running:
         stack = stack_of(running)
         stack.link(U)
-        strategy = Strategy.create(
-            user=User.get(User.telegram_id == U),
-            kind="buy_once_below",
-            pair="btc_idr",
-            params={"level": "950000000", "quote_amount": "200000"},
-        )
-        assert stack.admin(ResumeUser(telegram_id=U)).ok
-        stack.reply_to(U, "strategy.resumed")
+        strategy = stack.run_buy_once_below(U, level="950000000", quote_amount="200000")
         pid = stack.user_pid(U)
 
         wait_until_gone(stack, U, pid)  # the strategy only waits: its actor has left

@@ -6,9 +6,9 @@ import time
 from decimal import Decimal
 
 from actors.runtime.processes import alive, children_of, session_members, session_of
-from messages.admin import ListUsers, ResumeUser
+from messages.admin import ListUsers
 from messages.commands import GetPrice, ListOpenOrders
-from persistence.models import Order, Strategy, User
+from persistence.models import Order, User
 
 A, B = 1001, 1002
 
@@ -31,15 +31,7 @@ def test_a_crashing_and_killed_user_does_not_disturb_another_users_order(stack):
         stack.reply_to(A, "error.internal")
 
     # A runs a strategy: inside A's own process, so a killed A leaves nothing behind.
-    owner = User.get(User.telegram_id == A)
-    Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "100000000", "quote_amount": "100000"},
-    )
-    assert stack.admin(ResumeUser(telegram_id=A)).ok
-    stack.reply_to(A, "strategy.resumed")
+    stack.run_buy_once_below(A, level="100000000")
     a_pid = stack.user_pid(A)
     session = session_of(a_pid)
     stack.pump(1.0)
