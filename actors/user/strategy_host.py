@@ -139,10 +139,8 @@ class StrategyHost:
             if row.id in self.boxes:
                 continue
             cls = STRATEGY_CLASSES.get(row.kind)
-            if cls is None:
-                log.warning(
-                    "no class for strategy kind", extra={"kind": row.kind, "strategy_id": row.id}
-                )
+            if cls is None:  # stored by a version of the bot that had this kind
+                self._unknown_kind(row)
                 continue
             box = StrategyMailbox(row, self)
             self.boxes[row.id] = box
@@ -240,6 +238,21 @@ class StrategyHost:
             self.leave(box)
             return
         self._build(box, row, cls)
+
+    def _unknown_kind(self, row: Strategy) -> None:
+        """Marked failed, so neither its triggers nor its timers start this actor again."""
+        log.error(
+            "strategy kind unknown to this version: marked failed",
+            extra={"kind": row.kind, "strategy_id": row.id},
+        )
+        set_status(row.id, StrategyStatus.FAILED)
+        self.answers.notify(
+            "strategy.unknown_kind",
+            kind="system",
+            strategy_id=row.id,
+            pair=display_pair(row.pair),
+            strategy_kind=row.kind,
+        )
 
     def _fail(self, box: StrategyMailbox) -> None:
         strategy_id = box.strategy_id

@@ -351,3 +351,16 @@ def test_a_strategy_that_cannot_be_built_keeps_none_of_the_users_others_from_sta
     [crash] = hosting.sent(UserFailed)
     assert (crash.strategy_id, crash.error) == (broken.id, "strategy:ValueError")
     assert hosting.ring("strategy-restart") == [timedelta(seconds=1)]
+
+
+def test_a_running_strategy_of_a_kind_this_version_does_not_know_is_marked_failed_and_told(
+    hosting,
+):
+    unknown, other = hosting.strategy("from_a_later_version"), hosting.strategy()
+    hosting.host.start_running()
+    assert journal == [(other.id, "start")]
+    assert status_of(unknown) == "failed"  # its timers and triggers wake nobody any more
+    [(key, params)] = hosting.answers.notices
+    assert key == "strategy.unknown_kind" and params["strategy_kind"] == "from_a_later_version"
+    hosting.host.start_running()  # a later start does not tell it again
+    assert len(hosting.answers.notices) == 1
