@@ -87,7 +87,7 @@ def build_parts(
         reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
         # The strategies are built last (they place through the desk, which follows orders
         # through the life cycle): the lambda looks them up when an update comes.
-        to_strategy=lambda update: strategies.order_update(update),  # noqa: PLW0108
+        to_strategy=lambda update, delivered: strategies.order_update(update, delivered),  # noqa: PLW0108
     )
     paper = PaperBook(session, lifecycle)
     tracker = OrderTracker(
@@ -106,7 +106,13 @@ def build_parts(
         window=float(settings.actors.strategy_restart_window_seconds),
     )
     strategies = StrategyHost(
-        session, answers, links, timers, place=orders.for_strategy, restarts=restarts
+        session,
+        answers,
+        links,
+        timers,
+        place=orders.for_strategy,
+        redeliver=lifecycle.deliver,
+        restarts=restarts,
     )
     return UserParts(
         session=session,

@@ -5,6 +5,7 @@ the user's notifications, the strategy's updates, the TriggerBook's registration
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -21,7 +22,12 @@ from messages.statuses import OrderState
 from messages.triggers import OrderTrigger
 from persistence.models import Order, Strategy, User
 from persistence.models.fills import Fill, fills_of
-from persistence.models.orders import record_intended_order, settle_order
+from persistence.models.orders import (
+    OrderOwner,
+    record_intended_order,
+    settle_order,
+    strategy_client_order_id,
+)
 
 BTC = Pair("btc", "idr")
 _telegram_ids = itertools.count(1000)
@@ -60,9 +66,11 @@ class LifecycleWorld:
         self.lifecycle.boot()
         return self.lifecycle
 
-    def _take(self, update: OrderUpdate) -> bool:
+    def _take(self, update: OrderUpdate, delivered: Callable[[], None]) -> bool:
+        """A running strategy handles the update at once (and it is marked delivered)."""
         if self.strategy_running:
             self.to_strategy.append(update)
+            delivered()
         return self.strategy_running
 
     def place(
@@ -73,10 +81,12 @@ class LifecycleWorld:
         strategy: bool = False,
     ) -> Order:
         """A limit order placed and resting on the exchange, watched as the order desk does."""
-        owner = Strategy.create(user=self.user, kind="test", pair="btc_idr") if strategy else None
+        owner = None
+        if strategy:
+            made = Strategy.create(user=self.user, kind="test", pair="btc_idr")
+            owner = OrderOwner(made.id, strategy_client_order_id(made, "entry", 1), "entry")
         row = record_intended_order(
             self.user,
-            owner.id if owner else None,
             {
                 "pair": BTC.ticker_id,
                 "side": side,
@@ -84,6 +94,7 @@ class LifecycleWorld:
                 "price": Decimal(price),
                 "amount": Decimal(amount),
             },
+            owner,
         )
         self.exchange.rest(BTC, row.client_order_id, side, Decimal(price), Decimal(amount))
         settle_order(row, state=OrderState.OPEN, exchange_order_id="x")

@@ -4,6 +4,7 @@ system, no exchange. Strategy classes made for these tests are registered only h
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Hashable
 from datetime import timedelta
@@ -18,7 +19,7 @@ from actors.user.strategy_host import StrategyHost
 from messages.commands import ChangeStrategy
 from messages.events import (
     OrderRequest,
-    OrderResult,
+    OrderUpdate,
     PauseStrategies,
     RegisterTrigger,
     RemoveTrigger,
@@ -26,6 +27,7 @@ from messages.events import (
     UserFailed,
 )
 from messages.triggers import AlertTrigger, StrategyTrigger
+from persistence.models.orders import strategy_client_order_id
 from persistence.models.strategies import Strategy
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
@@ -53,15 +55,14 @@ class Recording(BaseStrategy):
 
     def on_trigger(self, fired: TriggerFired) -> None:
         self.note("trigger")
-        self.context.save(ordered=True)
-        self.context.order("buy", "market", quote_amount="100000")
+        self.context.order("entry", "buy", "market", quote_amount="100000", ordered=True)
         self.note("trigger done")
 
     def on_timer(self, payload: Hashable) -> None:
         self.note(f"timer {payload}")
 
-    def on_order_result(self, result: OrderResult) -> None:
-        self.note(f"result {result.state}")
+    def on_order_update(self, update: OrderUpdate) -> None:
+        self.note(f"result {update.kind}")
 
     def on_stop(self) -> None:
         self.note("stop")
@@ -99,14 +100,57 @@ def registered(monkeypatch):
     journal.clear()
 
 
+class FakeDesk:
+    """The order desk and the life cycle as a strategy sees them: an order is sent once per
+    client_order_id (asked again, it is only followed) and fills at once; its update is
+    told until the strategy has handled it, and again at every `redeliver`."""
+
+    def __init__(self) -> None:
+        self.host: StrategyHost | None = None
+        self.asked: list[OrderRequest] = []
+        self.orders: list[OrderRequest] = []  # sent to the exchange
+        self.saved_when_asked: list[dict[str, Any]] = []
+        self.undelivered: dict[str, OrderUpdate] = {}
+
+    def place(self, request: OrderRequest) -> None:
+        self.asked.append(request)
+        self.saved_when_asked.append(Strategy.get_by_id(request.strategy_id).state)
+        if request.client_order_id not in {order.client_order_id for order in self.orders}:
+            self.orders.append(request)
+            self.undelivered[request.client_order_id] = OrderUpdate(
+                telegram_id=7,
+                client_order_id=request.client_order_id,
+                strategy_id=request.strategy_id,
+                leg=request.leg,
+                sequence=1,
+                kind="filled",
+                quantity="0.0001",
+                filled="0.0001",
+                price="899",
+                fee="0",
+            )
+        self.redeliver()
+
+    def redeliver(self) -> None:
+        assert self.host is not None
+        for client_order_id, update in list(self.undelivered.items()):
+            self.host.order_update(
+                update, functools.partial(self.undelivered.pop, client_order_id, None)
+            )
+
+
 @dataclasses.dataclass
 class Hosting:
     host: StrategyHost
     links: RecordingLinks
     timers: RecordingTimers
     answers: RecordingAnswers
-    orders: list[OrderRequest]
+    desk: FakeDesk
     user: Any
+
+    @property
+    def orders(self) -> list[OrderRequest]:
+        return self.desk.orders
 
     def strategy(self, kind: str = "recording", status: str = "running") -> Strategy:
         return Strategy.create(user=self.user, kind=kind, pair="btc_idr", status=status)
@@ -140,21 +184,18 @@ def hosting(settings) -> Hosting:
     session = FakeSession(settings=settings, user=user)
     answers = RecordingAnswers(session)
     links, timers = RecordingLinks(), RecordingTimers()
-    orders: list[OrderRequest] = []
-
-    def place(request: OrderRequest, tell: Any) -> None:
-        orders.append(request)
-        tell(OrderResult(strategy_id=request.strategy_id, client_order_id="c1", state="filled"))
-
+    desk = FakeDesk()
     host = StrategyHost(
         session,  # type: ignore[arg-type]
         answers,
         links,  # type: ignore[arg-type]
         timers,
-        place=place,
+        place=desk.place,
+        redeliver=desk.redeliver,
         restarts=RestartPolicy(base_delay=1.0, max_restarts=3, window=300.0),
     )
-    return Hosting(host, links, timers, answers, orders, user)
+    desk.host = host
+    return Hosting(host, links, timers, answers, desk, user)
 
 
 def status_of(strategy: Strategy) -> str:
@@ -186,12 +227,17 @@ def test_what_a_strategy_causes_to_itself_waits_until_its_handler_has_returned(h
     hosting.fire(strategy)
     assert [what for _, what in journal] == ["start", "trigger", "trigger done", "result filled"]
     [request] = hosting.orders
-    assert (request.strategy_id, request.pair, request.quote_amount) == (
+    assert (request.strategy_id, request.pair, request.quote_amount, request.leg) == (
         strategy.id,
         "btc_idr",
         "100000",
+        "entry",
     )
-    assert Strategy.get_by_id(strategy.id).state == {"ordered": True}  # saved before ordering
+    assert request.client_order_id == strategy_client_order_id(strategy, "entry", 1)
+    [saved] = hosting.desk.saved_when_asked  # saved before ordering: progress and intent
+    assert saved["ordered"] is True
+    assert saved["order_intents"][request.client_order_id]["quote_amount"] == "100000"
+    assert Strategy.get_by_id(strategy.id).state["order_intents"] == {}  # it ended
 
 
 def test_a_strategy_that_raises_on_every_message_is_restarted_n_times_then_marked_failed(
@@ -234,6 +280,8 @@ def test_a_message_behind_the_one_that_raised_waits_for_the_rebuilt_strategy(hos
     hosting.ring("strategy-restart")
     assert [what for _, what in journal][3:] == ["start", "result filled"]
     assert len(hosting.orders) == 1
+    asked_for = strategy_client_order_id(strategy, "entry", 1)
+    assert [a.client_order_id for a in hosting.desk.asked] == [asked_for] * 2
 
 
 def test_a_timer_set_before_a_restart_is_not_handed_to_the_rebuilt_strategy(hosting):

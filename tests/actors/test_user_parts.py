@@ -36,6 +36,7 @@ from messages.commands import (
 )
 from messages.events import OrderRequest, RegisterTrigger, UserFailed
 from messages.replies import Reply
+from persistence.models.strategies import Strategy
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
     FakeKeys,
@@ -238,21 +239,35 @@ def test_an_order_of_unknown_outcome_is_followed_on_the_trackers_own_timer():
 # Order desk and open orders
 
 
-def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call():
-    session, answers = parts(catalog=Unreachable(), private=Unreachable())
+def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call(settings):
+    user = create_user(**WHO, language="en", mode="live")
+    strategy = Strategy.create(user=user, kind="buy_once_below", pair="btc_idr")
+    session, answers = parts(catalog=Unreachable(), private=Unreachable(), user=user)
+    watched: list[Any] = []
     desk = OrderDesk(
         session,  # type: ignore[arg-type]
         answers,  # type: ignore[arg-type]
         Readings(session, answers),  # type: ignore[arg-type]
         Unreachable(),  # type: ignore[arg-type]
         tracker=Unreachable(),  # type: ignore[arg-type]
-        lifecycle=Unreachable(),  # type: ignore[arg-type]
+        lifecycle=SimpleNamespace(watch=watched.append),  # type: ignore[arg-type]
     )
-    told: list[Any] = []
-    request = OrderRequest(strategy_id=3, pair="btc_idr", side="buy", order_type="market")
-    desk.for_strategy(request, told.append)
-    [result] = told
-    assert (result.state, result.reason, result.strategy_id) == ("rejected", "user.not_linked", 3)
+    request = OrderRequest(
+        strategy_id=strategy.id,
+        client_order_id=f"s{strategy.id}-buy-1",
+        leg="buy",
+        pair="btc_idr",
+        side="buy",
+        order_type="market",
+    )
+    desk.for_strategy(request)
+    [row] = watched  # the life cycle tells the strategy its end
+    assert (row.client_order_id, row.leg, row.strategy_id) == (
+        f"s{strategy.id}-buy-1",
+        "buy",
+        strategy.id,
+    )
+    assert (row.state, row.error) == ("rejected", "user.not_linked")
     desk.confirm(ConfirmOrder(preview_id="never-asked", **WHO))
     assert answers.keys == ["user.not_linked"]
 
