@@ -190,6 +190,16 @@ class OrderRequest(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CancelRequest(Message):
+    """A strategy cancels one of its orders (`client_order_id`), or all its resting ones
+    (None): a call inside its UserActor's process, like OrderRequest. Each order's end comes
+    back as an OrderUpdate (cancelled, or filled if the market was first)."""
+
+    strategy_id: int
+    client_order_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class OrderUpdate(Message):
     """One change of a followed order, told once to its owner (a strategy; the user hears
     it as a Notification). `sequence` numbers the order's updates from 1: a receiver that

@@ -56,6 +56,10 @@ class StrategyContext(Protocol):
         write, before anything is asked. Returns the order's client_order_id; its updates
         come to `on_order_update` afterwards."""
 
+    def cancel(self, client_order_id: str | None = None) -> None:
+        """Cancel one of the strategy's orders, or all its resting ones (None); each end
+        comes to `on_order_update`."""
+
     def set_timer(self, delay: timedelta, payload: Hashable) -> None:
         """`on_timer(payload)` after `delay` (lost when the strategy is restarted: its
         `on_start` arms again what its saved state needs)."""

@@ -41,6 +41,7 @@ from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
 from actors.user.session import UserSession
+from actors.user.strategy_cancels import StrategyCancels
 from actors.user.strategy_host import StrategyHost
 from actors.user.timers import Timers, WakeupAfter
 from persistence.models.base import utcnow
@@ -111,6 +112,7 @@ def build_parts(
         links,
         timers,
         place=orders.for_strategy,
+        cancel=StrategyCancels(session, calls, lifecycle).cancel,
         redeliver=lifecycle.deliver,
         restarts=restarts,
     )

@@ -44,6 +44,7 @@ from messages.commands import (
     UserCommand,
 )
 from messages.events import (
+    CancelRequest,
     OrderRequest,
     OrderUpdate,
     PauseStrategies,
@@ -77,6 +78,8 @@ TIMER = "strategy-timer"  # timer (argument: strategy id, incarnation, payload):
 
 # Places a strategy's order (OrderDesk.for_strategy); how it goes comes as OrderUpdates.
 PlaceOrder = Callable[[OrderRequest], None]
+# Cancels a strategy's orders (StrategyCancels.cancel); their ends come as OrderUpdates.
+CancelOrders = Callable[[CancelRequest], None]
 
 
 class StrategyHost:
@@ -88,6 +91,7 @@ class StrategyHost:
         timers: Timers,
         *,
         place: PlaceOrder,
+        cancel: CancelOrders,
         redeliver: Callable[[], None],
         restarts: RestartPolicy,
     ) -> None:
@@ -95,7 +99,8 @@ class StrategyHost:
         it has raised too often to be rebuilt again; `redeliver` hands again every order
         update not yet handled (OrderLifecycle.deliver)."""
         self.session, self.answers, self.links = session, answers, links
-        self.place, self.redeliver, self.restarts = place, redeliver, restarts
+        self.place, self.cancel, self.redeliver = place, cancel, redeliver
+        self.restarts = restarts
         self.boxes: dict[int, StrategyMailbox] = {}  # strategy id -> its mailbox
         self._incarnations = itertools.count(1)
         self.timers = timers

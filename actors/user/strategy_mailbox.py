@@ -26,12 +26,19 @@ from typing import Any, Protocol
 
 from actors.strategies.strategy import BaseStrategy
 from messages.commands import OrderType, Side
-from messages.events import OrderRequest, OrderUpdate, RegisterTrigger, TriggerKind
+from messages.events import (
+    CancelRequest,
+    OrderRequest,
+    OrderUpdate,
+    RegisterTrigger,
+    TriggerKind,
+)
 from messages.statuses import StrategyStatus
 from messages.triggers import StrategyTrigger
-from persistence.models.orders import strategy_client_order_id
+from persistence.models.orders import new_order_salt, strategy_client_order_id
 from persistence.models.strategies import Strategy, save_progress
 
+SALT = "order_salt"  # saved state: drawn once, part of every order id of the strategy
 LEGS = "order_legs"  # saved state: leg -> the sequence of its last order asked for
 INTENTS = "order_intents"  # saved state: client_order_id -> the order asked for, until it ends
 ENDS = ("filled", "cancelled", "rejected")
@@ -56,6 +63,8 @@ class MailboxHost(Protocol):
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None: ...
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None: ...
+
+    def cancel(self, request: CancelRequest) -> None: ...
 
     def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: Hashable) -> None: ...
 
@@ -191,7 +200,8 @@ class StrategyMailbox:
     ) -> str:
         legs = dict(self._row.state.get(LEGS, {}))
         sequence = int(legs.get(leg, 0)) + 1
-        client_order_id = strategy_client_order_id(self._row, leg, sequence)
+        salt = self._row.state.get(SALT) or new_order_salt()
+        client_order_id = strategy_client_order_id(self.strategy_id, salt, leg, sequence)
         intent = {
             "leg": leg,
             "side": side,
@@ -201,7 +211,7 @@ class StrategyMailbox:
             "quote_amount": quote_amount,
         }
         intents = {**self._row.state.get(INTENTS, {}), client_order_id: intent}
-        self.save(None, **state, **{LEGS: {**legs, leg: sequence}, INTENTS: intents})
+        self.save(None, **state, **{SALT: salt, LEGS: {**legs, leg: sequence}, INTENTS: intents})
         self.host.order(self, self._request(client_order_id, intent))
         return client_order_id
 
@@ -211,6 +221,11 @@ class StrategyMailbox:
             client_order_id=client_order_id,
             pair=self._row.pair,
             **intent,
+        )
+
+    def cancel(self, client_order_id: str | None = None) -> None:
+        self.host.cancel(
+            CancelRequest(strategy_id=self.strategy_id, client_order_id=client_order_id)
         )
 
     def set_timer(self, delay: timedelta, payload: Hashable) -> None:

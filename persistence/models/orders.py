@@ -8,6 +8,8 @@ user's actor neither repeats the outcome nor forgets it."""
 from __future__ import annotations
 
 import re
+import secrets
+import string
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +82,12 @@ def resting_orders(user: User) -> list[Order]:
     return list(query.order_by(Order.id))
 
 
+def resting_orders_of_strategy(strategy_id: int) -> list[Order]:
+    """A strategy's orders resting on the exchange, oldest first."""
+    query = Order.select().where((Order.strategy == strategy_id) & Order.state.in_(RESTING_STATES))
+    return list(query.order_by(Order.id))
+
+
 def users_with_open_orders() -> set[int]:
     """Telegram ids of the users with an order resting on the exchange."""
     query = Order.select(User.telegram_id).join(User).where(Order.state.in_(RESTING_STATES))
@@ -94,28 +102,23 @@ def new_client_order_id(user_id: int) -> str:
 # A strategy's name for one part of its plan ("entry", "tp_1"): short, so the id it goes
 # into stays within Indodax's limit.
 LEG = re.compile(r"[A-Za-z0-9_]{1,10}")
-BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+SALT = 6  # characters of [a-z0-9] a strategy draws once for all its orders' ids
 
 
-def _base36(number: int) -> str:
-    digits = ""
-    while True:
-        number, digit = divmod(number, 36)
-        digits = BASE36[digit] + digits
-        if not number:
-            return digits
+def new_order_salt() -> str:
+    """Drawn once per strategy and saved with its first intent: a database started afresh
+    (whose strategy ids begin at 1 again) does not reuse an id the account has seen."""
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(SALT))
 
 
-def strategy_client_order_id(strategy: Strategy, leg: str, sequence: int) -> str:
-    """A strategy's order id, derived from what it asked for (`s<id>-<created>-<leg>-<n>`,
-    the n-th order of that leg), so a restart re-derives the same id for the same intent.
-    Unique across users and strategies as strategy ids are; the strategy's creation second
-    keeps a database started afresh from reusing an id the exchange account has seen; never
-    like a manual order's (`ib…`); within Indodax's limit (36 characters of [A-Za-z0-9_-])."""
+def strategy_client_order_id(strategy_id: int, salt: str, leg: str, sequence: int) -> str:
+    """A strategy's order id, derived from what it asked for (`s<id>-<salt>-<leg>-<n>`, the
+    n-th order of that leg), so a restart re-derives the same id for the same intent.
+    Unique across users and strategies as strategy ids are; never like a manual order's
+    (`ib…`); within Indodax's limit (36 characters of [A-Za-z0-9_-])."""
     if not LEG.fullmatch(leg):
         raise ValueError(f"a leg is 1 to 10 characters of [A-Za-z0-9_], not {leg!r}")
-    created = _base36(int(strategy.created_at.timestamp()))
-    client_order_id = f"s{strategy.id}-{created}-{leg}-{sequence}"
+    client_order_id = f"s{strategy_id}-{salt}-{leg}-{sequence}"
     if len(client_order_id) > 36:
         raise ValueError("strategy order id longer than Indodax allows")
     return client_order_id

@@ -16,6 +16,7 @@ from user_part_fakes import FakeKeys, FakeSession, RecordingAnswers, RecordingLi
 
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.order_lifecycle import OrderLifecycle
+from actors.user.strategy_cancels import StrategyCancels
 from adapters.indodax.pairs import Pair
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.statuses import OrderState
@@ -31,6 +32,7 @@ from persistence.models.orders import (
 
 BTC = Pair("btc", "idr")
 _telegram_ids = itertools.count(1000)
+_sequences = itertools.count(1)
 
 
 @dataclass
@@ -42,6 +44,7 @@ class LifecycleWorld:
     to_strategy: list[OrderUpdate] = field(default_factory=list)
     to_trigger_book: list[Any] = field(default_factory=list)
     lifecycle: OrderLifecycle | None = None
+    cancels: StrategyCancels | None = None  # a strategy's cancels, through this incarnation
 
     def start(self) -> OrderLifecycle:
         """A new incarnation of the part (as after a crash), booted."""
@@ -54,15 +57,17 @@ class LifecycleWorld:
         answers = RecordingAnswers(session)
         answers.notices = self.notices
         links = BookLinks(self.to_trigger_book)
+        calls = ExchangeCalls(session, answers, links)  # type: ignore[arg-type]
         self.lifecycle = OrderLifecycle(
             session,  # type: ignore[arg-type]
             answers,
-            ExchangeCalls(session, answers, links),  # type: ignore[arg-type]
+            calls,
             RecordingTimers(),
             links,  # type: ignore[arg-type]
             reconcile_every=timedelta(seconds=300),
             to_strategy=self._take,
         )
+        self.cancels = StrategyCancels(session, calls, self.lifecycle)  # type: ignore[arg-type]
         self.lifecycle.boot()
         return self.lifecycle
 
@@ -78,13 +83,18 @@ class LifecycleWorld:
         side: str = "buy",
         price: str = "1000000000",
         amount: str = "1",
-        strategy: bool = False,
+        strategy: bool | Strategy = False,
     ) -> Order:
         """A limit order placed and resting on the exchange, watched as the order desk does."""
         owner = None
         if strategy:
-            made = Strategy.create(user=self.user, kind="test", pair="btc_idr")
-            owner = OrderOwner(made.id, strategy_client_order_id(made, "entry", 1), "entry")
+            made = (
+                strategy
+                if isinstance(strategy, Strategy)
+                else Strategy.create(user=self.user, kind="test", pair="btc_idr")
+            )
+            client_order_id = strategy_client_order_id(made.id, "w0rld1", "entry", next(_sequences))
+            owner = OrderOwner(made.id, client_order_id, "entry")
         row = record_intended_order(
             self.user,
             {

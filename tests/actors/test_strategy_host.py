@@ -18,6 +18,7 @@ from actors.strategies.strategy import BaseStrategy
 from actors.user.strategy_host import StrategyHost
 from messages.commands import ChangeStrategy
 from messages.events import (
+    CancelRequest,
     OrderRequest,
     OrderUpdate,
     PauseStrategies,
@@ -111,6 +112,7 @@ class FakeDesk:
         self.orders: list[OrderRequest] = []  # sent to the exchange
         self.saved_when_asked: list[dict[str, Any]] = []
         self.undelivered: dict[str, OrderUpdate] = {}
+        self.cancels: list[CancelRequest] = []
 
     def place(self, request: OrderRequest) -> None:
         self.asked.append(request)
@@ -191,11 +193,18 @@ def hosting(settings) -> Hosting:
         links,  # type: ignore[arg-type]
         timers,
         place=desk.place,
+        cancel=desk.cancels.append,
         redeliver=desk.redeliver,
         restarts=RestartPolicy(base_delay=1.0, max_restarts=3, window=300.0),
     )
     desk.host = host
     return Hosting(host, links, timers, answers, desk, user)
+
+
+def derived(strategy: Strategy, leg: str, sequence: int) -> str:
+    """The id the strategy's n-th order of `leg` has, with the salt it saved."""
+    salt = Strategy.get_by_id(strategy.id).state["order_salt"]
+    return strategy_client_order_id(strategy.id, salt, leg, sequence)
 
 
 def status_of(strategy: Strategy) -> str:
@@ -233,7 +242,7 @@ def test_what_a_strategy_causes_to_itself_waits_until_its_handler_has_returned(h
         "100000",
         "entry",
     )
-    assert request.client_order_id == strategy_client_order_id(strategy, "entry", 1)
+    assert request.client_order_id == derived(strategy, "entry", 1)
     [saved] = hosting.desk.saved_when_asked  # saved before ordering: progress and intent
     assert saved["ordered"] is True
     assert saved["order_intents"][request.client_order_id]["quote_amount"] == "100000"
@@ -280,7 +289,7 @@ def test_a_message_behind_the_one_that_raised_waits_for_the_rebuilt_strategy(hos
     hosting.ring("strategy-restart")
     assert [what for _, what in journal][3:] == ["start", "result filled"]
     assert len(hosting.orders) == 1
-    asked_for = strategy_client_order_id(strategy, "entry", 1)
+    asked_for = derived(strategy, "entry", 1)
     assert [a.client_order_id for a in hosting.desk.asked] == [asked_for] * 2
 
 
@@ -331,3 +340,62 @@ def test_a_strategy_that_cannot_be_built_keeps_none_of_the_users_others_from_sta
     [crash] = hosting.sent(UserFailed)
     assert (crash.strategy_id, crash.error) == (broken.id, "strategy:ValueError")
     assert hosting.ring("strategy-restart") == [timedelta(seconds=1)]
+
+
+def test_an_update_the_strategy_had_not_handled_before_its_actor_died_reaches_the_next_build(
+    hosting, settings
+):
+    """The order filled and its update was recorded, then the actor died before the
+    strategy handled it: the next host hands it at boot, once, and sends nothing again."""
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    hosting.host.order_update = lambda update, delivered: False  # type: ignore[method-assign]
+    hosting.fire(strategy)
+    assert "result filled" not in [what for _, what in journal]
+
+    desk = hosting.desk
+    again = StrategyHost(
+        hosting.host.session,
+        hosting.answers,
+        hosting.links,  # type: ignore[arg-type]
+        hosting.timers,
+        place=desk.place,
+        cancel=desk.cancels.append,
+        redeliver=desk.redeliver,
+        restarts=RestartPolicy(base_delay=1.0, max_restarts=3, window=300.0),
+    )
+    desk.host = again
+    again.start_running()
+    assert [what for _, what in journal].count("result filled") == 1
+    assert len(desk.orders) == 1 and len(desk.asked) == 2  # asked again, sent once
+    assert desk.undelivered == {}
+    assert Strategy.get_by_id(strategy.id).state["order_intents"] == {}
+    again.start_running()
+    assert [what for _, what in journal].count("result filled") == 1
+
+
+def test_a_strategy_cancels_through_its_host(hosting):
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    box = hosting.host.boxes[strategy.id]
+    box.cancel("s1-abc-entry-1")
+    box.cancel()
+    assert [(c.strategy_id, c.client_order_id) for c in hosting.desk.cancels] == [
+        (strategy.id, "s1-abc-entry-1"),
+        (strategy.id, None),
+    ]
+
+
+def test_the_legs_of_a_strategy_are_numbered_apart_and_a_bad_leg_is_refused_before_saving(
+    hosting,
+):
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    box = hosting.host.boxes[strategy.id]
+    ids = [box.order(leg, "buy", "limit", price="1", quantity="1") for leg in ("a", "b", "a")]
+    row = Strategy.get_by_id(strategy.id)
+    assert ids == [derived(row, leg, n) for leg, n in (("a", 1), ("b", 1), ("a", 2))]
+    assert row.state["order_legs"] == {"a": 2, "b": 1}
+    with pytest.raises(ValueError):
+        box.order("no spaces", "buy", "market", quote_amount="1")
+    assert Strategy.get_by_id(strategy.id).state["order_legs"] == {"a": 2, "b": 1}

@@ -6,44 +6,27 @@ the strategy derived, and the strategy ends stopped with the result, never stuck
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 
-import pytest
-from test_user_actor import TRADER, USER, link
-from test_user_outcomes import LOOKUP, restart, times_sent, world_with
+from test_user_actor import USER, link
+from test_user_outcomes import LOOKUP, no_faults, restart, simulator, times_sent, world_with
+from test_user_strategies import crossing
 
-from actors.user.strategy_mailbox import INTENTS, LEGS
-from adapters.simulator.server import SimulatorServer
-from messages.events import ResumeStrategies, TriggerFired
+from actors.user.strategy_mailbox import INTENTS, LEGS, SALT
+from messages.events import ResumeStrategies
 from persistence.models import Order, Strategy, User
-from persistence.models.orders import strategy_client_order_id
+from persistence.models.orders import new_order_salt, strategy_client_order_id
+
+__all__ = ["no_faults", "simulator"]  # the fixtures, shared with the outcome tests
 
 LEVEL = {"level": "950000000", "quote_amount": "200000"}
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    server = SimulatorServer(port=0, seed=7, tick_interval=0, accounts=(TRADER,))
-    server.start()
-    server.set_price("btcidr", Decimal(1_000_000_000))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def no_faults(simulator):
-    simulator.set_faults(clear=True)
-    yield
-    simulator.set_faults(clear=True)
-
-
-def buyer(state: dict | None = None) -> Strategy:
+def buyer() -> Strategy:
     return Strategy.create(
         user=User.get(User.telegram_id == USER["telegram_id"]),
         kind="buy_once_below",
         pair="btc_idr",
         params=LEVEL,
-        state=state or {},
     )
 
 
@@ -69,18 +52,12 @@ def test_a_strategy_whose_actor_died_between_send_and_result_buys_once_and_stops
     simulator.set_faults(
         hang={"methods": ["trade", LOOKUP], "count": 4, "delay_ms": 0, "lose_reply": True}
     )
-    world[0].tell(
-        world[1],
-        TriggerFired(
-            trigger_id=f"s{strategy.id}:level",
-            telegram_id=USER["telegram_id"],
-            pair="btc_idr",
-            price="949000000",
-            ts=1.0,
-        ),
-    )
-    client_order_id = strategy_client_order_id(strategy, "buy", 1)
+    world[0].tell(world[1], crossing(strategy, "949000000"))
     deadline = time.monotonic() + 10
+    while not Strategy.get_by_id(strategy.id).state.get(INTENTS) and time.monotonic() < deadline:
+        world[0].listen(0.2)
+    salt = Strategy.get_by_id(strategy.id).state[SALT]
+    client_order_id = strategy_client_order_id(strategy.id, salt, "buy", 1)
     while times_sent(simulator, client_order_id) == 0 and time.monotonic() < deadline:
         world[0].listen(0.2)
     assert Strategy.get_by_id(strategy.id).status == "running"  # no result heard yet
@@ -105,7 +82,8 @@ def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_th
     world = world_with(actor_system, settings, simulator, tmp_path)
     link(world)
     strategy = buyer()
-    client_order_id = strategy_client_order_id(strategy, "buy", 1)
+    salt = new_order_salt()
+    client_order_id = strategy_client_order_id(strategy.id, salt, "buy", 1)
     intent = {
         "leg": "buy",
         "side": "buy",
@@ -116,7 +94,12 @@ def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_th
     }
     # What the strategy saved before asking, when the crash came before the order left.
     Strategy.update(
-        state={"ordered": True, LEGS: {"buy": 1}, INTENTS: {client_order_id: intent}}
+        state={
+            "ordered": True,
+            SALT: salt,
+            LEGS: {"buy": 1},
+            INTENTS: {client_order_id: intent},
+        }
     ).where(Strategy.id == strategy.id).execute()
 
     restarted = restart(world, actor_system, settings, simulator, tmp_path)
