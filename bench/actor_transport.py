@@ -32,6 +32,8 @@ from messages.events import OrderRequest
 WARMUP = 50
 MESSAGE = OrderRequest(
     strategy_id=42,
+    client_order_id="s42-b3nch0-buy-1",
+    leg="buy",
     pair="btcidr",
     side="buy",
     order_type="limit",

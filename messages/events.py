@@ -176,9 +176,11 @@ class TriggerFired(Message):
 class OrderRequest(Message):
     """A strategy asks its host for an order: a call inside its UserActor's process (the
     UserActor owns the key and the nonce), never a message between actors; a UserActor
-    takes none from outside."""
+    takes none from outside. How it goes comes back as OrderUpdates (its placement too)."""
 
     strategy_id: int
+    client_order_id: str  # chosen by the strategy's host: the same intent, the same id
+    leg: str  # the strategy's name for this order's part in its plan
     pair: str
     side: Literal["buy", "sell"]
     order_type: Literal["limit", "market"]
@@ -188,12 +190,13 @@ class OrderRequest(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderResult(Message):
-    strategy_id: int | None
-    client_order_id: str
-    state: str  # open | filled | rejected | unknown | …
-    exchange_order_id: str | None = None
-    reason: str | None = None
+class CancelRequest(Message):
+    """A strategy cancels one of its orders (`client_order_id`), or all its resting ones
+    (None): a call inside its UserActor's process, like OrderRequest. Each order's end comes
+    back as an OrderUpdate (cancelled, or filled if the market was first)."""
+
+    strategy_id: int
+    client_order_id: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,10 +1,15 @@
 """The smallest real strategy: buy `quote_amount` at market once the price falls to
-`level`, then finish. It exercises the whole life cycle and the rule of saving first."""
+`level`, then finish with how its order ended. It exercises the whole life cycle and the
+rule of saving first: the intent is saved with `ordered` in one write before the order is
+asked for, so a crash at any point ends with one order and the strategy stopped."""
 
 from __future__ import annotations
 
 from actors.strategies.strategy import BaseStrategy
-from messages.events import OrderResult, TriggerFired
+from messages.events import OrderUpdate, TriggerFired
+
+LEG = "buy"
+ENDS = ("filled", "cancelled", "rejected")
 
 
 class BuyOnceBelow(BaseStrategy):
@@ -17,8 +22,17 @@ class BuyOnceBelow(BaseStrategy):
     def on_trigger(self, fired: TriggerFired) -> None:
         if self.state.get("ordered"):
             return
-        self.context.save(ordered=True, trigger_price=fired.price)
-        self.context.order("buy", "market", quote_amount=self.params["quote_amount"])
+        self.context.order(
+            LEG,
+            "buy",
+            "market",
+            quote_amount=self.params["quote_amount"],
+            ordered=True,
+            trigger_price=fired.price,
+        )
 
-    def on_order_result(self, result: OrderResult) -> None:
-        self.context.stop(result=result.state, client_order_id=result.client_order_id)
+    def on_order_update(self, update: OrderUpdate) -> None:
+        if update.kind in ENDS:
+            self.context.stop(
+                result=update.kind, client_order_id=update.client_order_id, filled=update.filled
+            )

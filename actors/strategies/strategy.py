@@ -3,8 +3,12 @@ process (actors/user/strategy_host.py), handed one message at a time.
 
 Rules every strategy keeps:
 - its progress is saved *before* it acts, so a restart resumes, never repeats;
-- it never calls the exchange: it asks its host for an order (the UserActor owns the key
-  and the nonce), and hears how it ended in `on_order_result`;
+- it never calls the exchange: it asks its host for an order under a leg label (the
+  UserActor owns the key and the nonce); the host derives the order's client_order_id from
+  (strategy, leg, sequence) and saves the intent with the strategy's progress before it
+  asks, asks again for an intent a restart left without an end (never sent twice), and
+  hands every update of the order (its placement's end too) to `on_order_update`, again
+  after a restart until the strategy has handled it;
 - it watches prices through triggers in the TriggerBook and time through durable timers,
   and waits for them without holding its user's actor in memory;
 - it acts only through its context, so it can be built and tested alone with a fake one.
@@ -19,7 +23,7 @@ from datetime import timedelta
 from typing import Any, ClassVar, Protocol
 
 from messages.commands import OrderType, Side
-from messages.events import OrderResult, TriggerFired, TriggerKind
+from messages.events import OrderUpdate, TriggerFired, TriggerKind
 from messages.statuses import StrategyStatus
 from persistence.models.strategies import Strategy
 
@@ -37,8 +41,24 @@ class StrategyContext(Protocol):
     def watch(self, name: str, kind: TriggerKind, **fields: Any) -> None:
         """A trigger in the TriggerBook; `name` tells this strategy's triggers apart."""
 
-    def order(self, side: Side, order_type: OrderType, **amounts: str) -> None:
-        """Ask the host for an order; its result comes to `on_order_result` afterwards."""
+    def order(
+        self,
+        leg: str,
+        side: Side,
+        order_type: OrderType,
+        *,
+        price: str | None = None,
+        quantity: str | None = None,
+        quote_amount: str | None = None,
+        **state: Any,
+    ) -> str:
+        """Ask the host for the next order of `leg`; `state` is saved with the intent, in one
+        write, before anything is asked. Returns the order's client_order_id; its updates
+        come to `on_order_update` afterwards."""
+
+    def cancel(self, client_order_id: str | None = None) -> None:
+        """Cancel one of the strategy's orders, or all its resting ones (None); each end
+        comes to `on_order_update`."""
 
     def set_timer(self, delay: timedelta, payload: str) -> None:
         """`on_timer(payload)` once, after `delay`: saved before this returns, it survives
@@ -77,5 +97,7 @@ class BaseStrategy:
     def on_timer(self, payload: str) -> None:
         """A timer of the strategy's own came due."""
 
-    def on_order_result(self, result: OrderResult) -> None:
-        """How an order the strategy asked for ended."""
+    def on_order_update(self, update: OrderUpdate) -> None:
+        """A change of an order the strategy asked for: a fill, or its end (filled,
+        cancelled, rejected). `(client_order_id, sequence)` names it: one told again after a
+        crash in the middle of handling it has the same."""

@@ -7,7 +7,6 @@ placed order that rests is followed by the life cycle until it ends (order_lifec
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,9 +33,18 @@ from adapters.indodax.order_rules import (
 from adapters.indodax.pairs import Pair, UnknownPair
 from messages import callbacks as cb
 from messages.commands import ConfirmOrder, PreviewOrder
-from messages.events import OrderRequest, OrderResult
+from messages.events import OrderRequest
 from messages.replies import Button
 from messages.statuses import OrderState
+from persistence.models.orders import (
+    UNRESOLVED_STATES,
+    Order,
+    OrderOwner,
+    order_by_client_id,
+    record_intended_order,
+)
+from persistence.models.paper import paper_order_by_client_id
+from persistence.models.users import User
 
 log = logging.getLogger(__name__)
 
@@ -192,57 +200,86 @@ class OrderDesk:
         self.answers.reply(message, placement.key, **paper_params(placement.order))
         self.lifecycle.watch_paper(placement.order)
 
-    def for_strategy(self, message: OrderRequest, tell: Callable[[OrderResult], None]) -> None:
-        """A strategy wants an order: the same rules and bookkeeping as a user's own; `tell`
-        answers the strategy."""
-
-        def answer(state: str, reason: str | None = None, order: Any = None) -> None:
-            tell(
-                OrderResult(
-                    strategy_id=message.strategy_id,
-                    state=state,
-                    reason=reason,
-                    client_order_id=order.client_order_id if order else "",
-                    exchange_order_id=order.exchange_order_id if order else None,
-                    correlation_id=message.correlation_id,
-                )
-            )
-
-        paper, catalog = self.session.paper, self.session.catalog
-        if self.session.user is None or (self.session.keys is None and paper is None):
-            answer(OrderState.REJECTED, "user.not_linked")
+    def for_strategy(self, message: OrderRequest) -> None:
+        """A strategy wants an order: the same rules and bookkeeping as a user's own, under
+        the client_order_id the strategy chose. It is never sent twice: a request whose id
+        has a row already (a restart asked again for the same intent) is followed from that
+        row, looked up by its id if its outcome is unknown. Whatever happens reaches the
+        strategy as an OrderUpdate through the life cycle (a refusal too: recorded as a
+        rejected order)."""
+        user, paper = self.session.user, self.session.paper
+        if user is None:
             return
+        owner = OrderOwner(message.strategy_id, message.client_order_id, message.leg)
+        if self._asked_before(message, user):
+            return
+        checked = self._checked(message, owner)
+        if checked is None:
+            return
+        if paper is not None:  # a paper user's strategy never reaches the exchange either
+            try:
+                placed = paper.place(checked, self.session.public.ticker(checked.pair), owner)
+            except IndodaxError as error:
+                self._refused(message, owner, type(error).__name__)
+                return
+            self.lifecycle.watch_paper(placed.order)
+            return
+        try:
+            placement = self.calls.counted(
+                message, place, self.session.private, user, checked, owner
+            )
+        except IndodaxError:  # refused before it reached the book: its row says so
+            refused = order_by_client_id(message.client_order_id)
+            if refused is not None:
+                self._follow(refused)
+            return
+        self._follow(placement.order)
+
+    def _asked_before(self, message: OrderRequest, user: User) -> bool:
+        """A row under the request's id already (a restart asked for the same intent again):
+        followed from there, never sent again."""
+        row = order_by_client_id(message.client_order_id)
+        if row is not None:
+            self._follow(row)
+            return True
+        paper = paper_order_by_client_id(user, message.client_order_id)
+        if paper is not None:
+            self.lifecycle.watch_paper(paper)
+            return True
+        return False
+
+    def _checked(self, message: OrderRequest, owner: OrderOwner) -> TapiOrder | None:
+        """The order as the exchange's rules allow it; None once refused (and recorded)."""
+        catalog = self.session.catalog
+        if self.session.keys is None and self.session.paper is None:
+            self._refused(message, owner, "user.not_linked")
+            return None
         try:
             pair = catalog.parse(message.pair)
             checked = validate_order(intent_of(pair, message), catalog.info(pair))
         except (UnknownPair, ValueError, IndodaxError) as error:
-            answer(OrderState.REJECTED, type(error).__name__)
-            return
+            self._refused(message, owner, type(error).__name__)
+            return None
         if isinstance(checked, Refusal):
-            answer(OrderState.REJECTED, str(checked.reason))
-            return
-        if paper is not None:  # a paper user's strategy never reaches the exchange either
-            try:
-                placed = paper.place(checked, self.session.public.ticker(pair), message.strategy_id)
-            except IndodaxError as error:
-                answer(OrderState.REJECTED, type(error).__name__)
-                return
-            self.lifecycle.watch_paper(placed.order)
-            answer(placed.order.state, placed.key, placed.order)
-            return
-        try:
-            placement = self.calls.counted(
-                message,
-                place,
-                self.session.private,
-                self.session.user,
-                checked,
-                message.strategy_id,
-            )
-        except IndodaxError as error:
-            answer(OrderState.REJECTED, type(error).__name__)
-            return
-        answer(placement.order.state, placement.key, placement.order)
-        if placement.order.outcome_owed:  # the strategy heard "unknown"; its user hears more
-            self.tracker.follow(placement.order)
-        self.lifecycle.watch(placement.order)
+            self._refused(message, owner, str(checked.reason))
+            return None
+        return checked
+
+    def _follow(self, row: Order) -> None:
+        """An order of unknown outcome is looked up by its client_order_id until found (the
+        strategy hears it then); any other is followed by the life cycle."""
+        if row.state in UNRESOLVED_STATES:
+            self.tracker.follow(row)
+        else:
+            self.lifecycle.watch(row)
+
+    def _refused(self, message: OrderRequest, owner: OrderOwner, reason: str) -> None:
+        """Refused before it could be sent: kept as a rejected order under the strategy's id,
+        so the strategy hears it like any other end, also after a restart."""
+        user = self.session.user
+        assert user is not None
+        fields = {"pair": message.pair[:32], "side": message.side, "order_type": message.order_type}
+        row = record_intended_order(
+            user, fields, owner, state=OrderState.REJECTED, error=reason[:500]
+        )
+        self.lifecycle.watch(row)

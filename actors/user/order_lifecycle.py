@@ -17,9 +17,11 @@ the order's new state in one transaction (persistence/models/fills.py) before an
 told. Then every update not yet delivered goes to its owner, and is marked delivered only
 after: the user hears it as a Notification (kind "fill", under an id derived from the
 update, so the outbox keeps one even if a crash makes it told twice); a strategy through
-the `to_strategy` callable, which says whether it took it (a strategy not running now
-hears it at the next boot). All calls go through the private client's rate limiter and
-are counted for the dead-man switch.
+the `to_strategy` callable, which says whether it took it and marks it delivered once the
+strategy has handled it (a strategy not running now hears it at the next boot). A
+strategy's order hears its placement this way too: one that ended at once (a market order
+filled, an order refused) gets its end recorded as its first update. All calls go through
+the private client's rate limiter and are counted for the dead-man switch.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import logging
 from collections.abc import Callable, Hashable
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Literal, cast
 
 from actors.user.answers import Answers
@@ -43,6 +46,7 @@ from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, Trigger
 from messages.statuses import OrderChange, OrderState
 from messages.triggers import MalformedTriggerId, OrderTrigger
 from persistence.models.fills import (
+    Change,
     Fill,
     Followed,
     fills_of,
@@ -64,7 +68,13 @@ USER_KEYS = {
     OrderChange.CANCELLED: "order.update.cancelled",
 }
 
-ToStrategy = Callable[[OrderUpdate], bool]
+# An update for a strategy, and what marks it delivered once the strategy has handled it.
+ToStrategy = Callable[[OrderUpdate, Callable[[], None]], bool]
+ENDED = {
+    OrderState.FILLED: OrderChange.FILLED,
+    OrderState.CANCELLED: OrderChange.CANCELLED,
+    OrderState.REJECTED: OrderChange.REJECTED,
+}
 UpdateKind = Literal["partial", "filled", "cancelled", "rejected"]
 
 
@@ -128,17 +138,34 @@ class OrderLifecycle:
         self.reconcile()
 
     def watch(self, row: Order) -> None:
-        """A placed order: followed while it rests (an order already ended was told in the
-        reply to its placement)."""
+        """A placed order: followed while it rests (a user's order already ended was told in
+        the reply to its placement; a strategy's hears its end as an update)."""
         if row.state in RESTING_STATES and row.order_type == "limit":
             self._arm(row)
             self._sweep_later()
+        self._ended_for_strategy(row)
 
     def watch_paper(self, row: PaperOrder) -> None:
         """A paper order that rests fills when its trigger fires: no sweep, no polling (and
         no reason to stay awake: the trigger wakes the actor through the Supervisor)."""
         if row.state == OrderState.OPEN:
             self._arm(row)
+        self._ended_for_strategy(row)
+
+    def _ended_for_strategy(self, row: Followed) -> None:
+        """A strategy's order that ended without the life cycle seeing it end (at its
+        placement, or found by the tracker) gets that end recorded, once, and told."""
+        end = ENDED.get(OrderState(row.state))
+        if row.strategy_id is None or end is None:
+            return
+        fills = fills_of(row)
+        if not any(fill.kind in ENDS for fill in fills):
+            traded = sum((fill.quantity for fill in fills), Decimal(0))
+            untold = max(Decimal(row.filled_amount or 0) - traded, Decimal(0))
+            record_changes(
+                row, [Change(end, quantity=untold if end == OrderChange.FILLED else Decimal(0))]
+            )
+        self.deliver()
 
     def trigger_fired(self, message: TriggerFired) -> bool:
         """The market reached an order's price: it is looked up. False when the trigger is
@@ -236,9 +263,9 @@ class OrderLifecycle:
             row = fill.followed
             update = order_update(fill, row, self.session.telegram_id)
             if row.strategy_id is not None:
-                if not self.to_strategy(update):
-                    continue
-            elif isinstance(row, PaperOrder):
+                self.to_strategy(update, partial(mark_delivered, fill))
+                continue
+            if isinstance(row, PaperOrder):
                 self.answers.notify(
                     "order.paper_filled",
                     kind="fill",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from adapters.indodax.errors import (
     ExchangeRejected,
@@ -27,7 +28,7 @@ from adapters.indodax.order_rules import TapiOrder
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
 from messages.statuses import OrderState
-from persistence.models.orders import Order, record_intended_order, settle_order
+from persistence.models.orders import Order, OrderOwner, record_intended_order, settle_order
 from persistence.models.users import User
 
 log = logging.getLogger(__name__)
@@ -58,21 +59,23 @@ def rejection_key(error: IndodaxError) -> str:
     return "order.rejected.other"
 
 
+def order_fields(order: TapiOrder) -> dict[str, Any]:
+    """An order's columns in the orders table."""
+    return {
+        "pair": order.pair.ticker_id,
+        "side": order.side,
+        "order_type": order.order_type,
+        "price": order.price,
+        "amount": order.quantity,
+        "quote_amount": order.quote_amount,
+    }
+
+
 def place(
-    client: PrivateClient, user: User, order: TapiOrder, strategy_id: int | None = None
+    client: PrivateClient, user: User, order: TapiOrder, owner: OrderOwner | None = None
 ) -> Placement:
-    row = record_intended_order(
-        user,
-        strategy_id,
-        {
-            "pair": order.pair.ticker_id,
-            "side": order.side,
-            "order_type": order.order_type,
-            "price": order.price,
-            "amount": order.quantity,
-            "quote_amount": order.quote_amount,
-        },
-    )
+    """`owner`: the strategy that chose the order's id (a user's order gets a new one)."""
+    row = record_intended_order(user, order_fields(order), owner)
     try:
         outcome = client.trade(
             order.pair,

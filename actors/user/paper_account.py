@@ -38,7 +38,7 @@ from messages.statuses import OrderChange, OrderState
 from persistence.database import db
 from persistence.models.base import utcnow
 from persistence.models.fills import Change, record_changes
-from persistence.models.orders import new_client_order_id
+from persistence.models.orders import OrderOwner, new_client_order_id
 from persistence.models.paper import (
     PaperBalance,
     PaperOrder,
@@ -88,8 +88,10 @@ class PaperAccount:
             return {row.currency: row for row in paper_balances(self.user)}
 
     def place(
-        self, order: TapiOrder, ticker: Ticker, strategy_id: int | None = None
+        self, order: TapiOrder, ticker: Ticker, owner: OrderOwner | None = None
     ) -> PaperPlacement:
+        """`owner`: the strategy that chose the order's id; it hears a fill at once as an
+        update through the life cycle (the user hears it in the reply)."""
         if ticker.pair != order.pair:
             raise ValueError(f"ticker of {ticker.pair} given for an order on {order.pair}")
         info = self.market_info(order.pair)
@@ -97,8 +99,10 @@ class PaperAccount:
             open_paper_account(self.user, self.start_idr)
             row = PaperOrder(
                 user=self.user,
-                strategy=strategy_id,
-                client_order_id=new_client_order_id(self.user.id),
+                strategy=owner.strategy_id if owner else None,
+                client_order_id=owner.client_order_id
+                if owner
+                else new_client_order_id(self.user.id),
                 pair=order.pair.ticker_id,
                 side=order.side,
                 order_type=order.order_type,
@@ -117,7 +121,7 @@ class PaperAccount:
             row.save()
             if fill_price is None:
                 return PaperPlacement(row, RESTING)
-            self._fill(row, fill_price, info.taker_fee, info, told=True)
+            self._fill(row, fill_price, info.taker_fee, info, told=owner is None)
             return PaperPlacement(row, FILLED)
 
     def open_orders(self) -> list[OpenOrder]:

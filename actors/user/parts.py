@@ -41,6 +41,7 @@ from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
 from actors.user.session import UserSession
+from actors.user.strategy_cancels import StrategyCancels
 from actors.user.strategy_host import StrategyHost
 from actors.user.timers import Timers, WakeupAfter
 from persistence.models.base import utcnow
@@ -87,7 +88,7 @@ def build_parts(
         reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
         # The strategies are built last (they place through the desk, which follows orders
         # through the life cycle): the lambda looks them up when an update comes.
-        to_strategy=lambda update: strategies.order_update(update),  # noqa: PLW0108
+        to_strategy=lambda update, delivered: strategies.order_update(update, delivered),  # noqa: PLW0108
     )
     paper = PaperBook(session, lifecycle)
     tracker = OrderTracker(
@@ -106,7 +107,14 @@ def build_parts(
         window=float(settings.actors.strategy_restart_window_seconds),
     )
     strategies = StrategyHost(
-        session, answers, links, timers, place=orders.for_strategy, restarts=restarts
+        session,
+        answers,
+        links,
+        timers,
+        place=orders.for_strategy,
+        cancel=StrategyCancels(session, calls, lifecycle).cancel,
+        redeliver=lifecycle.deliver,
+        restarts=restarts,
     )
     return UserParts(
         session=session,

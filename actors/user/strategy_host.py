@@ -2,7 +2,8 @@
 manages them.
 
 Each running strategy is a plain object in a mailbox of its own (strategy_mailbox.py), fed
-one message at a time: its fired triggers, its timers, the results of its orders. One that
+one message at a time: its fired triggers, its timers, the updates of its orders (each
+handed again after a restart until it was handled: `redeliver` at every build). One that
 raises is contained: logged with its id, counted for the dead-man switch, rebuilt from its
 saved row after a back-off (1 s, doubling), and marked failed, with its triggers removed and
 its user told, once it has raised more than STRATEGY_MAX_RESTARTS times within
@@ -54,8 +55,8 @@ from messages.commands import (
     UserCommand,
 )
 from messages.events import (
+    CancelRequest,
     OrderRequest,
-    OrderResult,
     OrderUpdate,
     PauseStrategies,
     RegisterTrigger,
@@ -65,7 +66,7 @@ from messages.events import (
     TriggerFired,
     UserFailed,
 )
-from messages.statuses import OrderState, StrategyStatus
+from messages.statuses import StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.base import utcnow
@@ -87,15 +88,10 @@ log = logging.getLogger(__name__)
 RESTART = "strategy-restart"  # timer (argument: strategy id, incarnation): rebuild it
 TIMER = "strategy-timer"  # timer (argument: the id of its row in `timers`): a strategy's own
 
-# Places a strategy's order and answers it (OrderDesk.for_strategy).
-PlaceOrder = Callable[[OrderRequest, Callable[[OrderResult], None]], None]
-# The state an order update reports, in the OrderResult a strategy already understands.
-UPDATE_STATES = {
-    "partial": OrderState.PARTIALLY_FILLED,
-    "filled": OrderState.FILLED,
-    "cancelled": OrderState.CANCELLED,
-    "rejected": OrderState.REJECTED,
-}
+# Places a strategy's order (OrderDesk.for_strategy); how it goes comes as OrderUpdates.
+PlaceOrder = Callable[[OrderRequest], None]
+# Cancels a strategy's orders (StrategyCancels.cancel); their ends come as OrderUpdates.
+CancelOrders = Callable[[CancelRequest], None]
 
 
 class StrategyHost:
@@ -107,12 +103,16 @@ class StrategyHost:
         timers: Timers,
         *,
         place: PlaceOrder,
+        cancel: CancelOrders,
+        redeliver: Callable[[], None],
         restarts: RestartPolicy,
     ) -> None:
         """`restarts` says how long a strategy that raised waits to be rebuilt, and when
-        it has raised too often to be rebuilt again."""
+        it has raised too often to be rebuilt again; `redeliver` hands again every order
+        update not yet handled (OrderLifecycle.deliver)."""
         self.session, self.answers, self.links = session, answers, links
-        self.place, self.restarts = place, restarts
+        self.place, self.cancel, self.redeliver = place, cancel, redeliver
+        self.restarts = restarts
         self.boxes: dict[int, StrategyMailbox] = {}  # strategy id -> its mailbox
         self._incarnations = itertools.count(1)
         self.timers = timers
@@ -145,6 +145,7 @@ class StrategyHost:
             box = StrategyMailbox(row, self)
             self.boxes[row.id] = box
             self._build(box, row, cls)
+        self.redeliver()
 
     def _build(self, box: StrategyMailbox, row: Strategy, cls: type[BaseStrategy]) -> None:
         """The strategy built from its saved row, with its pending timers armed again; they
@@ -170,13 +171,9 @@ class StrategyHost:
         self.links.to_trigger_book(trigger)
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None:
-        """Placed now, by the same desk as the user's orders; the result is queued behind the
-        handler that asked."""
-
-        def answer(result: OrderResult) -> None:
-            box.deliver(Delivery("order_result", lambda strategy: strategy.on_order_result(result)))
-
-        self.place(request, answer)
+        """Placed now, by the same desk as the user's orders; its updates are queued behind
+        the handler that asked."""
+        self.place(request)
 
     def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: str) -> None:
         """Saved first, then armed here; the Supervisor wakes the actor for it if it left."""
@@ -238,20 +235,18 @@ class StrategyHost:
             self.leave(box)
             return
         self._build(box, row, cls)
+        self.redeliver()
 
     def _unknown_kind(self, row: Strategy) -> None:
-        """Marked failed, so neither its triggers nor its timers start this actor again."""
-        log.error(
-            "strategy kind unknown to this version: marked failed",
-            extra={"kind": row.kind, "strategy_id": row.id},
-        )
-        set_status(row.id, StrategyStatus.FAILED)
-        self.answers.notify(
-            "strategy.unknown_kind",
-            kind="system",
-            strategy_id=row.id,
-            pair=display_pair(row.pair),
-            strategy_kind=row.kind,
+        """A row this version cannot run is only managed (listed, paused, stopped); a timer
+        a version that could run it had set would make the Supervisor start this actor for
+        it again and again, so those are ended here, with a log line for the operator."""
+        dropped = pending_timers(row.id)
+        for timer in dropped:
+            mark_handled(timer.id)
+        log.warning(
+            "no class for strategy kind",
+            extra={"kind": row.kind, "strategy_id": row.id, "timers_dropped": len(dropped)},
         )
 
     def _fail(self, box: StrategyMailbox) -> None:
@@ -281,20 +276,14 @@ class StrategyHost:
         box.strategy = None
         self.restarts.forget(strategy_id)
 
-    def order_update(self, update: OrderUpdate) -> bool:
-        """An update of a strategy's order, queued for it as an OrderResult like its other
-        messages; False when the strategy is not hosted here now (it is told at a later
-        boot)."""
+    def order_update(self, update: OrderUpdate, delivered: Callable[[], None]) -> bool:
+        """An update of a strategy's order, queued for it like its other messages and
+        marked `delivered` once handled; False when the strategy is not hosted here now (it
+        is told at a later boot)."""
         box = self.boxes.get(update.strategy_id) if update.strategy_id is not None else None
         if box is None:
             return False
-        result = OrderResult(
-            strategy_id=update.strategy_id,
-            client_order_id=update.client_order_id,
-            state=UPDATE_STATES[update.kind],
-            correlation_id=update.correlation_id,
-        )
-        box.deliver(Delivery("order_result", lambda strategy: strategy.on_order_result(result)))
+        box.take_update(update, delivered)
         return True
 
     def pause(self, message: PauseStrategies) -> None:

@@ -1,9 +1,17 @@
 """One strategy hosted in its UserActor's process: the strategy object, the messages waiting
 for it, and the context it acts through.
 
-Messages (its start, triggers, timers, order results, its stop) are handled one at a time,
-in order. What a strategy causes to itself while it handles one (the result of the order it
-asked for, its own stop) waits behind it in the queue, never runs inside it. A handler that
+Messages (its start, triggers, timers, order updates, its stop) are handled one at a time,
+in order. What a strategy causes to itself while it handles one (an update of the order it
+asked for, its own stop) waits behind it in the queue, never runs inside it.
+
+A strategy's orders: `order(leg, ...)` takes the leg's next sequence, derives the order's
+client_order_id from (strategy, leg, sequence), and saves both, with the intent and the
+strategy's own progress, in one write before the host is asked. The intents stay in the
+saved state until their end (filled, cancelled, rejected) has been handled, and every boot
+asks the host again for those without one: the desk never sends one twice (it finds the
+row by its id), so a crash before the order left sends it, and one after follows it. An
+update is marked delivered (by the life cycle) only once the strategy has handled it. A handler that
 raises leaves the mailbox without a strategy: the host is told (it logs, counts and restarts
 or fails it), the message that raised is dropped, and the rest wait for the rebuilt one.
 """
@@ -18,10 +26,22 @@ from typing import Any, Protocol
 
 from actors.strategies.strategy import BaseStrategy
 from messages.commands import OrderType, Side
-from messages.events import OrderRequest, RegisterTrigger, TriggerKind
+from messages.events import (
+    CancelRequest,
+    OrderRequest,
+    OrderUpdate,
+    RegisterTrigger,
+    TriggerKind,
+)
 from messages.statuses import StrategyStatus
 from messages.triggers import StrategyTrigger
+from persistence.models.orders import new_order_salt, strategy_client_order_id
 from persistence.models.strategies import Strategy, save_progress
+
+SALT = "order_salt"  # saved state: drawn once, part of every order id of the strategy
+LEGS = "order_legs"  # saved state: leg -> the sequence of its last order asked for
+INTENTS = "order_intents"  # saved state: client_order_id -> the order asked for, until it ends
+ENDS = ("filled", "cancelled", "rejected")
 
 
 @dataclass(frozen=True)
@@ -31,6 +51,7 @@ class Delivery:
     name: str
     hand: Callable[[BaseStrategy], None]
     last: bool = False  # the strategy leaves after it (its stop)
+    update: tuple[str, int] | None = None  # an order update's (client_order_id, sequence)
 
 
 class MailboxHost(Protocol):
@@ -42,6 +63,8 @@ class MailboxHost(Protocol):
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None: ...
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None: ...
+
+    def cancel(self, request: CancelRequest) -> None: ...
 
     def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: str) -> None: ...
 
@@ -59,6 +82,7 @@ class StrategyMailbox:
         self.incarnation = 0  # which build of the strategy a restart was asked for
         self.queue: deque[Delivery] = deque()
         self.armed: dict[str, str] = {}  # trigger id -> pair, across restarts
+        self.updates: set[tuple[str, int]] = set()  # queued order updates, not yet handled
         self._handling = False
 
     @property
@@ -77,8 +101,38 @@ class StrategyMailbox:
         except Exception as error:
             self.host.crashed(self, "build", error)
             return
-        self.queue.appendleft(Delivery("start", lambda strategy: strategy.on_start()))
+        self.queue.extendleft(
+            (
+                Delivery("open orders", lambda strategy: self._ask_again()),
+                Delivery("start", lambda strategy: strategy.on_start()),
+            )
+        )
         self._drain()
+
+    def _ask_again(self) -> None:
+        """Every order asked for and not yet ended, asked for again under its own id: the
+        desk sends only one it has no row of (a crash came before it left)."""
+        for client_order_id, intent in dict(self._row.state.get(INTENTS, {})).items():
+            self.host.order(self, self._request(client_order_id, intent))
+
+    def take_update(self, update: OrderUpdate, delivered: Callable[[], None]) -> None:
+        """An update of one of the strategy's orders, queued once however often it is told;
+        `delivered` marks it once the strategy has handled it."""
+        key = (update.client_order_id, update.sequence)
+        if key in self.updates:
+            return
+        self.updates.add(key)
+
+        def hand(strategy: BaseStrategy) -> None:
+            if update.kind in ENDS:  # not asked for again, whatever the strategy does next
+                intents = dict(self._row.state.get(INTENTS, {}))
+                if intents.pop(update.client_order_id, None) is not None:
+                    self.save(None, **{INTENTS: intents})
+            strategy.on_order_update(update)
+            delivered()
+            self.updates.discard(key)
+
+        self.deliver(Delivery("order_update", hand, update=key))
 
     def deliver(self, delivery: Delivery) -> None:
         self.queue.append(delivery)
@@ -102,6 +156,8 @@ class StrategyMailbox:
                     delivery.hand(self.strategy)
                 except Exception as error:
                     self.strategy = None
+                    if delivery.update is not None:  # told again once the strategy is rebuilt
+                        self.updates.discard(delivery.update)
                     self.host.crashed(self, delivery.name, error)
                     return
                 if delivery.last:
@@ -131,16 +187,45 @@ class StrategyMailbox:
             ),
         )
 
-    def order(self, side: Side, order_type: OrderType, **amounts: str) -> None:
-        self.host.order(
-            self,
-            OrderRequest(
-                strategy_id=self.strategy_id,
-                pair=self._row.pair,
-                side=side,
-                order_type=order_type,
-                **amounts,
-            ),
+    def order(
+        self,
+        leg: str,
+        side: Side,
+        order_type: OrderType,
+        *,
+        price: str | None = None,
+        quantity: str | None = None,
+        quote_amount: str | None = None,
+        **state: Any,
+    ) -> str:
+        legs = dict(self._row.state.get(LEGS, {}))
+        sequence = int(legs.get(leg, 0)) + 1
+        salt = self._row.state.get(SALT) or new_order_salt()
+        client_order_id = strategy_client_order_id(self.strategy_id, salt, leg, sequence)
+        intent = {
+            "leg": leg,
+            "side": side,
+            "order_type": order_type,
+            "price": price,
+            "quantity": quantity,
+            "quote_amount": quote_amount,
+        }
+        intents = {**self._row.state.get(INTENTS, {}), client_order_id: intent}
+        self.save(None, **state, **{SALT: salt, LEGS: {**legs, leg: sequence}, INTENTS: intents})
+        self.host.order(self, self._request(client_order_id, intent))
+        return client_order_id
+
+    def _request(self, client_order_id: str, intent: dict[str, Any]) -> OrderRequest:
+        return OrderRequest(
+            strategy_id=self.strategy_id,
+            client_order_id=client_order_id,
+            pair=self._row.pair,
+            **intent,
+        )
+
+    def cancel(self, client_order_id: str | None = None) -> None:
+        self.host.cancel(
+            CancelRequest(strategy_id=self.strategy_id, client_order_id=client_order_id)
         )
 
     def set_timer(self, delay: timedelta, payload: str) -> None:

@@ -7,7 +7,11 @@ user's actor neither repeats the outcome nor forgets it."""
 
 from __future__ import annotations
 
+import re
+import secrets
+import string
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import peewee
@@ -78,6 +82,12 @@ def resting_orders(user: User) -> list[Order]:
     return list(query.order_by(Order.id))
 
 
+def resting_orders_of_strategy(strategy_id: int) -> list[Order]:
+    """A strategy's orders resting on the exchange, oldest first."""
+    query = Order.select().where((Order.strategy == strategy_id) & Order.state.in_(RESTING_STATES))
+    return list(query.order_by(Order.id))
+
+
 def users_with_open_orders() -> set[int]:
     """Telegram ids of the users with an order resting on the exchange."""
     query = Order.select(User.telegram_id).join(User).where(Order.state.in_(RESTING_STATES))
@@ -89,15 +99,53 @@ def new_client_order_id(user_id: int) -> str:
     return f"ib{user_id}-{uuid.uuid4().hex[:24]}"
 
 
-def record_intended_order(user: User, strategy_id: int | None, fields: dict[str, Any]) -> Order:
+# A strategy's name for one part of its plan ("entry", "tp_1"): short, so the id it goes
+# into stays within Indodax's limit.
+LEG = re.compile(r"[A-Za-z0-9_]{1,10}")
+SALT = 6  # characters of [a-z0-9] a strategy draws once for all its orders' ids
+
+
+def new_order_salt() -> str:
+    """Drawn once per strategy and saved with its first intent: a database started afresh
+    (whose strategy ids begin at 1 again) does not reuse an id the account has seen."""
+    return "".join(secrets.choice(string.ascii_lowercase + string.digits) for _ in range(SALT))
+
+
+def strategy_client_order_id(strategy_id: int, salt: str, leg: str, sequence: int) -> str:
+    """A strategy's order id, derived from what it asked for (`s<id>-<salt>-<leg>-<n>`, the
+    n-th order of that leg), so a restart re-derives the same id for the same intent.
+    Unique across users and strategies as strategy ids are; never like a manual order's
+    (`ib…`); within Indodax's limit (36 characters of [A-Za-z0-9_-])."""
+    if not LEG.fullmatch(leg):
+        raise ValueError(f"a leg is 1 to 10 characters of [A-Za-z0-9_], not {leg!r}")
+    client_order_id = f"s{strategy_id}-{salt}-{leg}-{sequence}"
+    if len(client_order_id) > 36:
+        raise ValueError("strategy order id longer than Indodax allows")
+    return client_order_id
+
+
+@dataclass(frozen=True)
+class OrderOwner:
+    """The strategy an order is for, and the id and leg it chose for it."""
+
+    strategy_id: int
+    client_order_id: str
+    leg: str
+
+
+def record_intended_order(
+    user: User, fields: dict[str, Any], owner: OrderOwner | None = None, **columns: Any
+) -> Order:
     """Written and committed before the order is sent: a crash after sending still leaves
-    the client_order_id to look the order up by."""
+    the client_order_id to look the order up by. `columns`: the state (pending) and error of
+    an order refused before it could be sent."""
     return create_row(
         Order,
         user=user,
-        strategy=strategy_id,
-        client_order_id=new_client_order_id(user.id),
-        state=OrderState.PENDING,
+        strategy=owner.strategy_id if owner else None,
+        client_order_id=owner.client_order_id if owner else new_client_order_id(user.id),
+        leg=owner.leg if owner else None,
+        **{"state": OrderState.PENDING, **columns},
         **fields,
     )
 

@@ -106,6 +106,14 @@ def open_paper_orders(user: User) -> list[PaperOrder]:
     return list(query.order_by(PaperOrder.id))
 
 
+def open_paper_orders_of_strategy(strategy_id: int) -> list[PaperOrder]:
+    """A strategy's resting paper orders, oldest first."""
+    query = PaperOrder.select().where(
+        (PaperOrder.strategy == strategy_id) & (PaperOrder.state == "open")
+    )
+    return list(query.order_by(PaperOrder.id))
+
+
 def users_with_resting_paper_orders() -> set[int]:
     """Telegram ids of the users with a paper order resting."""
     query = PaperOrder.select(User.telegram_id).join(User).where(PaperOrder.state == "open")

@@ -78,6 +78,10 @@ class FakeExchange:
         order.status = "cancelled"
         return True
 
+    def cancel_by_client_order_id(self, client_order_id: str) -> bool:
+        self._answer("cancelByClientOrderId")
+        return self.cancel(client_order_id)
+
     def _answer(self, method: str) -> None:
         self.calls.append(method)
         if self.lose_replies > 0:

@@ -5,6 +5,7 @@ the user's notifications, the strategy's updates, the TriggerBook's registration
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -15,16 +16,23 @@ from user_part_fakes import FakeKeys, FakeSession, RecordingAnswers, RecordingLi
 
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.order_lifecycle import OrderLifecycle
+from actors.user.strategy_cancels import StrategyCancels
 from adapters.indodax.pairs import Pair
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.statuses import OrderState
 from messages.triggers import OrderTrigger
 from persistence.models import Order, Strategy, User
 from persistence.models.fills import Fill, fills_of
-from persistence.models.orders import record_intended_order, settle_order
+from persistence.models.orders import (
+    OrderOwner,
+    record_intended_order,
+    settle_order,
+    strategy_client_order_id,
+)
 
 BTC = Pair("btc", "idr")
 _telegram_ids = itertools.count(1000)
+_sequences = itertools.count(1)
 
 
 @dataclass
@@ -36,6 +44,7 @@ class LifecycleWorld:
     to_strategy: list[OrderUpdate] = field(default_factory=list)
     to_trigger_book: list[Any] = field(default_factory=list)
     lifecycle: OrderLifecycle | None = None
+    cancels: StrategyCancels | None = None  # a strategy's cancels, through this incarnation
 
     def start(self) -> OrderLifecycle:
         """A new incarnation of the part (as after a crash), booted."""
@@ -48,21 +57,25 @@ class LifecycleWorld:
         answers = RecordingAnswers(session)
         answers.notices = self.notices
         links = BookLinks(self.to_trigger_book)
+        calls = ExchangeCalls(session, answers, links)  # type: ignore[arg-type]
         self.lifecycle = OrderLifecycle(
             session,  # type: ignore[arg-type]
             answers,
-            ExchangeCalls(session, answers, links),  # type: ignore[arg-type]
+            calls,
             RecordingTimers(),
             links,  # type: ignore[arg-type]
             reconcile_every=timedelta(seconds=300),
             to_strategy=self._take,
         )
+        self.cancels = StrategyCancels(session, calls, self.lifecycle)  # type: ignore[arg-type]
         self.lifecycle.boot()
         return self.lifecycle
 
-    def _take(self, update: OrderUpdate) -> bool:
+    def _take(self, update: OrderUpdate, delivered: Callable[[], None]) -> bool:
+        """A running strategy handles the update at once (and it is marked delivered)."""
         if self.strategy_running:
             self.to_strategy.append(update)
+            delivered()
         return self.strategy_running
 
     def place(
@@ -70,13 +83,20 @@ class LifecycleWorld:
         side: str = "buy",
         price: str = "1000000000",
         amount: str = "1",
-        strategy: bool = False,
+        strategy: bool | Strategy = False,
     ) -> Order:
         """A limit order placed and resting on the exchange, watched as the order desk does."""
-        owner = Strategy.create(user=self.user, kind="test", pair="btc_idr") if strategy else None
+        owner = None
+        if strategy:
+            made = (
+                strategy
+                if isinstance(strategy, Strategy)
+                else Strategy.create(user=self.user, kind="test", pair="btc_idr")
+            )
+            client_order_id = strategy_client_order_id(made.id, "w0rld1", "entry", next(_sequences))
+            owner = OrderOwner(made.id, client_order_id, "entry")
         row = record_intended_order(
             self.user,
-            owner.id if owner else None,
             {
                 "pair": BTC.ticker_id,
                 "side": side,
@@ -84,6 +104,7 @@ class LifecycleWorld:
                 "price": Decimal(price),
                 "amount": Decimal(amount),
             },
+            owner,
         )
         self.exchange.rest(BTC, row.client_order_id, side, Decimal(price), Decimal(amount))
         settle_order(row, state=OrderState.OPEN, exchange_order_id="x")

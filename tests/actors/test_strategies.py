@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from actors.strategies.buy_once_below import BuyOnceBelow
-from messages.events import OrderResult, TriggerFired
+from messages.events import OrderUpdate, TriggerFired
 from messages.statuses import StrategyStatus
 
 
@@ -37,8 +37,22 @@ class FakeContext:
     def watch(self, name: str, kind: str, **fields: Any) -> None:
         self.did.append(("watch", (name, kind, fields)))
 
-    def order(self, side: str, order_type: str, **amounts: str) -> None:
-        self.did.append(("order", (side, order_type, amounts)))
+    def order(
+        self,
+        leg: str,
+        side: str,
+        order_type: str,
+        *,
+        price: str | None = None,
+        quantity: str | None = None,
+        quote_amount: str | None = None,
+        **state: Any,
+    ) -> str:
+        """Saves the progress with the intent first, as the host does."""
+        self.save(**state)
+        amounts = {"price": price, "quantity": quantity, "quote_amount": quote_amount}
+        self.did.append(("order", (leg, side, order_type, amounts)))
+        return f"s{self.row.id}-{leg}-1"
 
     def set_timer(self, delay: timedelta, payload: Hashable) -> None:
         self.did.append(("timer", (delay, payload)))
@@ -60,21 +74,49 @@ def test_buy_once_below_saves_before_it_orders_and_orders_once():
     strategy.on_trigger(FIRED)  # a second crossing before the result: nothing more
     assert context.did[1:] == [
         ("save", {"ordered": True, "trigger_price": "899"}),
-        ("order", ("buy", "market", {"quote_amount": "200000"})),
+        (
+            "order",
+            ("buy", "buy", "market", {"price": None, "quantity": None, "quote_amount": "200000"}),
+        ),
     ]
 
 
-def test_buy_once_below_stops_with_its_orders_result():
+def update(kind: str, sequence: int = 1, filled: str = "0.0002") -> OrderUpdate:
+    return OrderUpdate(
+        telegram_id=7,
+        client_order_id="s5-buy-1",
+        strategy_id=5,
+        leg="buy",
+        sequence=sequence,
+        kind=kind,  # type: ignore[arg-type]
+        quantity="0.0001",
+        filled=filled,
+        price="899",
+        fee="0",
+    )
+
+
+def test_buy_once_below_stops_with_how_its_order_ended():
     context = FakeContext()
     strategy = BuyOnceBelow(context)
     strategy.on_trigger(FIRED)
-    strategy.on_order_result(
-        OrderResult(strategy_id=5, client_order_id="bot-1", state="filled", exchange_order_id="9")
-    )
+    strategy.on_order_update(update("filled"))
     assert context.did[-1] == ("stop", None)
     assert context.row.status == StrategyStatus.STOPPED
     assert context.row.state["result"] == "filled"
-    assert context.row.state["client_order_id"] == "bot-1"
+    assert context.row.state["client_order_id"] == "s5-buy-1"
+    assert context.row.state["filled"] == "0.0002"
+
+
+def test_buy_once_below_waits_through_a_partial_fill_and_stops_on_a_rejection():
+    context = FakeContext()
+    strategy = BuyOnceBelow(context)
+    strategy.on_trigger(FIRED)
+    strategy.on_order_update(update("partial", filled="0.0001"))
+    assert context.row.status == StrategyStatus.RUNNING
+    strategy.on_order_update(update("rejected", sequence=2))
+    assert context.row.status == StrategyStatus.STOPPED
+    assert context.row.state["result"] == "rejected"
 
 
 def test_buy_once_below_rebuilt_after_ordering_does_not_watch_again():

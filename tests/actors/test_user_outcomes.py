@@ -86,7 +86,6 @@ def record_limit_buy() -> Order:
     user = User.get(User.telegram_id == USER["telegram_id"])
     return record_intended_order(
         user,
-        None,
         {
             "pair": "btc_idr",
             "side": "buy",

@@ -8,6 +8,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
+
 from actors.user.account import Account
 from actors.user.alerts import Alerts
 from actors.user.answers import Answers
@@ -36,6 +38,13 @@ from messages.commands import (
 )
 from messages.events import OrderRequest, RegisterTrigger, UserFailed
 from messages.replies import Reply
+from persistence.models.orders import (
+    OrderOwner,
+    new_order_salt,
+    record_intended_order,
+    strategy_client_order_id,
+)
+from persistence.models.strategies import Strategy
 from persistence.models.users import create_user
 from tests.actors.user_part_fakes import (
     FakeKeys,
@@ -238,23 +247,78 @@ def test_an_order_of_unknown_outcome_is_followed_on_the_trackers_own_timer():
 # Order desk and open orders
 
 
-def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call():
-    session, answers = parts(catalog=Unreachable(), private=Unreachable())
+def test_a_strategy_order_for_a_user_without_a_key_is_rejected_before_any_call(settings):
+    user = create_user(**WHO, language="en", mode="live")
+    strategy = Strategy.create(user=user, kind="buy_once_below", pair="btc_idr")
+    session, answers = parts(catalog=Unreachable(), private=Unreachable(), user=user)
+    watched: list[Any] = []
     desk = OrderDesk(
         session,  # type: ignore[arg-type]
         answers,  # type: ignore[arg-type]
         Readings(session, answers),  # type: ignore[arg-type]
         Unreachable(),  # type: ignore[arg-type]
         tracker=Unreachable(),  # type: ignore[arg-type]
-        lifecycle=Unreachable(),  # type: ignore[arg-type]
+        lifecycle=SimpleNamespace(watch=watched.append),  # type: ignore[arg-type]
     )
-    told: list[Any] = []
-    request = OrderRequest(strategy_id=3, pair="btc_idr", side="buy", order_type="market")
-    desk.for_strategy(request, told.append)
-    [result] = told
-    assert (result.state, result.reason, result.strategy_id) == ("rejected", "user.not_linked", 3)
+    request = OrderRequest(
+        strategy_id=strategy.id,
+        client_order_id=f"s{strategy.id}-buy-1",
+        leg="buy",
+        pair="btc_idr",
+        side="buy",
+        order_type="market",
+    )
+    desk.for_strategy(request)
+    [row] = watched  # the life cycle tells the strategy its end
+    assert (row.client_order_id, row.leg, row.strategy_id) == (
+        f"s{strategy.id}-buy-1",
+        "buy",
+        strategy.id,
+    )
+    assert (row.state, row.error) == ("rejected", "user.not_linked")
     desk.confirm(ConfirmOrder(preview_id="never-asked", **WHO))
     assert answers.keys == ["user.not_linked"]
+
+
+@pytest.mark.parametrize(("state", "followed_by"), [("open", "lifecycle"), ("unknown", "tracker")])
+def test_a_strategy_order_asked_again_under_an_id_already_recorded_is_never_sent_again(
+    settings, state, followed_by
+):
+    """A restart re-derived the same intent: the row is followed (an order of unknown
+    outcome looked up by its id), the exchange is not called."""
+    user = create_user(**WHO, language="en", mode="live")
+    strategy = Strategy.create(user=user, kind="buy_once_below", pair="btc_idr")
+    owner = OrderOwner(
+        strategy.id, strategy_client_order_id(strategy.id, new_order_salt(), "buy", 1), "buy"
+    )
+    fields = {"pair": "btc_idr", "side": "buy", "order_type": "market"}
+    row = record_intended_order(user, fields, owner, state=state)
+    session, answers = parts(
+        catalog=Unreachable(), private=Unreachable(), keys=FakeKeys(), user=user
+    )
+    followed: dict[str, list[Any]] = {"lifecycle": [], "tracker": []}
+    desk = OrderDesk(
+        session,  # type: ignore[arg-type]
+        answers,  # type: ignore[arg-type]
+        Readings(session, answers),  # type: ignore[arg-type]
+        Unreachable(),  # type: ignore[arg-type]
+        tracker=SimpleNamespace(follow=followed["tracker"].append),  # type: ignore[arg-type]
+        lifecycle=SimpleNamespace(watch=followed["lifecycle"].append),  # type: ignore[arg-type]
+    )
+    desk.for_strategy(
+        OrderRequest(
+            strategy_id=strategy.id,
+            client_order_id=row.client_order_id,
+            leg="buy",
+            pair="btc_idr",
+            side="buy",
+            order_type="market",
+            quote_amount="200000",
+        )
+    )
+    [again] = followed[followed_by]
+    assert again.id == row.id
+    assert sum(map(len, followed.values())) == 1
 
 
 def test_a_malformed_order_id_is_refused_before_any_call():

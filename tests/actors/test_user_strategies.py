@@ -245,6 +245,8 @@ def test_an_order_request_told_to_the_users_actor_places_nothing_even_naming_its
         user_actor,
         OrderRequest(
             strategy_id=strategy.id,
+            client_order_id=f"s{strategy.id}-buy-1",
+            leg="buy",
             pair="btc_idr",
             side="buy",
             order_type="market",

@@ -86,7 +86,6 @@ def test_a_bot_started_again_tells_an_outcome_still_owed_before_the_user_writes(
     user, _ = User.get_or_create(telegram_id=J, defaults={"chat_id": J})
     row = record_intended_order(
         user,
-        None,
         {"pair": "btc_idr", "side": "buy", "order_type": "market", "quote_amount": Decimal(1)},
     )
     Order.update(state="filled", exchange_order_id="4711", outcome_owed=True).where(

@@ -55,6 +55,8 @@ def message(name: str, spec: dict[str, Any]) -> Any:
         "Locate": lambda: Locate(telegram_id=spec["telegram_id"]),
         "OrderRequest": lambda: OrderRequest(
             strategy_id=spec["strategy_id"],
+            client_order_id=f"s{spec['strategy_id']}-intrdr-buy-1",
+            leg="buy",
             pair="btcidr",
             side="buy",
             order_type="limit",
