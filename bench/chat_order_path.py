@@ -19,7 +19,7 @@ production the exchange is another host, and on a two-core machine its work on o
 order would otherwise take the CPU from the next user's (the issue subtracts the
 simulator's own time). BENCH_SIMULATOR_NICE=0 runs it at normal priority, for comparison.
 
-Run: .venv/bin/python bench/chat_order_path.py
+Run: .venv/bin/python bench/chat_order_path.py  (the exchange: bench/exchange.py)
 Environment (nothing else is touched; the test database never):
   BENCH_DATABASE_URL  PostgreSQL server to create a scratch database on (dropped at the end),
                       default postgresql://postgres@127.0.0.1:5432/postgres
@@ -32,34 +32,26 @@ Exits 1 when it measured nothing.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
-import queue
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import httpx
-from aiohttp import web
+from exchange import NICE, Exchange, stamp_departures
+from fleet import ChatSide, accounts, linked_users
 from scratch import drop_database, free_port, scratch_database
 
-import adapters.simulator.server as simulator_server
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.processes import session_members, unique_set_size
 from actors.runtime.system import start_actor_system, stop_actor_system
 from adapters.chat.actor_link import ActorLink
-from adapters.indodax.http_transport import KeepAliveTransport
 from adapters.simulator.accounts import AccountSpec
-from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
     DatabaseSettings,
-    IndodaxSettings,
     RedisSettings,
     SecuritySettings,
     Settings,
@@ -67,102 +59,22 @@ from config.schema import (
 )
 from config.secret import Secret, SecretUrl
 from messages.commands import ConfirmOrder, PreviewOrder
-from messages.replies import Outbound
-from persistence.credentials import ApiKeyPair, store_credentials
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
-from persistence.models import User
-from persistence.models.tokens import issue_token
-from persistence.vault import Vault
 
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 KEY = Secret("benchmark-master-key-" + "c" * 24)
 USERS = 10
 FIRST_USER = 200_000
-NICE = int(os.environ.get("BENCH_SIMULATOR_NICE", "19"))
-# (perf_counter when the request left its process, at its arrival, API key): the stamps,
-# put by the simulator's process, read by this one.
-STAMPS: multiprocessing.Queue[tuple[float, float, str]] = multiprocessing.Queue()
-LEFT_HEADER = "X-Bench-Left"
 
 
 def port_from_env(name: str) -> int:
     return int(os.environ[name]) if os.environ.get(name) else free_port()
 
 
-@web.middleware
-async def stamp(
-    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
-) -> web.StreamResponse:
-    """The moment a private request reaches the simulator, before any of its own work."""
-    if request.path == "/tapi":
-        arrived = time.perf_counter()
-        left = float(request.headers.get(LEFT_HEADER, "nan"))
-        STAMPS.put((left, arrived, request.headers.get("Key", "")))
-    return await handler(request)
-
-
-SEND = KeepAliveTransport.handle_request
-
-
-def stamped_send(transport: KeepAliveTransport, request: httpx.Request) -> httpx.Response:
-    """Runs in the user's actor (forked from here): the moment the request leaves."""
-    request.headers[LEFT_HEADER] = repr(time.perf_counter())
-    return SEND(transport, request)
-
-
-KeepAliveTransport.handle_request = stamped_send  # type: ignore[method-assign]
-
-
-def stamped_app(sim: Any) -> web.Application:
-    app = BUILD_APP(sim)
-    app.middlewares.insert(0, stamp)
-    return app
-
-
-BUILD_APP = simulator_server.build_app
-simulator_server.build_app = stamped_app
-
-
-def accounts() -> dict[int, AccountSpec]:
-    return {
-        FIRST_USER + n: AccountSpec(
-            f"BENCH-KEY-{n}", f"bench-secret-{n}-0123456789", {"idr": Decimal(10_000_000_000)}
-        )
-        for n in range(USERS)
-    }
-
-
-def linked_users(specs: dict[int, AccountSpec]) -> dict[int, str]:
-    """Users with their key stored, as /link leaves them; the token the adapter holds."""
-    vault, tokens = Vault(KEY), {}
-    for telegram_id, spec in specs.items():
-        user = User.create(telegram_id=telegram_id, chat_id=telegram_id)
-        store_credentials(vault, user, ApiKeyPair(Secret(spec.key), Secret(spec.secret)))
-        tokens[telegram_id] = issue_token(user, 86_400)
-    return tokens
-
-
-class Adapter:
-    """The chat adapter's side: its real ActorLink, replies acknowledged as they arrive."""
-
-    def __init__(self, link: ActorLink) -> None:
-        self.link = link
-        self.replies: dict[str, Outbound] = {}
-
-    def wait(self, correlation_ids: set[str], timeout: float = 30) -> dict[str, Outbound]:
-        deadline = time.monotonic() + timeout
-        while not correlation_ids <= set(self.replies) and time.monotonic() < deadline:
-            for item in self.link.receive(0.05):
-                if isinstance(item, Outbound):
-                    self.replies[item.correlation_id] = item
-                    self.link.acknowledge((item.correlation_id,))
-        return {cid: self.replies.pop(cid) for cid in correlation_ids if cid in self.replies}
-
-
 def one_round(
-    adapter: Adapter, tokens: dict[int, str], specs: dict[int, AccountSpec]
+    adapter: ChatSide, exchange: Exchange, tokens: dict[int, str], specs: dict[int, AccountSpec]
 ) -> list[tuple[float, float]]:
     """Every user previews a limit buy, then all confirm at once: each user's overhead in
     seconds, (until the request left, until it arrived)."""
@@ -192,37 +104,18 @@ def one_round(
         for telegram_id, command in previews.items()
         if command.correlation_id in shown and shown[command.correlation_id].param("preview_id")
     ]
-    drain()
+    exchange.stamps()
     told: dict[str, float] = {}
     for confirm in confirms:
         told[specs[confirm.telegram_id].key] = time.perf_counter()
         adapter.link.tell(confirm)
     adapter.wait({c.correlation_id for c in confirms})
     first: dict[str, tuple[float, float]] = {}
-    for left, arrived, key in drain():
-        if key in told and key not in first and not math.isnan(left):
-            first[key] = (left - told[key], arrived - told[key])
+    for stamp in exchange.stamps():
+        key = stamp.key
+        if key in told and key not in first and not math.isnan(stamp.left):
+            first[key] = (stamp.left - told[key], stamp.arrived - told[key])
     return list(first.values())
-
-
-def drain() -> list[tuple[float, float, str]]:
-    stamps = []
-    while True:
-        try:
-            stamps.append(STAMPS.get(timeout=0.2))
-        except queue.Empty:
-            return stamps
-
-
-def serve_simulator(specs: dict[int, AccountSpec], port: int, ready: Any, stop: Any) -> None:
-    """The simulator's process: it tells the parent where it listens, then serves."""
-    os.nice(NICE)
-    with SimulatorServer(
-        port=port, seed=3, tick_interval=0, accounts=tuple(specs.values())
-    ) as simulator:
-        simulator.set_price("btcidr", Decimal(1_000_000_000))
-        ready.put(simulator.indodax_settings())
-        stop.wait()
 
 
 def report(label: str, values: list[float]) -> bool:
@@ -239,45 +132,42 @@ def report(label: str, values: list[float]) -> bool:
 
 
 def main() -> int:
-    specs = accounts()
+    specs = accounts(USERS, FIRST_USER)
     url = scratch_database(SERVER)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-chat-"))
-    ready: multiprocessing.Queue[IndodaxSettings] = multiprocessing.Queue()
-    stop = multiprocessing.Event()
-    exchange = multiprocessing.Process(
-        target=serve_simulator,
-        args=(specs, int(os.environ.get("BENCH_SIMULATOR_PORT", "0")), ready, stop),
-    )
-    exchange.start()
+    stamp_departures()
+    port = int(os.environ.get("BENCH_SIMULATOR_PORT", "0"))
     try:
-        settings = Settings(
-            mode="demo",
-            security=SecuritySettings(app_secret_key=KEY),
-            database=DatabaseSettings(url=SecretUrl(url)),
-            redis=RedisSettings(url=SecretUrl(REDIS)),
-            indodax=ready.get(timeout=30),
-            actors=ActorSettings(admin_port=port_from_env("BENCH_ADMIN_PORT")),
-            storage=StorageSettings(data_dir=data_dir),
-        )
-        apply_migrations(connect(settings.database.url))
-        tokens = linked_users(specs)
-        running = start_actor_system(settings.actors, data_dir, log_level="WARNING")
-        try:
-            supervisor = boot_supervisor(running.system, settings)
-            adapter = Adapter(ActorLink(running.system, supervisor, "bench"))
-            adapter.link.receive(2)  # the core actors start
-            core = set(session_members(running.session))
-            one_round(adapter, tokens, specs)  # warm up: every actor started, pools open
-            single = {FIRST_USER: tokens[FIRST_USER]}
-            alone = [v for _ in range(50) for v in one_round(adapter, single, specs)]
-            together = [v for _ in range(30) for v in one_round(adapter, tokens, specs)]
-            users = set(session_members(running.session)) - core
-            memory = sorted(unique_set_size(pid) / 2**20 for pid in users)
-        finally:
-            stop_actor_system(running)
+        with Exchange(tuple(specs.values()), seed=3, port=port) as exchange:
+            exchange.move(("btcidr", Decimal(1_000_000_000)))
+            settings = Settings(
+                mode="demo",
+                security=SecuritySettings(app_secret_key=KEY),
+                database=DatabaseSettings(url=SecretUrl(url)),
+                redis=RedisSettings(url=SecretUrl(REDIS)),
+                indodax=exchange.settings,
+                actors=ActorSettings(admin_port=port_from_env("BENCH_ADMIN_PORT")),
+                storage=StorageSettings(data_dir=data_dir),
+            )
+            apply_migrations(connect(settings.database.url))
+            tokens = linked_users(specs, KEY)
+            running = start_actor_system(settings.actors, data_dir, log_level="WARNING")
+            try:
+                supervisor = boot_supervisor(running.system, settings)
+                adapter = ChatSide(ActorLink(running.system, supervisor, "bench"))
+                adapter.link.receive(2)  # the core actors start
+                core = set(session_members(running.session))
+                one_round(adapter, exchange, tokens, specs)  # warm up: actors started, pools open
+                single = {FIRST_USER: tokens[FIRST_USER]}
+                alone = [v for _ in range(50) for v in one_round(adapter, exchange, single, specs)]
+                together = [
+                    v for _ in range(30) for v in one_round(adapter, exchange, tokens, specs)
+                ]
+                users = set(session_members(running.session)) - core
+                memory = sorted(unique_set_size(pid) / 2**20 for pid in users)
+            finally:
+                stop_actor_system(running)
     finally:
-        stop.set()
-        exchange.join(10)
         db.close()
         drop_database(SERVER, url)
     print(f"simulator at nice {NICE}")

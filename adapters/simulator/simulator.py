@@ -19,7 +19,7 @@ from aiohttp import web
 
 from adapters.indodax.ws_protocol import BOOK_PREFIX, Summary
 from adapters.simulator.accounts import Account, Accounts, AccountSpec, demo_spec
-from adapters.simulator.catalog import Catalog
+from adapters.simulator.catalog import DATA_DIR, Catalog
 from adapters.simulator.deadman import Deadman
 from adapters.simulator.engine import Engine, Fill
 from adapters.simulator.faults import FaultPlan, Faults
@@ -45,6 +45,7 @@ class SimulatorConfig:
     fill_fraction: Decimal = Decimal(1)  # < 1: resting orders fill in parts
     history_minutes: int = 7 * 24 * 60  # invented history before the start
     faults: FaultPlan = field(default_factory=FaultPlan)
+    markets_dir: Path = DATA_DIR  # pairs.json, price_increments.json, markets.json
 
 
 class Simulator:
@@ -60,7 +61,7 @@ class Simulator:
         )
         self.clock = clock
         self.hub = hub or CentrifugoHub()
-        self.catalog = Catalog.load()
+        self.catalog = Catalog.load(config.markets_dir)
         self.accounts = Accounts(self.catalog.currencies())
         if config.seed is None:
             credentials: random.Random = random.SystemRandom()

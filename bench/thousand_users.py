@@ -1,0 +1,495 @@
+"""A thousand real users with running strategies (issue targets in brackets). Every user is
+linked (key sealed in the vault, decrypted by its actor), its strategies are rows the
+Supervisor restores at start, its orders reach the simulator through the real path, and
+every price comes from the simulator's market WebSocket through the PriceFeedActor.
+
+  memory      1,000 users with two running strategies each, all active after trading once
+              through the chat: unique memory of the whole system and per user actor
+              [<= 8 GB, <= 8 MiB per active user]; then the same users dormant, their actors
+              gone after the idle time [whole system <= 1 GB]
+  restore     the price crosses every user's first strategy; while their orders are on the
+              way every process is killed; a new system starts and the price crosses every
+              user's second strategy: seconds until each of the 2,000 strategies has its one
+              order on the simulator [<= 60 s], duplicate client_order_ids [0]
+  activation  dormant users (their actors gone); the price crosses one user's trigger at a
+              time: trade published -> the strategy's order request leaving its user's actor
+              [p99 <= 300 ms]
+  ticks       1,000 active users, two strategies each watching 20 levels, 2,000 strategies
+              over 20 pairs (40,000 triggers); a random walk of 50 trades a second over the
+              20 pairs: trade published -> order request leaving [p99 <= 250 ms]
+
+The strategies are BuyOnceBelow (memory, restore, activation) and, for ticks, `Ladder`
+below: the smallest strategy that watches several levels (a grid's buying half), until the
+next issue's Grid takes its place. Moments are taken as bench/exchange.py describes.
+
+Run: .venv/bin/python bench/thousand_users.py memory|restore|activation|ticks|all
+Environment (the test database is never touched):
+  BENCH_DATABASE_URL  PostgreSQL server for a scratch database (dropped at the end),
+                      default postgresql://postgres@127.0.0.1:5432/postgres
+  BENCH_REDIS_URL     Redis db for the nonce and token stores (flushed), default
+                      redis://127.0.0.1:6379/11
+  BENCH_ADMIN_PORT    Thespian admin port, default a free one
+  BENCH_USERS         users, default 1000
+Exits 1 when a benchmark measured nothing or fewer than it should have (processes, orders).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import redis
+from exchange import Exchange, Stamp, Tick, markets, stamp_departures
+from fleet import ChatSide, accounts, linked_users
+from scratch import drop_database, free_port, scratch_database
+
+from actors.runtime.lifecycle import boot_supervisor
+from actors.runtime.processes import children_of, listener_pid, session_members, unique_set_size
+from actors.runtime.system import (
+    RunningSystem,
+    admin_port_in_use,
+    start_actor_system,
+    stop_actor_system,
+)
+from actors.strategies.kinds import STRATEGY_CLASSES
+from actors.strategies.strategy import BaseStrategy
+from adapters.chat.actor_link import ActorLink
+from config.schema import (
+    ActorSettings,
+    DatabaseSettings,
+    RedisSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+)
+from config.secret import Secret, SecretUrl
+from messages.events import Locate, Located, OrderUpdate, TriggerFired
+from messages.triggers import StrategyTrigger, decode_trigger_id
+from persistence.database import connect, db
+from persistence.migrate import apply_migrations
+from persistence.models import Strategy, User
+
+SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+USERS = int(os.environ.get("BENCH_USERS", "1000"))
+KEY = Secret("benchmark-master-key-" + "t" * 24)
+FIRST_USER = 300_000
+START = Decimal(1_000_000_000)  # every pair's price at the start
+TICK = Decimal(1000)  # btcidr's price tick, which every pair here has
+MiB = 2**20
+CORE_ACTORS = ("notifier", "trigger_book", "price_feed")  # the Supervisor's other children
+
+
+class Ladder(BaseStrategy):
+    """Buys `quote_amount` at market once at each of its `levels` the price falls to."""
+
+    kind = "bench_ladder"
+
+    def on_start(self) -> None:
+        done = set(self.state.get("done", []))
+        for index, level in enumerate(self.params["levels"]):
+            if index not in done:
+                self.context.watch(f"l{index}", "below", level=level)
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        trigger = decode_trigger_id(fired.trigger_id)
+        assert isinstance(trigger, StrategyTrigger)
+        index, done = int(trigger.name[1:]), self.state.get("done", [])
+        if index not in done:
+            self.context.order(
+                trigger.name,
+                "buy",
+                "market",
+                quote_amount=self.params["quote_amount"],
+                done=[*done, index],
+            )
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        """Nothing follows a fill: each level buys once."""
+
+
+STRATEGY_CLASSES[Ladder.kind] = Ladder  # before the actors are forked from this process
+
+
+@dataclass
+class World:
+    """One benchmark's exchange, database and settings; the system is started apart, as the
+    restore benchmark starts it twice."""
+
+    exchange: Exchange
+    settings: Settings
+    tokens: dict[int, str]
+    core: set[int] = field(default_factory=set)
+
+    def start(self) -> tuple[RunningSystem, ChatSide]:
+        running = start_actor_system(
+            self.settings.actors, self.settings.storage.data_dir, log_level="WARNING"
+        )
+        supervisor = boot_supervisor(running.system, self.settings)
+        self.core = {core_pid(running, supervisor, name) for name in CORE_ACTORS}
+        return running, ChatSide(ActorLink(running.system, supervisor, "bench"))
+
+    def user_actors(self, running: RunningSystem) -> list[int]:
+        """The processes of user actors: the Supervisor's children but the core actors."""
+        members = session_members(running.session)
+        children = max((children_of(pid) for pid in members), key=len, default=[])
+        return [pid for pid in children if pid not in self.core]
+
+
+def core_pid(running: RunningSystem, supervisor: Any, name: str) -> int:
+    located = running.system.ask(supervisor, Locate(core=name), 30)
+    if not isinstance(located, Located) or located.address is None:
+        raise RuntimeError(f"the Supervisor did not say where its {name} is")
+    pid = listener_pid(located.address.addressDetails.sockname[1])
+    if pid is None:
+        raise RuntimeError(f"no process of the {name}")
+    return pid
+
+
+@contextmanager
+def world(seed: int, pairs: list[str], idle_seconds: int = 600) -> Iterator[World]:
+    """Users linked to their simulator accounts, every pair at START; no system yet."""
+    specs = accounts(USERS, FIRST_USER)
+    url = scratch_database(SERVER)
+    data_dir = Path(tempfile.mkdtemp(prefix="bench-thousand-"))
+    redis.Redis.from_url(REDIS).flushdb()
+    try:
+        with Exchange(tuple(specs.values()), seed=seed, markets_dir=markets_dir(pairs)) as exchange:
+            exchange.move(*((pair, START) for pair in pairs))
+            settings = Settings(
+                mode="demo",
+                security=SecuritySettings(app_secret_key=KEY),
+                database=DatabaseSettings(url=SecretUrl(url)),
+                redis=RedisSettings(url=SecretUrl(REDIS)),
+                indodax=exchange.settings,
+                actors=ActorSettings(
+                    admin_port=int(os.environ.get("BENCH_ADMIN_PORT") or free_port()),
+                    user_idle_seconds=idle_seconds,
+                ),
+                storage=StorageSettings(data_dir=data_dir),
+            )
+            apply_migrations(connect(settings.database.url))
+            try:
+                yield World(exchange, settings, linked_users(specs, KEY))
+            finally:
+                db.close()
+    finally:
+        drop_database(SERVER, url)
+
+
+def markets_dir(pairs: list[str]) -> Path:
+    directory = Path(tempfile.mkdtemp(prefix="bench-markets-"))
+    if markets(len(pairs), directory) != pairs:
+        raise ValueError(f"pairs are c00idr, c01idr, ...; not {pairs}")
+    return directory
+
+
+def pair_names(count: int) -> list[str]:
+    return [f"c{n:02d}idr" for n in range(count)]
+
+
+def ticker(pair: str) -> str:
+    return f"{pair[:-3]}_idr"
+
+
+def buy_once_below(owner: User, pair: str, level: Decimal) -> Strategy:
+    return Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair=ticker(pair),
+        params={"level": str(level), "quote_amount": "20000"},
+    )
+
+
+def owners() -> list[User]:
+    return list(User.select().order_by(User.telegram_id))
+
+
+def wait_for(
+    running: RunningSystem,
+    chat: ChatSide,
+    done: Callable[[], bool],
+    timeout: float,
+    what: str,
+) -> float:
+    """Seconds until `done()`, listening meanwhile; SystemExit(1) after `timeout`."""
+    began = time.monotonic()
+    while not done():
+        if time.monotonic() - began > timeout:
+            print(f"{what}: not reached in {timeout:.0f} s")
+            raise SystemExit(1)
+        chat.pump(0.25)
+    return time.monotonic() - began
+
+
+def unique_mib(pids: list[int]) -> list[float]:
+    return sorted(unique_set_size(pid) / MiB for pid in pids)
+
+
+def percentiles(values: list[float]) -> str:
+    values = sorted(v * 1000 for v in values)
+    p99 = values[max(0, int(len(values) * 0.99) - 1)]
+    return (
+        f"n={len(values)} p50 {statistics.median(values):.0f} ms, p99 {p99:.0f} ms, "
+        f"max {values[-1]:.0f} ms"
+    )
+
+
+def bench_memory() -> bool:
+    pairs = pair_names(2)
+    with world(seed=11, pairs=pairs, idle_seconds=30) as bench:
+        for owner in owners():
+            for pair in pairs:
+                buy_once_below(owner, pair, Decimal(1_000_000))  # far below: they only wait
+        running, chat = bench.start()
+        try:
+            restored = wait_for(
+                running,
+                chat,
+                lambda: len(bench.user_actors(running)) >= USERS,
+                600,
+                "every user's actor restored",
+            )
+            traded = chat.market_buys(bench.tokens, pairs[0], "20000")
+            chat.pump(3)
+            members = session_members(running.session)
+            users = unique_mib(bench.user_actors(running))
+            total = sum(unique_mib(members))
+            print(
+                f"memory active: {len(users)} user actors ({USERS} users, {2 * USERS} running "
+                f"strategies, restored in {restored:.0f} s, {traded} traded through the chat): "
+                f"{total / 1024:.2f} GiB unique in {len(members)} processes; per user actor "
+                f"median {statistics.median(users):.1f} MiB, max {users[-1]:.1f} MiB "
+                f"[<= 8 GB, <= 8 MiB]"
+            )
+            left = wait_for(
+                running,
+                chat,
+                lambda: not bench.user_actors(running),
+                bench.settings.actors.user_idle_seconds + 300,
+                "every user's actor gone after the idle time",
+            )
+            chat.pump(3)
+            members = session_members(running.session)
+            total = sum(unique_mib(members))
+            print(
+                f"memory dormant: the same users {left:.0f} s later, every user actor gone: "
+                f"{total:.0f} MiB unique in {len(members)} processes [<= 1 GB]"
+            )
+            return len(users) >= USERS and traded == USERS
+        finally:
+            stop_actor_system(running)
+
+
+def trades(exchange: Exchange) -> list[Stamp]:
+    return [s for s in exchange.stamps() if s.method == "trade"]
+
+
+def bench_restore() -> bool:
+    first, second = pair_names(2)
+    level = START - 10 * TICK
+    with world(seed=12, pairs=[first, second]) as bench:
+        for owner in owners():
+            buy_once_below(owner, first, level)
+            buy_once_below(owner, second, level)
+        running, chat = bench.start()
+        sent: list[Stamp] = []
+
+        def half_sent() -> bool:
+            sent.extend(trades(bench.exchange))
+            return len(sent) >= USERS // 2
+
+        try:
+            wait_for(
+                running,
+                chat,
+                lambda: len(bench.user_actors(running)) >= USERS,
+                600,
+                "every user's actor restored",
+            )
+            bench.exchange.move((first, level - TICK))
+            wait_for(running, chat, half_sent, 120, "half of the first strategies' orders sent")
+        finally:
+            for pid in session_members(running.session):
+                os.kill(pid, signal.SIGKILL)
+        while session_members(running.session) or admin_port_in_use(bench.settings.actors):
+            time.sleep(0.05)
+        before_kill = len(sent)
+        began = time.monotonic()
+        running, chat = bench.start()
+        try:
+            orders: set[str] = set()
+
+            def all_ordered() -> bool:
+                bench.exchange.move((first, level - TICK), (second, level - TICK))
+                sent.extend(trades(bench.exchange))
+                orders.update(s.client_order_id for s in sent)
+                return len(orders) >= 2 * USERS
+
+            wait_for(running, chat, all_ordered, 600, "every strategy's order")
+            took = time.monotonic() - began
+        finally:
+            stop_actor_system(running)
+        log = bench.exchange.trade_log()
+    ids = [order["client_order_id"] for order in log]
+    duplicates = len(ids) - len(set(ids))
+    resent = len(sent) - len({s.client_order_id for s in sent})
+    print(
+        f"restore: {len(set(ids))} of {2 * USERS} strategies ordered ({before_kill} orders "
+        f"sent before every process was killed); all acting again {took:.1f} s after the new "
+        f"start [<= 60 s]; duplicate client_order_ids on the simulator {duplicates}, order "
+        f"requests sent twice {resent} [0]"
+    )
+    return len(set(ids)) == 2 * USERS and duplicates == 0 and resent == 0
+
+
+def bench_activation() -> bool:
+    first, second = pair_names(2)
+    step = 10 * TICK
+    samples = min(USERS, 300)
+    with world(seed=13, pairs=[first, second], idle_seconds=10) as bench:
+        levels: dict[str, Decimal] = {}
+        for number, owner in enumerate(owners()):
+            level = START - (number + 1) * step  # the walk down crosses one user's at a time
+            levels[f"BENCH-KEY-{number}"] = level
+            buy_once_below(owner, first, level)
+            buy_once_below(owner, second, Decimal(1_000_000))
+        running, chat = bench.start()
+        latencies: list[float] = []
+        try:
+            wait_for(
+                running,
+                chat,
+                lambda: len(bench.user_actors(running)) >= USERS,
+                600,
+                "every user's actor restored",
+            )
+            wait_for(running, chat, lambda: not bench.user_actors(running), 600, "every actor gone")
+            bench.exchange.stamps()
+            for number in range(samples):
+                key = f"BENCH-KEY-{number}"
+                [tick] = bench.exchange.move((first, levels[key] - TICK))
+                deadline = time.monotonic() + 10
+                mine: list[Stamp] = []
+                while not mine and time.monotonic() < deadline:
+                    chat.pump(0.05)
+                    mine = [s for s in trades(bench.exchange) if s.key == key]
+                if mine:
+                    latencies.append(mine[0].left - tick.at)
+                chat.pump(0.2)
+        finally:
+            stop_actor_system(running)
+    if not latencies:
+        print("activation: no order left a dormant user's actor")
+        return False
+    print(
+        f"activation: trigger crossed -> order request leaving a dormant user's actor "
+        f"({USERS} dormant users): {percentiles(latencies)} [p99 <= 300 ms]"
+    )
+    return len(latencies) == samples
+
+
+def random_walk(pairs: list[str], rng: random.Random, seconds: float) -> list[Any]:
+    """50 trades a second, each on a random pair, each a step of up to 0.1% either way."""
+    prices = dict.fromkeys(pairs, START)
+    path = []
+    for number in range(int(seconds * 50)):
+        pair = rng.choice(pairs)
+        move = prices[pair] * Decimal(rng.randint(-10, 10)) / 10_000
+        prices[pair] = max(TICK, (prices[pair] + move) // TICK * TICK)
+        path.append((number / 50, pair, prices[pair]))
+    return path
+
+
+def bench_ticks() -> bool:
+    pairs = pair_names(20)
+    rng = random.Random(14)
+    with world(seed=14, pairs=pairs) as bench:
+        watched: dict[int, tuple[str, list[Decimal]]] = {}
+        for number, owner in enumerate(owners()):
+            for side in range(2):
+                pair = pairs[(2 * number + side) % len(pairs)]
+                levels = sorted(
+                    (START * Decimal(rng.randint(8000, 9995)) / 10_000) // TICK * TICK
+                    for _ in range(20)
+                )
+                row = Strategy.create(
+                    user=owner,
+                    kind=Ladder.kind,
+                    pair=ticker(pair),
+                    params={"levels": [str(v) for v in levels], "quote_amount": "20000"},
+                )
+                watched[row.id] = (pair, levels)
+        running, chat = bench.start()
+        try:
+            wait_for(
+                running,
+                chat,
+                lambda: len(bench.user_actors(running)) >= USERS,
+                600,
+                "every user's actor restored",
+            )
+            traded = chat.market_buys(bench.tokens, pairs[0], "20000")
+            chat.pump(5)
+            bench.exchange.stamps()
+            ticks = bench.exchange.play(random_walk(pairs, rng, 30))
+            chat.pump(5)
+            sent = trades(bench.exchange)
+            alive = len(bench.user_actors(running))
+        finally:
+            stop_actor_system(running)
+    latencies = [
+        stamp.left - cause.at
+        for stamp in sent
+        if (cause := first_crossing(stamp.client_order_id, watched, ticks)) is not None
+    ]
+    if not latencies:
+        print("ticks: no order placed")
+        return False
+    print(
+        f"ticks: {len(ticks)} trades over 30 s on 20 pairs, {alive} active user actors "
+        f"({traded} traded through the chat), {40 * USERS:,} levels watched: trade published "
+        f"-> order request leaving {percentiles(latencies)} [p99 <= 250 ms]; "
+        f"{len(sent) - len(latencies)} orders without a crossing trade"
+    )
+    return alive >= USERS and len(latencies) == len(sent)
+
+
+def first_crossing(
+    client_order_id: str, watched: dict[int, tuple[str, list[Decimal]]], ticks: list[Tick]
+) -> Tick | None:
+    """The first trade at or below the level this order (`s<id>-<salt>-l<index>-1`) is for."""
+    strategy, _, leg, _ = client_order_id.split("-")
+    pair, levels = watched[int(strategy[1:])]
+    level = levels[int(leg[1:])]
+    return next((t for t in ticks if t.pair == pair and t.price <= level), None)
+
+
+BENCHES = {
+    "memory": bench_memory,
+    "restore": bench_restore,
+    "activation": bench_activation,
+    "ticks": bench_ticks,
+}
+
+
+def main() -> int:
+    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    stamp_departures()
+    results = [bench() for name, bench in BENCHES.items() if which in (name, "all")]
+    return 0 if results and all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
