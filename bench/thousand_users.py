@@ -42,6 +42,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -55,7 +56,12 @@ from fleet import ChatSide, accounts, linked_users
 from scratch import drop_database, free_port, scratch_database
 
 from actors.runtime.lifecycle import boot_supervisor
-from actors.runtime.processes import children_of, listener_pid, session_members, unique_set_size
+from actors.runtime.processes import (
+    listener_pid,
+    session_members,
+    session_parents,
+    unique_set_size,
+)
 from actors.runtime.system import (
     RunningSystem,
     admin_port_in_use,
@@ -78,7 +84,7 @@ from messages.events import Locate, Located, OrderUpdate, TriggerFired
 from messages.triggers import StrategyTrigger, decode_trigger_id
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
-from persistence.models import Strategy, User
+from persistence.models import Order, Strategy, User
 
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -141,10 +147,11 @@ class World:
         return running, ChatSide(ActorLink(running.system, supervisor, "bench"))
 
     def user_actors(self, running: RunningSystem) -> list[int]:
-        """The processes of user actors: the Supervisor's children but the core actors."""
-        members = session_members(running.session)
-        children = max((children_of(pid) for pid in members), key=len, default=[])
-        return [pid for pid in children if pid not in self.core]
+        """The processes of user actors: the Supervisor's (the parent of most) children but
+        the core actors."""
+        parents = session_parents(running.session)
+        supervisor = Counter(parents.values()).most_common(1)[0][0] if parents else None
+        return [p for p, parent in parents.items() if parent == supervisor and p not in self.core]
 
 
 def core_pid(running: RunningSystem, supervisor: Any, name: str) -> int:
@@ -227,10 +234,17 @@ def wait_for(
     began = time.monotonic()
     while not done():
         if time.monotonic() - began > timeout:
-            print(f"{what}: not reached in {timeout:.0f} s")
+            print(f"{what}: not reached in {timeout:.0f} s; {progress()}")
             raise SystemExit(1)
         chat.pump(0.25)
     return time.monotonic() - began
+
+
+def progress() -> str:
+    """Where the strategies and their orders stand, for a benchmark that did not finish."""
+    strategies = Counter(row.status for row in Strategy.select(Strategy.status))
+    orders = Counter(row.state for row in Order.select(Order.state))
+    return f"strategies {dict(strategies)}, orders {dict(orders)}"
 
 
 def unique_mib(pids: list[int]) -> list[float]:
@@ -329,6 +343,7 @@ def bench_restore() -> bool:
         sent: list[Stamp] = []
 
         def half_sent() -> bool:
+            bench.exchange.move((first, level - TICK))
             sent.extend(trades(bench.exchange))
             return len(sent) >= USERS // 2
 
@@ -340,7 +355,6 @@ def bench_restore() -> bool:
                 600,
                 "every user's actor restored",
             )
-            bench.exchange.move((first, level - TICK))
             wait_for(running, chat, half_sent, 120, "half of the first strategies' orders sent")
         finally:
             for pid in session_members(running.session):

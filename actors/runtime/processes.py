@@ -20,14 +20,19 @@ def _stat_fields(pid: int) -> list[str]:
 
 def session_members(session: int) -> list[int]:
     """Live (non-zombie) processes of a session."""
-    members = []
+    return list(session_parents(session))
+
+
+def session_parents(session: int) -> dict[int, int]:
+    """Each live process of a session and its parent, in one pass over /proc."""
+    parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             with contextlib.suppress(OSError, IndexError):
                 fields = _stat_fields(int(entry))
                 if fields[0] != "Z" and int(fields[3]) == session:
-                    members.append(int(entry))
-    return members
+                    parents[int(entry)] = int(fields[1])
+    return parents
 
 
 def children_of(pid: int) -> list[int]:
