@@ -271,7 +271,7 @@ def bench_memory() -> bool:
                 buy_once_below(owner, pair, Decimal(1_000_000))  # far below: they only wait
         running, chat = bench.start()
         try:
-            restored = wait_for(
+            wait_for(
                 running,
                 chat,
                 lambda: len(bench.user_actors(running)) >= USERS,
@@ -287,7 +287,7 @@ def bench_memory() -> bool:
             stop_actor_system(running)
         print(
             f"memory active: {len(users)} user actors ({USERS} users, {2 * USERS} running "
-            f"strategies, restored in {restored:.0f} s, {traded} traded through the chat): "
+            f"strategies, {traded} traded through the chat): "
             f"{total / 1024:.2f} GiB unique in {len(members)} processes; per user actor "
             f"median {statistics.median(users):.1f} MiB, max {users[-1]:.1f} MiB "
             "[<= 8 GB, <= 8 MiB]"
