@@ -479,6 +479,7 @@ def bench_ticks() -> bool:
             traded = chat.market_buys(bench.tokens, pairs[0], "20000")
             chat.pump(5)
             bench.exchange.stamps()
+            print("ticks: 1,000 users active, playing 30 s of trades", flush=True)
             ticks = bench.exchange.play(random_walk(pairs, rng, 30))
             chat.pump(5)
             sent = trades(bench.exchange)
