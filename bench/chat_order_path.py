@@ -41,23 +41,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from exchange import NICE, Exchange, stamp_departures
-from fleet import ChatSide, accounts, linked_users
-from scratch import drop_database, free_port, scratch_database
+from fleet import ChatSide, accounts, demo_settings, linked_users
+from scratch import drop_database, scratch_database
 
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.processes import session_members, unique_set_size
 from actors.runtime.system import start_actor_system, stop_actor_system
 from adapters.chat.actor_link import ActorLink
 from adapters.simulator.accounts import AccountSpec
-from config.schema import (
-    ActorSettings,
-    DatabaseSettings,
-    RedisSettings,
-    SecuritySettings,
-    Settings,
-    StorageSettings,
-)
-from config.secret import Secret, SecretUrl
+from config.secret import Secret
 from messages.commands import ConfirmOrder, PreviewOrder
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
@@ -67,10 +59,6 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 KEY = Secret("benchmark-master-key-" + "c" * 24)
 USERS = 10
 FIRST_USER = 200_000
-
-
-def port_from_env(name: str) -> int:
-    return int(os.environ[name]) if os.environ.get(name) else free_port()
 
 
 def one_round(
@@ -140,15 +128,8 @@ def main() -> int:
     try:
         with Exchange(tuple(specs.values()), seed=3, port=port) as exchange:
             exchange.move(("btcidr", Decimal(1_000_000_000)))
-            settings = Settings(
-                mode="demo",
-                security=SecuritySettings(app_secret_key=KEY),
-                database=DatabaseSettings(url=SecretUrl(url)),
-                redis=RedisSettings(url=SecretUrl(REDIS)),
-                indodax=exchange.settings,
-                actors=ActorSettings(admin_port=port_from_env("BENCH_ADMIN_PORT")),
-                storage=StorageSettings(data_dir=data_dir),
-            )
+            assert exchange.settings is not None
+            settings = demo_settings(url, REDIS, exchange.settings, KEY, data_dir)
             apply_migrations(connect(settings.database.url))
             tokens = linked_users(specs, KEY)
             running = start_actor_system(settings.actors, data_dir, log_level="WARNING")

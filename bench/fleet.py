@@ -4,13 +4,27 @@ adapter's side of the actor system, which tells commands and acknowledges replie
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from scratch import free_port
 
 from adapters.chat.actor_link import ActorLink
 from adapters.simulator.accounts import AccountSpec
-from config.secret import Secret
+from config.schema import (
+    ActorSettings,
+    DatabaseSettings,
+    IndodaxSettings,
+    RedisSettings,
+    SecuritySettings,
+    Settings,
+    StorageSettings,
+)
+from config.secret import Secret, SecretUrl
 from messages.commands import ConfirmOrder, PreviewOrder
 from messages.replies import Outbound
 from persistence.credentials import ApiKeyPair, store_credentials
@@ -19,6 +33,29 @@ from persistence.models.tokens import issue_token
 from persistence.vault import Vault
 
 RUPIAH = Decimal(10_000_000_000)  # every benchmark account's IDR balance
+
+
+def demo_settings(
+    database_url: str,
+    redis_url: str,
+    exchange: IndodaxSettings,
+    master_key: Secret,
+    data_dir: Path,
+    **actors: Any,
+) -> Settings:
+    """A benchmark's system: its scratch database, its Redis db, its exchange; the admin
+    port from BENCH_ADMIN_PORT or a free one; `actors` as ActorSettings fields."""
+    return Settings(
+        mode="demo",
+        security=SecuritySettings(app_secret_key=master_key),
+        database=DatabaseSettings(url=SecretUrl(database_url)),
+        redis=RedisSettings(url=SecretUrl(redis_url)),
+        indodax=exchange,
+        actors=ActorSettings(
+            admin_port=int(os.environ.get("BENCH_ADMIN_PORT") or free_port()), **actors
+        ),
+        storage=StorageSettings(data_dir=data_dir),
+    )
 
 
 def accounts(count: int, first: int) -> dict[int, AccountSpec]:

@@ -52,8 +52,8 @@ from typing import Any
 
 import redis
 from exchange import Exchange, Stamp, Tick, markets, stamp_departures
-from fleet import ChatSide, accounts, linked_users
-from scratch import drop_database, free_port, scratch_database
+from fleet import ChatSide, accounts, demo_settings, linked_users
+from scratch import drop_database, scratch_database
 
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.processes import (
@@ -71,15 +71,8 @@ from actors.runtime.system import (
 from actors.strategies.kinds import STRATEGY_CLASSES
 from actors.strategies.strategy import BaseStrategy
 from adapters.chat.actor_link import ActorLink
-from config.schema import (
-    ActorSettings,
-    DatabaseSettings,
-    RedisSettings,
-    SecuritySettings,
-    Settings,
-    StorageSettings,
-)
-from config.secret import Secret, SecretUrl
+from config.schema import Settings
+from config.secret import Secret
 from messages.events import Locate, Located, OrderUpdate, TriggerFired
 from messages.triggers import StrategyTrigger, decode_trigger_id
 from persistence.database import connect, db
@@ -146,6 +139,16 @@ class World:
         self.core = {core_pid(running, supervisor, name) for name in CORE_ACTORS}
         return running, ChatSide(ActorLink(running.system, supervisor, "bench"))
 
+    def wait_restored(self, running: RunningSystem, chat: ChatSide) -> None:
+        """Until the Supervisor has started the actor of every user (each has strategies)."""
+        wait_for(
+            running,
+            chat,
+            lambda: len(self.user_actors(running)) >= USERS,
+            600,
+            "every user's actor restored",
+        )
+
     def user_actors(self, running: RunningSystem) -> list[int]:
         """The processes of user actors: the Supervisor's (the parent of most) children but
         the core actors."""
@@ -174,17 +177,9 @@ def world(seed: int, pairs: list[str], idle_seconds: int = 600) -> Iterator[Worl
     try:
         with Exchange(tuple(specs.values()), seed=seed, markets_dir=markets_dir(pairs)) as exchange:
             exchange.move(*((pair, START) for pair in pairs))
-            settings = Settings(
-                mode="demo",
-                security=SecuritySettings(app_secret_key=KEY),
-                database=DatabaseSettings(url=SecretUrl(url)),
-                redis=RedisSettings(url=SecretUrl(REDIS)),
-                indodax=exchange.settings,
-                actors=ActorSettings(
-                    admin_port=int(os.environ.get("BENCH_ADMIN_PORT") or free_port()),
-                    user_idle_seconds=idle_seconds,
-                ),
-                storage=StorageSettings(data_dir=data_dir),
+            assert exchange.settings is not None
+            settings = demo_settings(
+                url, REDIS, exchange.settings, KEY, data_dir, user_idle_seconds=idle_seconds
             )
             apply_migrations(connect(settings.database.url))
             try:
@@ -271,13 +266,7 @@ def bench_memory() -> bool:
                 buy_once_below(owner, pair, Decimal(1_000_000))  # far below: they only wait
         running, chat = bench.start()
         try:
-            wait_for(
-                running,
-                chat,
-                lambda: len(bench.user_actors(running)) >= USERS,
-                600,
-                "every user's actor restored",
-            )
+            bench.wait_restored(running, chat)
             traded = chat.market_buys(bench.tokens, pairs[0], "20000")
             chat.pump(3)
             members = session_members(running.session)
@@ -348,13 +337,7 @@ def bench_restore() -> bool:
             return len(sent) >= USERS // 2
 
         try:
-            wait_for(
-                running,
-                chat,
-                lambda: len(bench.user_actors(running)) >= USERS,
-                600,
-                "every user's actor restored",
-            )
+            bench.wait_restored(running, chat)
             wait_for(running, chat, half_sent, 120, "half of the first strategies' orders sent")
         finally:
             for pid in session_members(running.session):
@@ -404,13 +387,7 @@ def bench_activation() -> bool:
         running, chat = bench.start()
         latencies: list[float] = []
         try:
-            wait_for(
-                running,
-                chat,
-                lambda: len(bench.user_actors(running)) >= USERS,
-                600,
-                "every user's actor restored",
-            )
+            bench.wait_restored(running, chat)
             wait_for(running, chat, lambda: not bench.user_actors(running), 600, "every actor gone")
             bench.exchange.stamps()
             for number in range(samples):
@@ -469,17 +446,11 @@ def bench_ticks() -> bool:
                 watched[row.id] = (pair, levels)
         running, chat = bench.start()
         try:
-            wait_for(
-                running,
-                chat,
-                lambda: len(bench.user_actors(running)) >= USERS,
-                600,
-                "every user's actor restored",
-            )
+            bench.wait_restored(running, chat)
             traded = chat.market_buys(bench.tokens, pairs[0], "20000")
             chat.pump(5)
             bench.exchange.stamps()
-            print("ticks: 1,000 users active, playing 30 s of trades", flush=True)
+            print(f"ticks: {USERS:,} users active, playing 30 s of trades", flush=True)
             ticks = bench.exchange.play(random_walk(pairs, rng, 30))
             chat.pump(5)
             sent = trades(bench.exchange)
