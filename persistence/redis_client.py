@@ -12,7 +12,7 @@ SOCKET_TIMEOUT = 5.0
 
 # What every connection tells the server in CLIENT SETINFO, found once at import. redis-py
 # would otherwise look its own version up in the installed packages' metadata at every new
-# connection: in a forked actor that parse writes ~2 MiB of pages it shared with its parent.
+# connection: in a forked actor that parse copied ~0.5 MiB of pages it shared with its parent.
 DRIVER_INFO = DriverInfo()
 
 
