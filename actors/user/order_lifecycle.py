@@ -36,7 +36,7 @@ from typing import Literal, cast
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
-from actors.user.order_changes import changes_between, needs_trades, recorded_from
+from actors.user.order_changes import Recorded, changes_between, needs_trades, recorded_from
 from actors.user.paper_views import paper_params
 from actors.user.session import UserSession
 from actors.user.timers import Timers
@@ -99,6 +99,17 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
     )
 
 
+def recorded_of(row: Followed) -> Recorded:
+    """What the database holds of the order's updates: its trades, how much they filled
+    (summed as Decimal), and whether its end is recorded."""
+    fills = fills_of(row)
+    return recorded_from(
+        [fill.trade_id for fill in fills],
+        sum((fill.quantity for fill in fills), Decimal(0)),
+        any(fill.kind in ENDS for fill in fills),
+    )
+
+
 class OrderLifecycle:
     def __init__(
         self,
@@ -158,10 +169,9 @@ class OrderLifecycle:
         end = ENDED.get(OrderState(row.state))
         if row.strategy_id is None or end is None:
             return
-        fills = fills_of(row)
-        if not any(fill.kind in ENDS for fill in fills):
-            traded = sum((fill.quantity for fill in fills), Decimal(0))
-            untold = max(Decimal(row.filled_amount or 0) - traded, Decimal(0))
+        recorded = recorded_of(row)
+        if not recorded.ended:
+            untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
             record_changes(
                 row, [Change(end, quantity=untold if end == OrderChange.FILLED else Decimal(0))]
             )
@@ -219,12 +229,7 @@ class OrderLifecycle:
         pair = parse_pair(row.pair)
         private = self.session.private
         correlation_id = f"order-{row.client_order_id}"
-        fills = fills_of(row)
-        recorded = recorded_from(
-            [fill.trade_id for fill in fills],
-            sum((fill.quantity for fill in fills), Decimal(0)),
-            any(fill.kind in ENDS for fill in fills),
-        )
+        recorded = recorded_of(row)
         try:
             status = self.calls.on_behalf(
                 correlation_id, private.get_order_by_client_order_id, row.client_order_id, pair
