@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.paper_account import PaperAccount
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
@@ -28,8 +29,18 @@ def _listed(order: OpenOrder) -> tuple[Pair, str]:
 
 
 class OpenOrders:
-    def __init__(self, session: UserSession, answers: Answers, calls: ExchangeCalls) -> None:
+    """A cancel that went through is handed to the life cycle, which records the order's
+    end at once (the reply has told the user; a strategy owning it hears it)."""
+
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        calls: ExchangeCalls,
+        lifecycle: OrderLifecycle,
+    ) -> None:
         self.session, self.answers, self.calls = session, answers, calls
+        self.lifecycle = lifecycle
         self.cancel_all_questions: PendingQuestions[frozenset[tuple[Pair, str]]] = PendingQuestions(
             gone_key="button.stale", expired_key="button.stale"
         )
@@ -76,12 +87,15 @@ class OpenOrders:
             cancelled = paper.cancel(message.client_order_id)
             key = "orders.cancelled" if cancelled is not None else "orders.not_found"
             self.answers.reply(message, key, client_order_id=message.client_order_id)
+            if cancelled is not None:
+                self.lifecycle.cancelled_by_user(message.client_order_id, cancelled)
             return
         result = self.calls.answered(
             message, self.session.private.cancel_by_client_order_id, message.client_order_id
         )
         if result is not None:
             self.answers.reply(message, "orders.cancelled", client_order_id=message.client_order_id)
+            self.lifecycle.cancelled_by_user(message.client_order_id)
 
     def cancel_all(self, message: CancelAllOrders) -> None:
         """Asks first, naming the question; its Yes cancels the orders listed then that are
@@ -133,12 +147,17 @@ class OpenOrders:
     ) -> bool:
         """One cancel of many: a failure is counted for the dead-man switch like any private
         call, but reported with the others rather than answered on its own."""
+        client_order_id = order.client_order_id or ""
         if paper is not None:
-            return paper.cancel(order.client_order_id or "") is not None
+            cancelled = paper.cancel(client_order_id)
+            if cancelled is not None:
+                self.lifecycle.cancelled_by_user(client_order_id, cancelled)
+            return cancelled is not None
         try:
             self.calls.counted(
                 command, self.session.private.cancel_order, order.pair, order.order_id, order.side
             )
         except IndodaxError:
             return False
+        self.lifecycle.cancelled_by_user(client_order_id)
         return True

@@ -54,7 +54,13 @@ from persistence.models.fills import (
     record_changes,
     undelivered,
 )
-from persistence.models.orders import RESTING_STATES, Order, order_by_client_id, resting_orders
+from persistence.models.orders import (
+    RESTING_STATES,
+    Order,
+    order_by_client_id,
+    resting_orders,
+    settle_order,
+)
 from persistence.models.paper import PaperOrder, open_paper_orders, paper_order_by_client_id
 
 log = logging.getLogger(__name__)
@@ -66,6 +72,11 @@ USER_KEYS = {
     OrderChange.PARTIAL: "order.update.partial",
     OrderChange.FILLED: "order.update.filled",
     OrderChange.CANCELLED: "order.update.cancelled",
+}
+# A market order's trades come at once: its user hears how it ended, not each part.
+MARKET_KEYS = {
+    OrderChange.FILLED: "order.update.market_filled",
+    OrderChange.CANCELLED: "order.update.market_cancelled",
 }
 
 # An update for a strategy, and what marks it delivered once the strategy has handled it.
@@ -97,6 +108,18 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
         fee=str(fill.fee),
         correlation_id=update_correlation_id(row.client_order_id, fill.sequence),
     )
+
+
+def average_price_and_fees(fills: list[Fill]) -> tuple[str, str]:
+    """What an order's trades came to: their price weighted by quantity (to the market's
+    price precision, at most 8 places) and their fees together."""
+    traded = [fill for fill in fills if fill.quantity > 0 and fill.price is not None]
+    quantity = sum((fill.quantity for fill in traded), Decimal(0))
+    fees = sum((fill.fee for fill in fills), Decimal(0))
+    if not quantity:
+        return "", str(fees)
+    value = sum((fill.quantity * fill.price for fill in traded), Decimal(0))
+    return format((value / quantity).quantize(Decimal("1e-8")).normalize(), "f"), str(fees)
 
 
 def recorded_of(row: Followed) -> Recorded:
@@ -149,12 +172,41 @@ class OrderLifecycle:
         self.reconcile()
 
     def watch(self, row: Order) -> None:
-        """A placed order: followed while it rests (a user's order already ended was told in
-        the reply to its placement; a strategy's hears its end as an update)."""
-        if row.state in RESTING_STATES and row.order_type == "limit":
+        """A placed order: followed while it rests. One that traded at its placement (a
+        market order, a limit order crossing the book) is looked up at once, so its fills
+        are recorded with the exchange's prices and fees like any other and its owner hears
+        them; a strategy's order that ended without trading hears its end as an update."""
+        if Decimal(row.filled_amount or 0) > recorded_of(row).filled:
+            self._look_up_placed(row)
+        elif row.state in RESTING_STATES and row.order_type == "limit":
             self._arm(row)
             self._sweep_later()
         self._ended_for_strategy(row)
+
+    def _look_up_placed(self, row: Order) -> None:
+        """If the lookup fails, an order that ended at its placement is followed as one
+        still partly filled: the sweep reads its trades later, and none is lost."""
+        if not self.refresh(row) and row.state not in RESTING_STATES:
+            log.warning(
+                "fills of an order traded at its placement not read yet; the sweep will",
+                extra={"client_order_id": row.client_order_id},
+            )
+            settle_order(row, state=OrderState.PARTIALLY_FILLED)
+            self._sweep_later()
+
+    def cancelled_by_user(self, client_order_id: str, paper: PaperOrder | None = None) -> None:
+        """The user's own cancel went through: its end (and any fill before it) is recorded
+        now rather than at the next sweep. The reply to the cancel told the user, so the
+        cancellation is not told again; a strategy owning the order hears it as usual."""
+        if paper is not None:
+            self.watch_paper(paper)
+            return
+        row = order_by_client_id(client_order_id)
+        user = self.session.user
+        if row is None or user is None or row.user_id != user.id:
+            return
+        if row.state in RESTING_STATES:
+            self.refresh(row, told=OrderChange.CANCELLED)
 
     def watch_paper(self, row: PaperOrder) -> None:
         """A paper order that rests fills when its trigger fires: no sweep, no polling (and
@@ -223,9 +275,10 @@ class OrderLifecycle:
 
     # Looking an order up
 
-    def refresh(self, row: Order) -> None:
-        """The order as the exchange has it now, recorded and told; a lookup that fails
-        leaves it to the next sweep, which arms its trigger again."""
+    def refresh(self, row: Order, told: OrderChange | None = None) -> bool:
+        """The order as the exchange has it now, recorded and told (`told`: an update of
+        that kind the user has heard already); a lookup that fails leaves it to the next
+        sweep, which arms its trigger again, and answers False."""
         pair = parse_pair(row.pair)
         private = self.session.private
         correlation_id = f"order-{row.client_order_id}"
@@ -247,7 +300,7 @@ class OrderLifecycle:
                 extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
             )
             self._sweep_later()
-            return
+            return False
         verdict = changes_between(status, trades, recorded)
         if verdict.changes or verdict.state != row.state:
             record_changes(row, verdict.changes, state=verdict.state, filled_amount=verdict.filled)
@@ -255,12 +308,14 @@ class OrderLifecycle:
             self._arm(row)
         else:
             self._disarm(row)
-        self.deliver()
+        self.deliver(told=None if told is None else (row.client_order_id, told))
+        return True
 
     # Telling
 
-    def deliver(self) -> None:
-        """Every update not yet delivered, oldest first, to its owner; marked only after."""
+    def deliver(self, told: tuple[str, OrderChange] | None = None) -> None:
+        """Every update not yet delivered, oldest first, to its owner; marked only after.
+        `told`: the (order, kind) of an update its user heard in a reply already."""
         user = self.session.user
         if user is None:
             return
@@ -277,14 +332,24 @@ class OrderLifecycle:
                     correlation_id=update.correlation_id,
                     **paper_params(row),
                 )
-            else:
+            elif (row.client_order_id, fill.kind) != told:
                 self._tell_user(update, row)
             mark_delivered(fill)
 
     def _tell_user(self, update: OrderUpdate, row: Order) -> None:
+        """A limit order's every update; a market order's once, at its end, with what its
+        trades came to (it trades at once, often in several parts: one message, not one
+        per trade)."""
         pair = parse_pair(row.pair)
+        change = OrderChange(update.kind)
+        key, price, fee = USER_KEYS[change], update.price or row.price or "", update.fee
+        if row.order_type == "market":
+            if change not in MARKET_KEYS:
+                return
+            key = MARKET_KEYS[change]
+            price, fee = average_price_and_fees(fills_of(row))
         self.answers.notify(
-            USER_KEYS[OrderChange(update.kind)],
+            key,
             kind="fill",
             correlation_id=update.correlation_id,
             pair=pair.display,
@@ -292,8 +357,8 @@ class OrderLifecycle:
             quantity=update.quantity,
             filled=update.filled,
             amount=row.amount,
-            price=update.price or row.price or "",
-            fee=update.fee,
+            price=price,
+            fee=fee,
             base=pair.base.upper(),
             quote=pair.quote.upper(),
             client_order_id=row.client_order_id,

@@ -108,11 +108,15 @@ def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
     if outcome.status is not None:
         return apply_status(row, outcome.status)
     reply = outcome.reply
-    filled = reply is not None and reply.remain == 0
+    if reply is None:
+        return settle_order(row, exchange_order_id=outcome.order_id, state=OrderState.OPEN)
+    # The coin a buy received, or a sell sold: what traded at the placement.
+    executed = reply.received if reply.side == "buy" else reply.spent
+    state = OrderState.FILLED if reply.remain == 0 else OrderState.OPEN
+    if state == OrderState.OPEN and executed > 0:
+        state = OrderState.PARTIALLY_FILLED
     return settle_order(
-        row,
-        exchange_order_id=outcome.order_id,
-        state=OrderState.FILLED if filled else OrderState.OPEN,
+        row, exchange_order_id=outcome.order_id, state=state, filled_amount=executed
     )
 
 

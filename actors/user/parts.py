@@ -130,6 +130,6 @@ def build_parts(
         tracker=tracker,
         lifecycle=lifecycle,
         orders=orders,
-        open=OpenOrders(session, answers, calls),
+        open=OpenOrders(session, answers, calls, lifecycle),
         strategies=strategies,
     )

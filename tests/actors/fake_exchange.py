@@ -82,6 +82,11 @@ class FakeExchange:
         self._answer("cancelByClientOrderId")
         return self.cancel(client_order_id)
 
+    def cancel_order(self, pair: Pair, order_id: str, side: str) -> bool:
+        self._answer("cancelOrder")
+        order = next(o for o in self.orders.values() if o.order_id == order_id)
+        return self.cancel(order.client_order_id)
+
     def _answer(self, method: str) -> None:
         self.calls.append(method)
         if self.lose_replies > 0:

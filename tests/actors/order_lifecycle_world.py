@@ -15,9 +15,12 @@ from fake_exchange import FakeExchange
 from user_part_fakes import FakeKeys, FakeSession, RecordingAnswers, RecordingLinks, RecordingTimers
 
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.open_orders import OpenOrders
 from actors.user.order_lifecycle import OrderLifecycle
+from actors.user.order_placement import apply_outcome
 from actors.user.strategy_cancels import StrategyCancels
 from adapters.indodax.pairs import Pair
+from adapters.indodax.wire import PlacedOrder, TradeOutcome
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.statuses import OrderState
 from messages.triggers import OrderTrigger
@@ -45,6 +48,8 @@ class LifecycleWorld:
     to_trigger_book: list[Any] = field(default_factory=list)
     lifecycle: OrderLifecycle | None = None
     cancels: StrategyCancels | None = None  # a strategy's cancels, through this incarnation
+    open: OpenOrders | None = None  # the user's /orders cancels, through this incarnation
+    replies: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def start(self) -> OrderLifecycle:
         """A new incarnation of the part (as after a crash), booted."""
@@ -55,7 +60,7 @@ class LifecycleWorld:
             telegram_id=self.user.telegram_id,
         )
         answers = RecordingAnswers(session)
-        answers.notices = self.notices
+        answers.notices, answers.replies = self.notices, self.replies
         links = BookLinks(self.to_trigger_book)
         calls = ExchangeCalls(session, answers, links)  # type: ignore[arg-type]
         self.lifecycle = OrderLifecycle(
@@ -68,6 +73,7 @@ class LifecycleWorld:
             to_strategy=self._take,
         )
         self.cancels = StrategyCancels(session, calls, self.lifecycle)  # type: ignore[arg-type]
+        self.open = OpenOrders(session, answers, calls, self.lifecycle)  # type: ignore[arg-type]
         self.lifecycle.boot()
         return self.lifecycle
 
@@ -86,6 +92,58 @@ class LifecycleWorld:
         strategy: bool | Strategy = False,
     ) -> Order:
         """A limit order placed and resting on the exchange, watched as the order desk does."""
+        row = self._intended(side, "limit", Decimal(price), Decimal(amount), strategy)
+        self.exchange.rest(BTC, row.client_order_id, side, Decimal(price), Decimal(amount))
+        settle_order(row, state=OrderState.OPEN, exchange_order_id="x")
+        assert self.lifecycle is not None
+        self.lifecycle.watch(row)
+        return row
+
+    def place_trading(
+        self,
+        parts: list[tuple[str, str]],
+        order_type: str = "market",
+        amount: str = "1",
+        strategy: bool | Strategy = False,
+    ) -> Order:
+        """A buy that traded at its placement in `parts` of (quantity, price), its row settled
+        from the exchange's reply as the order desk does, then watched."""
+        limit = Decimal(parts[-1][1])
+        row = self._intended("buy", order_type, limit, Decimal(amount), strategy)
+        if order_type == "market":
+            row.price = None
+            row.save()
+        self.exchange.rest(BTC, row.client_order_id, "buy", limit, Decimal(amount))
+        order = self.exchange.orders[row.client_order_id]
+        for quantity, price in parts:
+            order.price = Decimal(price)
+            self.exchange.fill(row.client_order_id, Decimal(quantity))
+        if order_type == "market" and order.status == "open":
+            order.status = "cancelled"  # the exchange ends what a market order could not fill
+        received = order.amount - order.remaining
+        reply = PlacedOrder(
+            pair=BTC,
+            side="buy",
+            order_id=order.order_id,
+            client_order_id=row.client_order_id,
+            spent=sum((t.quote_quantity for t in order.trades), Decimal(0)),
+            received=received,
+            fee=sum((t.commission for t in order.trades), Decimal(0)),
+            remain=Decimal(0) if order.status != "open" else order.remaining * limit,
+        )
+        row = apply_outcome(row, TradeOutcome(row.client_order_id, order.order_id, reply))
+        assert self.lifecycle is not None
+        self.lifecycle.watch(row)
+        return row
+
+    def _intended(
+        self,
+        side: str,
+        order_type: str,
+        price: Decimal,
+        amount: Decimal,
+        strategy: bool | Strategy,
+    ) -> Order:
         owner = None
         if strategy:
             made = (
@@ -95,22 +153,14 @@ class LifecycleWorld:
             )
             client_order_id = strategy_client_order_id(made.id, "w0rld1", "entry", next(_sequences))
             owner = OrderOwner(made.id, client_order_id, "entry")
-        row = record_intended_order(
-            self.user,
-            {
-                "pair": BTC.ticker_id,
-                "side": side,
-                "order_type": "limit",
-                "price": Decimal(price),
-                "amount": Decimal(amount),
-            },
-            owner,
-        )
-        self.exchange.rest(BTC, row.client_order_id, side, Decimal(price), Decimal(amount))
-        settle_order(row, state=OrderState.OPEN, exchange_order_id="x")
-        assert self.lifecycle is not None
-        self.lifecycle.watch(row)
-        return row
+        fields = {
+            "pair": BTC.ticker_id,
+            "side": side,
+            "order_type": order_type,
+            "price": price,
+            "amount": amount,
+        }
+        return record_intended_order(self.user, fields, owner)
 
     def fire(self, row: Order) -> None:
         """The TriggerBook saw the market at or through the order's price."""

@@ -323,7 +323,7 @@ def test_a_strategy_order_asked_again_under_an_id_already_recorded_is_never_sent
 
 def test_a_malformed_order_id_is_refused_before_any_call():
     session, answers = parts(keys=FakeKeys(), private=Unreachable())
-    OpenOrders(session, answers, Unreachable()).cancel(  # type: ignore[arg-type]
+    OpenOrders(session, answers, Unreachable(), Unreachable()).cancel(  # type: ignore[arg-type]
         CancelOrder(client_order_id="x;drop", **WHO)
     )
     assert answers.keys == ["orders.bad_id"]

@@ -137,18 +137,18 @@ class Stack:
 
     def buy_limit(self, telegram_id: int, price: str, quantity: str = "0.001") -> str:
         """Preview and confirm; returns the confirmation's correlation id."""
+        return self._buy(telegram_id, "limit", price=price, quantity=quantity)
+
+    def buy_market(self, telegram_id: int, idr: str) -> str:
+        """A market buy for `idr` rupiah, previewed and confirmed; the confirmation's id."""
+        return self._buy(telegram_id, "market", quote_amount=idr)
+
+    def _buy(self, telegram_id: int, order_type: str, **sizes: str) -> str:
         who = {"telegram_id": telegram_id, "chat_id": telegram_id}
         self.say(
-            PreviewOrder(
-                **who,
-                pair_text="btcidr",
-                side="buy",
-                order_type="limit",
-                price=price,
-                quantity=quantity,
-            )
+            PreviewOrder(**who, pair_text="btcidr", side="buy", order_type=order_type, **sizes)
         )
-        preview = self.reply_to(telegram_id, "order.preview.limit_buy")
+        preview = self.reply_to(telegram_id, f"order.preview.{order_type}_buy")
         confirm = ConfirmOrder(**who, preview_id=preview.param("preview_id"))
         self.say(confirm)
         return confirm.correlation_id

@@ -1,7 +1,7 @@
-"""A resting limit order followed to its end on the running system (multiprocess,
-PostgreSQL, Redis, the simulator filling it in three parts): the user's actor is killed
-between the second and the third fill, and still every fill is recorded as the simulator
-made it and told exactly once."""
+"""Orders followed to their end on the running system (multiprocess, PostgreSQL, Redis,
+the simulator): a resting limit order filling in three parts while the user's actor is
+killed between the second and the third, and a market buy that fills at its placement;
+every fill is recorded as the simulator made it and told exactly once."""
 
 from __future__ import annotations
 
@@ -76,3 +76,25 @@ def test_three_partial_fills_with_the_actor_killed_between_the_second_and_third_
     assert all(f.delivered_at is not None for f in recorded)
     log = stack.simulator.trade_log(f"KEY-{K}")
     assert sum(order["client_order_id"] == client_order_id for order in log) == 1
+
+
+def test_a_market_buy_filled_at_placement_is_recorded_as_the_simulator_traded_and_told_once(
+    stack,
+):
+    stack.link(K)
+    stack.buy_market(K, idr="2000000")
+    placed = stack.reply_to(K, "order.placed")
+    client_order_id = placed.param("client_order_id")
+    told = next_update(stack)
+    assert told.key == "order.update.market_filled"
+    assert updates_told(stack, 2) == []
+
+    row = Order.get(Order.client_order_id == client_order_id)
+    [order] = [
+        o for o in stack.simulator.trade_log(f"KEY-{K}") if o["client_order_id"] == client_order_id
+    ]
+    [fill] = fills_of(row)
+    assert (row.state, fill.kind) == ("filled", "filled")
+    assert (fill.quantity, row.filled_amount) == (Decimal(order["received"]),) * 2
+    assert fill.fee == Decimal(order["fees"])
+    assert told.param("price") == format(fill.price.normalize(), "f")
