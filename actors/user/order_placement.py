@@ -28,6 +28,7 @@ from adapters.indodax.order_rules import TapiOrder
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
 from messages.statuses import OrderState
+from persistence.models.base import utcnow
 from persistence.models.orders import Order, OrderOwner, record_intended_order, settle_order
 from persistence.models.users import User
 
@@ -105,6 +106,7 @@ def place(
 
 
 def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
+    """The exchange's answer to the placement; it counts as a check of the order."""
     if outcome.status is not None:
         return apply_status(row, outcome.status)
     reply = outcome.reply
@@ -113,6 +115,7 @@ def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
         row,
         exchange_order_id=outcome.order_id,
         state=OrderState.FILLED if filled else OrderState.OPEN,
+        checked_at=utcnow(),
     )
 
 
@@ -125,4 +128,10 @@ def apply_status(row: Order, status: OrderStatus) -> Order:
     if state == OrderState.OPEN and status.remaining < status.amount:
         state = OrderState.PARTIALLY_FILLED
     filled = status.executed_base if status.executed_base is not None else Decimal(0)
-    return settle_order(row, exchange_order_id=status.order_id, state=state, filled_amount=filled)
+    return settle_order(
+        row,
+        exchange_order_id=status.order_id,
+        state=state,
+        filled_amount=filled,
+        checked_at=utcnow(),
+    )
