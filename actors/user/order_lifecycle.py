@@ -178,8 +178,8 @@ class OrderLifecycle:
         self._ended_for_strategy(row)
 
     def watch_paper(self, row: PaperOrder) -> None:
-        """A paper order that rests fills when its trigger fires: no sweep, no polling (and
-        no reason to stay awake: the trigger wakes the actor through the Supervisor)."""
+        """A paper order that rests fills when its trigger fires: no sweep, no polling (a
+        paper order ends only when the market reaches it or the bot cancels it)."""
         if row.state == OrderState.OPEN:
             self._arm(row)
         self._ended_for_strategy(row)

@@ -6,10 +6,10 @@ a due timer or order check, and a new TriggerBook start the actors of users who 
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
+from order_rows import resting_order
 from thespian.actors import ChildActorExited, DeadEnvelope, WakeupMessage
 
 from actors.core.supervisor import RESTORE, RESTORE_BATCH, TIMERS, Supervisor
@@ -19,7 +19,7 @@ from messages.commands import GetPrice
 from messages.events import Boot, BootUser, Ping, Pong, Rewire, TriggerFired, UserLocated
 from messages.replies import Notification
 from messages.triggers import OrderTrigger
-from persistence.models import Order, User
+from persistence.models import User
 
 ADAPTER = "chat-adapter"
 
@@ -164,22 +164,9 @@ def test_users_whose_order_checks_come_due_together_are_started_in_batches(setti
     assert booted == list(range(1, 61))  # each once
 
 
-def resting_order_of(telegram_id: int) -> None:
-    Order.create(
-        user=User.create(telegram_id=telegram_id, chat_id=telegram_id),
-        client_order_id=f"ib{telegram_id}-rest",
-        pair="btc_idr",
-        side="buy",
-        order_type="limit",
-        price=Decimal(900_000_000),
-        amount=Decimal("0.001"),
-        state="open",
-    )
-
-
 def test_a_new_trigger_book_gets_the_order_triggers_of_running_and_gone_users_again(settings):
-    resting_order_of(11)
-    resting_order_of(12)
+    resting_order(User.create(telegram_id=11, chat_id=11))
+    resting_order(User.create(telegram_id=12, chat_id=12))
     User.create(telegram_id=13, chat_id=13)  # nothing waits on the TriggerBook
     supervisor = RecordingSupervisor(settings)
     supervisor.receiveMessage(price(11), ADAPTER)

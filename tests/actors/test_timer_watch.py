@@ -4,10 +4,11 @@ is not running."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+
+from order_rows import resting_order
 
 from actors.core.timer_watch import TimerWatch
-from persistence.models import Credential, Order, Strategy, User
+from persistence.models import Credential, Strategy, User
 from persistence.models.timers import add_timer, mark_handled
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -51,20 +52,6 @@ def linked_user(telegram_id: int, status: str = "active") -> User:
         user=user, api_key_enc="k", api_secret_enc="s", key_fingerprint="f", vault_key_id="v"
     )
     return user
-
-
-def resting_order(owner: User, checked_at: datetime | None, state: str = "open") -> Order:
-    return Order.create(
-        user=owner,
-        client_order_id=f"ib{owner.id}-{Order.select().count()}",
-        pair="btc_idr",
-        side="buy",
-        order_type="limit",
-        price=Decimal(900_000_000),
-        amount=Decimal("0.001"),
-        state=state,
-        checked_at=checked_at,
-    )
 
 
 def test_a_resting_order_checked_within_the_interval_starts_nobody(database):
