@@ -95,16 +95,18 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
 
     def receiveMsg_Rewire(self, message: Rewire, sender: Any) -> None:
         if self.boot is not None:
+            before = self.boot
             self.boot = dataclasses.replace(
                 self.boot,
                 notifier=message.notifier,
                 trigger_book=message.trigger_book,
                 price_feed=message.price_feed,
             )
-            self.rewired()
+            self.rewired(before)
 
-    def rewired(self) -> None:
-        """Called after a core actor was replaced; its new address is in `self.boot`."""
+    def rewired(self, before: Boot) -> None:
+        """Called after a core actor was replaced; its new address is in `self.boot`, the
+        old ones in `before`."""
 
     def admit(self, message: Any) -> bool:
         """False refuses a message before any handler sees it (the refuser answers)."""

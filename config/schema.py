@@ -251,6 +251,14 @@ class IndodaxSettings:
         "How often a user's resting orders are checked against the exchange's open orders "
         "(fills are looked up as soon as the market reaches an order's price).",
     )
+    order_reconcile_dormant_seconds: int = setting(
+        "ORDER_RECONCILE_DORMANT_SECONDS",
+        3600,
+        parsers.integer(60, 86400),
+        "How long a resting order may go unchecked against the exchange while its user's "
+        "actor is out of memory before the actor is started to sweep (a cancel on Indodax's "
+        "site, a fill whose tick was missed).",
+    )
 
 
 @dataclass(frozen=True)
@@ -325,8 +333,8 @@ class ActorSettings:
         "TIMER_WATCH_SECONDS",
         30,
         parsers.integer(1, 3600),
-        "Longest sleep of the Supervisor's watch for strategy timers due while their user's "
-        "actor is not running.",
+        "Longest sleep of the Supervisor's watch for strategy timers and order checks due "
+        "while their user's actor is not running.",
     )
 
 

@@ -48,10 +48,12 @@ def simulated_system(
     *,
     seed: int,
     fill_fraction: Decimal = Decimal(1),
+    exchange: dict[str, Any] | None = None,
     **sections: Any,
 ) -> Iterator[Running]:
-    """`sections` are Settings fields beyond the ones every such test needs;
-    `fill_fraction` < 1 makes the simulator fill resting orders in parts."""
+    """`sections` are Settings fields beyond the ones every such test needs; `exchange`
+    sets indodax settings beside the simulator's URLs; `fill_fraction` < 1 makes the
+    simulator fill resting orders in parts."""
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=3)
     try:
         client.flushdb()
@@ -75,7 +77,7 @@ def simulated_system(
             "security": SecuritySettings(app_secret_key=Secret(f"master-key-{seed}-" + "k" * 24)),
             "database": DatabaseSettings(url=SecretUrl(postgres_url)),
             "redis": RedisSettings(url=SecretUrl(redis_url)),
-            "indodax": simulator.indodax_settings(feed_silence_seconds=2),
+            "indodax": simulator.indodax_settings(feed_silence_seconds=2, **(exchange or {})),
             "actors": ActorSettings(admin_port=free_port()),
             "storage": StorageSettings(data_dir=data_dir),
             **sections,

@@ -2,11 +2,12 @@
 user, restarts what dies, runs the dead-man switch, and answers operators.
 
 A user's actor is created on the first message for that user (at start, in batches, for
-every user with a running strategy or an order outcome still owed) and restarted with
-exponential backoff when it dies; too many restarts in a window suspend the user and tell
-the user and the admins, because a crash loop must not keep trading. A user's actor that
-left while its strategies wait is started again by a fired trigger or, through the timer
-watch (timer_watch.py), by a strategy timer come due.
+every user with a running strategy, an order resting or an order outcome or update still
+owed) and restarted with exponential backoff when it dies; too many restarts in a window
+suspend the user and tell the user and the admins, because a crash loop must not keep
+trading. A user's actor that left while its strategies and orders wait is started again by
+a fired trigger or, through the watch (timer_watch.py), by a strategy timer come due or a
+resting order gone unchecked for ORDER_RECONCILE_DORMANT_SECONDS.
 
 It is not on the path of every command: it routes a user's first command (refusing a
 suspended user), tells the sender where that user's actor is, and tells it again when the
@@ -18,7 +19,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -86,15 +87,24 @@ log = logging.getLogger(__name__)
 
 SUPERVISOR_NAME = "indodax-bot-supervisor"
 CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
-# Users restored at start per round: each round's actors boot (in their own processes)
-# while the next round is created, and the Supervisor answers messages between rounds.
+# Users started per round when many are (at start, after a new TriggerBook, for what came
+# due): each round's actors boot (in their own processes) while the next round is created,
+# and the Supervisor answers messages between rounds.
 RESTORE_BATCH = 25
 RESTORE = "restore"  # wakeup payload (RESTORE, None): create the next batch
-TIMERS = "timers"  # wakeup payload (TIMERS, None): look for strategy timers due (timer_watch.py)
+TIMERS = "timers"  # wakeup payload (TIMERS, None): look for timers, order checks due
+
+
+def users_waiting() -> set[int]:
+    """The users whose actors have work or wait on the TriggerBook: a running strategy, an
+    order resting (live or paper), an outcome or an order update still owed."""
+    owners = {s.user.telegram_id for s in running_strategies()}
+    return owners | users_owed_outcomes() | users_with_orders_to_follow()
 
 
 class Supervisor(BotActor):
     holds_connection = True
+    timer_watch: TimerWatch  # built at boot, from the settings
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,7 +128,6 @@ class Supervisor(BotActor):
         self.stopping = False
         self.price_feed_class: Any = None
         self.user_actor_class: Any = None
-        self.timer_watch = TimerWatch(timedelta(seconds=30))
 
     def receiveMsg_BootSupervisor(self, message: BootSupervisor, sender: Any) -> None:
         self.user_actor_class = message.user_actor_class
@@ -143,23 +152,33 @@ class Supervisor(BotActor):
         self.handleDeadLetters(startHandling=True)
         gc.freeze()
         self._start_all_core()
-        owners = {s.user.telegram_id for s in running_strategies()}
-        owed = users_owed_outcomes() | users_with_orders_to_follow()
-        self.to_restore = sorted(owners | owed)  # their actors have work
-        log.info("supervisor ready", extra={"users_to_restore": len(self.to_restore)})
-        self._restore_batch()
-        self.timer_watch = TimerWatch(timedelta(seconds=self.settings.actors.timer_watch_seconds))
+        waiting = users_waiting()
+        log.info("supervisor ready", extra={"users_to_restore": len(waiting)})
+        self._start_in_batches(waiting)
+        self.timer_watch = TimerWatch(
+            timedelta(seconds=self.settings.actors.timer_watch_seconds),
+            timedelta(seconds=self.settings.indodax.order_reconcile_dormant_seconds),
+        )
         self._watch_timers()
 
+    def _start_in_batches(self, telegram_ids: Iterable[int]) -> None:
+        """The actors of these users started, RESTORE_BATCH at a time; a round is under way
+        while any wait (its wakeup creates the next)."""
+        under_way = bool(self.to_restore)
+        queued = set(self.to_restore) | set(self.users)
+        self.to_restore += sorted(set(telegram_ids) - queued)
+        if self.to_restore and not under_way:
+            self._restore_batch()
+
     def _restore_batch(self) -> None:
-        """One batch of the users restored at start; the next after the messages waiting."""
+        """One batch of the users to start; the next after the messages waiting."""
         batch, self.to_restore = self.to_restore[:RESTORE_BATCH], self.to_restore[RESTORE_BATCH:]
         for telegram_id in batch:
             self._user(telegram_id)
         if self.to_restore:
             self.wakeupAfter(timedelta(0), payload=(RESTORE, None))
         else:
-            log.info("users restored", extra={"user_actors": len(self.users)})
+            log.info("user actors started", extra={"user_actors": len(self.users)})
 
     # Core actors
 
@@ -177,7 +196,10 @@ class Supervisor(BotActor):
             self.send(self.core[name], self._boot_message(Boot))
 
     def _restart_core(self, name: str) -> None:
-        """A new core actor, and everyone else told its new address."""
+        """A new core actor, and everyone else told its new address. A new TriggerBook
+        holds none of the triggers users wait on: the running users' actors arm their
+        orders' again when told its address, and every other user who waits on it is
+        started, as at start, and arms them at boot."""
         self.core[name] = self.createActor(self._core_class(name))
         self.send(self.core[name], self._boot_message(Boot))
         rewire = Rewire(**{key: self.core[key] for key in CORE_ACTORS})
@@ -186,6 +208,7 @@ class Supervisor(BotActor):
         if name == "trigger_book":
             for telegram_id, address in self.users.items():
                 self.send(self.core[name], UserLocated(telegram_id=telegram_id, address=address))
+            self._start_in_batches(users_waiting())
 
     def _boot_message(self, cls: type[Boot], **extra: Any) -> Boot:
         return cls(
@@ -329,12 +352,13 @@ class Supervisor(BotActor):
         self.wakeupAfter(timedelta(seconds=delay), payload=("restart", telegram_id))
 
     def _watch_timers(self) -> None:
-        """A user's actor started for each strategy timer due while it is not running (one
-        leaving counts as running: it is started at the next look)."""
-        to_start, sleep = self.timer_watch.look(self.users)
+        """A user's actor started for each strategy timer or order check due while it is not
+        running (one leaving counts as running: it is started at the next look), in batches:
+        the order checks of users restored together come due together."""
+        to_start, sleep = self.timer_watch.look(set(self.users) | set(self.to_restore))
         for telegram_id in sorted(to_start):
-            log.info("user actor started for a due timer", extra={"user_id": telegram_id})
-            self._user(telegram_id)
+            log.info("user actor started: timer or order check due", extra={"user_id": telegram_id})
+        self._start_in_batches(to_start)
         self.wakeupAfter(sleep, payload=(TIMERS, None))
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:

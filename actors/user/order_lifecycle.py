@@ -11,6 +11,14 @@ Two sources say that an order changed, and a third fits beside them:
   the exchange's site, a fill whose tick the feed missed);
 * (room for) the private WebSocket order stream: it would call `refresh` with the order.
 
+Resting orders do not keep the actor in memory (an actor process is about 15 MiB, and a
+thousand users with an order resting must not pin a thousand of them): the sweep runs while
+the actor is up anyway, and leaves with it. While the actor is gone, an order's trigger
+starts it again through the Supervisor, and so does the Supervisor's watch once the order
+has gone unchecked for ORDER_RECONCILE_DORMANT_SECONDS (`orders.checked_at`: when the
+exchange last told its state, at its placement, in a lookup or listed by a sweep); either
+way the boot sweeps.
+
 A lookup reads the order's status and, when it executed more than is recorded, its trades
 (v2 myTrades); order_changes.py turns the difference into updates, which are written with
 the order's new state in one transaction (persistence/models/fills.py) before anyone is
@@ -57,6 +65,7 @@ from persistence.models.fills import (
 from persistence.models.orders import (
     RESTING_STATES,
     Order,
+    mark_checked,
     order_by_client_id,
     resting_orders,
     settle_order,
@@ -151,7 +160,6 @@ class OrderLifecycle:
         self.to_strategy = to_strategy
         self.sweep_set = False  # a RECONCILE timer is pending
         timers.on(RECONCILE, self._timer_rang)
-        timers.keep_awake_while(self.following)
 
     def following(self) -> bool:
         user = self.session.user
@@ -165,11 +173,19 @@ class OrderLifecycle:
         if self.session.user is None:
             return
         self.deliver()
-        for row in resting_orders(self.session.user):
-            self._arm(row)
-        for paper in open_paper_orders(self.session.user):
-            self._arm(paper)
+        self.arm_resting()
         self.reconcile()
+
+    def arm_resting(self) -> None:
+        """Every resting order's trigger registered again (which replaces it): at boot, and
+        when the TriggerBook was started anew with none of them."""
+        user = self.session.user
+        if user is None:
+            return
+        for row in resting_orders(user):
+            self._arm(row)
+        for paper in open_paper_orders(user):
+            self._arm(paper)
 
     def watch(self, row: Order) -> None:
         """A placed order: followed while it rests. One that traded at its placement (a
@@ -209,8 +225,8 @@ class OrderLifecycle:
             self.refresh(row, told=OrderChange.CANCELLED)
 
     def watch_paper(self, row: PaperOrder) -> None:
-        """A paper order that rests fills when its trigger fires: no sweep, no polling (and
-        no reason to stay awake: the trigger wakes the actor through the Supervisor)."""
+        """A paper order that rests fills when its trigger fires: no sweep, no polling (a
+        paper order ends only when the market reaches it or the bot cancels it)."""
         if row.state == OrderState.OPEN:
             self._arm(row)
         self._ended_for_strategy(row)
@@ -266,8 +282,14 @@ class OrderLifecycle:
             self._sweep_later()
             return
         untouched = {o.client_order_id for o in listed if o.remaining == o.amount}
+        unchanged = {
+            row.id
+            for row in rows
+            if row.client_order_id in untouched and row.state == OrderState.OPEN
+        }
+        mark_checked(unchanged)
         for row in rows:
-            if row.client_order_id in untouched and row.state == OrderState.OPEN:
+            if row.id in unchanged:
                 self._arm(row)  # again: a trigger that fired on a failed lookup is spent
             else:
                 self.refresh(row)
@@ -301,6 +323,7 @@ class OrderLifecycle:
             )
             self._sweep_later()
             return False
+        mark_checked([row.id])
         verdict = changes_between(status, trades, recorded)
         if verdict.changes or verdict.state != row.state:
             record_changes(row, verdict.changes, state=verdict.state, filled_amount=verdict.filled)

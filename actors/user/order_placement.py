@@ -28,6 +28,7 @@ from adapters.indodax.order_rules import TapiOrder
 from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
 from messages.statuses import OrderState
+from persistence.models.base import utcnow
 from persistence.models.orders import Order, OrderOwner, record_intended_order, settle_order
 from persistence.models.users import User
 
@@ -105,18 +106,25 @@ def place(
 
 
 def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
+    """The exchange's answer to the placement; it counts as a check of the order."""
     if outcome.status is not None:
         return apply_status(row, outcome.status)
     reply = outcome.reply
     if reply is None:
-        return settle_order(row, exchange_order_id=outcome.order_id, state=OrderState.OPEN)
+        return settle_order(
+            row, exchange_order_id=outcome.order_id, state=OrderState.OPEN, checked_at=utcnow()
+        )
     # The coin a buy received, or a sell sold: what traded at the placement.
     executed = reply.received if reply.side == "buy" else reply.spent
     state = OrderState.FILLED if reply.remain == 0 else OrderState.OPEN
     if state == OrderState.OPEN and executed > 0:
         state = OrderState.PARTIALLY_FILLED
     return settle_order(
-        row, exchange_order_id=outcome.order_id, state=state, filled_amount=executed
+        row,
+        exchange_order_id=outcome.order_id,
+        state=state,
+        filled_amount=executed,
+        checked_at=utcnow(),
     )
 
 
@@ -129,4 +137,10 @@ def apply_status(row: Order, status: OrderStatus) -> Order:
     if state == OrderState.OPEN and status.remaining < status.amount:
         state = OrderState.PARTIALLY_FILLED
     filled = status.executed_base if status.executed_base is not None else Decimal(0)
-    return settle_order(row, exchange_order_id=status.order_id, state=state, filled_amount=filled)
+    return settle_order(
+        row,
+        exchange_order_id=status.order_id,
+        state=state,
+        filled_amount=filled,
+        checked_at=utcnow(),
+    )

@@ -2,9 +2,10 @@
 caller of that user's private API, so requests are serial and nonces stay in order.
 
 It answers every command with a Reply (a message key and its parameters) to the Notifier.
-With no part busy it leaves after a quiet spell, even while its strategies run: they wait
-on triggers in the TriggerBook and timers in the database, and a fired trigger, a due timer
-or the next command re-creates it from the database.
+With no part busy it leaves after a quiet spell, even while its strategies run and its
+orders rest: they wait on triggers in the TriggerBook, timers in the database and the
+Supervisor's checks of orders left unchecked too long, and a fired trigger, a due timer or
+check, or the next command re-creates it from the database.
 
 The actor is a thin dispatcher: each handler hands its message to the part that owns it
 (actors/user/parts.py lists them), and the parts answer. The actor keeps the life cycle:
@@ -30,6 +31,7 @@ from actors.user.session import UserSession
 from messages import commands
 from messages.events import (
     ActorIdle,
+    Boot,
     BootUser,
     PauseStrategies,
     Relocate,
@@ -105,7 +107,9 @@ class UserActor(BotActor):
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         """A part's timer goes to that part; the actor's own (no payload) is the idle check:
-        it leaves after a quiet spell unless some part is still busy."""
+        it leaves after a quiet spell unless some part is still busy. Only commands end a
+        quiet spell: a part's timer (the order sweep's, every ORDER_RECONCILE_SECONDS) does
+        not, or it would keep the actor forever."""
         if self.parts.timers.rang(message.payload):
             return
         quiet = time.monotonic() - self.last_activity
@@ -114,6 +118,12 @@ class UserActor(BotActor):
             self.send(self.myAddress, ActorExitRequest())
             return
         self.wakeupAfter(self.idle_after)
+
+    def rewired(self, before: Boot) -> None:
+        """A new TriggerBook knows none of this user's order triggers: they are armed there
+        again (the strategies' are armed at their next build)."""
+        if self._parts is not None and self.wiring.trigger_book != before.trigger_book:
+            self._parts.lifecycle.arm_resting()
 
     def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
         if isinstance(message, commands.UserCommand) and self._parts is not None:

@@ -3,7 +3,13 @@ so an order whose outcome is unknown can always be looked up, never sent twice.
 
 `outcome_owed` marks an order whose outcome its user has not heard yet: one whose reply was
 lost, or one a crash left pending. It is cleared once the user is told, so a restart of the
-user's actor neither repeats the outcome nor forgets it."""
+user's actor neither repeats the outcome nor forgets it.
+
+`checked_at` is when the exchange last told the bot the order's state (its answer to the
+placement, a lookup, a sweep that listed it). The Supervisor starts the actor of a user
+whose resting order has gone unchecked for long enough, though nothing else wakes it:
+orders also end where the market never reaches their price, by a cancel on the exchange's
+site or a fill whose tick the feed missed."""
 
 from __future__ import annotations
 
@@ -11,15 +17,17 @@ import re
 import secrets
 import string
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import peewee
 
-from messages.statuses import OrderState
+from messages.statuses import OrderState, UserStatus
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, create_row, utcnow
 from persistence.models.strategies import Strategy
-from persistence.models.users import User
+from persistence.models.users import Credential, User
 
 # An order in one of these has an outcome the user has yet to learn.
 UNRESOLVED_STATES = (OrderState.PENDING, OrderState.UNKNOWN)
@@ -44,13 +52,14 @@ class Order(BaseModel):
     outcome_owed = peewee.BooleanField(default=False)
     leg = peewee.TextField(null=True)  # the strategy's name for this order's part in its plan
     updated_at = UtcDateTimeField(default=utcnow)
+    checked_at = UtcDateTimeField(null=True)  # NULL: never checked (or placed before 010)
     # The foreign keys' values, as peewee reads them without loading the row they name.
     user_id: int
     strategy_id: int | None
 
     class Meta:
         table_name = "orders"
-        indexes = ((("user", "state"), False),)
+        indexes = ((("user", "state"), False), (("state", "checked_at"), False))
 
 
 def order_by_client_id(client_order_id: str) -> Order | None:
@@ -92,6 +101,49 @@ def users_with_open_orders() -> set[int]:
     """Telegram ids of the users with an order resting on the exchange."""
     query = Order.select(User.telegram_id).join(User).where(Order.state.in_(RESTING_STATES))
     return {telegram_id for (telegram_id,) in query.tuples()}
+
+
+def mark_checked(order_ids: Collection[int]) -> None:
+    """The exchange has just told these orders' state: a sweep listed them unchanged, or a
+    lookup read them."""
+    if order_ids:
+        Order.update(checked_at=utcnow()).where(Order.id.in_(list(order_ids))).execute()
+
+
+def _resting_to_check() -> peewee.ModelSelect:
+    """Resting orders a sweep can check: their user has a key and is not suspended (a
+    suspended user's actor is started by an admin, not by a clock)."""
+    return (
+        Order.select()
+        .join(User)
+        .join(Credential, on=(Credential.user == User.id))
+        .where(Order.state.in_(RESTING_STATES) & (User.status != UserStatus.SUSPENDED))
+    )
+
+
+def owners_of_orders_unchecked_since(moment: datetime) -> set[int]:
+    """Telegram ids of the users with a resting order the exchange has not been asked about
+    since `moment` (or never)."""
+    query = (
+        _resting_to_check()
+        .where(Order.checked_at.is_null() | (Order.checked_at <= moment))
+        .select(User.telegram_id)
+        .distinct()
+    )
+    return {telegram_id for (telegram_id,) in query.tuples()}
+
+
+def first_check_after(moment: datetime) -> datetime | None:
+    """The earliest check of a resting order after `moment`; None when there is none. An
+    order comes due one interval after its check, so this says when the next one will."""
+    row = (
+        _resting_to_check()
+        .where(Order.checked_at > moment)
+        .select(Order.checked_at)
+        .order_by(Order.checked_at)
+        .first()
+    )
+    return None if row is None else row.checked_at
 
 
 def new_client_order_id(user_id: int) -> str:

@@ -4,15 +4,20 @@ to the user or to the strategy that owns the order, also across a restart of the
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from order_lifecycle_world import BTC, LifecycleWorld, fills, new_world, state_of
 
 from actors.user.order_changes import Recorded, changes_between
+from actors.user.order_lifecycle import RECONCILE
 from adapters.indodax.wire import OrderStatus
 from messages.events import RegisterTrigger
 from messages.statuses import OrderChange, OrderState
+from messages.triggers import OrderTrigger
+from persistence.models import Order
+from persistence.models.base import utcnow
 from persistence.models.fills import Change, record_changes
 
 
@@ -83,6 +88,46 @@ def test_the_sweep_finds_a_cancel_made_on_the_exchange_and_looks_up_only_changed
     assert state_of(cancelled) == OrderState.CANCELLED
     assert state_of(kept) == OrderState.OPEN
     assert [key for key, _ in world.notices] == ["order.update.cancelled"]
+
+
+def test_the_sweep_and_each_lookup_record_when_the_exchange_last_told_an_orders_state(world):
+    kept = world.place(price="900000000")
+    cancelled = world.place(price="950000000")
+    assert [checked_at(kept), checked_at(cancelled)] == [None, None]
+    world.exchange.cancel(cancelled.client_order_id)
+    before = utcnow()
+    world.lifecycle.reconcile()
+    assert checked_at(kept) >= before  # listed unchanged by openOrders
+    assert checked_at(cancelled) >= before  # read by its lookup
+
+
+def test_a_lookup_without_an_answer_leaves_the_order_as_unchecked_as_it_was(world):
+    order = world.place(amount="1")
+    world.exchange.fill(order.client_order_id, Decimal("1"))
+    world.exchange.lose_replies = 1
+    world.fire(order)
+    assert checked_at(order) is None  # still due for the dormant check
+    world.fire(order)
+    assert checked_at(order) is not None
+
+
+def test_resting_live_orders_do_not_keep_the_actor_awake_and_their_sweep_stays_set(world):
+    world.place(price="900000000")
+    world.lifecycle.reconcile()
+    assert not world.lifecycle.timers.busy()
+    assert [payload for _, payload in world.lifecycle.timers.wakeups] == [(RECONCILE, None)]
+
+
+def test_a_new_trigger_book_gets_every_resting_orders_trigger_again(world):
+    resting = world.place(price="900000000")
+    ended = world.place(price="950000000")
+    world.exchange.cancel(ended.client_order_id)
+    world.fire(ended)
+    world.to_trigger_book.clear()
+    world.lifecycle.arm_resting()
+    [again] = world.to_trigger_book
+    assert isinstance(again, RegisterTrigger)
+    assert again.trigger_id == OrderTrigger(resting.client_order_id).encode()
 
 
 def test_a_lost_lookup_reply_changes_nothing_and_the_sweep_records_the_fill_later(world):
@@ -167,3 +212,8 @@ def test_a_filled_order_whose_last_trade_was_already_recorded_is_told_filled_onc
     assert [change.kind for change in verdict.changes] == [OrderChange.FILLED]
     ended = Recorded(frozenset({"1"}), Decimal(1), ended=True)
     assert changes_between(_status("filled", "1", "0"), (), ended).changes == []
+
+
+def checked_at(row: Order) -> datetime | None:
+    checked: datetime | None = Order.get_by_id(row.id).checked_at
+    return checked

@@ -1,19 +1,24 @@
 """What passes through the Supervisor and what does not: a user's first command is routed
 and its sender told where the actor is; a suspended user is refused; a message told to a
-gone actor waits for its successor; users are restored at start in batches."""
+gone actor waits for its successor; users are restored at start in batches; a fired trigger,
+a due timer or order check, and a new TriggerBook start the actors of users who wait."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from order_rows import resting_order
 from thespian.actors import ChildActorExited, DeadEnvelope, WakeupMessage
 
-from actors.core.supervisor import RESTORE, RESTORE_BATCH, Supervisor
+from actors.core.supervisor import RESTORE, RESTORE_BATCH, TIMERS, Supervisor
+from actors.core.trigger_book import TriggerBook
 from config.schema import Settings
 from messages.commands import GetPrice
-from messages.events import Boot, BootUser, Ping, Pong, TriggerFired, UserLocated
+from messages.events import Boot, BootUser, Ping, Pong, Rewire, TriggerFired, UserLocated
 from messages.replies import Notification
+from messages.triggers import OrderTrigger
 from persistence.models import User
 
 ADAPTER = "chat-adapter"
@@ -27,7 +32,11 @@ class RecordingSupervisor(Supervisor):
         self._myRef = SimpleNamespace(address="supervisor")
         self.boot = Boot(settings=settings)
         self.user_actor_class = "UserActor"
-        self.core = {"notifier": "notifier", "trigger_book": "trigger_book"}
+        self.core = {
+            "notifier": "notifier",
+            "trigger_book": "trigger_book",
+            "price_feed": "price_feed",
+        }
         self.created: list[str] = []
         self.sent: list[tuple[Any, Any]] = []
         self.wakeups: list[Any] = []
@@ -112,3 +121,64 @@ def test_a_command_told_to_a_dead_actor_waits_for_the_one_started_in_its_place(s
     assert successor != dead
     assert [m.correlation_id for m in supervisor.told(successor, GetPrice)] == [lost.correlation_id]
     assert supervisor.told(successor, TriggerFired) == [fired]
+
+
+def test_a_fired_order_trigger_of_a_user_whose_actor_left_starts_it_and_follows_its_boot(
+    settings,
+):
+    supervisor = RecordingSupervisor(settings)
+    fired = TriggerFired(
+        trigger_id=OrderTrigger("ib1-abc").encode(), telegram_id=8, pair="btc_idr", price="1", ts=0
+    )
+    supervisor.receiveMessage(fired, "trigger_book")
+    address = supervisor.users[8]
+    assert [type(m) for t, m in supervisor.sent if t == address] == [BootUser, TriggerFired]
+    assert supervisor.told("trigger_book", UserLocated)[0].address == address
+
+
+class DueTogether:
+    """A watch that finds the same many users due at every look."""
+
+    def __init__(self, users: range) -> None:
+        self.users = users
+
+    def look(self, running: Any) -> tuple[set[int], timedelta]:
+        return {t for t in self.users if t not in running}, timedelta(seconds=30)
+
+
+def test_users_whose_order_checks_come_due_together_are_started_in_batches(settings):
+    supervisor = RecordingSupervisor(settings)
+    supervisor.timer_watch = DueTogether(range(1, 61))  # type: ignore[assignment]
+    supervisor.receiveMessage(WakeupMessage(0, (TIMERS, None)), "supervisor")
+    assert len(supervisor.created) == RESTORE_BATCH
+    assert sorted(supervisor.wakeups) == [(RESTORE, None), (TIMERS, None)]
+    supervisor.receiveMessage(Ping(), ADAPTER)  # answered before the next batch
+    assert supervisor.told(ADAPTER, Pong)
+
+    supervisor.wakeups.remove((TIMERS, None))
+    supervisor.receiveMessage(WakeupMessage(0, (TIMERS, None)), "supervisor")  # looks again
+    while (RESTORE, None) in supervisor.wakeups:
+        supervisor.wakeups.remove((RESTORE, None))
+        supervisor.receiveMessage(WakeupMessage(0, (RESTORE, None)), "supervisor")
+    booted = sorted(m.telegram_id for _, m in supervisor.sent if isinstance(m, BootUser))
+    assert booted == list(range(1, 61))  # each once
+
+
+def test_a_new_trigger_book_gets_the_order_triggers_of_running_and_gone_users_again(settings):
+    resting_order(User.create(telegram_id=11, chat_id=11))
+    resting_order(User.create(telegram_id=12, chat_id=12))
+    User.create(telegram_id=13, chat_id=13)  # nothing waits on the TriggerBook
+    supervisor = RecordingSupervisor(settings)
+    supervisor.receiveMessage(price(11), ADAPTER)
+    running = supervisor.users[11]
+    supervisor.sent.clear()
+
+    supervisor._restart_core("trigger_book")
+    assert supervisor.created[-2] is TriggerBook  # then user 12's actor
+    new_book = supervisor.core["trigger_book"]
+    [rewire] = supervisor.told(running, Rewire)
+    assert rewire.trigger_book == new_book  # the running actor arms its orders there
+    started = [m for _, m in supervisor.sent if isinstance(m, BootUser)]
+    assert [(m.telegram_id, m.trigger_book) for m in started] == [(12, new_book)]
+    located = [(m.telegram_id, m.address) for m in supervisor.told(new_book, UserLocated)]
+    assert located == [(11, running), (12, supervisor.users[12])]

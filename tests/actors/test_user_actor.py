@@ -46,9 +46,11 @@ from messages.events import (
     PauseStrategies,
     RegisterTrigger,
     ResumeStrategies,
+    Rewire,
     TriggerFired,
 )
 from messages.replies import Reply
+from messages.triggers import OrderTrigger
 from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
 from persistence.models.base import utcnow
 from persistence.models.tokens import GRACE_SECONDS, AccessToken, revoke_tokens, valid_token
@@ -481,6 +483,50 @@ def confirm_limit_buy(world, price: str) -> Reply:
 
 def place_limit_buy(world, price: str) -> None:
     assert confirm_limit_buy(world, price).key == "order.placed"
+
+
+def test_a_user_whose_limit_order_rests_leaves_after_the_idle_time_while_its_sweep_runs(
+    actor_system, settings, simulator, tmp_path
+):
+    world = make_world(
+        actor_system,
+        settings,
+        simulator,
+        tmp_path,
+        actors=ActorSettings(system_base="simpleSystemBase", user_idle_seconds=5),
+        indodax=simulator.indodax_settings(order_reconcile_seconds=2),
+    )
+    link(world)
+    place_limit_buy(world, "800000000")
+    [order] = Order.select()
+    checked_at_placement = order.checked_at
+    assert checked_at_placement is not None  # the placement's answer is a check
+    actor_system.listen(12)  # timers ring inside listen on simpleSystemBase
+    assert [m for m in collected(actor_system, world[4]) if isinstance(m, ActorIdle)]
+    order = Order.get_by_id(order.id)
+    assert order.state == "open"
+    assert order.checked_at > checked_at_placement  # swept every 2 s meanwhile
+
+
+def test_a_new_trigger_book_gets_the_resting_orders_triggers_again_and_a_new_notifier_does_not(
+    actor_system, settings, simulator, tmp_path
+):
+    world = make_world(actor_system, settings, simulator, tmp_path)
+    system, user, notifier, book = world[:4]
+    link(world)
+    place_limit_buy(world, "800000000")
+    [order] = Order.select()
+    collected(system, book)
+    system.tell(user, Rewire(notifier=system.createActor(Collector), trigger_book=book))
+    assert collected(system, book) == []
+    new_book = system.createActor(Collector)
+    system.tell(user, Rewire(notifier=notifier, trigger_book=new_book))
+    [armed] = collected(system, new_book)
+    assert isinstance(armed, RegisterTrigger)
+    assert (armed.trigger_id, armed.level) == (
+        OrderTrigger(order.client_order_id).encode(),
+        "800000000",
+    )
 
 
 def test_cancel_all_asks_first_then_cancels_every_open_order(world):

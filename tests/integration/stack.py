@@ -167,8 +167,24 @@ class Stack:
         self.simulator.set_faults(hang=None)
         return placed
 
+    def cancel_on_exchange(self, telegram_id: int, client_order_id: str) -> None:
+        """The user cancels the order on the exchange's own site: the bot is not asked."""
+        key = self.accounts[telegram_id].key
+        self.simulator.call(
+            lambda sim: sim.engine.cancel(sim.engine.find_by_client_id(key, client_order_id))
+        )
+
     def ask_user_actor(self, telegram_id: int) -> Any:
         return self.ask(Locate(telegram_id=telegram_id), Located).address
+
+    def wait_until_gone(self, telegram_id: int, pid: int, timeout: float = 30) -> None:
+        """The user's actor has left (the Supervisor knows) and its process has ended."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ask_user_actor(telegram_id) is None and not os.path.exists(f"/proc/{pid}"):
+                return
+            self.pump(0.5)
+        raise AssertionError(f"the actor of user {telegram_id} did not leave in {timeout} s")
 
     @staticmethod
     def pid_of(address: Any) -> int | None:

@@ -5,7 +5,6 @@ once; a timer due while everything was down fires once after the restart."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -87,15 +86,6 @@ def state_of(strategy: Strategy) -> dict:
     return dict(Strategy.get_by_id(strategy.id).state)
 
 
-def wait_until_gone(stack: Stack, telegram_id: int, pid: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if stack.ask_user_actor(telegram_id) is None and not os.path.exists(f"/proc/{pid}"):
-            return
-        stack.pump(0.5)
-    raise AssertionError(f"the actor of user {telegram_id} did not leave in {timeout} s")
-
-
 def test_a_dormant_users_strategy_orders_once_when_the_price_crosses_its_trigger(
     postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory
 ):
@@ -105,7 +95,7 @@ def test_a_dormant_users_strategy_orders_once_when_the_price_crosses_its_trigger
         strategy = stack.run_buy_once_below(U, level="950000000", quote_amount="200000")
         pid = stack.user_pid(U)
 
-        wait_until_gone(stack, U, pid)  # the strategy only waits: its actor has left
+        stack.wait_until_gone(U, pid)  # the strategy only waits: its actor has left
         assert stack.simulator.trade_log(ACCOUNTS[U].key) == []
 
         deadline = time.monotonic() + 60
@@ -158,7 +148,7 @@ def test_a_timer_due_after_its_users_actor_has_left_starts_it_and_fires_once(
         owner = User.create(telegram_id=W, chat_id=W)
         strategy = timer_strategy(owner, delay_seconds=3 * IDLE_SECONDS)
         assert stack.admin(ResumeUser(telegram_id=W)).ok
-        wait_until_gone(stack, W, stack.user_pid(W))
+        stack.wait_until_gone(W, stack.user_pid(W))
         [timer] = StrategyTimer.select().where(StrategyTimer.strategy == strategy.id)
         assert utcnow() < timer.due_at and "fired" not in state_of(strategy)
 

@@ -12,10 +12,15 @@ from peewee_migrate import Router
 from config.secret import SecretUrl
 from persistence.database import connect, db
 from persistence.migrate import MIGRATIONS_DIR, apply_migrations, pending_migrations
-from persistence.models import AccessToken, Alert, AuditEntry, Order, Strategy, User
+from persistence.models import AccessToken, Alert, AuditEntry, Credential, Order, Strategy, User
 from persistence.models.alerts import active_alerts
 from persistence.models.audit import audit
-from persistence.models.orders import order_by_client_id, owed_outcomes, users_owed_outcomes
+from persistence.models.orders import (
+    order_by_client_id,
+    owed_outcomes,
+    owners_of_orders_unchecked_since,
+    users_owed_outcomes,
+)
 from persistence.models.outbox import OutboxMessage, mark_delivered, store
 from persistence.models.strategies import (
     next_status,
@@ -136,6 +141,29 @@ def test_orders_left_unknown_before_the_follow_up_existed_are_owed_after_the_upg
             )
         apply_migrations(handle)
         assert [order.client_order_id for order in owed_outcomes(user)] == ["never-checked"]
+    finally:
+        handle.close()
+        db.initialize(None)
+
+
+def test_orders_resting_before_checks_were_recorded_are_due_for_one_after_the_upgrade(tmp_path):
+    handle = connect(SecretUrl(f"sqlite:///{tmp_path}/old.sqlite3"))
+    try:
+        Router(handle, migrate_dir=MIGRATIONS_DIR).run("009_strategy_timers")
+        user = make_user()
+        handle.execute_sql(
+            "INSERT INTO orders (user_id, client_order_id, pair, side, order_type, price, "
+            "amount, filled_amount, state, outcome_owed, created_at, updated_at) VALUES "
+            "(?, 'rested-before', 'btc_idr', 'buy', 'limit', 900000000, 0.001, 0, 'open', "
+            "FALSE, '2026-01-01', '2026-01-01')",
+            (user.id,),
+        )
+        apply_migrations(handle)
+        Credential.create(
+            user=user, api_key_enc="k", api_secret_enc="s", key_fingerprint="f", vault_key_id="v"
+        )
+        assert order_by_client_id("rested-before").checked_at is None
+        assert owners_of_orders_unchecked_since(datetime(2026, 1, 1, tzinfo=UTC)) == {1001}
     finally:
         handle.close()
         db.initialize(None)
