@@ -14,9 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from adapters.indodax.wire import MyTrade, OrderStatus
+from adapters.indodax.wire import MyTrade, OrderStatus, PlacedOrder
 from messages.statuses import OrderChange, OrderState
 from persistence.models.fills import Change
+
+PRICE_PLACES = Decimal("1e-8")  # an average price derived from amounts, as stored
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,23 @@ def changes_between(status: OrderStatus, trades: Iterable[MyTrade], recorded: Re
         else:  # the last trade was recorded before the exchange called the order filled
             changes.append(Change(OrderChange.FILLED))
     return Verdict(changes, _state(status, final, filled), filled)
+
+
+def placement_fill(reply: PlacedOrder) -> Change | None:
+    """An order that ended filled at its placement (a market order), as one fill taken
+    from the exchange's reply: the coin it traded, at the average price its value gives,
+    and its fee. Nothing of it is left to look up, so no call is spent on its trades (a
+    fill without trade ids is safe only for an order that will not be looked up again).
+    A buy's `spend` includes its fee; a sell's `receive` is what is left after it."""
+    if reply.remain != 0:
+        return None
+    if reply.side == "buy":
+        coins, value = reply.received, reply.spent - reply.fee
+    else:
+        coins, value = reply.spent, reply.received + reply.fee
+    if coins <= 0:
+        return None
+    return Change(OrderChange.FILLED, coins, (value / coins).quantize(PRICE_PLACES), reply.fee)
 
 
 def _of_order(trade: MyTrade, status: OrderStatus) -> bool:

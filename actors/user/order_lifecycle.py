@@ -44,7 +44,13 @@ from typing import Literal, cast
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
-from actors.user.order_changes import Recorded, changes_between, needs_trades, recorded_from
+from actors.user.order_changes import (
+    PRICE_PLACES,
+    Recorded,
+    changes_between,
+    needs_trades,
+    recorded_from,
+)
 from actors.user.paper_views import paper_params
 from actors.user.session import UserSession
 from actors.user.timers import Timers
@@ -128,7 +134,7 @@ def average_price_and_fees(fills: list[Fill]) -> tuple[str, str]:
     if not quantity:
         return "", str(fees)
     value = sum((fill.quantity * fill.price for fill in traded), Decimal(0))
-    return format((value / quantity).quantize(Decimal("1e-8")).normalize(), "f"), str(fees)
+    return format((value / quantity).quantize(PRICE_PLACES).normalize(), "f"), str(fees)
 
 
 def recorded_of(row: Followed) -> Recorded:
@@ -188,10 +194,12 @@ class OrderLifecycle:
             self._arm(paper)
 
     def watch(self, row: Order) -> None:
-        """A placed order: followed while it rests. One that traded at its placement (a
-        market order, a limit order crossing the book) is looked up at once, so its fills
-        are recorded with the exchange's prices and fees like any other and its owner hears
-        them; a strategy's order that ended without trading hears its end as an update."""
+        """A placed order: followed while it rests, its owner told what it traded. A market
+        order that filled has its fill recorded from the reply already (order_placement.py);
+        one that traded more than is recorded (a limit order crossing the book, an order
+        found after its reply was lost, a crash before the fill was written) is looked up at
+        once, so its fills are the exchange's trades like any other; a strategy's order that
+        ended without trading hears its end as an update."""
         if Decimal(row.filled_amount or 0) > recorded_of(row).filled:
             self._look_up_placed(row)
         elif row.state in RESTING_STATES and row.order_type == "limit":
@@ -200,8 +208,8 @@ class OrderLifecycle:
         self._ended_for_strategy(row)
 
     def _look_up_placed(self, row: Order) -> None:
-        """If the lookup fails, an order that ended at its placement is followed as one
-        still partly filled: the sweep reads its trades later, and none is lost."""
+        """If the lookup fails, an order that ended is followed as one still partly filled:
+        the sweep reads its trades later, and none is lost."""
         if not self.refresh(row) and row.state not in RESTING_STATES:
             log.warning(
                 "fills of an order traded at its placement not read yet; the sweep will",
@@ -233,16 +241,15 @@ class OrderLifecycle:
 
     def _ended_for_strategy(self, row: Followed) -> None:
         """A strategy's order that ended without the life cycle seeing it end (at its
-        placement, or found by the tracker) gets that end recorded, once, and told."""
+        placement, or found by the tracker) gets that end recorded, once; then what is
+        recorded and not yet told is told (a fill recorded at the placement too)."""
         end = ENDED.get(OrderState(row.state))
-        if row.strategy_id is None or end is None:
-            return
-        recorded = recorded_of(row)
-        if not recorded.ended:
-            untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
-            record_changes(
-                row, [Change(end, quantity=untold if end == OrderChange.FILLED else Decimal(0))]
-            )
+        if row.strategy_id is not None and end is not None:
+            recorded = recorded_of(row)
+            if not recorded.ended:
+                untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
+                quantity = untold if end == OrderChange.FILLED else Decimal(0)
+                record_changes(row, [Change(end, quantity=quantity)])
         self.deliver()
 
     def trigger_fired(self, message: TriggerFired) -> bool:

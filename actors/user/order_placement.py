@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from actors.user.order_changes import placement_fill
 from adapters.indodax.errors import (
     ExchangeRejected,
     IndodaxError,
@@ -29,6 +30,7 @@ from adapters.indodax.private_client import PrivateClient
 from adapters.indodax.wire import OrderStatus, TradeOutcome
 from messages.statuses import OrderState
 from persistence.models.base import utcnow
+from persistence.models.fills import record_changes
 from persistence.models.orders import Order, OrderOwner, record_intended_order, settle_order
 from persistence.models.users import User
 
@@ -119,13 +121,17 @@ def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
     state = OrderState.FILLED if reply.remain == 0 else OrderState.OPEN
     if state == OrderState.OPEN and executed > 0:
         state = OrderState.PARTIALLY_FILLED
-    return settle_order(
-        row,
-        exchange_order_id=outcome.order_id,
-        state=state,
-        filled_amount=executed,
-        checked_at=utcnow(),
-    )
+    columns: dict[str, Any] = {
+        "exchange_order_id": outcome.order_id,
+        "state": state,
+        "filled_amount": executed,
+        "checked_at": utcnow(),
+    }
+    fill = placement_fill(reply)
+    if fill is None:
+        return settle_order(row, **columns)
+    record_changes(row, [fill], **columns)  # with the row, in one transaction
+    return row
 
 
 def apply_status(row: Order, status: OrderStatus) -> Order:

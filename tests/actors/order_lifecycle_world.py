@@ -105,9 +105,11 @@ class LifecycleWorld:
         order_type: str = "market",
         amount: str = "1",
         strategy: bool | Strategy = False,
+        reply_lost: bool = False,
     ) -> Order:
         """A buy that traded at its placement in `parts` of (quantity, price), its row settled
-        from the exchange's reply as the order desk does, then watched."""
+        from the exchange's reply as the order desk does (or, `reply_lost`, from the order
+        as found by its id afterwards), then watched."""
         limit = Decimal(parts[-1][1])
         row = self._intended("buy", order_type, limit, Decimal(amount), strategy)
         if order_type == "market":
@@ -126,12 +128,19 @@ class LifecycleWorld:
             side="buy",
             order_id=order.order_id,
             client_order_id=row.client_order_id,
-            spent=sum((t.quote_quantity for t in order.trades), Decimal(0)),
+            spent=sum((t.quote_quantity + t.commission for t in order.trades), Decimal(0)),
             received=received,
             fee=sum((t.commission for t in order.trades), Decimal(0)),
-            remain=Decimal(0) if order.status != "open" else order.remaining * limit,
+            remain=order.remaining * limit,
         )
-        row = apply_outcome(row, TradeOutcome(row.client_order_id, order.order_id, reply))
+        outcome = TradeOutcome(row.client_order_id, order.order_id, reply)
+        if reply_lost:  # the lookup that found it is not one of those the test loses
+            lost, self.exchange.lose_replies = self.exchange.lose_replies, 0
+            status = self.exchange.get_order_by_client_order_id(row.client_order_id, BTC)
+            outcome = TradeOutcome(row.client_order_id, order.order_id, status=status)
+            self.exchange.lose_replies = lost
+        row = apply_outcome(row, outcome)
+        self.exchange.calls.clear()
         assert self.lifecycle is not None
         self.lifecycle.watch(row)
         return row

@@ -21,25 +21,27 @@ def world(settings) -> LifecycleWorld:
     return new_world()
 
 
-def test_a_market_buy_traded_in_parts_has_every_trade_recorded_and_one_message_with_its_average(
+def test_a_market_buy_filled_at_placement_is_recorded_from_the_reply_and_told_once_with_its_average(
     world,
 ):
     order = world.place_trading([("0.3", "1000000000"), ("0.7", "1010000000")])
-    rows = fills(order)
-    assert [(r.kind, r.quantity, r.price) for r in rows] == [
-        ("partial", Decimal("0.3"), Decimal("1000000000")),
-        ("filled", Decimal("0.7"), Decimal("1010000000")),
-    ]
-    assert [r.trade_id for r in rows] == [
-        t.trade_id for t in world.exchange.orders[order.client_order_id].trades
-    ]
+    trades = world.exchange.orders[order.client_order_id].trades
+    [row] = fills(order)
+    assert (row.kind, row.quantity, row.price, row.trade_id) == (
+        "filled",
+        Decimal(1),
+        Decimal("1007000000"),
+        None,
+    )
+    assert row.fee == sum((t.commission for t in trades), Decimal(0))
+    assert world.exchange.calls == []  # the reply said it all: no lookup spent
     [(key, params)] = world.notices
     assert key == "order.update.market_filled"
     assert (params["filled"], params["price"]) == ("1", "1007000000")
-    assert Decimal(params["fee"]) == sum((r.fee for r in rows), Decimal(0))
+    assert params["fee"] == str(row.fee)
     saved = Order.get_by_id(order.id)
     assert (saved.state, saved.filled_amount) == (OrderState.FILLED, Decimal(1))
-    assert all(r.delivered_at is not None for r in rows)
+    assert row.delivered_at is not None
 
 
 def test_a_market_buy_ended_part_filled_says_what_traded_and_that_the_rest_was_cancelled(
@@ -60,11 +62,22 @@ def test_a_limit_buy_partly_filled_at_placement_is_told_at_once_and_rests_watche
     assert world.armed(order)
 
 
+def test_an_order_found_filled_after_its_reply_was_lost_gets_the_exchanges_trades(world):
+    order = world.place_trading([("0.5", "1000000000"), ("0.5", "1000002000")], reply_lost=True)
+    trades = world.exchange.orders[order.client_order_id].trades
+    assert [(r.kind, r.trade_id) for r in fills(order)] == [
+        ("partial", trades[0].trade_id),
+        ("filled", trades[1].trade_id),
+    ]
+    assert [key for key, _ in world.notices] == ["order.update.market_filled"]
+    assert world.notices[0][1]["price"] == "1000001000"
+
+
 def test_a_placement_whose_fills_cannot_be_read_yet_is_followed_until_the_sweep_reads_them(
     world,
 ):
-    world.exchange.lose_replies = 1  # the lookup right after the placement fails
-    order = world.place_trading([("1", "1000000000")])
+    world.exchange.lose_replies = 1  # the lookup of its status fails: nothing read now
+    order = world.place_trading([("1", "1000000000")], reply_lost=True)
     assert fills(order) == []
     assert state_of(order) == OrderState.PARTIALLY_FILLED  # followed, not forgotten
     assert world.lifecycle.following()
@@ -76,11 +89,10 @@ def test_a_placement_whose_fills_cannot_be_read_yet_is_followed_until_the_sweep_
     assert len(world.notices) == 1
 
 
-def test_a_strategys_market_buy_hears_each_trade_with_its_real_quantity_and_price(world):
+def test_a_strategys_market_buy_hears_what_it_traded_at_its_average_price(world):
     order = world.place_trading([("0.5", "1000000000"), ("0.5", "1000001000")], strategy=True)
     assert [(u.kind, u.quantity, u.price) for u in world.to_strategy] == [
-        ("partial", "0.5", "1000000000"),
-        ("filled", "0.5", "1000001000"),
+        ("filled", "1", "1000000500"),
     ]
     assert world.notices == []  # the strategy's, not the user's
     assert state_of(order) == OrderState.FILLED
