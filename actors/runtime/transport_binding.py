@@ -8,8 +8,9 @@ replace the TCP transport's serializer with sealed frames (actors/runtime/transp
 
 Both depend on Thespian internals, so the version is pinned and every attribute we patch is
 checked first: a Thespian that no longer matches stops the start with a clear error instead
-of running unprotected. The transport's per-pass selector is replaced too, for speed with
-many actors (actors/runtime/transport_poll.py). Actor processes (the admin and the logger
+of running unprotected. The transport's per-pass selector, its checks of kept connections
+and its limit of sends in flight are replaced too, for speed with many actors
+(actors/runtime/transport_poll.py, transport_scale.py). Actor processes (the admin and the logger
 included) are forked from the process that starts the system, so they inherit the patches,
 the key and the counter.
 
@@ -32,9 +33,11 @@ from importlib import metadata
 from typing import Any
 
 from thespian.system.transport import TCPTransport as tcp
+from thespian.system.transport import asyncTransportBase as async_base
 from thespian.system.transport.IPBase import IPActorAddress
 from thespian.system.transport.streamBuffer import ackDataErrPacket, ackPacket, toSendBuffer
 
+from actors.runtime import transport_scale
 from actors.runtime.transport_poll import SelectorsForTransport
 from actors.runtime.transport_seal import RejectedFrame, SealedPickle, TransportSeal
 from config.errors import StartupError
@@ -59,6 +62,11 @@ _PATCHED: tuple[tuple[Any, str], ...] = (
     (tcp.TCPTransport, "_XMITStepRetry"),
     (tcp.TCPTransport, "_nextTransmitStep"),
     (IPActorAddress, "__init__"),
+    (IPActorAddress, "__hash__"),
+    (tcp.IdleSocket, "__init__"),
+    (tcp.IdleSocket, "expired"),
+    (tcp, "MAX_IDLE_SOCKET_PERIOD"),
+    (async_base, "MAX_PENDING_TRANSMITS"),
 )
 
 
@@ -225,6 +233,7 @@ def _install_guards() -> None:
     tcp.TCPIncoming_Common.data = property(data)
     tcp.TCPTransport._check_XMIT_4_done = guarded_ack
     tcp.selectors = SelectorsForTransport  # one poll set per thread (transport_poll.py)
+    transport_scale.install()  # kept connections checked cheaply, more sends in flight
     tcp.TCPTransport._indodax_sealed = True
 
 
