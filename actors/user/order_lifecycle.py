@@ -200,7 +200,8 @@ class OrderLifecycle:
         found after its reply was lost, a crash before the fill was written) is looked up at
         once, so its fills are the exchange's trades like any other; a strategy's order that
         ended without trading hears its end as an update."""
-        if Decimal(row.filled_amount or 0) > recorded_of(row).filled:
+        traded = Decimal(row.filled_amount or 0)
+        if traded > 0 and traded > recorded_of(row).filled:
             self._look_up_placed(row)
         elif row.state in RESTING_STATES and row.order_type == "limit":
             self._arm(row)
@@ -242,7 +243,8 @@ class OrderLifecycle:
     def _ended_for_strategy(self, row: Followed) -> None:
         """A strategy's order that ended without the life cycle seeing it end (at its
         placement, or found by the tracker) gets that end recorded, once; then what is
-        recorded and not yet told is told (a fill recorded at the placement too)."""
+        recorded and not yet told is told (a fill recorded at the placement too). A user's
+        order that rests untouched has nothing to tell: no query is spent on it."""
         end = ENDED.get(OrderState(row.state))
         if row.strategy_id is not None and end is not None:
             recorded = recorded_of(row)
@@ -250,7 +252,8 @@ class OrderLifecycle:
                 untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
                 quantity = untold if end == OrderChange.FILLED else Decimal(0)
                 record_changes(row, [Change(end, quantity=quantity)])
-        self.deliver()
+        if row.strategy_id is not None or end is not None or Decimal(row.filled_amount or 0):
+            self.deliver()
 
     def trigger_fired(self, message: TriggerFired) -> bool:
         """The market reached an order's price: it is looked up. False when the trigger is
