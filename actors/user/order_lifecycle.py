@@ -126,8 +126,8 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
 
 
 def average_price_and_fees(fills: list[Fill]) -> tuple[str, str]:
-    """What an order's trades came to: their price weighted by quantity (to the market's
-    price precision, at most 8 places) and their fees together."""
+    """What an order's trades came to: their price weighted by quantity (to 8 places, as
+    prices are stored) and their fees together."""
     traded = [fill for fill in fills if fill.quantity > 0 and fill.price is not None]
     quantity = sum((fill.quantity for fill in traded), Decimal(0))
     fees = sum((fill.fee for fill in fills), Decimal(0))
@@ -197,9 +197,9 @@ class OrderLifecycle:
         """A placed order: followed while it rests, its owner told what it traded. A market
         order that filled has its fill recorded from the reply already (order_placement.py);
         one that traded more than is recorded (a limit order crossing the book, an order
-        found after its reply was lost, a crash before the fill was written) is looked up at
-        once, so its fills are the exchange's trades like any other; a strategy's order that
-        ended without trading hears its end as an update."""
+        found by its id after its reply was lost or its actor crashed) is looked up at once,
+        so its fills are the exchange's trades like any other; a strategy's order that ended
+        without trading hears its end as an update."""
         traded = Decimal(row.filled_amount or 0)
         if traded > 0 and traded > recorded_of(row).filled:
             self._look_up_placed(row)
