@@ -64,20 +64,21 @@ def changes_between(status: OrderStatus, trades: Iterable[MyTrade], recorded: Re
     return Verdict(changes, _state(status, final, filled), filled)
 
 
+def placement_traded(reply: PlacedOrder) -> Decimal:
+    """The coin an order traded at its placement: what a buy received, or a sell sold."""
+    return reply.received if reply.side == "buy" else reply.spent
+
+
 def placement_fill(reply: PlacedOrder) -> Change | None:
     """An order that ended filled at its placement (a market order), as one fill taken
     from the exchange's reply: the coin it traded, at the average price its value gives,
     and its fee. Nothing of it is left to look up, so no call is spent on its trades (a
     fill without trade ids is safe only for an order that will not be looked up again).
     A buy's `spend` includes its fee; a sell's `receive` is what is left after it."""
-    if reply.remain != 0:
+    coins = placement_traded(reply)
+    if reply.remain != 0 or coins <= 0:
         return None
-    if reply.side == "buy":
-        coins, value = reply.received, reply.spent - reply.fee
-    else:
-        coins, value = reply.spent, reply.received + reply.fee
-    if coins <= 0:
-        return None
+    value = reply.spent - reply.fee if reply.side == "buy" else reply.received + reply.fee
     return Change(OrderChange.FILLED, coins, (value / coins).quantize(PRICE_PLACES), reply.fee)
 
 

@@ -206,7 +206,7 @@ class OrderLifecycle:
         elif row.state in RESTING_STATES and row.order_type == "limit":
             self._arm(row)
             self._sweep_later()
-        self._ended_for_strategy(row)
+        self._record_end_and_tell(row)
 
     def _look_up_placed(self, row: Order) -> None:
         """If the lookup fails, an order that ended is followed as one still partly filled:
@@ -238,9 +238,9 @@ class OrderLifecycle:
         paper order ends only when the market reaches it or the bot cancels it)."""
         if row.state == OrderState.OPEN:
             self._arm(row)
-        self._ended_for_strategy(row)
+        self._record_end_and_tell(row)
 
-    def _ended_for_strategy(self, row: Followed) -> None:
+    def _record_end_and_tell(self, row: Followed) -> None:
         """A strategy's order that ended without the life cycle seeing it end (at its
         placement, or found by the tracker) gets that end recorded, once; then what is
         recorded and not yet told is told (a fill recorded at the placement too). A user's

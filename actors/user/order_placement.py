@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from actors.user.order_changes import placement_fill
+from actors.user.order_changes import placement_fill, placement_traded
 from adapters.indodax.errors import (
     ExchangeRejected,
     IndodaxError,
@@ -112,12 +112,8 @@ def apply_outcome(row: Order, outcome: TradeOutcome) -> Order:
     if outcome.status is not None:
         return apply_status(row, outcome.status)
     reply = outcome.reply
-    if reply is None:
-        return settle_order(
-            row, exchange_order_id=outcome.order_id, state=OrderState.OPEN, checked_at=utcnow()
-        )
-    # The coin a buy received, or a sell sold: what traded at the placement.
-    executed = reply.received if reply.side == "buy" else reply.spent
+    assert reply is not None  # no status: the exchange answered
+    executed = placement_traded(reply)
     state = OrderState.FILLED if reply.remain == 0 else OrderState.OPEN
     if state == OrderState.OPEN and executed > 0:
         state = OrderState.PARTIALLY_FILLED
