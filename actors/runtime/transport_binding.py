@@ -8,11 +8,11 @@ replace the TCP transport's serializer with sealed frames (actors/runtime/transp
 
 Both depend on Thespian internals, so the version is pinned and every attribute we patch is
 checked first: a Thespian that no longer matches stops the start with a clear error instead
-of running unprotected. The transport's per-pass selector, its checks of kept connections
-and its limit of sends in flight are replaced too, for speed with many actors
-(actors/runtime/transport_poll.py, transport_scale.py). Actor processes (the admin and the logger
-included) are forked from the process that starts the system, so they inherit the patches,
-the key and the counter.
+of running unprotected. The transport's loop (its selector and its walk over kept
+connections) and its limit of sends in flight are replaced too, for speed with many actors
+(actors/runtime/transport_loop.py, transport_poll.py, transport_scale.py). Actor processes
+(the admin and the logger included) are forked from the process that starts the system, so
+they inherit the patches, the key and the counter.
 
 What happens to a frame that fails: Thespian's receive path catches the exception, answers
 with its (sealed) NAK and closes that connection, and the actor carries on; a length prefix
@@ -37,8 +37,7 @@ from thespian.system.transport import asyncTransportBase as async_base
 from thespian.system.transport.IPBase import IPActorAddress
 from thespian.system.transport.streamBuffer import ackDataErrPacket, ackPacket, toSendBuffer
 
-from actors.runtime import transport_scale
-from actors.runtime.transport_poll import SelectorsForTransport
+from actors.runtime import transport_loop, transport_scale
 from actors.runtime.transport_seal import RejectedFrame, SealedPickle, TransportSeal
 from config.errors import StartupError
 
@@ -52,7 +51,9 @@ MAX_PREFIX_BYTES = 20  # "<length>>" of the largest frame fits with room to spar
 _original_init = IPActorAddress.__init__
 _PATCHED: tuple[tuple[Any, str], ...] = (
     (tcp, "serializer"),
-    (tcp, "selectors"),
+    (tcp, "_safeSocketShutdown"),
+    (tcp, "TCPIncomingPersistent"),
+    (tcp.TCPTransport, "_runWithExpiry"),
     (tcp, "ackMsg"),
     (tcp, "ackDataErrMsg"),
     (tcp.TCPIncoming_Common, "data"),
@@ -232,8 +233,8 @@ def _install_guards() -> None:
     tcp.TCPIncoming_Common.addData = bounded_add
     tcp.TCPIncoming_Common.data = property(data)
     tcp.TCPTransport._check_XMIT_4_done = guarded_ack
-    tcp.selectors = SelectorsForTransport  # one poll set per thread (transport_poll.py)
     transport_scale.install()  # kept connections checked cheaply, more sends in flight
+    transport_loop.install()  # each pass visits what changed (transport_loop.py)
     tcp.TCPTransport._indodax_sealed = True
 
 

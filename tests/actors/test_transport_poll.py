@@ -1,5 +1,6 @@
 """The poll set Thespian's transport loop uses in each actor: it reports what a fresh
-selector would, pass after pass, with sockets coming and going and their numbers reused."""
+selector would, pass after pass, with sockets coming and going, their numbers reused, and
+kept connections registered as they come and go instead of listed on every pass."""
 
 from __future__ import annotations
 
@@ -7,30 +8,29 @@ import errno
 import os
 import socket
 from collections.abc import Iterator
+from types import SimpleNamespace
 
 import pytest
-from thespian.system.transport import TCPTransport as tcp
 
-from actors.runtime.transport_binding import seal_transport
-from actors.runtime.transport_poll import (
-    EVENT_READ,
-    EVENT_WRITE,
-    PassSelector,
-    SelectorsForTransport,
-)
-from actors.runtime.transport_seal import TransportSeal
+from actors.runtime import transport_poll
+from actors.runtime.transport_poll import EVENT_READ, EVENT_WRITE, KeptSockets, poll_pass
 
 
-def one_pass(reads: list[int], writes: tuple[int, ...] = (), timeout: float = 0) -> dict[int, int]:
-    """As TCPTransport._runWithExpiry does it: a new selector, every socket, one select."""
-    selector = PassSelector()
-    for fd in reads:
-        selector.register(fd, EVENT_READ)
+def one_pass(
+    reads: list[int],
+    writes: tuple[int, ...] = (),
+    timeout: float = 0,
+    kept: KeptSockets | None = None,
+) -> dict[int, int]:
+    wanted = dict.fromkeys(reads, EVENT_READ)
     for fd in writes:
-        selector.register(fd, EVENT_WRITE)
-    ready = {key.fd: events for key, events in selector.select(timeout)}
-    selector.close()
-    return ready
+        wanted[fd] = wanted.get(fd, 0) | EVENT_WRITE
+    return dict(poll_pass(wanted, kept, timeout).ready)
+
+
+def idle(sock: socket.socket) -> SimpleNamespace:
+    """What KeptSockets reads of Thespian's IdleSocket."""
+    return SimpleNamespace(socket=sock)
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_a_socket_number_closed_and_reused_between_passes_is_asked_about_again(p
         os.close(writer)
 
 
-def test_a_number_that_is_not_open_fails_the_pass_as_epoll_would():
+def test_a_number_in_progress_that_is_not_open_fails_the_pass_as_epoll_would():
     reader, writer = os.pipe()
     os.close(reader)
     os.close(writer)
@@ -99,27 +99,76 @@ def test_a_number_that_is_not_open_fails_the_pass_as_epoll_would():
     assert failure.value.errno == errno.EBADF
 
 
-def test_every_actor_transport_loop_uses_the_poll_set():
-    seal_transport(TransportSeal(b"k" * 32, encrypt=False), "127.0.0.1")
-
-    assert tcp.selectors is SelectorsForTransport
-
-
-def test_thespians_search_for_a_bad_descriptor_still_finds_it(pairs, monkeypatch):
-    monkeypatch.setattr(tcp, "selectors", SelectorsForTransport)
-    (a, _), _, _ = pairs
-    reader, writer = os.pipe()
-    os.close(reader)
-    os.close(writer)
-
-    tcp.TCPTransport._check_fd(a.fileno())
-    with pytest.raises(OSError):
-        tcp.TCPTransport._check_fd(reader)
-
-
 def test_the_wait_ends_when_data_arrives_within_the_timeout(pairs):
     (a, a_peer), _, _ = pairs
     one_pass([a.fileno()])
     a_peer.send(b"x")
 
     assert one_pass([a.fileno()], timeout=5) == {a.fileno(): EVENT_READ}
+
+
+def test_a_kept_connection_is_asked_about_from_when_it_is_kept_until_it_leaves(pairs):
+    (a, a_peer), (b, _), _ = pairs
+    kept = KeptSockets()
+    kept["peer-a"] = idle(a)
+    a_peer.send(b"x")
+
+    assert one_pass([b.fileno()], kept=kept) == {a.fileno(): EVENT_READ}
+    assert one_pass([b.fileno()], kept=kept) == {a.fileno(): EVENT_READ}  # still there
+    del kept["peer-a"]
+    assert one_pass([b.fileno()], kept=kept) == {}
+
+
+def test_a_kept_connection_taken_for_a_send_is_asked_about_for_that_send(pairs):
+    (a, _), _, _ = pairs
+    kept = KeptSockets()
+    kept["peer-a"] = idle(a)
+    one_pass([], kept=kept)
+
+    taken = kept.pop("peer-a")
+    assert one_pass([], (taken.socket.fileno(),), kept=kept) == {a.fileno(): EVENT_WRITE}
+    kept["peer-a"] = taken  # the send is done, the connection kept again
+    assert one_pass([], kept=kept) == {}
+
+
+def test_a_thread_far_behind_its_kept_connections_catches_up_by_the_whole_set(pairs, monkeypatch):
+    monkeypatch.setattr(transport_poll, "KEPT_LOG", 2)
+    (a, a_peer), (b, b_peer), (c, _) = pairs
+    kept = KeptSockets()
+    kept["peer-c"] = idle(c)
+    one_pass([], kept=kept)
+    for _ in range(3):  # more changes than the log holds
+        kept["peer-a"] = idle(a)
+        del kept["peer-a"]
+    kept["peer-b"] = idle(b)
+    del kept["peer-c"]
+    a_peer.send(b"x")
+    b_peer.send(b"y")
+
+    assert one_pass([], kept=kept) == {b.fileno(): EVENT_READ}
+
+
+def test_a_kept_connection_whose_number_was_closed_is_reported_gone_not_an_error(pairs):
+    (a, _), _, _ = pairs
+    doomed = socket.socketpair()
+    kept = KeptSockets()
+    kept["peer-doomed"] = idle(doomed[0])
+    number = doomed[0].fileno()
+    one_pass([], kept=kept)
+    os.close(number)  # closed under Thespian's feet; the socket object still holds the number
+    doomed[1].close()
+    try:
+        assert poll_pass({a.fileno(): EVENT_READ}, kept, 0).kept_gone == [number]
+    finally:
+        doomed[0].detach()
+
+
+def test_a_kept_connection_replaced_under_its_number_is_known_by_its_new_peer(pairs):
+    (a, _), _, _ = pairs
+    kept = KeptSockets()
+    kept["old-peer"] = idle(a)
+    kept["new-peer"] = idle(a)  # the old one was closed and its number given to the new one
+
+    assert kept.key_of_fd == {a.fileno(): "new-peer"}
+    del kept["old-peer"]
+    assert kept.key_of_fd == {a.fileno(): "new-peer"}
