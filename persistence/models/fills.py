@@ -18,9 +18,10 @@ import peewee
 
 from messages.statuses import OrderChange
 from persistence.database import db
-from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
+from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, create_row, utcnow
 from persistence.models.orders import Order, users_with_open_orders
 from persistence.models.paper import PaperOrder, users_with_resting_paper_orders
+from persistence.models.prepared import Prepared, slot, update_columns
 from persistence.models.users import User
 
 Followed = Order | PaperOrder
@@ -69,10 +70,17 @@ def _owner_column(row: Followed) -> peewee.ForeignKeyField:
     return Fill.order if isinstance(row, Order) else Fill.paper_order
 
 
+_fills_of: dict[type[BaseModel], Prepared[Fill]] = {
+    model: Prepared(
+        lambda column=column: Fill.select().where(column == slot(0)).order_by(Fill.sequence)
+    )
+    for model, column in ((Order, Fill.order), (PaperOrder, Fill.paper_order))
+}
+
+
 def fills_of(row: Followed) -> list[Fill]:
     """Every update recorded for the order, in sequence."""
-    query = Fill.select().where(_owner_column(row) == row.id)
-    return list(query.order_by(Fill.sequence))
+    return _fills_of[type(row)].rows(row.id)
 
 
 def record_changes(
@@ -89,7 +97,8 @@ def record_changes(
         for sequence, change in enumerate(changes, start=last + 1):
             filled += change.quantity
             recorded.append(
-                Fill.create(
+                create_row(
+                    Fill,
                     **{column.name: row},
                     sequence=sequence,
                     kind=change.kind,
@@ -104,28 +113,37 @@ def record_changes(
         for name, value in order_changes.items():
             setattr(row, name, value)
         row.updated_at = utcnow()
-        row.save(only=[*order_changes, "updated_at"])
+        update_columns(row, [*order_changes, "updated_at"])
     return recorded
 
 
 def undelivered(user: User) -> list[Fill]:
     """The user's updates not yet handed to their owner, oldest first (live and paper)."""
-    live = (
+    return sorted(
+        [*_undelivered_of_orders.rows(user.id), *_undelivered_of_paper_orders.rows(user.id)],
+        key=lambda fill: fill.id,
+    )
+
+
+_undelivered_of_orders: Prepared[Fill] = Prepared(
+    lambda: (
         Fill.select(Fill, Order)
         .join(Order)
-        .where((Order.user == user) & Fill.delivered_at.is_null())
+        .where((Order.user == slot(0)) & Fill.delivered_at.is_null())
     )
-    paper = (
+)
+_undelivered_of_paper_orders: Prepared[Fill] = Prepared(
+    lambda: (
         Fill.select(Fill, PaperOrder)
         .join(PaperOrder)
-        .where((PaperOrder.user == user) & Fill.delivered_at.is_null())
+        .where((PaperOrder.user == slot(0)) & Fill.delivered_at.is_null())
     )
-    return sorted([*live, *paper], key=lambda fill: fill.id)
+)
 
 
 def mark_delivered(fill: Fill) -> None:
     fill.delivered_at = utcnow()
-    fill.save(only=[Fill.delivered_at])
+    update_columns(fill, ["delivered_at"])
 
 
 def users_with_orders_to_follow() -> set[int]:

@@ -26,6 +26,7 @@ import peewee
 
 from messages.statuses import OrderState, UserStatus
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, create_row, utcnow
+from persistence.models.prepared import Prepared, slot, update_columns
 from persistence.models.strategies import Strategy
 from persistence.models.users import Credential, User
 
@@ -62,8 +63,13 @@ class Order(BaseModel):
         indexes = ((("user", "state"), False), (("state", "checked_at"), False))
 
 
+_by_client_id: Prepared[Order] = Prepared(
+    lambda: Order.select().where(Order.client_order_id == slot(0)).limit(1)
+)
+
+
 def order_by_client_id(client_order_id: str) -> Order | None:
-    return Order.get_or_none(Order.client_order_id == client_order_id)
+    return _by_client_id.first(client_order_id)
 
 
 def _owed() -> peewee.Expression:
@@ -207,5 +213,5 @@ def settle_order(order: Order, **changes: Any) -> Order:
     for name, value in changes.items():
         setattr(order, name, value)
     order.updated_at = utcnow()
-    order.save(only=[*changes, "updated_at"])
+    update_columns(order, [*changes, "updated_at"])
     return order

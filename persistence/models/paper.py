@@ -17,6 +17,7 @@ from decimal import Decimal
 import peewee
 
 from persistence.models.base import BaseModel, MoneyField, UtcDateTimeField, utcnow
+from persistence.models.prepared import Prepared, slot
 from persistence.models.strategies import Strategy
 from persistence.models.users import User
 
@@ -120,10 +121,17 @@ def users_with_resting_paper_orders() -> set[int]:
     return {telegram_id for (telegram_id,) in query.tuples()}
 
 
-def paper_order_by_client_id(user: User, client_order_id: str) -> PaperOrder | None:
-    return PaperOrder.get_or_none(
-        (PaperOrder.user == user) & (PaperOrder.client_order_id == client_order_id)
+_paper_by_client_id: Prepared[PaperOrder] = Prepared(
+    lambda: (
+        PaperOrder.select()
+        .where((PaperOrder.user == slot(0)) & (PaperOrder.client_order_id == slot(1)))
+        .limit(1)
     )
+)
+
+
+def paper_order_by_client_id(user: User, client_order_id: str) -> PaperOrder | None:
+    return _paper_by_client_id.first(user.id, client_order_id)
 
 
 def open_paper_order(user: User, client_order_id: str) -> PaperOrder | None:

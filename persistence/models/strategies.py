@@ -8,6 +8,7 @@ import peewee
 
 from messages.statuses import StrategyStatus
 from persistence.models.base import BaseModel, JsonField, UtcDateTimeField, utcnow
+from persistence.models.prepared import update_columns
 from persistence.models.users import User
 
 
@@ -49,12 +50,12 @@ def save_progress(strategy: Strategy, status: StrategyStatus | None = None, **st
     """A running strategy's progress merged into its state (and its status, if given),
     written before the strategy acts on it: a restart resumes from here, never repeats."""
     strategy.state = {**strategy.state, **state}
-    fields = [Strategy.state, Strategy.updated_at]
+    columns = ["state", "updated_at"]
     if status is not None:
         strategy.status = status
-        fields.append(Strategy.status)
+        columns.append("status")
     strategy.updated_at = utcnow()
-    strategy.save(only=fields)
+    update_columns(strategy, columns)
 
 
 def strategies_of(user: User) -> list[Strategy]:
