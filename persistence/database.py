@@ -9,7 +9,10 @@ TCP_USER_TIMEOUT_MS; SQLite waits at most its busy timeout for a lock.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import peewee
@@ -42,6 +45,39 @@ class DatabaseUnavailable(StartupError):
     """The database named by DATABASE_URL cannot be opened; the text says which and why."""
 
 
+# A server at its connection limit says so in these words (SQLSTATE 53300, which libpq does
+# not hand to the client for a refused connection).
+_SERVER_FULL = ("too many clients", "remaining connection slots are reserved")
+FULL_SERVER_WAIT_S = 10.0
+
+
+class PostgresDatabase(peewee.PostgresqlDatabase):
+    """A server at its connection limit is waited for, up to FULL_SERVER_WAIT_S.
+
+    A thousand actor processes share the server's connections: most connect for one
+    message and let go (persistence/connection_slots.py), so a burst of them (a restore,
+    a price crossing many users' levels at once) can find it full for a moment. Refusing
+    that message would lose a boot or an order's intent; a few tens of milliseconds later
+    there is room. Any other failure is raised at once."""
+
+    def _connect(self) -> Any:
+        deadline = time.monotonic() + FULL_SERVER_WAIT_S
+        waited = 0
+        while True:
+            try:
+                return super()._connect()
+            except Exception as error:  # the driver's own; peewee maps it later, by its name
+                full = type(error).__name__ == "OperationalError" and any(
+                    words in str(error) for words in _SERVER_FULL
+                )
+                if not full or time.monotonic() >= deadline:
+                    raise
+                waited += 1
+                if waited == 1:
+                    log.warning("database server at its connection limit; waiting for room")
+                time.sleep(random.uniform(0.02, 0.2))  # noqa: S311  (jitter: spread the retries out)
+
+
 def open_database(url: SecretUrl) -> peewee.Database:
     """Build (but do not connect) the database object for a validated DATABASE_URL."""
     register_secret(url)
@@ -54,7 +90,7 @@ def open_database(url: SecretUrl) -> peewee.Database:
             str(path), pragmas=_SQLITE_PRAGMAS, field_types=_SQLITE_FIELD_TYPES
         )
     else:
-        database = peewee.PostgresqlDatabase(
+        database = PostgresDatabase(
             unquote(parts.path.lstrip("/")),
             user=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
