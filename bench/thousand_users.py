@@ -77,6 +77,7 @@ from adapters.chat.actor_link import ActorLink
 from config.schema import Settings
 from config.secret import Secret
 from messages.events import Locate, Located, OrderUpdate, TriggerFired
+from messages.statuses import OrderState
 from messages.triggers import StrategyTrigger, decode_trigger_id
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
@@ -242,7 +243,10 @@ def progress() -> str:
     """Where the strategies and their orders stand, for a benchmark that did not finish."""
     strategies = Counter(row.status for row in Strategy.select(Strategy.status))
     orders = Counter(row.state for row in Order.select(Order.state))
-    return f"strategies {dict(strategies)}, orders {dict(orders)}"
+    refused = Counter(
+        row.error for row in Order.select(Order.error).where(Order.state == OrderState.REJECTED)
+    )
+    return f"strategies {dict(strategies)}, orders {dict(orders)}, refusals {dict(refused)}"
 
 
 def unique_mib(pids: list[int]) -> list[float]:
