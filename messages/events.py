@@ -216,6 +216,10 @@ class OrderUpdate(Message):
     filled: str
     price: str | None
     fee: str
+    # A rejected order the exchange never received: its request was lost before it left
+    # (a crash between recording it and sending it), as a lookup by its id confirmed. Its
+    # owner may ask for the same intent again, under a new id.
+    never_sent: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,9 @@
 """The smallest real strategy: buy `quote_amount` at market once the price falls to
 `level`, then finish with how its order ended. It exercises the whole life cycle and the
 rule of saving first: the intent is saved with `ordered` in one write before the order is
-asked for, so a crash at any point ends with one order and the strategy stopped."""
+asked for, so a crash at any point ends with one order and the strategy stopped. An order
+lost before it left (a crash between recording and sending it) comes back as never sent:
+the strategy watches its level again and buys under a new id."""
 
 from __future__ import annotations
 
@@ -32,6 +34,10 @@ class BuyOnceBelow(BaseStrategy):
         )
 
     def on_order_update(self, update: OrderUpdate) -> None:
+        if update.never_sent:
+            self.context.save(ordered=False)
+            self.context.watch("level", "below", level=self.params["level"])
+            return
         if update.kind in ENDS:
             self.context.stop(
                 result=update.kind, client_order_id=update.client_order_id, filled=update.filled

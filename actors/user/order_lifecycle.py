@@ -69,6 +69,7 @@ from persistence.models.fills import (
     undelivered,
 )
 from persistence.models.orders import (
+    NOT_ON_THE_EXCHANGE,
     RESTING_STATES,
     Order,
     mark_checked,
@@ -121,6 +122,7 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
         filled=str(fill.filled),
         price=None if fill.price is None else str(fill.price),
         fee=str(fill.fee),
+        never_sent=fill.kind == OrderChange.REJECTED and row.error == NOT_ON_THE_EXCHANGE,
         correlation_id=update_correlation_id(row.client_order_id, fill.sequence),
     )
 

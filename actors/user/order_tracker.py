@@ -27,6 +27,7 @@ from adapters.indodax.wire import OrderStatus
 from messages.statuses import OrderOutcome, OrderState
 from persistence.models import outbox
 from persistence.models.orders import (
+    NOT_ON_THE_EXCHANGE,
     UNRESOLVED_STATES,
     Order,
     order_by_client_id,
@@ -155,5 +156,5 @@ def _settle(row: Order, verdict: Verdict) -> Order:
     if verdict.status is not None:
         return apply_status(row, verdict.status)
     if verdict.outcome == OrderOutcome.NOT_PLACED:
-        return settle_order(row, state=OrderState.REJECTED, error="not found on the exchange")
+        return settle_order(row, state=OrderState.REJECTED, error=NOT_ON_THE_EXCHANGE)
     return settle_order(row, state=OrderState.UNKNOWN, error=f"no answer in time ({verdict.cause})")

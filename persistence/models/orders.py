@@ -68,6 +68,11 @@ _by_client_id: Prepared[Order] = Prepared(
 )
 
 
+# The error of an order whose request never reached the exchange: a lookup by its
+# client_order_id found nothing once any request still on its way would have arrived.
+NOT_ON_THE_EXCHANGE = "not found on the exchange"
+
+
 def order_by_client_id(client_order_id: str) -> Order | None:
     return _by_client_id.first(client_order_id)
 

@@ -76,12 +76,8 @@ def test_a_strategy_whose_actor_died_between_send_and_result_buys_once_and_stops
     assert (order.leg, order.strategy_id, order.state) == ("buy", strategy.id, "filled")
 
 
-def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_the_restart(
-    actor_system, settings, simulator, tmp_path
-):
-    world = world_with(actor_system, settings, simulator, tmp_path)
-    link(world)
-    strategy = buyer()
+def saved_intent(strategy: Strategy) -> tuple[str, str]:
+    """What the strategy saved before asking for its order; the order's id and the salt."""
     salt = new_order_salt()
     client_order_id = strategy_client_order_id(strategy.id, salt, "buy", 1)
     intent = {
@@ -92,7 +88,6 @@ def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_th
         "quantity": None,
         "quote_amount": "200000",
     }
-    # What the strategy saved before asking, when the crash came before the order left.
     Strategy.update(
         state={
             "ordered": True,
@@ -101,6 +96,17 @@ def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_th
             INTENTS: {client_order_id: intent},
         }
     ).where(Strategy.id == strategy.id).execute()
+    return client_order_id, salt
+
+
+def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_the_restart(
+    actor_system, settings, simulator, tmp_path
+):
+    world = world_with(actor_system, settings, simulator, tmp_path)
+    link(world)
+    strategy = buyer()
+    # What the strategy saved before asking, when the crash came before the order left.
+    client_order_id, _ = saved_intent(strategy)
 
     restarted = restart(world, actor_system, settings, simulator, tmp_path)
     row = finished(restarted, strategy, 10)
@@ -110,3 +116,40 @@ def test_a_strategy_whose_actor_died_after_saving_its_intent_sends_it_once_at_th
     again = restart(restarted, actor_system, settings, simulator, tmp_path)
     again[0].listen(1.0)
     assert times_sent(simulator, client_order_id) == 1
+
+
+def test_an_order_recorded_but_never_sent_before_the_crash_is_bought_again_under_a_new_id(
+    actor_system, settings, simulator, tmp_path
+):
+    world = world_with(actor_system, settings, simulator, tmp_path)
+    link(world)
+    strategy = buyer()
+    lost, salt = saved_intent(strategy)
+    # The desk had written the order's row, and the actor died before the request left.
+    Order.create(
+        user=User.get(User.telegram_id == USER["telegram_id"]),
+        strategy=strategy.id,
+        leg="buy",
+        client_order_id=lost,
+        pair="btc_idr",
+        side="buy",
+        order_type="market",
+        quote_amount="200000",
+        state="pending",
+    )
+
+    restarted = restart(world, actor_system, settings, simulator, tmp_path)
+    deadline = time.monotonic() + 20  # the lookup believes "not found" after its grace
+    while Strategy.get_by_id(strategy.id).state.get("ordered") and time.monotonic() < deadline:
+        restarted[0].listen(0.2)
+    restarted[0].tell(restarted[1], crossing(strategy, "949000000"))
+    row = finished(restarted, strategy, 15)
+
+    again = strategy_client_order_id(strategy.id, salt, "buy", 2)
+    assert Order.get(Order.client_order_id == lost).state == "rejected"
+    assert (row.status, row.state["result"], row.state["client_order_id"]) == (
+        "stopped",
+        "filled",
+        again,
+    )
+    assert (times_sent(simulator, lost), times_sent(simulator, again)) == (0, 1)
