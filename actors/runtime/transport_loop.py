@@ -42,7 +42,7 @@ from actors.runtime.transport_poll import EVENT_READ, EVENT_WRITE, KeptSockets, 
 EXPIRY_CHECK_SECONDS = 10.0
 _EXPIRY_CHECK = "_indodax_expiry_check"  # the transport's next look at expired connections
 
-_CONTINUE = object()  # a pass that ended early: go round again
+_CONTINUE = object()  # nothing for the loop to return yet: it goes round again
 
 
 def run_with_expiry(self: Any, incomingHandler: Any) -> Any:
