@@ -66,16 +66,29 @@ class Change:
     trade_id: str | None = None
 
 
-def _owner_column(row: Followed) -> peewee.ForeignKeyField:
-    return Fill.order if isinstance(row, Order) else Fill.paper_order
-
+# The column of a fill that names its order, for each kind of order.
+_OWNER_COLUMNS: dict[type[BaseModel], peewee.ForeignKeyField] = {
+    Order: Fill.order,
+    PaperOrder: Fill.paper_order,
+}
 
 _fills_of: dict[type[BaseModel], Prepared[Fill]] = {
     model: Prepared(
         lambda column=column: Fill.select().where(column == slot(0)).order_by(Fill.sequence)
     )
-    for model, column in ((Order, Fill.order), (PaperOrder, Fill.paper_order))
+    for model, column in _OWNER_COLUMNS.items()
 }
+# Per kind of order, with the order joined (its owner hears which order it was).
+_undelivered_of: list[Prepared[Fill]] = [
+    Prepared(
+        lambda model=model: (
+            Fill.select(Fill, model)
+            .join(model)
+            .where((model.user == slot(0)) & Fill.delivered_at.is_null())
+        )
+    )
+    for model in _OWNER_COLUMNS
+]
 
 
 def fills_of(row: Followed) -> list[Fill]:
@@ -88,7 +101,7 @@ def record_changes(
 ) -> list[Fill]:
     """The updates and the order's new columns, in one transaction: both or neither.
     `told`: the updates are delivered already (in the reply to the placement)."""
-    column = _owner_column(row)
+    column = _OWNER_COLUMNS[type(row)]
     with db.atomic():
         known = fills_of(row)  # summed here: SQLite's SUM would go through a float
         last = known[-1].sequence if known else 0
@@ -119,26 +132,8 @@ def record_changes(
 
 def undelivered(user: User) -> list[Fill]:
     """The user's updates not yet handed to their owner, oldest first (live and paper)."""
-    return sorted(
-        [*_undelivered_of_orders.rows(user.id), *_undelivered_of_paper_orders.rows(user.id)],
-        key=lambda fill: fill.id,
-    )
-
-
-_undelivered_of_orders: Prepared[Fill] = Prepared(
-    lambda: (
-        Fill.select(Fill, Order)
-        .join(Order)
-        .where((Order.user == slot(0)) & Fill.delivered_at.is_null())
-    )
-)
-_undelivered_of_paper_orders: Prepared[Fill] = Prepared(
-    lambda: (
-        Fill.select(Fill, PaperOrder)
-        .join(PaperOrder)
-        .where((PaperOrder.user == slot(0)) & Fill.delivered_at.is_null())
-    )
-)
+    found = [fill for query in _undelivered_of for fill in query.rows(user.id)]
+    return sorted(found, key=lambda fill: fill.id)
 
 
 def mark_delivered(fill: Fill) -> None:
@@ -150,7 +145,7 @@ def users_with_orders_to_follow() -> set[int]:
     """Telegram ids of users with an order to follow (open live or resting paper) or an
     update still to deliver: their actors are started with the bot."""
     ids = users_with_open_orders() | users_with_resting_paper_orders()
-    for model in (Order, PaperOrder):
+    for model in _OWNER_COLUMNS:
         query = Fill.select(User.telegram_id).join(model).join(User)
         ids.update(
             telegram_id for (telegram_id,) in query.where(Fill.delivered_at.is_null()).tuples()
