@@ -78,19 +78,18 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
     def receiveMsg_Boot(self, message: Boot, sender: Any) -> None:
         self.boot = message
         register_secret(*message.settings.secrets())
-        connect(message.settings.database.url)
         if not self.holds_connection:
             database = message.settings.database
+            slots = message.settings.storage.data_dir / "connection-slots"
             self.connection = KeptConnection(
-                ConnectionSlots(
-                    message.settings.storage.data_dir / "connection-slots",
-                    database.kept_connections,
-                ),
+                ConnectionSlots(slots, database.kept_connections),
+                ConnectionSlots(slots, database.brief_connections, "brief"),
                 database.release_seconds,
                 lambda seconds: self.wakeupAfter(
                     timedelta(seconds=seconds), payload=RELEASE_CONNECTION
                 ),
             )
+        connect(message.settings.database.url, self.connection)
         self.booted()
 
     def receiveMsg_Rewire(self, message: Rewire, sender: Any) -> None:

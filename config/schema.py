@@ -175,6 +175,14 @@ class DatabaseSettings:
         "connect per message); core actors and adapters keep about ten more. Keep the sum "
         "under PostgreSQL's max_connections, per host.",
     )
+    brief_connections: int = setting(
+        "DATABASE_BRIEF_CONNECTIONS",
+        40,
+        parsers.integer(0, 100_000),
+        "How many of the other user actors on this host may be connected at once for one "
+        "message; the rest wait their turn (0: no bound). Kept + brief + about ten must stay "
+        "under PostgreSQL's max_connections, per host.",
+    )
     release_seconds: int = setting(
         "DATABASE_RELEASE_SECONDS",
         5,

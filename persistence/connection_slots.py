@@ -1,11 +1,19 @@
 """A bounded number of actor processes on this host keep their database connection between
-messages; the others connect for a message and let go after it.
+messages; a bounded number of the others connect for a message and let go after it, and
+the rest wait for one of those to let go.
 
 Opening a PostgreSQL connection costs a server process and ~5 ms, on every command of an
 actor that lets go after each message. Keeping one in every actor would need as many
 server connections as there are actors (a thousand users: a thousand connections, ten
 times PostgreSQL's default limit). So an actor keeps its connection only while it holds
 one of `count` slots, and gives both back after a quiet spell.
+
+The brief connections are bounded the same way, by a second set of slots taken when the
+connection opens and given back when it closes: a thousand actors busy in the same instant
+(a restore, a price crossing many users' levels) would otherwise open a thousand
+connections at once, find the server full and wait, each on its own, for seconds. Waiting
+for a slot is one blocking `flock`: the kernel wakes the waiter the moment the holder
+lets go, with no polling and no server round trip.
 
 A slot is an exclusive `flock` on one of `count` files: the kernel frees it when the
 holder's process ends, however it ends (a SIGKILLed actor never leaks a slot), and taking
@@ -26,8 +34,8 @@ from persistence.database import db
 
 
 class ConnectionSlots:
-    def __init__(self, directory: Path, count: int) -> None:
-        self.directory, self.count = directory, count
+    def __init__(self, directory: Path, count: int, name: str = "slot") -> None:
+        self.directory, self.count, self.name = directory, count, name
         self._held: int | None = None  # the descriptor whose lock is this process's slot
         discard_in_children(self, ConnectionSlots._forget)
 
@@ -41,14 +49,9 @@ class ConnectionSlots:
             return True
         if self.count <= 0:
             return False
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         first = os.getpid() % self.count  # processes start their search at different slots
         for n in range(self.count):
-            fd = os.open(
-                self.directory / f"slot-{(first + n) % self.count}.lock",
-                os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                0o600,
-            )
+            fd = self._open((first + n) % self.count)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -57,6 +60,27 @@ class ConnectionSlots:
             self._held = fd
             return True
         return False
+
+    def wait_for_one(self) -> None:
+        """A slot held once this returns: any free one, else this process's own (by its
+        pid) as soon as its holder lets go. With no slots at all it returns at once."""
+        if self.claim() or self.count <= 0:
+            return
+        fd = self._open(os.getpid() % self.count)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._held = fd
+
+    def _open(self, number: int) -> int:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return os.open(
+            self.directory / f"{self.name}-{number}.lock",
+            os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+            0o600,
+        )
 
     def release(self) -> None:
         if self._held is not None:
@@ -75,14 +99,30 @@ class ConnectionSlots:
 class KeptConnection:
     """The process's database connection, kept after a message while the process holds a
     slot, and closed with the slot given back once it has gone unused `release_after`
-    seconds. `wakeup_after(seconds)` must call `check` that much later (an actor's timer)."""
+    seconds. `wakeup_after(seconds)` must call `check` that much later (an actor's timer).
+
+    It is the database's gate too (persistence.database.ConnectionGate): a connection opens
+    on a kept slot when one is free, else on a brief one (waited for), held until the
+    connection closes after the message."""
 
     def __init__(
-        self, slots: ConnectionSlots, release_after: float, wakeup_after: Callable[[float], None]
+        self,
+        slots: ConnectionSlots,
+        brief: ConnectionSlots,
+        release_after: float,
+        wakeup_after: Callable[[float], None],
     ) -> None:
-        self.slots, self.release_after, self.wakeup_after = slots, release_after, wakeup_after
+        self.slots, self.brief = slots, brief
+        self.release_after, self.wakeup_after = release_after, wakeup_after
         self.last_used = 0.0
         self.check_due = False
+
+    def entering(self) -> None:
+        if not self.slots.claim():
+            self.brief.wait_for_one()
+
+    def left(self) -> None:
+        self.brief.release()
 
     def after_message(self) -> None:
         if db.is_closed():
@@ -90,6 +130,7 @@ class KeptConnection:
         if not self.slots.claim():
             db.close()
             return
+        self.brief.release()  # a kept slot came free during the message: it covers the rest
         self.last_used = time.monotonic()
         if not self.check_due:
             self.check_due = True

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 import peewee
@@ -51,6 +51,16 @@ _SERVER_FULL = ("too many clients", "remaining connection slots are reserved")
 FULL_SERVER_WAIT_S = 10.0
 
 
+class ConnectionGate(Protocol):
+    """Asked before a connection opens (it may wait for room) and told when it has closed:
+    how the processes of one host share the server's connections
+    (persistence/connection_slots.py)."""
+
+    def entering(self) -> None: ...
+
+    def left(self) -> None: ...
+
+
 class PostgresDatabase(peewee.PostgresqlDatabase):
     """A server at its connection limit is waited for, up to FULL_SERVER_WAIT_S.
 
@@ -60,7 +70,26 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
     that message would lose a boot or an order's intent; a few tens of milliseconds later
     there is room. Any other failure is raised at once."""
 
+    gate: ConnectionGate | None = None
+
     def _connect(self) -> Any:
+        if self.gate is None:
+            return self._connect_when_there_is_room()
+        self.gate.entering()
+        try:
+            return self._connect_when_there_is_room()
+        except BaseException:
+            self.gate.left()
+            raise
+
+    def _close(self, conn: Any) -> None:
+        try:
+            super()._close(conn)
+        finally:
+            if self.gate is not None:
+                self.gate.left()
+
+    def _connect_when_there_is_room(self) -> Any:
         deadline = time.monotonic() + FULL_SERVER_WAIT_S
         waited = 0
         while True:
@@ -78,8 +107,9 @@ class PostgresDatabase(peewee.PostgresqlDatabase):
                 time.sleep(random.uniform(0.02, 0.2))  # noqa: S311  (jitter: spread the retries out)
 
 
-def open_database(url: SecretUrl) -> peewee.Database:
-    """Build (but do not connect) the database object for a validated DATABASE_URL."""
+def open_database(url: SecretUrl, gate: ConnectionGate | None = None) -> peewee.Database:
+    """Build (but do not connect) the database object for a validated DATABASE_URL. `gate`
+    admits each PostgreSQL connection (SQLite has no connection limit)."""
     register_secret(url)
     parts = urlsplit(url.reveal())
     if parts.scheme == "sqlite":
@@ -103,6 +133,7 @@ def open_database(url: SecretUrl) -> peewee.Database:
             keepalives_interval=10,
             keepalives_count=3,
         )
+        database.gate = gate
     discard_in_children(database, _forget_parent_connection)
     return database
 
@@ -116,9 +147,9 @@ def _private_sqlite_files(path: Path) -> None:
             private_file(companion)
 
 
-def connect(url: SecretUrl) -> peewee.Database:
+def connect(url: SecretUrl, gate: ConnectionGate | None = None) -> peewee.Database:
     """Open the database, bind the models to it, and prove it answers."""
-    database = open_database(url)
+    database = open_database(url, gate)
     try:
         database.connect(reuse_if_open=True)
         database.execute_sql("SELECT 1")
