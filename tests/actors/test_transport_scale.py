@@ -1,7 +1,8 @@
 """Thespian's transport made for a thousand peers still answers as Thespian's own would:
 an address hashes alike wherever it is (this process, a pickled copy, another interpreter
 with another hash seed), a kept connection ends when its idle period is over; and an actor
-may have more sends in flight, unless the operator said otherwise."""
+may have more sends in flight, unless the operator said otherwise; and hundreds of peers
+connecting at once are all let in."""
 
 from __future__ import annotations
 
@@ -74,3 +75,20 @@ def test_an_operators_own_limit_of_sends_in_flight_is_kept(monkeypatch):
     monkeypatch.setattr(async_base, "MAX_PENDING_TRANSMITS", 7)
     transport_scale.install()
     assert async_base.MAX_PENDING_TRANSMITS == 7
+
+
+def test_an_actor_accepts_hundreds_of_peers_connecting_at_the_same_instant():
+    """Thespian's own backlog of 100 drops the SYNs beyond it, and each dropped one costs
+    its sender a second or more; with the deeper backlog all of them are in at once."""
+    assert tcp.LISTEN_DEPTH == transport_scale.LISTEN_BACKLOG > 1000
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(tcp.LISTEN_DEPTH)  # as TCPTransport listens; nothing accepts yet
+        peers = [socket.socket() for _ in range(300)]
+        try:
+            for peer in peers:
+                peer.settimeout(0.5)  # under the kernel's first SYN retransmission (1 s)
+                peer.connect(listener.getsockname())
+        finally:
+            for peer in peers:
+                peer.close()
