@@ -228,14 +228,16 @@ def wait_for(
     done: Callable[[], bool],
     timeout: float,
     what: str,
+    every: float = 0.25,
 ) -> float:
-    """Seconds until `done()`, listening meanwhile; SystemExit(1) after `timeout`."""
+    """Seconds until `done()` (asked `every` seconds), listening meanwhile; SystemExit(1)
+    after `timeout`."""
     began = time.monotonic()
     while not done():
         if time.monotonic() - began > timeout:
             print(f"{what}: not reached in {timeout:.0f} s; {progress()}")
             raise SystemExit(1)
-        chat.pump(0.25)
+        chat.pump(every)
     return time.monotonic() - began
 
 
@@ -324,8 +326,8 @@ class RestoredThenLeft:
         return self.peak > 0 and time.monotonic() - self.quiet_since >= 10
 
 
-def trades(exchange: Exchange) -> list[Stamp]:
-    return [s for s in exchange.stamps() if s.method == "trade"]
+def trades(exchange: Exchange, quiet: float = 0.2) -> list[Stamp]:
+    return [s for s in exchange.stamps(quiet) if s.method == "trade"]
 
 
 def bench_restore() -> bool:
@@ -338,14 +340,23 @@ def bench_restore() -> bool:
         running, chat = bench.start()
         sent: list[Stamp] = []
 
+        moved = [0.0]
+
         def half_sent() -> bool:
-            bench.exchange.move((first, level - TICK))
-            sent.extend(trades(bench.exchange))
+            """Looked at every 10 ms, without waiting for the orders to pause, so the kill
+            comes with orders still on their way (a fast run had sent all 1,000 by the
+            first look past 500); the price is traded at most every 0.25 s."""
+            if time.monotonic() - moved[0] >= 0.25:
+                bench.exchange.move((first, level - TICK))
+                moved[0] = time.monotonic()
+            sent.extend(trades(bench.exchange, quiet=0.001))
             return len(sent) >= USERS // 2
 
         try:
             bench.wait_restored(running, chat)
-            wait_for(running, chat, half_sent, 120, "half of the first strategies' orders sent")
+            wait_for(
+                running, chat, half_sent, 120, "half of the first strategies' orders sent", 0.01
+            )
         finally:
             for pid in session_members(running.session):
                 os.kill(pid, signal.SIGKILL)
