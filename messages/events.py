@@ -129,9 +129,11 @@ class FeedState(Message):
 @dataclass(frozen=True, kw_only=True)
 class RegisterTrigger(Message):
     """Ask the TriggerBook to watch a price. Alerts are answered with a Notification to the
-    user; strategy and order triggers with TriggerFired through the Supervisor to the
-    owner's actor. An order's trigger (messages/triggers.OrderTrigger) is a one-shot `below`
-    at a buy's limit price or `above` at a sell's: the market traded at or through it."""
+    user; strategy and order triggers with TriggerFired to the owner's actor (`owner`, the
+    address of the user's actor that asks, set on the way out), or through the Supervisor
+    when it is gone. An order's trigger (messages/triggers.OrderTrigger) is a one-shot
+    `below` at a buy's limit price or `above` at a sell's: the market traded at or through
+    it."""
 
     trigger_id: str
     telegram_id: int
@@ -146,6 +148,7 @@ class RegisterTrigger(Message):
     expires_at: float | None = None
     chat_id: int | None = None  # alerts: where and how to tell the user when it fires
     language: str = "id"
+    owner: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)

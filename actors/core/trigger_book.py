@@ -100,6 +100,8 @@ class TriggerBook(BotActor):
         log.info("trigger book rebuilt", extra={"alerts": len(rows)})
 
     def receiveMsg_RegisterTrigger(self, message: RegisterTrigger, sender: Any) -> None:
+        if message.owner is not None and message.purpose != "alert":
+            self.user_actors[message.telegram_id] = message.owner
         self._add(message)
 
     def receiveMsg_RemoveTrigger(self, message: RemoveTrigger, sender: Any) -> None:

@@ -63,7 +63,7 @@ class UserActor(BotActor):
     def booted(self) -> None:
         self._parts = build_parts(
             UserSession(self.settings, self.telegram_id),
-            Links(self.send, self._boot),
+            Links(self.send, self._boot, self.myAddress),
             wakeup_after=lambda delay, payload: self.wakeupAfter(delay, payload=payload),
             vault=self._vault,
         )

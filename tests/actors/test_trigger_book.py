@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from actor_doubles import Collector, collected
@@ -173,3 +174,15 @@ def test_an_order_trigger_fires_once_when_the_market_trades_through_the_orders_p
     [fired] = collected(actor_system, owner)
     assert (fired.trigger_id, fired.price) == ("order:ib1-buy", "999")
     assert collected(actor_system, notifier) == []
+
+
+def test_a_strategy_trigger_goes_straight_to_the_actor_that_armed_it(actor_system, settings):
+    """The Supervisor says where a user's actor is behind everything else it has to send;
+    the actor arming a trigger says so itself, and its fired triggers skip the Supervisor."""
+    book, _, supervisor = start_book(actor_system, settings)
+    owner = actor_system.createActor(Collector)
+    actor_system.tell(book, dataclasses.replace(strategy_trigger(9), owner=owner))
+    tick(actor_system, book, 51, pair="eth_idr")
+    [fired] = collected(actor_system, owner)
+    assert (fired.trigger_id, fired.telegram_id) == ("s1:tp", 9)
+    assert collected(actor_system, supervisor) == []

@@ -307,6 +307,7 @@ def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulat
     system.tell(user_actor, ResumeStrategies())  # hosts it from the database
     registered = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
     assert registered[-1].trigger_id == f"s{strategy.id}:level"
+    assert registered[-1].owner == user_actor  # fired, it comes straight back here
     before = len(simulator.trade_log(TRADER.key))
 
     fired = TriggerFired(
