@@ -49,6 +49,7 @@ class ConnectionSlots:
             return True
         if self.count <= 0:
             return False
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         first = os.getpid() % self.count  # processes start their search at different slots
         for n in range(self.count):
             fd = self._open((first + n) % self.count)
@@ -63,7 +64,8 @@ class ConnectionSlots:
 
     def wait_for_one(self) -> None:
         """A slot held once this returns: any free one, else this process's own (by its
-        pid) as soon as its holder lets go. With no slots at all it returns at once."""
+        pid) as soon as its holder lets go. With no slots at all it returns at once. (The
+        claim made the directory.)"""
         if self.claim() or self.count <= 0:
             return
         fd = self._open(os.getpid() % self.count)
@@ -75,7 +77,6 @@ class ConnectionSlots:
         self._held = fd
 
     def _open(self, number: int) -> int:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         return os.open(
             self.directory / f"{self.name}-{number}.lock",
             os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
@@ -125,12 +126,14 @@ class KeptConnection:
         self.brief.release()
 
     def after_message(self) -> None:
+        """A connection opened on a brief slot closes (`entering` found no kept slot free;
+        the next connection looks again); one opened without the gate (SQLite) is kept if
+        a slot can be had."""
         if db.is_closed():
             return
-        if not self.slots.claim():
+        if self.brief.held or not self.slots.claim():
             db.close()
             return
-        self.brief.release()  # a kept slot came free during the message: it covers the rest
         self.last_used = time.monotonic()
         if not self.check_due:
             self.check_due = True
