@@ -340,15 +340,16 @@ def bench_restore() -> bool:
         running, chat = bench.start()
         sent: list[Stamp] = []
 
-        moved = [0.0]
+        moved = 0.0
 
         def half_sent() -> bool:
             """Looked at every 10 ms, without waiting for the orders to pause, so the kill
             comes with orders still on their way (a fast run had sent all 1,000 by the
             first look past 500); the price is traded at most every 0.25 s."""
-            if time.monotonic() - moved[0] >= 0.25:
+            nonlocal moved
+            if time.monotonic() - moved >= 0.25:
                 bench.exchange.move((first, level - TICK))
-                moved[0] = time.monotonic()
+                moved = time.monotonic()
             sent.extend(trades(bench.exchange, quiet=0.001))
             return len(sent) >= USERS // 2
 
