@@ -190,9 +190,11 @@ class Supervisor(BotActor):
         }[name]
 
     def _start_all_core(self) -> None:
-        for name in CORE_ACTORS:
+        """Those not started yet: a boot tried again after a failure starts no second one."""
+        starting = [name for name in CORE_ACTORS if name not in self.core]
+        for name in starting:
             self.core[name] = self.createActor(self._core_class(name))
-        for name in CORE_ACTORS:
+        for name in starting:
             self.send(self.core[name], self._boot_message(Boot))
 
     def _restart_core(self, name: str) -> None:

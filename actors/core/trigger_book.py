@@ -99,6 +99,12 @@ class TriggerBook(BotActor):
             )
         log.info("trigger book rebuilt", extra={"alerts": len(rows)})
 
+    def before_boot(self, message: Any, sender: Any) -> None:
+        """Prices are not kept while the boot is retried (a trigger is checked at the next
+        tick after it); registrations and removals are."""
+        if not isinstance(message, PriceTick):
+            super().before_boot(message, sender)
+
     def receiveMsg_RegisterTrigger(self, message: RegisterTrigger, sender: Any) -> None:
         if message.owner is not None and message.purpose != "alert":
             self.user_actors[message.telegram_id] = message.owner

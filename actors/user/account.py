@@ -3,6 +3,7 @@ access tokens every command must carry once a key is linked."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from actors.user import exchange_access
@@ -32,7 +33,9 @@ from persistence.models.tokens import (
 )
 from persistence.models.users import create_user
 from persistence.nonce_store import ProvisionalNonces, nonce_store_for
-from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, VaultError
+
+log = logging.getLogger(__name__)
 
 
 class Account:
@@ -47,8 +50,15 @@ class Account:
         )
 
     def load_keys(self) -> None:
-        if self.session.user is not None:
+        """A key the configured master keys cannot open (sealed under one since retired)
+        stays unused: the user is asked to link again, as if none were stored, and the
+        operator is told; the rest of the actor runs."""
+        if self.session.user is None:
+            return
+        try:
             self.session.use_keys(load_credentials(self.vault(), self.session.user))
+        except VaultError as error:
+            log.error("stored key cannot be decrypted; the user must link again: %s", error)
 
     # Access tokens: once a user has linked a key, every command must carry a live token
 

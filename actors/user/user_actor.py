@@ -38,6 +38,7 @@ from messages.events import (
     ResumeStrategies,
     TriggerFired,
 )
+from messages.replies import Reply
 from persistence.vault import Vault
 
 
@@ -124,6 +125,24 @@ class UserActor(BotActor):
         again (the strategies' are armed at their next build)."""
         if self._parts is not None and self.wiring.trigger_book != before.trigger_book:
             self._parts.lifecycle.arm_resting()
+
+    def before_boot(self, message: Any, sender: Any) -> None:
+        """A command that comes while the boot is being retried is answered that the bot
+        cannot act on it now, and is not run later: a trade confirmed a minute ago must not
+        happen behind the user's back. Fired triggers, order events and the rest wait."""
+        if not isinstance(message, commands.UserCommand):
+            super().before_boot(message, sender)
+            return
+        self.send(
+            self.wiring.notifier,
+            Reply(
+                telegram_id=message.telegram_id,
+                chat_id=message.chat_id,
+                language=message.language or "id",
+                key="error.unavailable",
+                correlation_id=message.correlation_id,
+            ),
+        )
 
     def message_failed(self, message: Any, sender: Any, error: Exception) -> None:
         if isinstance(message, commands.UserCommand) and self._parts is not None:

@@ -31,6 +31,7 @@ class RecordingSupervisor(Supervisor):
         super().__init__()
         self._myRef = SimpleNamespace(address="supervisor")
         self.boot = Boot(settings=settings)
+        self.ready = True  # booted, as far as these tests go
         self.user_actor_class = "UserActor"
         self.core = {
             "notifier": "notifier",
@@ -74,6 +75,16 @@ def test_users_are_restored_in_batches_and_the_supervisor_answers_between_them(s
     booted = sorted(m.telegram_id for _, m in supervisor.sent if isinstance(m, BootUser))
     assert booted == list(range(1, 61))
     assert len(supervisor.created) == 60
+
+
+def test_a_boot_tried_again_after_a_failure_starts_no_second_set_of_core_actors(settings):
+    supervisor = RecordingSupervisor(settings)
+    supervisor.core = {}
+    supervisor._start_all_core()
+    supervisor._start_all_core()  # the boot failed after the first, and was tried again
+    assert len(supervisor.created) == 3
+    assert sorted(supervisor.core) == ["notifier", "price_feed", "trigger_book"]
+    assert len(supervisor.told("user-actor-1", Boot)) == 1
 
 
 def test_a_first_command_is_routed_and_its_sender_told_where_the_actor_is(settings):

@@ -8,6 +8,7 @@ from actor_doubles import Collector, collected
 from actors.core.trigger_book import TriggerBook
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired, UserLocated
 from messages.replies import Notification, OutboundBatch
+from persistence.database import DatabaseUnavailable, connect
 from persistence.models import Alert, User
 
 
@@ -186,3 +187,29 @@ def test_a_strategy_trigger_goes_straight_to_the_actor_that_armed_it(actor_syste
     [fired] = collected(actor_system, owner)
     assert (fired.trigger_id, fired.telegram_id) == ("s1:tp", 9)
     assert collected(actor_system, supervisor) == []
+
+
+def test_a_book_whose_boot_is_tried_again_keeps_the_triggers_armed_meanwhile_not_the_prices(
+    actor_system, settings, monkeypatch
+):
+    attempts = []
+
+    def database_away_once(url, gate=None):
+        attempts.append(url)
+        if len(attempts) == 1:
+            raise DatabaseUnavailable("database error: cannot open sqlite (DATABASE_URL): gone")
+        return connect(url, gate)
+
+    monkeypatch.setattr("actors.base.connect", database_away_once)
+    book = start_book(actor_system, settings)[0]
+    owner = actor_system.createActor(Collector)
+    actor_system.tell(book, UserLocated(telegram_id=9, address=owner))
+    actor_system.tell(book, strategy_trigger(9))
+    tick(actor_system, book, 60, pair="eth_idr")  # before the boot: not kept
+    actor_system.listen(2.0)  # the boot tried again after 1 s
+    assert len(attempts) == 2
+    assert collected(actor_system, owner) == []
+
+    tick(actor_system, book, 51, pair="eth_idr")
+    [fired] = collected(actor_system, owner)
+    assert fired.trigger_id == "s1:tp"

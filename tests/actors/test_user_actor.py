@@ -51,6 +51,7 @@ from messages.events import (
 )
 from messages.replies import Reply
 from messages.triggers import OrderTrigger
+from persistence.database import DatabaseUnavailable, connect
 from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
 from persistence.models.base import utcnow
 from persistence.models.tokens import GRACE_SECONDS, AccessToken, revoke_tokens, valid_token
@@ -328,6 +329,84 @@ def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulat
     assert len(simulator.trade_log(TRADER.key)) == before + 1
     [order] = Order.select().where(Order.strategy == strategy.id)
     assert order.client_order_id == strategy.state["client_order_id"]
+
+
+@pytest.fixture
+def restarted(actor_system, settings, simulator, tmp_path):
+    """Starts another actor for the same user, as the Supervisor does after a crash;
+    `sections` replace settings."""
+    return lambda **sections: make_world(actor_system, settings, simulator, tmp_path, **sections)[
+        :4
+    ]
+
+
+def test_a_user_actor_that_cannot_reach_the_database_at_boot_tries_again_and_loses_no_trigger(
+    world, restarted, simulator, monkeypatch, caplog
+):
+    link(world)
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    strategy = Strategy.create(
+        user=owner,
+        kind="buy_once_below",
+        pair="btc_idr",
+        params={"level": "950000000", "quote_amount": "200000"},
+    )
+    before = len(simulator.trade_log(TRADER.key))
+    attempts = []
+
+    def database_away_twice(url, gate=None):
+        attempts.append(url)
+        if len(attempts) <= 2:
+            raise DatabaseUnavailable("database error: cannot open sqlite (DATABASE_URL): gone")
+        return connect(url, gate)
+
+    monkeypatch.setattr("actors.base.connect", database_away_twice)
+    # The user's actor started again (after a crash, or woken by the trigger), its database away.
+    again = restarted()
+    system, user_actor, notifier = again[:3]
+    system.tell(user_actor, GetPrice(**USER, pair_text="btcidr"))
+    [refused] = [m for m in collected(system, notifier) if isinstance(m, Reply)]
+    assert refused.key == "error.unavailable"
+    system.tell(
+        user_actor,
+        TriggerFired(
+            trigger_id=f"s{strategy.id}:level",
+            telegram_id=USER["telegram_id"],
+            pair="btc_idr",
+            price="949000000",
+            ts=1.0,
+        ),
+    )
+    assert len(simulator.trade_log(TRADER.key)) == before  # nothing acts before the boot
+
+    system.listen(5.0)  # tried again after 1 s (away), then after 2 s more (back)
+
+    assert len(attempts) == 3
+    assert Strategy.get_by_id(strategy.id).status == "stopped"  # the kept trigger bought
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+    assert [r.getMessage() for r in caplog.records if "boot failed" in r.getMessage()] == [
+        "boot failed, trying again in 1 s: database error: cannot open sqlite (DATABASE_URL): gone",
+        "boot failed, trying again in 2 s: database error: cannot open sqlite (DATABASE_URL): gone",
+    ]
+    [answer] = say(again, GetPrice(**USER, pair_text="btcidr"))  # and commands are served
+    assert answer.key == "price.show"
+
+
+def test_a_key_sealed_under_a_retired_master_key_is_logged_and_the_user_can_link_again(
+    world, restarted, caplog
+):
+    link(world)
+    retired = SecuritySettings(app_secret_key=Secret("another-master-key-" + "y" * 30))
+    again = restarted(security=retired)
+    assert "stored key cannot be decrypted; the user must link again" in caplog.text
+    [answer] = say(again, GetPortfolio(**USER))
+    assert answer.key == "user.not_linked"
+    system, user_actor, notifier = again[:3]
+    system.tell(
+        user_actor,
+        LinkAccount(**USER, api_key=Sensitive(TRADER.key), api_secret=Sensitive(TRADER.secret)),
+    )
+    assert [m.key for m in collected(system, notifier)] == ["link.done"]
 
 
 def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):
