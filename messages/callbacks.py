@@ -242,6 +242,16 @@ class NewStrategy(Callback, prefix="sc:new"):
     pass
 
 
+@dataclass(frozen=True)
+class ConfirmStrategy(Callback, prefix="sc:y", one_shot=True, answers=True):
+    preview_id: str
+
+
+@dataclass(frozen=True)
+class DropStrategy(Callback, prefix="sc:n", one_shot=True):
+    preview_id: str
+
+
 STRATEGY_ACTIONS: dict[StrategyAction, type[PauseStrategy | ResumeStrategy | StopStrategy]] = {
     "pause": PauseStrategy,
     "resume": ResumeStrategy,

@@ -174,6 +174,26 @@ class ChangeStrategy(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PreviewDca(UserCommand):
+    """The guided DCA set-up's answers, as typed: shown as a preview to confirm; nothing is
+    stored yet."""
+
+    pair_text: str
+    quote_amount: str  # rupiah per run
+    schedule: str  # every 6h | daily 08:00 | weekly mon 08:00 | cron …
+    order_type: OrderType
+    max_buys: str
+    offset_pct: str | None = None  # a limit's distance under the last price
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmStrategy(UserCommand):
+    """The user tapped Confirm on strategy preview `preview_id`: it is created once."""
+
+    preview_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ChangeAllStrategies(UserCommand):
     """/strategy pause or /strategy resume without an id: every strategy of the user."""
 

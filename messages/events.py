@@ -223,6 +223,9 @@ class OrderUpdate(Message):
     # (a crash between recording it and sending it), as a lookup by its id confirmed. Its
     # owner may ask for the same intent again, under a new id.
     never_sent: bool = False
+    # Why a rejected order was refused, as recorded: the exchange's words, or the rule of
+    # the pair it broke before it was sent. None for any other kind.
+    reason: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

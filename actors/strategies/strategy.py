@@ -19,7 +19,8 @@ from its saved row after a back-off (marked failed when it keeps raising).
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
 from messages.commands import OrderType, Side
@@ -69,6 +70,24 @@ class StrategyContext(Protocol):
     def stop(self, **state: Any) -> None:
         """The strategy is done: final state and the stopped status written, then `on_stop`,
         and it leaves with its triggers."""
+
+    def pause(self, **state: Any) -> None:
+        """Like `stop`, but paused: the user (or an admin) resumes it, and it starts again
+        from this state."""
+
+    def open_orders(self) -> list[str]:
+        """The client_order_ids of the strategy's orders asked for whose end it has not
+        handled yet."""
+
+    def now(self) -> datetime:
+        """The time (UTC) a strategy reads: its tests set it."""
+
+    def last_price(self) -> Decimal | None:
+        """The pair's last traded price, or None when the exchange cannot say now."""
+
+    def notify(self, key: str, **params: Any) -> None:
+        """Tells the user (a strategy notification: their settings may mute it), with the
+        strategy's id, pair and coin added to `params`."""
 
 
 class BaseStrategy:

@@ -123,6 +123,7 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
         price=None if fill.price is None else str(fill.price),
         fee=str(fill.fee),
         never_sent=fill.kind == OrderChange.REJECTED and row.error == NOT_ON_THE_EXCHANGE,
+        reason=row.error if fill.kind == OrderChange.REJECTED else None,
         correlation_id=update_correlation_id(row.client_order_id, fill.sequence),
     )
 

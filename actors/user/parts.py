@@ -17,6 +17,7 @@ in its constructor, so each can be built and tested alone with fakes.
     orders    placing orders, the user's and the strategies' (order_desk.py)
     open      open orders and cancels (open_orders.py)
     strategies the strategies hosted in this process, and their commands (strategy_host.py)
+    setup     a strategy's guided set-up: its preview, then its creation (strategy_setup.py)
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from actors.user.readings import Readings
 from actors.user.session import UserSession
 from actors.user.strategy_cancels import StrategyCancels
 from actors.user.strategy_host import StrategyHost
+from actors.user.strategy_setup import StrategySetup
 from actors.user.timers import Timers, WakeupAfter
 from persistence.models.base import utcnow
 from persistence.vault import Vault
@@ -65,6 +67,7 @@ class UserParts:
     orders: OrderDesk
     open: OpenOrders
     strategies: StrategyHost
+    setup: StrategySetup
 
 
 def build_parts(
@@ -132,4 +135,5 @@ def build_parts(
         orders=orders,
         open=OpenOrders(session, answers, calls, lifecycle),
         strategies=strategies,
+        setup=StrategySetup(session, answers, readings, calls, started=strategies.start_running),
     )

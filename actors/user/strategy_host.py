@@ -31,6 +31,8 @@ import logging
 import time
 from collections.abc import Callable, Hashable
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 from actors.core.restart_policy import RestartPolicy
 from actors.strategies.kinds import STRATEGY_CLASSES
@@ -41,12 +43,15 @@ from actors.user.session import UserSession
 from actors.user.strategy_mailbox import Delivery, StrategyMailbox
 from actors.user.timers import Timers
 from actors.user.user_views import (
+    display_coin,
     display_pair,
     strategies_keyboard,
     strategy_buttons,
     strategy_params,
     strategy_row,
 )
+from adapters.indodax.errors import IndodaxError
+from adapters.indodax.pairs import UnknownPair
 from messages.commands import (
     ChangeAllStrategies,
     ChangeStrategy,
@@ -169,6 +174,26 @@ class StrategyHost:
 
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None:
         self.links.to_trigger_book(trigger)
+
+    def last_price(self, pair: str) -> Decimal | None:
+        """From the public ticker; None (logged) when the exchange cannot say now."""
+        try:
+            return self.session.public.ticker(self.session.catalog.parse(pair)).last
+        except (UnknownPair, IndodaxError) as error:
+            log.warning(
+                "no last price for a strategy", extra={"pair": pair, "error": type(error).__name__}
+            )
+            return None
+
+    def notify(self, box: StrategyMailbox, key: str, **params: Any) -> None:
+        pair = box.row.pair
+        self.answers.notify(
+            key,
+            strategy_id=box.strategy_id,
+            pair=display_pair(pair),
+            coin=display_coin(pair),
+            **params,
+        )
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None:
         """Placed now, by the same desk as the user's orders; its updates are queued behind

@@ -21,7 +21,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 
 from actors.strategies.strategy import BaseStrategy
@@ -35,6 +36,7 @@ from messages.events import (
 )
 from messages.statuses import StrategyStatus
 from messages.triggers import StrategyTrigger
+from persistence.models.base import utcnow
 from persistence.models.orders import new_order_salt, strategy_client_order_id
 from persistence.models.strategies import Strategy, save_progress
 
@@ -61,6 +63,10 @@ class MailboxHost(Protocol):
     def telegram_id(self) -> int: ...
 
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None: ...
+
+    def last_price(self, pair: str) -> Decimal | None: ...
+
+    def notify(self, box: StrategyMailbox, key: str, **params: Any) -> None: ...
 
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None: ...
 
@@ -234,3 +240,19 @@ class StrategyMailbox:
     def stop(self, **state: Any) -> None:
         self.save(StrategyStatus.STOPPED, **state)
         self.finish()
+
+    def pause(self, **state: Any) -> None:
+        self.save(StrategyStatus.PAUSED, **state)
+        self.finish()
+
+    def open_orders(self) -> list[str]:
+        return list(self._row.state.get(INTENTS, {}))
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    def last_price(self) -> Decimal | None:
+        return self.host.last_price(self._row.pair)
+
+    def notify(self, key: str, **params: Any) -> None:
+        self.host.notify(self, key, **params)

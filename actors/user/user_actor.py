@@ -244,6 +244,12 @@ class UserActor(BotActor):
     ) -> None:
         self.parts.strategies.change_all(message)
 
+    def receiveMsg_PreviewDca(self, message: commands.PreviewDca, sender: Any) -> None:
+        self.parts.setup.preview_dca(message)
+
+    def receiveMsg_ConfirmStrategy(self, message: commands.ConfirmStrategy, sender: Any) -> None:
+        self.parts.setup.confirm(message)
+
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
         """An order's trigger goes to the order life cycle, any other to the strategies."""
         if not self.parts.lifecycle.trigger_fired(message):

@@ -64,6 +64,14 @@ def display_pair(ticker_id: str) -> str:
         return ticker_id.upper()
 
 
+def display_coin(ticker_id: str) -> str:
+    """The coin `btc_idr` trades, `BTC`; anything else shown as stored."""
+    try:
+        return pair_of_ticker_id(ticker_id).base.upper()
+    except ValueError:
+        return ticker_id.upper()
+
+
 # Markets
 
 

@@ -31,6 +31,7 @@ from messages.commands import (
     ChooseReading,
     ConfirmAlert,
     ConfirmOrder,
+    ConfirmStrategy,
     CreateAlert,
     DeleteAlert,
     GetPortfolio,
@@ -51,7 +52,11 @@ from messages.commands import (
 )
 
 STALE = "button.stale"
-TRADE_WIZARD = "trade.wizard"  # not a text: the adapter's cue to start its guided /trade
+# Not texts: the adapter's cue to start one of its guided conversations (the conversation's
+# starting command, as typed alone).
+TRADE_WIZARD = "trade.wizard"
+DCA_WIZARD = "strategy.dca.wizard"
+WIZARDS = {TRADE_WIZARD: "/trade", DCA_WIZARD: "/dca"}
 
 
 @dataclass(frozen=True)
@@ -144,8 +149,8 @@ def _strategy(who: Who, args: list[str]) -> Parsed:
     match words:
         case [] | ["list"]:
             return ListStrategies(**_chat(who))
-        case ["create", *_]:
-            return Usage("strategy.create_unavailable")
+        case ["create", *_]:  # DCA is the one kind with a guided set-up so far
+            return Usage(DCA_WIZARD)
         case ["pause" | "resume" as action]:
             return ChangeAllStrategies(**_chat(who), action=action)
         case ["show", number] if (strategy_id := _number(number)) is not None:
@@ -224,6 +229,9 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
     "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
     "/strategy": _strategy,
+    # Alone, /dca starts the guided set-up before this grammar sees it; with words after it
+    # the words are not read: the set-up starts all the same.
+    "/dca": lambda w, a: Usage(DCA_WIZARD),
     "/alert": _alert,
     "/alerts": _none(lambda w: ListAlerts(**_chat(w)), "help.alerts"),
     "/unalert": _unalert,
@@ -284,7 +292,9 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.ResumeStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="resume"),
     cb.StopStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="stop"),
     cb.ShowStrategy: lambda c, t: ShowStrategy(**c, strategy_id=t.strategy_id),
-    cb.NewStrategy: lambda c, t: Usage("strategy.create_unavailable"),
+    cb.NewStrategy: lambda c, t: Usage(DCA_WIZARD),
+    cb.ConfirmStrategy: lambda c, t: ConfirmStrategy(**c, preview_id=t.preview_id),
+    cb.DropStrategy: lambda c, t: Usage("strategy.setup_cancelled"),
     cb.UnlinkYes: lambda c, t: UnlinkAccount(**c, confirmed=True, pending_id=t.pending_id),
     cb.UnlinkNo: lambda c, t: Usage("unlink.kept"),
     cb.LiveYes: lambda c, t: SetMode(**c, mode="live", confirmed=True, pending_id=t.pending_id),

@@ -1,5 +1,6 @@
-"""Multi-step chats that end in one command: /link (key, then secret) and the guided /trade
-(pair → buy/sell → market/limit → amount → price).
+"""Multi-step chats that end in one command: /link (key, then secret), the guided /trade
+(pair → buy/sell → market/limit → amount → price) and the guided /dca (pair → rupiah per
+run → schedule → market/limit → offset → number of buys).
 
 They only gather what the user types or taps; every check that matters (pair, rounding,
 minimums, the key's permissions) is the actors'. A conversation ends with a command for the
@@ -9,6 +10,7 @@ actors, or with a message saying why it ended: /cancel, or no answer within its 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,7 +24,7 @@ from adapters.i18n.typed_numbers import (
 )
 from messages.base import Sensitive
 from messages.callbacks import WizardAnswer, WizardCancel, read
-from messages.commands import LinkAccount, PreviewOrder, UserCommand
+from messages.commands import LinkAccount, PreviewDca, PreviewOrder, UserCommand
 from messages.replies import Button
 
 CANCEL_WIZARD = WizardCancel().pack()
@@ -134,12 +136,7 @@ class TradeWizard:
         self.expires_at = time.monotonic() + self.timeout
 
     def opening(self) -> Prompt:
-        pairs = [
-            Button("button.text", WizardAnswer(p).pack(), (("text", p.upper()),))
-            for p in POPULAR_PAIRS
-        ]
-        rows = tuple(tuple(pairs[i : i + 3]) for i in range(0, len(pairs), 3))
-        return Prompt("trade.ask_pair", (*rows, _cancel_row()))
+        return _pair_prompt("trade.ask_pair")
 
     def answer(self, text: str) -> Step:
         tap = read(text.strip())
@@ -223,9 +220,128 @@ class TradeWizard:
         )
 
 
-STARTERS: dict[str, type[LinkConversation] | type[TradeWizard]] = {
+def _choices(*values: tuple[str, str], key: str = "button.text") -> tuple[Button, ...]:
+    """One row of buttons, each answering with its value and showing its label."""
+    return tuple(
+        Button(key, WizardAnswer(value).pack(), (("text", label),)) for value, label in values
+    )
+
+
+def _pair_prompt(key: str) -> Prompt:
+    pairs = _choices(*((p, p.upper()) for p in POPULAR_PAIRS))
+    return Prompt(key, (pairs, _cancel_row()))
+
+
+@dataclass
+class DcaWizard:
+    """The answers are only gathered here; the user's actor checks them all (pair, amount,
+    schedule, the exchange's minimum) and shows a preview to confirm."""
+
+    who: Who
+    timeout: float
+    secret_answers: bool = False
+    pair: str | None = None
+    amount: str | None = None
+    schedule: str | None = None
+    order_type: str | None = None
+    offset: str | None = None
+    expires_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expires_at = time.monotonic() + self.timeout
+
+    def opening(self) -> Prompt:
+        return _pair_prompt("strategy.dca.ask_pair")
+
+    def answer(self, text: str) -> Step:
+        tap = read(text.strip())
+        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
+        if not value or value.startswith("/"):
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        return self._next(value)
+
+    def _next(self, value: str) -> Step:
+        if self.pair is None:
+            return self._choose_pair(value)
+        if self.amount is None:
+            return self._number(value, "amount", self._ask_schedule)
+        if self.schedule is None:
+            return self._choose_schedule(value)
+        if self.order_type is None:
+            return self._choose_type(value)
+        if self.order_type == "limit" and self.offset is None:
+            return self._number(value, "offset", self._ask_max_buys)
+        return self._finish(value)
+
+    def _choose_pair(self, value: str) -> Prompt:
+        self.pair = value
+        amounts = _choices(("50000", "50.000"), ("100000", "100.000"), ("500000", "500.000"))
+        return Prompt("strategy.dca.ask_amount", (amounts, _cancel_row()))
+
+    def _choose_schedule(self, value: str) -> Prompt:
+        self.schedule = " ".join(value.split())
+        types = (
+            Button("term.market", WizardAnswer("market").pack()),
+            Button("term.limit", WizardAnswer("limit").pack()),
+        )
+        return Prompt("strategy.dca.ask_type", (types, _cancel_row()))
+
+    def _number(self, value: str, name: str, then: Callable[[], Prompt]) -> Step:
+        number = _typed_number(value)
+        if isinstance(number, Prompt):
+            return number
+        setattr(self, name, number)
+        return then()
+
+    def _ask_schedule(self) -> Prompt:
+        return Prompt(
+            "strategy.dca.ask_schedule",
+            (
+                _choices(("daily 08:00", "daily 08:00"), ("weekly mon 08:00", "weekly mon 08:00")),
+                _choices(("every 12h", "every 12h"), ("every 24h", "every 24h")),
+                _cancel_row(),
+            ),
+        )
+
+    def _choose_type(self, value: str) -> Prompt:
+        if value not in ("market", "limit"):
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        self.order_type = value
+        if value == "limit":
+            return Prompt(
+                "strategy.dca.ask_offset",
+                (_choices(("0.5", "0,5 %"), ("1", "1 %"), ("2", "2 %")), _cancel_row()),
+            )
+        return self._ask_max_buys()
+
+    def _ask_max_buys(self) -> Prompt:
+        return Prompt(
+            "strategy.dca.ask_max_buys",
+            (_choices(("10", "10"), ("30", "30"), ("100", "100")), _cancel_row()),
+        )
+
+    def _finish(self, value: str) -> Step:
+        number = _typed_number(value)
+        if isinstance(number, Prompt):
+            return number
+        return Finished(
+            PreviewDca(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                pair_text=self.pair or "",
+                quote_amount=self.amount or "",
+                schedule=self.schedule or "",
+                order_type="limit" if self.order_type == "limit" else "market",
+                offset_pct=self.offset,
+                max_buys=number,
+            )
+        )
+
+
+STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[DcaWizard]] = {
     "/link": LinkConversation,
     "/trade": TradeWizard,
+    "/dca": DcaWizard,
 }
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 from adapters.chat.actor_link import ActorLink
-from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
+from adapters.chat.commands import WIZARDS, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
     CANCEL_WIZARD,
     Desk,
@@ -123,8 +123,8 @@ class ConsoleChat:
 
     def _dispatch(self, parsed: Parsed) -> bool:
         if isinstance(parsed, Usage):
-            if parsed.key == TRADE_WIZARD:
-                return self._advance(self.desk.start(self.who, "/trade"))
+            if parsed.key in WIZARDS:
+                return self._advance(self.desk.start(self.who, WIZARDS[parsed.key]))
             self._print(parsed.key)
             return False
         if parsed is None:

@@ -21,13 +21,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
 from adapters.chat.admin_text import render_admin_reply
-from adapters.chat.commands import TRADE_WIZARD, Parsed, Usage, Who, from_callback, parse
+from adapters.chat.commands import WIZARDS, Parsed, Usage, Who, from_callback, parse
 from adapters.chat.conversations import (
     Desk,
     Finished,
     Prompt,
     Step,
-    TradeWizard,
     is_wizard_tap,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
@@ -166,7 +165,7 @@ class TelegramChat:
         self.counters.callback()
         data = query.data or ""
         if is_wizard_tap(data):
-            open_wizard = isinstance(self.desk.holds(who.telegram_id), TradeWizard)
+            open_wizard = self.desk.holds(who.telegram_id) is not None
             await self._answer(query, language, stale=not open_wizard)
             if open_wizard:
                 await self._advance(who, language, self.desk.answer(who.telegram_id, data))
@@ -184,8 +183,8 @@ class TelegramChat:
         if parsed is None:
             return
         if isinstance(parsed, Usage):
-            if parsed.key == TRADE_WIZARD:
-                await self._advance(who, language, self.desk.start(who, "/trade"))
+            if parsed.key in WIZARDS:
+                await self._advance(who, language, self.desk.start(who, WIZARDS[parsed.key]))
             else:
                 self._say(who.chat_id, parsed.key, language)
             return

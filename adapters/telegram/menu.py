@@ -23,6 +23,7 @@ USER_COMMANDS = (
     "orders",
     "portfolio",
     "strategy",
+    "dca",
     "alert",
     "alerts",
     "unalert",

@@ -58,6 +58,12 @@ def save_progress(strategy: Strategy, status: StrategyStatus | None = None, **st
     update_columns(strategy, columns)
 
 
+def create_strategy(user: User, kind: str, pair: str, params: dict[str, Any]) -> Strategy:
+    """A new running strategy with no progress yet: its user's actor builds it next."""
+    row: Strategy = Strategy.create(user=user, kind=kind, pair=pair, params=params)
+    return row
+
+
 def strategies_of(user: User) -> list[Strategy]:
     return list(Strategy.select().where(Strategy.user == user).order_by(Strategy.id))
 

@@ -3,64 +3,11 @@ no actor, no host, no database."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
-from dataclasses import dataclass, field
-from datetime import timedelta
-from types import SimpleNamespace
-from typing import Any
+from strategy_fakes import FakeContext
 
 from actors.strategies.buy_once_below import BuyOnceBelow
 from messages.events import OrderUpdate, TriggerFired
 from messages.statuses import StrategyStatus
-
-
-@dataclass
-class FakeContext:
-    """Records what the strategy does, in order; `save` and `stop` change the row."""
-
-    row: Any = field(
-        default_factory=lambda: SimpleNamespace(
-            id=5,
-            pair="btc_idr",
-            params={"level": "900000000", "quote_amount": "200000"},
-            state={},
-            status=StrategyStatus.RUNNING,
-        )
-    )
-    did: list[tuple[str, Any]] = field(default_factory=list)
-
-    def save(self, status: StrategyStatus | None = None, **state: Any) -> None:
-        self.row.state = {**self.row.state, **state}
-        self.row.status = status or self.row.status
-        self.did.append(("save", dict(state)))
-
-    def watch(self, name: str, kind: str, **fields: Any) -> None:
-        self.did.append(("watch", (name, kind, fields)))
-
-    def order(
-        self,
-        leg: str,
-        side: str,
-        order_type: str,
-        *,
-        price: str | None = None,
-        quantity: str | None = None,
-        quote_amount: str | None = None,
-        **state: Any,
-    ) -> str:
-        """Saves the progress with the intent first, as the host does."""
-        self.save(**state)
-        amounts = {"price": price, "quantity": quantity, "quote_amount": quote_amount}
-        self.did.append(("order", (leg, side, order_type, amounts)))
-        return f"s{self.row.id}-{leg}-1"
-
-    def set_timer(self, delay: timedelta, payload: Hashable) -> None:
-        self.did.append(("timer", (delay, payload)))
-
-    def stop(self, **state: Any) -> None:
-        self.save(StrategyStatus.STOPPED, **state)
-        self.did.append(("stop", None))
-
 
 FIRED = TriggerFired(trigger_id="s5:level", telegram_id=7, pair="btc_idr", price="899", ts=1.0)
 

@@ -34,6 +34,7 @@ from messages.commands import (
     LinkAccount,
     ListAlerts,
     ListOpenOrders,
+    PreviewDca,
     PreviewOrder,
     RefreshToken,
     ShowMarket,
@@ -407,6 +408,96 @@ def test_a_key_sealed_under_a_retired_master_key_is_logged_and_the_user_can_link
         LinkAccount(**USER, api_key=Sensitive(TRADER.key), api_secret=Sensitive(TRADER.secret)),
     )
     assert [m.key for m in collected(system, notifier)] == ["link.done"]
+
+
+def test_a_dca_buys_at_once_through_its_user_actor_and_tells_the_user_what_it_bought(
+    world, simulator
+):
+    system, user_actor, notifier, _ = world
+    link(world)
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    strategy = Strategy.create(
+        user=owner,
+        kind="dca",
+        pair="btc_idr",
+        params={"quote_amount": "100000", "schedule": "every 6h"},
+    )
+    before = len(simulator.trade_log(TRADER.key))
+    system.tell(user_actor, PauseStrategies(reason="admin"))
+    system.tell(user_actor, ResumeStrategies())  # hosts it: its first run is at once
+    system.listen(1.0)
+
+    [order] = simulator.trade_log(TRADER.key)[before:]
+    assert (order["side"], order["order_type"], order["amount"]) == ("buy", "market", "100000")
+    row = Strategy.get_by_id(strategy.id)
+    assert (row.status, row.state["runs"], row.state["spent"]) == ("running", 1, "100000")
+    [bought] = [
+        m for m in collected(system, notifier) if getattr(m, "key", "") == "strategy.dca.bought"
+    ]
+    assert bought.param("idr") == "100000"
+    assert bought.param("strategy_id") == str(strategy.id)
+
+
+def dca_preview(**answers: str) -> PreviewDca:
+    plan = {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market"}
+    return PreviewDca(**USER, pair_text="btcidr", **{**plan, "max_buys": "3", **answers})
+
+
+def test_a_dca_set_up_in_the_chat_is_previewed_then_created_once_and_buys(world, simulator):
+    system = world[0]
+    link(world)
+    before = len(simulator.trade_log(TRADER.key))
+    [preview] = say(world, dca_preview())
+    assert preview.key == "strategy.dca.preview"
+    assert [preview.param(name) for name in ("amount", "capital", "max_buys", "fee")] == [
+        "100000",
+        "300000",
+        "3",
+        "200",  # the simulator's taker fee, 0.2 %
+    ]
+    idr = int(simulator.balances(TRADER.key)["balance"]["idr"])
+    assert (preview.param("idr_free"), preview.param("runs_covered")) == (
+        str(idr),
+        str(idr // 100_000),
+    )
+    assert len(preview.param("runs").split(", ")) == 3
+    assert Strategy.select().count() == 0  # nothing stored before Confirm
+
+    [created] = say(world, tap(preview, "sc:y"))
+    assert created.key == "strategy.dca.created"
+    [row] = Strategy.select()
+    assert (row.kind, row.pair, row.params["schedule"]) == ("dca", "btc_idr", "every 6h")
+    system.listen(1.0)  # its first run is at once
+    assert len(simulator.trade_log(TRADER.key)) == before + 1
+    [again] = say(world, tap(preview, "sc:y"))
+    assert again.key == "strategy.preview_gone"
+    assert Strategy.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("answers", "key"),
+    [
+        ({"schedule": "hourly"}, "strategy.dca.bad_schedule"),
+        ({"quote_amount": "0,5"}, "strategy.dca.bad_amount"),
+        ({"max_buys": "0"}, "strategy.dca.bad_max_buys"),
+        ({"order_type": "limit", "offset_pct": "150"}, "strategy.dca.bad_offset"),
+        ({"quote_amount": "5000"}, "order.min_value"),  # the pair's minimum, 10,000
+    ],
+)
+def test_a_dca_that_cannot_run_is_refused_with_what_is_wrong_and_nothing_is_stored(
+    world, answers, key
+):
+    link(world)
+    [answer] = say(world, dca_preview(**answers))
+    assert answer.key == key
+    assert Strategy.select().count() == 0
+
+
+def test_a_dca_with_a_limit_is_previewed_at_its_offset_under_the_last_price(world, simulator):
+    link(world)
+    [preview] = say(world, dca_preview(order_type="limit", offset_pct="1"))
+    assert preview.key == "strategy.dca.preview_limit"
+    assert Decimal(preview.param("price")) == Decimal(990_000_000)  # the simulator's 1,000,000,000
 
 
 def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):

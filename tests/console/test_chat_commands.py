@@ -155,9 +155,10 @@ def test_each_command_maps_to_its_message(text, expected):
     )
 
 
-def test_typed_unlink_only_asks_and_creating_a_strategy_says_it_is_not_here_yet():
+def test_typed_unlink_only_asks_and_creating_a_strategy_starts_the_dca_set_up():
     assert parse("/unlink", ME).confirmed is False
-    assert parse("/strategy create", ME) == Usage("strategy.create_unavailable")
+    assert parse("/strategy create", ME) == Usage("strategy.dca.wizard")
+    assert parse("/dca now", ME) == Usage("strategy.dca.wizard")
 
 
 @pytest.mark.parametrize(
@@ -259,7 +260,8 @@ def test_each_button_maps_to_its_message(callback, expected):
         ("ca:n", "orders.cancel_all_kept"),
         ("ul:n", "unlink.kept"),
         ("lv:n", "settings.live_kept"),
-        ("sc:new", "strategy.create_unavailable"),
+        ("sc:new", "strategy.dca.wizard"),
+        ("sc:n:0123456789ab", "strategy.setup_cancelled"),
     ],
 )
 def test_buttons_the_actors_need_not_hear_about_answer_in_the_chat(callback, key):

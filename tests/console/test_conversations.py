@@ -1,11 +1,19 @@
-"""/link and the guided /trade gather answers step by step and end in one command."""
+"""/link, the guided /trade and the guided /dca gather answers step by step and end in one
+command."""
 
 from __future__ import annotations
 
 from adapters.chat.commands import Who
-from adapters.chat.conversations import Ended, Finished, LinkConversation, Prompt, TradeWizard
+from adapters.chat.conversations import (
+    DcaWizard,
+    Ended,
+    Finished,
+    LinkConversation,
+    Prompt,
+    TradeWizard,
+)
 from adapters.chat.rate_limit import CommandBudget, Verdict
-from messages.commands import LinkAccount, PreviewOrder
+from messages.commands import LinkAccount, PreviewDca, PreviewOrder
 
 WHO = Who(11, 11)
 
@@ -51,6 +59,45 @@ def test_the_guided_limit_sell_asks_for_a_price_too():
         "0.5",
         "65000000",
     )
+
+
+def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_preview():
+    wizard = DcaWizard(WHO, timeout=60)
+    assert wizard.opening().key == "strategy.dca.ask_pair"
+    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30")
+    steps = [wizard.answer(a) for a in answers]
+    assert [s.key for s in steps if isinstance(s, Prompt)] == [
+        "strategy.dca.ask_amount",
+        "strategy.dca.ask_schedule",
+        "strategy.dca.ask_type",
+        "strategy.dca.ask_max_buys",
+    ]
+    done = steps[-1]
+    assert isinstance(done, Finished)
+    assert done.command == PreviewDca(
+        telegram_id=11,
+        chat_id=11,
+        pair_text="btcidr",
+        quote_amount="100000",
+        schedule="daily 07:30",
+        order_type="market",
+        max_buys="30",
+        correlation_id=done.command.correlation_id,
+    )
+
+
+def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_way_number():
+    wizard = DcaWizard(WHO, timeout=60)
+    for answer in ("eth", "1.000.000", "every 12h", "limit"):
+        step = wizard.answer(answer)
+    assert isinstance(step, Prompt) and step.key == "strategy.dca.ask_offset"
+    assert isinstance(wizard.answer("0,5"), Prompt)  # then the number of buys
+    asked = wizard.answer("1.000")
+    assert isinstance(asked, Prompt) and asked.key == "number.ambiguous"
+    done = wizard.answer("10")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewDca)
+    command = done.command
+    assert (command.quote_amount, command.offset_pct, command.max_buys) == ("1000000", "0.5", "10")
 
 
 def test_an_answer_that_is_not_a_choice_asks_again():

@@ -71,3 +71,26 @@ def test_the_console_shows_the_chat_and_names_the_log_file_instead_of_log_lines(
     assert "actor system started" in written  # bin/run's own records
     assert "supervisor ready" in written  # actors' records, through Thespian's logger process
     assert Path(named).parent == tmp_path / "data" / "logs"
+
+
+DCA_SCRIPT = """/dca
+1
+2
+3
+1
+1
+1
+/strategy
+"""
+
+
+def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(tmp_path):
+    result = run_bot(bot_env(tmp_path), input=DCA_SCRIPT, timeout=180)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "DCA baru" in out
+    assert "Konfirmasi DCA" in out and "modal yang dibutuhkan: Rp 1.000.000" in out
+    assert "DCA #1 di BTC/IDR berjalan" in out
+    bought = r"DCA #1 \(BTC/IDR\) membeli senilai Rp 100\.000\. Sejauh ini 0,\d+ BTC seharga"
+    assert re.search(bought, out)  # every 12h: the first run is at once
+    assert "#1 DCA" in out  # listed by /strategy

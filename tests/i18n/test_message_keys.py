@@ -36,6 +36,8 @@ BARE = {"Usage", "Ended", "_say", "_print", "answer"}
 # Calls whose keyword arguments are the parameters; their position of the key.
 KEYWORD_PARAMS = {"reply": 1, "notify": 0, "_tell_admins": 0}
 NOT_PARAMS = {"kind", "correlation_id", "buttons"}
+# A strategy's `self.context.notify(...)`: its host adds the strategy's id, pair and coin.
+STRATEGY_PARAMS = frozenset({"strategy_id", "pair", "coin"})
 # Calls whose parameters are a literal tuple of (name, value) pairs: (key position, params).
 PAIR_PARAMS = {"Button": (0, 2), "Prompt": (0, 2), "Notification": ("key", "params")}
 
@@ -96,6 +98,8 @@ def _sent(call: ast.Call, where: str) -> Sent | None:
             return None
         keys = _keys(_argument(call, KEYWORD_PARAMS[name]))
         params = frozenset(k.arg for k in call.keywords if k.arg not in NOT_PARAMS)
+        if isinstance(func, ast.Attribute) and getattr(func.value, "attr", "") == "context":
+            params |= STRATEGY_PARAMS
         return Sent(where, keys, params) if keys else None  # type: ignore[arg-type]
     if name in PAIR_PARAMS:
         key_at, params_at = PAIR_PARAMS[name]

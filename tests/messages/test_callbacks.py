@@ -40,6 +40,8 @@ TODAY = [
     ("ss:42", cb.StopStrategy(42)),
     ("sd:42", cb.ShowStrategy(42)),
     ("sc:new", cb.NewStrategy()),
+    (f"sc:y:{PENDING}", cb.ConfirmStrategy(PENDING)),
+    (f"sc:n:{PENDING}", cb.DropStrategy(PENDING)),
     (f"nr:{PENDING}:0", cb.ChooseReading(PENDING, 0)),
     (f"nr:{PENDING}:1", cb.ChooseReading(PENDING, 1)),
     (f"cx:{ORDER}", cb.CancelOrder(ORDER)),
@@ -121,7 +123,7 @@ def test_a_button_that_could_not_be_read_back_is_refused_where_it_is_built(actio
 
 def test_questions_the_bot_asked_are_the_answers_that_pass_the_budget_once():
     answers = {t.prefix for t in cb.actions() if t.answers}
-    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr"}
+    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr", "sc:y"}
 
 
 def test_answered_questions_lose_their_buttons_the_others_keep_them():
@@ -132,6 +134,8 @@ def test_answered_questions_lose_their_buttons_the_others_keep_them():
         "nr",
         "lv:y",
         "lv:n",
+        "sc:y",
+        "sc:n",
     }
 
 

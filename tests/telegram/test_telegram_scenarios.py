@@ -114,6 +114,22 @@ def test_the_guided_trade_asks_step_by_step_and_ends_in_a_preview(bot: Bot):
     bot.tap(user, preview, "✖️")
 
 
+def test_a_dca_is_set_up_from_the_strategy_list_button_previewed_and_created(bot: Bot):
+    user = USERS[1]
+    linked(bot, user)
+    bot.wait_text(user, said("link.done").split(".")[0])  # run alone, the link ends now
+    listing = bot.say(user, "/strategy")
+    step = bot.tap(user, listing, said("button.strategy_create"))
+    assert step.plain_text.startswith(said("strategy.dca.ask_pair").split(".")[0])
+    for label in ("BTCIDR", "100.000", "daily 08:00", said("term.market"), "10"):
+        step = bot.tap(user, step, label)
+    assert "Rp 1.000.000" in step.plain_text  # the capital for 10 buys of 100,000
+    bot.tap(user, step, "✅")
+    created = bot.wait_text(user, "DCA #")
+    assert "BTC/IDR" in created.plain_text
+    assert "#" in bot.say(user, "/strategy").plain_text
+
+
 def test_a_link_conversation_stops_on_cancel_and_nothing_is_linked(bot: Bot):
     user = USERS[3]
     bot.say(user, "/start")

@@ -1,0 +1,188 @@
+"""Setting a strategy up from the chat: a preview of everything it will do, then Confirm
+creates it and its user's actor starts hosting it.
+
+The preview says what a user needs before money moves: the next three runs (in WIB), the
+amount of each order as the exchange's rules leave it, the fee per run, the capital the
+plan needs and the IDR the account has now. Nothing is stored until Confirm, and a
+confirmation after the trading mode or the API key changed creates nothing (as with
+orders). Only DCA has a set-up so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Any
+
+from actors.strategies.dca import BadPlan, DcaPlan
+from actors.strategies.schedule import WIB, BadSchedule
+from actors.user.answers import Answers
+from actors.user.exchange_calls import ExchangeCalls
+from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.readings import Readings
+from actors.user.session import UserSession
+from adapters.indodax.errors import IndodaxError
+from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
+from adapters.indodax.pairs import Pair
+from messages import callbacks as cb
+from messages.commands import ConfirmStrategy, PreviewDca
+from messages.replies import Button
+from persistence.models.base import utcnow
+from persistence.models.strategies import create_strategy
+
+# The reply for a plan refused by the field it names; any other: the plan as a whole.
+BAD_FIELDS = {
+    "quote_amount": "strategy.dca.bad_amount",
+    "offset_pct": "strategy.dca.bad_offset",
+    "max_buys": "strategy.dca.bad_max_buys",
+}
+RUNS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class PreviewedStrategy:
+    kind: str
+    pair: Pair
+    params: dict[str, str]
+    mode: str
+    key_fingerprint: str | None
+
+
+class StrategySetup:
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        readings: Readings,
+        calls: ExchangeCalls,
+        *,
+        started: Callable[[], None],
+    ) -> None:
+        """`started()` hosts the strategies created since (StrategyHost.start_running)."""
+        self.session, self.answers, self.readings, self.calls = session, answers, readings, calls
+        self.started = started
+        self.previews: PendingQuestions[PreviewedStrategy] = PendingQuestions(
+            gone_key="strategy.preview_gone", expired_key="strategy.preview_expired"
+        )
+
+    def preview_dca(self, message: PreviewDca) -> None:
+        chosen = self._chosen(message)
+        if chosen is None:
+            return
+        pair, plan, params = chosen
+        try:
+            info = self.session.catalog.info(pair)
+            ticker = self.session.public.ticker(pair)
+        except IndodaxError:
+            self.answers.reply(message, "error.exchange_unavailable")
+            return
+        price = plan.limit_price(ticker.last) if plan.order_type == "limit" else ticker.ask
+        amount = Decimal(plan.quote_amount)
+        intent = OrderIntent(pair, "buy", plan.order_type, quote_amount=amount, price=price)
+        checked = validate_order(intent, info)
+        if isinstance(checked, Refusal):
+            reason: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
+            self.answers.reply(message, str(checked.reason), **reason)
+            return
+        free = self._idr_free(message)
+        if free is None:
+            return
+        runs = plan.schedule.upcoming(utcnow(), RUNS_SHOWN)
+        fee_rate = info.maker_fee if plan.order_type == "limit" else info.taker_fee
+        mode = self.session.trading_mode
+        preview_id = self.previews.ask(
+            PreviewedStrategy("dca", pair, params, mode, self.session.key_fingerprint)
+        )
+        self.answers.reply(
+            message,
+            "strategy.dca.preview_limit" if plan.order_type == "limit" else "strategy.dca.preview",
+            buttons=(
+                (
+                    Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
+                    Button("button.cancel", cb.DropStrategy(preview_id).pack()),
+                ),
+            ),
+            mode=mode,
+            pair=pair.display,
+            schedule=plan.schedule.text,
+            runs=", ".join(run.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") for run in runs),
+            amount=plan.quote_amount,
+            offset_pct=_plain(plan.offset_pct),
+            price=price,
+            fee=(amount * fee_rate).quantize(Decimal(1), ROUND_HALF_UP),
+            capital=plan.quote_amount * (plan.max_buys or 0),
+            max_buys=plan.max_buys or 0,
+            idr_free=free.quantize(Decimal(1), ROUND_DOWN),
+            runs_covered=int(free // amount),
+            expires_in=self.previews.answerable_for,
+        )
+
+    def _chosen(self, message: PreviewDca) -> tuple[Pair, DcaPlan, dict[str, str]] | None:
+        """The pair, the plan and its parameters as they will be stored; None once the user
+        has been told what is wrong (the wizard always asks for the number of buys, so the
+        capital the plan needs is known)."""
+        if self.answers.refuse_unlinked(message):
+            return None
+        pair = self.readings.pair(message, message.pair_text)
+        if pair is None:
+            return None
+        numbers = self.readings.numbers(message, "quote_amount", "offset_pct", "max_buys")
+        if numbers is None:
+            return None
+        params = {
+            "quote_amount": _plain(numbers["quote_amount"]),
+            "schedule": message.schedule,
+            "order_type": message.order_type,
+            "offset_pct": _plain(numbers["offset_pct"] or Decimal(0)),
+            "max_buys": _plain(numbers["max_buys"]),
+        }
+        plan = self._plan(message, params)
+        if plan is not None and plan.max_buys is None:
+            self.answers.reply(message, "strategy.dca.bad_max_buys")
+            return None
+        return None if plan is None else (pair, plan, params)
+
+    def _plan(self, message: PreviewDca, params: dict[str, str]) -> DcaPlan | None:
+        try:
+            return DcaPlan.from_params(params)
+        except BadSchedule:
+            self.answers.reply(message, "strategy.dca.bad_schedule")
+        except BadPlan as error:
+            self.answers.reply(message, BAD_FIELDS.get(error.field, "strategy.dca.bad_plan"))
+        return None
+
+    def _idr_free(self, message: PreviewDca) -> Decimal | None:
+        """The IDR the account can spend now (the paper account's for a paper user)."""
+        paper = self.session.paper
+        if paper is not None:
+            row = paper.balances().get("idr")
+            return row.free if row is not None else Decimal(0)
+        balances = self.calls.answered(message, self.session.private.get_info)
+        return None if balances is None else balances.free.get("idr", Decimal(0))
+
+    def confirm(self, message: ConfirmStrategy) -> None:
+        if self.answers.refuse_unlinked(message):
+            return
+        previewed = self.previews.take(message.preview_id)
+        if isinstance(previewed, Unanswerable):
+            self.answers.reply(message, previewed.key)
+            return
+        if previewed.mode != self.session.trading_mode:
+            self.answers.reply(message, "strategy.mode_changed")
+            return
+        if previewed.key_fingerprint != self.session.key_fingerprint:
+            self.answers.reply(message, "strategy.key_changed")
+            return
+        user = self.session.user
+        assert user is not None  # refuse_unlinked answered otherwise
+        row = create_strategy(user, previewed.kind, previewed.pair.ticker_id, previewed.params)
+        self.answers.audit(message, "strategy_created", strategy_id=row.id, kind=row.kind)
+        self.started()
+        self.answers.reply(
+            message, "strategy.dca.created", strategy_id=row.id, pair=previewed.pair.display
+        )
+
+
+def _plain(value: Decimal | None) -> str:
+    return "" if value is None else format(value.normalize(), "f")
