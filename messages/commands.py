@@ -184,6 +184,9 @@ class PreviewDca(UserCommand):
     order_type: OrderType
     max_buys: str
     offset_pct: str | None = None  # a limit's distance under the last price
+    safety_count: str | None = None  # safety orders per cycle
+    safety_deviation_pct: str | None = None  # the first one's distance under the first buy
+    take_profit_pct: str | None = None  # above the cycle's average cost
 
 
 @dataclass(frozen=True, kw_only=True)

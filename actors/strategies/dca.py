@@ -16,6 +16,14 @@ timer, which is ignored, never none.
 - A refused order (not enough IDR, below the minimum, the market closed) skips the run and
   the user is told why; after `pause_after_refusals` refusals in a row the strategy pauses.
 - It stops after `max_buys` runs or when the budget left cannot pay a whole run.
+- Safety orders and a take-profit (dca_plan.py, dca_position.py): each cycle's position is
+  saved with every fill; the next safety order's level and the take-profit's are price
+  triggers in the TriggerBook, armed again at every start and moved after every buy. A
+  safety order is asked for with the cycle's count of them raised in the same write, so a
+  trigger fired twice asks once; the take-profit sells what the cycle holds at market
+  and, once sold, the profit (proceeds after fees less the average cost) is told and the
+  next scheduled buy starts a new cycle. A refused take-profit is not tried again before
+  the next buy (the trigger would fire again at every tick).
 
 Amounts are whole rupiah (the desk floors each order to the pair's steps); what was
 bought and spent is summed from the order updates, each handed exactly once, the value of
@@ -24,98 +32,20 @@ each fill to the rupiah plus its fee.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Literal
+from decimal import ROUND_DOWN, Decimal
+from typing import Any
 
-from actors.strategies.schedule import Schedule, parse_schedule
+from actors.strategies.dca_plan import DcaPlan
+from actors.strategies.dca_position import Position
 from actors.strategies.strategy import BaseStrategy
-from messages.events import OrderUpdate
+from messages.events import OrderUpdate, TriggerFired
+from messages.triggers import MalformedTriggerId, StrategyTrigger
 
-LEG = "buy"
+BUY, SAFETY, TAKE_PROFIT = "buy", "safety", "tp"  # the legs, and the triggers' names
 MISSED_AFTER = timedelta(minutes=10)
 ENDS = ("filled", "cancelled", "rejected")
 ZERO = Decimal(0)
-
-
-class BadPlan(ValueError):
-    """The strategy's parameters do not make a DCA plan: `field` names the one at fault
-    (empty for the plan as a whole), the text says what it should be."""
-
-    def __init__(self, field: str, text: str) -> None:
-        super().__init__(f"{field}: {text}" if field else text)
-        self.field = field
-
-
-@dataclass(frozen=True)
-class DcaPlan:
-    quote_amount: int  # rupiah per run
-    schedule: Schedule
-    order_type: Literal["market", "limit"] = "market"
-    offset_pct: Decimal = ZERO  # a limit's price under the last price, in percent
-    unfilled: Literal["cancel", "move"] = "cancel"
-    max_buys: int | None = None
-    budget: int | None = None  # rupiah, fees included
-    missed: Literal["skip", "catch_up"] = "skip"
-    pause_after_refusals: int = 3
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> DcaPlan:
-        order_type = params.get("order_type", "market")
-        unfilled = params.get("unfilled", "cancel")
-        missed = params.get("missed", "skip")
-        if order_type not in ("market", "limit"):
-            raise BadPlan("order_type", "market or limit")
-        if unfilled not in ("cancel", "move"):
-            raise BadPlan("unfilled", "cancel or move")
-        if missed not in ("skip", "catch_up"):
-            raise BadPlan("missed", "skip or catch_up")
-        offset = _decimal(params.get("offset_pct", "0"), "offset_pct")
-        if not ZERO <= offset < 100:
-            raise BadPlan("offset_pct", "from 0 to under 100")
-        plan = cls(
-            quote_amount=_whole(params.get("quote_amount"), "quote_amount"),
-            schedule=parse_schedule(str(params.get("schedule", ""))),
-            order_type=order_type,
-            offset_pct=offset,
-            unfilled=unfilled,
-            max_buys=_optional_whole(params.get("max_buys"), "max_buys"),
-            budget=_optional_whole(params.get("budget"), "budget"),
-            missed=missed,
-            pause_after_refusals=_whole(
-                params.get("pause_after_refusals", 3), "pause_after_refusals"
-            ),
-        )
-        if plan.budget is not None and plan.budget < plan.quote_amount:
-            raise BadPlan("budget", "pays for at least one run")
-        return plan
-
-    def limit_price(self, last: Decimal) -> Decimal:
-        """A limit run's price: `offset_pct` under the last price, in whole rupiah (the desk
-        floors it to the pair's tick)."""
-        return (last * (100 - self.offset_pct) / 100).quantize(Decimal(1), rounding=ROUND_DOWN)
-
-
-def _decimal(value: Any, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadPlan(name, "a number") from None
-    if not number.is_finite():
-        raise BadPlan(name, "a number")
-    return number
-
-
-def _whole(value: Any, name: str) -> int:
-    number = _decimal(value, name)
-    if number != number.to_integral_value() or number <= 0 or number > 10**15:
-        raise BadPlan(name, "a whole number above 0")
-    return int(number)
-
-
-def _optional_whole(value: Any, name: str) -> int | None:
-    return None if value in (None, "") else _whole(value, name)
 
 
 class DollarCostAverage(BaseStrategy):
@@ -126,10 +56,14 @@ class DollarCostAverage(BaseStrategy):
         self.plan = DcaPlan.from_params(self.params)
 
     def on_start(self) -> None:
-        """The first run's timer, once: later starts find it saved (and pending)."""
+        """The first run's timer, once (later starts find it saved and pending); the
+        cycle's levels at every start (the TriggerBook may be new)."""
         if not self.state.get("next_run"):
             first = self.plan.schedule.first(self.context.now())
             self.context.save(next_run=self._arm(first))
+        self._arm_levels(self.state)
+
+    # The schedule
 
     def on_timer(self, payload: str) -> None:
         state = self.state
@@ -147,89 +81,229 @@ class DollarCostAverage(BaseStrategy):
             return
         self._run(next_run=following)
 
-    def on_order_update(self, update: OrderUpdate) -> None:
-        state = self.state
-        if update.never_sent:  # lost before it left: the same run asks again
-            self._order(int(state["order_amount"]))
-            return
-        spent = _whole_rupiah(Decimal(update.quantity) * Decimal(update.price or 0)) + Decimal(
-            update.fee
-        )
-        progress: dict[str, Any] = {
-            "spent": str(Decimal(state.get("spent", "0")) + spent),
-            "bought": str(Decimal(state.get("bought", "0")) + Decimal(update.quantity)),
-            "order_spent": str(Decimal(state.get("order_spent", "0")) + spent),
-        }
-        if update.kind not in ENDS:
-            self.context.save(**progress)
-            return
-        self._ended(update, state, progress)
-
-    def _ended(self, update: OrderUpdate, state: dict[str, Any], progress: dict[str, Any]) -> None:
-        order_spent = Decimal(progress["order_spent"])
-        unspent = int(Decimal(state["order_amount"]) - order_spent)
-        carry = unspent if self.plan.unfilled == "move" and update.kind == "cancelled" else 0
-        refusals = state.get("refusals", 0) + 1 if update.kind == "rejected" else 0
-        progress.update(order_spent="0", carry=carry, refusals=refusals, run_waiting=False)
-        if update.kind == "rejected":
-            self.context.notify("strategy.dca.refused", reason=update.reason or "")
-            if refusals >= self.plan.pause_after_refusals:
-                self.context.notify("strategy.dca.paused", refusals=refusals)
-                self.context.pause(**progress)
-                return
-        elif order_spent > 0:
-            self._tell_bought(order_spent, progress)
-        if state.get("run_waiting"):
-            self._run(**progress)
-        elif self._done(state.get("runs", 0), Decimal(progress["spent"])):
-            self._stop(progress)
-        else:
-            self.context.save(**progress)
-
-    def _tell_bought(self, order_spent: Decimal, progress: dict[str, Any]) -> None:
-        bought, spent = Decimal(progress["bought"]), Decimal(progress["spent"])
-        self.context.notify(
-            "strategy.dca.bought",
-            idr=_rupiah(order_spent),
-            total_coin=bought.normalize(),
-            total_idr=_rupiah(spent),
-            average=_rupiah(spent / bought) if bought else "0",
-        )
-
     def _run(self, **progress: Any) -> None:
-        """This run's order, unless the plan is complete."""
+        """This run's buy, unless the plan has made all its buys; then it stops, or, with a
+        take-profit and a cycle still open, waits for that to sell."""
         state = {**self.state, **progress}
-        spent = Decimal(state.get("spent", "0"))
-        if self._done(state.get("runs", 0), spent):
-            self._stop(progress)
+        if self._complete(state):
+            if self._finished(state):
+                self._stop(progress)
+            else:
+                self.context.save(**progress)
             return
+        spent = Decimal(state.get("spent", "0"))
         amount = self.plan.quote_amount + int(state.get("carry", 0))
         if self.plan.budget is not None:
             amount = min(amount, int(self.plan.budget - spent))
-        self._order(amount, runs=state.get("runs", 0) + 1, **progress)
+        self._buy(amount, runs=state.get("runs", 0) + 1, **progress)
 
-    def _order(self, amount: int, **progress: Any) -> None:
+    def _buy(self, amount: int, **progress: Any) -> None:
         price: str | None = None
         if self.plan.order_type == "limit":
             last = self.context.last_price()
             if last is None:  # no price to go under: this run waits for the next
+                progress.pop("runs", None)  # and is not one of the plan's buys
                 self.context.save(**progress)
                 self.context.notify("strategy.dca.no_price")
                 return
             price = str(self.plan.limit_price(last))
         self.context.order(
-            LEG,
+            BUY,
             "buy",
             self.plan.order_type,
             price=price,
             quote_amount=str(amount),
-            **{**progress, "order_amount": amount, "order_spent": "0", "carry": 0},
+            **{**progress, "order_amount": amount, f"{BUY}_spent": "0", "carry": 0},
         )
 
-    def _done(self, runs: int, spent: Decimal) -> bool:
-        if self.plan.max_buys is not None and runs >= self.plan.max_buys:
+    # The cycle's levels
+
+    def on_trigger(self, fired: TriggerFired) -> None:
+        """A level of the cycle reached; one fired for a level since moved (a trigger
+        armed before a restart, the safety order before the last) is ignored by its price."""
+        try:
+            name = StrategyTrigger.decode(fired.trigger_id).name
+        except MalformedTriggerId:
+            return
+        state, price = self.state, Decimal(fired.price)
+        position = Position.saved(state)
+        if name == SAFETY:
+            upcoming = position.next_safety(self.plan.safety)
+            if upcoming is not None and price <= upcoming[1]:
+                self._safety(state, position, upcoming[0])
+            return
+        level = position.take_profit(self.plan.safety)
+        selling = state.get("selling") or state.get("tp_refused")
+        if name == TAKE_PROFIT and level is not None and price >= level and not selling:
+            self.context.order(
+                TAKE_PROFIT, "sell", "market", quantity=str(position.bought), selling=True
+            )
+
+    def _safety(self, state: dict[str, Any], position: Position, number: int) -> None:
+        """Safety order `number`, the cycle's count of them raised with the intent in one
+        write: a trigger fired twice asks once. Past the budget it is counted and skipped."""
+        amount = self.plan.safety.amount_of(number)
+        counted = position.asked_safety().to_state()
+        spent = Decimal(state.get("spent", "0"))
+        if self.plan.budget is not None and spent + amount > self.plan.budget:
+            self.context.save(**counted)
+            self._arm_levels({**state, **counted})
+            return
+        self.context.order(SAFETY, "buy", "market", quote_amount=str(amount), **counted)
+
+    def _arm_levels(self, state: dict[str, Any]) -> None:
+        """The next safety order's level and the take-profit's, where the cycle stands."""
+        position = Position.saved(state)
+        upcoming = position.next_safety(self.plan.safety)
+        if upcoming is not None:
+            self.context.watch(SAFETY, "below", level=str(upcoming[1]))
+        level = position.take_profit(self.plan.safety)
+        if level is not None and not state.get("tp_refused"):
+            self.context.watch(TAKE_PROFIT, "above", level=str(level))
+
+    # The orders' updates
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        state = self.state
+        if update.never_sent:  # lost before it left: the same intent, asked again
+            self._ask_again(update.leg, state)
+            return
+        quantity, price, fee = (
+            Decimal(update.quantity),
+            Decimal(update.price or 0),
+            Decimal(update.fee),
+        )
+        position = Position.saved(state)
+        if update.leg == TAKE_PROFIT:
+            position, profit = position.sold_at(quantity, price, fee)
+            progress = {
+                **position.to_state(),
+                "cycle_profit": str(Decimal(state.get("cycle_profit", "0")) + profit),
+                "sold": str(Decimal(state.get("sold", "0")) + quantity),
+            }
+        else:
+            position, spent = position.bought_at(quantity, price, fee)
+            leg_spent = f"{update.leg}_spent"  # what this leg's open order has spent
+            progress = {
+                **position.to_state(),
+                "spent": str(Decimal(state.get("spent", "0")) + spent),
+                "bought": str(Decimal(state.get("bought", "0")) + quantity),
+                leg_spent: str(Decimal(state.get(leg_spent, "0")) + spent),
+            }
+        if update.kind not in ENDS:
+            self.context.save(**progress)
+            return
+        if update.leg == TAKE_PROFIT:
+            self._sold(update, state, progress)
+        else:
+            self._bought(update, state, progress)
+
+    def _ask_again(self, leg: str | None, state: dict[str, Any]) -> None:
+        if leg == BUY:
+            self._buy(int(state["order_amount"]))
+        elif leg == SAFETY:
+            amount = self.plan.safety.amount_of(Position.saved(state).safeties)
+            self.context.order(SAFETY, "buy", "market", quote_amount=str(amount))
+        else:
+            self.context.save(selling=False)
+            self._arm_levels({**state, "selling": False})
+
+    def _bought(self, update: OrderUpdate, state: dict[str, Any], progress: dict[str, Any]) -> None:
+        """A buy's end, scheduled or safety: told, counted, the levels moved."""
+        leg_spent = Decimal(progress[f"{update.leg}_spent"])
+        refused = update.kind == "rejected"
+        refusals = state.get("refusals", 0) + 1 if refused else 0
+        progress.update({f"{update.leg}_spent": "0", "refusals": refusals, "tp_refused": False})
+        if update.leg == BUY:
+            unspent = int(Decimal(state["order_amount"]) - leg_spent)
+            moved = self.plan.unfilled == "move" and update.kind == "cancelled"
+            progress["carry"] = unspent if moved else 0
+            if refused:  # a refused run bought nothing: not one of the plan's buys
+                progress["runs"] = max(state.get("runs", 0) - 1, 0)
+        if refused:
+            self.context.notify("strategy.dca.refused", reason=update.reason or "")
+            if refusals >= self.plan.pause_after_refusals:
+                self.context.notify("strategy.dca.paused", refusals=refusals)
+                self.context.pause(**progress)
+                return
+        elif leg_spent > 0:
+            self._tell_bought(update.leg, leg_spent, progress)
+        self._after(state, progress)
+
+    def _sold(self, update: OrderUpdate, state: dict[str, Any], progress: dict[str, Any]) -> None:
+        """The take-profit's end: a sale closes the cycle (what is left under the pair's
+        step stays for the next); a refusal waits for the next buy."""
+        progress["selling"] = False
+        sold = Decimal(update.filled)
+        if sold <= 0:
+            progress["tp_refused"] = update.kind == "rejected"
+            if update.kind == "rejected":
+                self.context.notify("strategy.dca.refused", reason=update.reason or "")
+            self._after(state, progress)
+            return
+        profit = Decimal(progress.pop("cycle_profit"))
+        left = Position.saved(progress).next_cycle()
+        progress.update(
+            left.to_state(),
+            cycle_profit="0",
+            cycles=state.get("cycles", 0) + 1,
+            realised=str(Decimal(state.get("realised", "0")) + profit),
+        )
+        self.context.notify(
+            "strategy.dca.took_profit",
+            quantity=sold.normalize(),
+            profit=_rupiah(profit),
+            realised=_rupiah(Decimal(progress["realised"])),
+        )
+        self._after(state, progress)
+
+    def _after(self, state: dict[str, Any], progress: dict[str, Any]) -> None:
+        """Once an order has ended: the run that waited for the open orders to end, the
+        plan's end, or the progress saved; then the levels where the cycle now stands."""
+        now = {**state, **progress}
+        if state.get("run_waiting") and not self.context.open_orders():
+            self._run(**{**progress, "run_waiting": False})
+        elif self._complete(now) and self._finished(now):
+            self._stop(progress)
+            return
+        else:
+            self.context.save(**progress)
+        self._arm_levels({**state, **progress})
+
+    def _tell_bought(self, leg: str | None, spent: Decimal, progress: dict[str, Any]) -> None:
+        bought, total = Decimal(progress["bought"]), Decimal(progress["spent"])
+        idr, coin, total_idr = _rupiah(spent), bought.normalize(), _rupiah(total)
+        average = _rupiah(total / bought) if bought else "0"
+        if leg == SAFETY:
+            number = progress["cycle_safeties"]
+            self.context.notify(
+                "strategy.dca.safety_bought",
+                number=number,
+                idr=idr,
+                total_coin=coin,
+                total_idr=total_idr,
+                average=average,
+            )
+            return
+        self.context.notify(
+            "strategy.dca.bought", idr=idr, total_coin=coin, total_idr=total_idr, average=average
+        )
+
+    def _complete(self, state: dict[str, Any]) -> bool:
+        """The plan has made all its scheduled buys: their number, or a budget that cannot
+        pay a whole one more."""
+        if self.plan.max_buys is not None and state.get("runs", 0) >= self.plan.max_buys:
             return True
+        spent = Decimal(state.get("spent", "0"))
         return self.plan.budget is not None and self.plan.budget - spent < self.plan.quote_amount
+
+    def _finished(self, state: dict[str, Any]) -> bool:
+        """Nothing left to follow: no order open, and no cycle a take-profit still waits to
+        sell."""
+        if self.context.open_orders():
+            return False
+        cycle_open = Position.saved(state).first_price is not None
+        return not (cycle_open and self.plan.safety.take_profit_pct > 0)
 
     def _stop(self, progress: dict[str, Any]) -> None:
         self.context.notify("strategy.dca.finished", runs=self.state.get("runs", 0))
@@ -240,12 +314,6 @@ class DollarCostAverage(BaseStrategy):
         moment = at.isoformat()
         self.context.set_timer(max(at - self.context.now(), timedelta(0)), f"run:{moment}")
         return moment
-
-
-def _whole_rupiah(value: Decimal) -> Decimal:
-    """A fill's value to the rupiah: its price is the fill's average (8 places), so the
-    product carries dust the exchange never charged (it reports whole rupiah)."""
-    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def _rupiah(value: Decimal) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from actors.strategies.dca import BadPlan, DcaPlan
+from actors.strategies.dca_plan import BadPlan, DcaPlan
 from actors.strategies.schedule import WIB, BadSchedule
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
@@ -38,6 +38,15 @@ BAD_FIELDS = {
     "max_buys": "strategy.dca.bad_max_buys",
 }
 RUNS_SHOWN = 3
+# The set-up's answers read as numbers; the rest are words (schedule, order type).
+NUMBERS = (
+    "quote_amount",
+    "offset_pct",
+    "max_buys",
+    "safety_count",
+    "safety_deviation_pct",
+    "take_profit_pct",
+)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,11 @@ class StrategySetup:
             price=price,
             fee=(amount * fee_rate).quantize(Decimal(1), ROUND_HALF_UP),
             capital=plan.quote_amount * (plan.max_buys or 0),
+            safety_levels=_safety_levels(plan),
+            safety_capital=sum(plan.safety.amount_of(k) for k in range(1, plan.safety.count + 1)),
+            take_profit=f"+{_plain(plan.safety.take_profit_pct)} %"
+            if plan.safety.take_profit_pct
+            else "-",
             max_buys=plan.max_buys or 0,
             idr_free=free.quantize(Decimal(1), ROUND_DOWN),
             runs_covered=int(free // amount),
@@ -127,16 +141,11 @@ class StrategySetup:
         pair = self.readings.pair(message, message.pair_text)
         if pair is None:
             return None
-        numbers = self.readings.numbers(message, "quote_amount", "offset_pct", "max_buys")
+        numbers = self.readings.numbers(message, *NUMBERS)
         if numbers is None:
             return None
-        params = {
-            "quote_amount": _plain(numbers["quote_amount"]),
-            "schedule": message.schedule,
-            "order_type": message.order_type,
-            "offset_pct": _plain(numbers["offset_pct"] or Decimal(0)),
-            "max_buys": _plain(numbers["max_buys"]),
-        }
+        params = {name: _plain(value) for name in NUMBERS if (value := numbers[name]) is not None}
+        params.update(schedule=message.schedule, order_type=message.order_type)
         plan = self._plan(message, params)
         if plan is not None and plan.max_buys is None:
             self.answers.reply(message, "strategy.dca.bad_max_buys")
@@ -186,3 +195,9 @@ class StrategySetup:
 
 def _plain(value: Decimal | None) -> str:
     return "" if value is None else format(value.normalize(), "f")
+
+
+def _safety_levels(plan: DcaPlan) -> str:
+    """Where each safety order buys, under the cycle's first price: `-2 %, -6 %`."""
+    levels = range(1, plan.safety.count + 1)
+    return ", ".join(f"-{_plain(plan.safety.deviation(k))} %" for k in levels) or "-"

@@ -1,6 +1,6 @@
 """Multi-step chats that end in one command: /link (key, then secret), the guided /trade
 (pair → buy/sell → market/limit → amount → price) and the guided /dca (pair → rupiah per
-run → schedule → market/limit → offset → number of buys).
+run → schedule → market/limit → offset → number of buys → safety orders → take-profit).
 
 They only gather what the user types or taps; every check that matters (pair, rounding,
 minimums, the key's permissions) is the actors'. A conversation ends with a command for the
@@ -245,6 +245,8 @@ class DcaWizard:
     schedule: str | None = None
     order_type: str | None = None
     offset: str | None = None
+    max_buys: str | None = None
+    safety: tuple[str, str] | None = None  # safety orders and the first one's distance, in %
     expires_at: float = field(init=False)
 
     def __post_init__(self) -> None:
@@ -261,17 +263,20 @@ class DcaWizard:
         return self._next(value)
 
     def _next(self, value: str) -> Step:
-        if self.pair is None:
-            return self._choose_pair(value)
-        if self.amount is None:
-            return self._number(value, "amount", self._ask_schedule)
-        if self.schedule is None:
-            return self._choose_schedule(value)
-        if self.order_type is None:
-            return self._choose_type(value)
-        if self.order_type == "limit" and self.offset is None:
-            return self._number(value, "offset", self._ask_max_buys)
-        return self._finish(value)
+        """The first question not answered yet takes the answer."""
+        steps: list[tuple[bool, Callable[[str], Step]]] = [
+            (self.pair is None, self._choose_pair),
+            (self.amount is None, lambda v: self._number(v, "amount", self._ask_schedule)),
+            (self.schedule is None, self._choose_schedule),
+            (self.order_type is None, self._choose_type),
+            (
+                self.order_type == "limit" and self.offset is None,
+                lambda v: self._number(v, "offset", self._ask_max_buys),
+            ),
+            (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_safety)),
+            (self.safety is None, self._choose_safety),
+        ]
+        return next((step for unanswered, step in steps if unanswered), self._finish)(value)
 
     def _choose_pair(self, value: str) -> Prompt:
         self.pair = value
@@ -320,10 +325,36 @@ class DcaWizard:
             (_choices(("10", "10"), ("30", "30"), ("100", "100")), _cancel_row()),
         )
 
+    def _ask_safety(self) -> Prompt:
+        return Prompt(
+            "strategy.dca.ask_safety",
+            (_choices(("0", "0"), ("3 2", "3 x 2 %"), ("5 1.5", "5 x 1,5 %")), _cancel_row()),
+        )
+
+    def _choose_safety(self, value: str) -> Step:
+        """`0`, or how many and the first one's distance in percent: `3 2`, `5 1,5`."""
+        words = value.replace("x", " ").replace("%", " ").split()
+        if words in (["0"], ["none"]):
+            self.safety = ("0", "0")
+        elif len(words) == 2:
+            numbers = [_typed_number(word) for word in words]
+            refused = next((n for n in numbers if isinstance(n, Prompt)), None)
+            if refused is not None:
+                return refused
+            self.safety = (str(numbers[0]), str(numbers[1]))
+        else:
+            return self._ask_safety()
+        return Prompt(
+            "strategy.dca.ask_take_profit",
+            (_choices(("0", "0"), ("3", "3 %"), ("5", "5 %")), _cancel_row()),
+        )
+
     def _finish(self, value: str) -> Step:
+        """The take-profit, the last answer."""
         number = _typed_number(value)
         if isinstance(number, Prompt):
             return number
+        count, deviation = self.safety or ("0", "0")
         return Finished(
             PreviewDca(
                 telegram_id=self.who.telegram_id,
@@ -333,7 +364,10 @@ class DcaWizard:
                 schedule=self.schedule or "",
                 order_type="limit" if self.order_type == "limit" else "market",
                 offset_pct=self.offset,
-                max_buys=number,
+                max_buys=self.max_buys or "",
+                safety_count=count,
+                safety_deviation_pct=deviation,
+                take_profit_pct=number,
             )
         )
 

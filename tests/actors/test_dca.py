@@ -13,9 +13,10 @@ from decimal import Decimal
 import pytest
 from strategy_fakes import FakeContext, strategy_row
 
-from actors.strategies.dca import BadPlan, DollarCostAverage
+from actors.strategies.dca import DollarCostAverage
+from actors.strategies.dca_plan import BadPlan
 from actors.strategies.schedule import BadSchedule
-from messages.events import OrderUpdate
+from messages.events import OrderUpdate, TriggerFired
 from messages.statuses import StrategyStatus
 
 START = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)  # Monday 08:30 WIB
@@ -57,7 +58,7 @@ def fill(
             telegram_id=7,
             client_order_id=client_order_id,
             strategy_id=9,
-            leg="buy",
+            leg=client_order_id.split("-")[1],
             sequence=sequence,
             kind=kind,  # type: ignore[arg-type]
             quantity=quantity,
@@ -184,6 +185,7 @@ def test_refused_runs_are_told_with_the_reason_and_the_third_in_a_row_pauses_it(
     assert keys.count("strategy.dca.refused") == 5
     assert keys[-1] == "strategy.dca.paused"
     assert context.row.status == StrategyStatus.PAUSED
+    assert context.row.state["runs"] == 1  # refused runs are not among the plan's buys
 
 
 def test_a_budget_that_cannot_pay_a_whole_run_ends_the_plan():
@@ -206,6 +208,71 @@ def test_a_limit_run_without_a_last_price_waits_for_the_next_run_and_says_so():
     assert context.row.state["next_run"] == WEDNESDAY_8.isoformat()
 
 
+def fire(strategy: DollarCostAverage, name: str, price: str) -> None:
+    strategy.on_trigger(
+        TriggerFired(trigger_id=f"s9:{name}", telegram_id=7, pair="btc_idr", price=price, ts=1.0)
+    )
+
+
+def test_safety_orders_on_drops_and_a_take_profit_on_the_average_close_a_cycle_as_worked_out():
+    strategy, context = dca(
+        safety_count="2",
+        safety_deviation_pct="2",
+        safety_step_scale="2",
+        safety_volume_scale="2",
+        take_profit_pct="3",
+    )
+    run(strategy, context, TUESDAY_8)
+    fill(context, strategy, "s9-buy-1", quantity="0.0001", price="998000000", fee="200")
+    assert len(context.doing("order")) == 1
+    # First price 998,000,000: safety 1 at 2 % under it, safety 2 at 2 + 2 x 2 = 6 % under.
+    # 0.0001 BTC for 100,000: average 1,000,000,000, take-profit 3 % above.
+    assert context.doing("watch") == [
+        ("watch", ("safety", "below", {"level": "978040000"})),
+        ("watch", ("tp", "above", {"level": "1030000000"})),
+    ]
+    fire(strategy, "safety", "978000000")
+    fire(strategy, "safety", "977000000")  # fired again before the fill: asked once
+    [(_, safety)] = context.doing("order")
+    assert safety == ("safety", "buy", "market", {"price": None, "quantity": None,
+                      "quote_amount": "100000"})  # fmt: skip
+    fill(context, strategy, "s9-safety-1", quantity="0.0002", price="499000000", fee="200")
+    # 0.0003 BTC for 200,000: average 666,666,666.67; 3 % above is 686,666,666.67.
+    assert context.doing("watch") == [
+        ("watch", ("safety", "below", {"level": "938120000"})),
+        ("watch", ("tp", "above", {"level": "686666667"})),
+    ]
+    fire(strategy, "tp", "686000000")  # under the level (a trigger since moved): nothing
+    fire(strategy, "tp", "700000000")
+    [(_, sale)] = context.doing("order")
+    assert sale == ("tp", "sell", "market", {"price": None, "quantity": "0.0003",
+                    "quote_amount": None})  # fmt: skip
+    # 0.0003 x 700,000,000 = 210,000, less 861 fees and tax, less the 200,000 it cost.
+    fill(context, strategy, "s9-tp-1", quantity="0.0003", price="700000000", fee="861")
+    told = [entry for entry in context.doing("notify") if entry[1][0].endswith("took_profit")]
+    assert told == [
+        ("notify", ("strategy.dca.took_profit", {"quantity": Decimal("0.0003"),
+                                                 "profit": "9139", "realised": "9139"})),
+    ]  # fmt: skip
+    assert context.doing("watch") == []  # the cycle is closed: no level until the next buy
+    assert context.row.state["cycles"] == 1
+    run(strategy, context, WEDNESDAY_8)  # the next scheduled buy starts the next cycle
+    fill(context, strategy, "s9-buy-2", quantity="0.0002", price="499000000", fee="200")
+    assert context.doing("watch")[0] == ("watch", ("safety", "below", {"level": "489020000"}))
+
+
+def test_with_a_take_profit_the_plan_waits_for_the_last_cycle_to_sell_before_it_stops():
+    strategy, context = dca(max_buys="1", take_profit_pct="3")
+    run(strategy, context, TUESDAY_8)
+    fill(context, strategy, "s9-buy-1", quantity="0.0001", price="998000000", fee="200")
+    assert context.row.status == StrategyStatus.RUNNING  # its coins still wait to be sold
+    run(strategy, context, WEDNESDAY_8)
+    assert context.doing("order")[-1][1][0] == "buy"  # only the first run bought
+    fire(strategy, "tp", "1030000000")
+    fill(context, strategy, "s9-tp-1", quantity="0.0001", price="1030000000", fee="423")
+    assert context.row.status == StrategyStatus.STOPPED
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -222,6 +289,11 @@ def test_a_limit_run_without_a_last_price_waits_for_the_next_run_and_says_so():
         {"missed": "burst"},
         {"unfilled": "keep"},
         {"schedule": "hourly"},
+        {"safety_count": "26", "safety_deviation_pct": "1"},
+        {"safety_count": "3", "safety_deviation_pct": "40"},  # 120 % under: never
+        {"safety_count": "2", "safety_deviation_pct": "0"},
+        {"safety_volume_scale": "0"},
+        {"take_profit_pct": "-1"},
     ],
 )
 def test_a_plan_that_does_not_make_sense_is_refused_with_what_is_wrong(params):

@@ -295,18 +295,26 @@ def test_a_garbled_amount_gets_a_clear_answer(world):
     assert (answer.key, answer.param("value")) == ("number.unreadable", "12abc")
 
 
-def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulator):
-    system, user_actor, _, trigger_book = world
+def linked_strategy(world, kind: str, params: dict[str, str]) -> Strategy:
+    """A linked user with one running strategy, stored as the set-up stores it."""
     link(world)
     owner = User.get(User.telegram_id == USER["telegram_id"])
-    strategy = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "950000000", "quote_amount": "200000"},
-    )
+    return Strategy.create(user=owner, kind=kind, pair="btc_idr", params=params)
+
+
+def host_strategies(world) -> None:
+    """The user's actor hosts its running strategies from the database now."""
+    system, user_actor = world[:2]
     system.tell(user_actor, PauseStrategies(reason="admin"))
-    system.tell(user_actor, ResumeStrategies())  # hosts it from the database
+    system.tell(user_actor, ResumeStrategies())
+
+
+def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulator):
+    system, user_actor, _, trigger_book = world
+    strategy = linked_strategy(
+        world, "buy_once_below", {"level": "950000000", "quote_amount": "200000"}
+    )
+    host_strategies(world)
     registered = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
     assert registered[-1].trigger_id == f"s{strategy.id}:level"
     assert registered[-1].owner == user_actor  # fired, it comes straight back here
@@ -344,13 +352,8 @@ def restarted(actor_system, settings, simulator, tmp_path):
 def test_a_user_actor_that_cannot_reach_the_database_at_boot_tries_again_and_loses_no_trigger(
     world, restarted, simulator, monkeypatch, caplog
 ):
-    link(world)
-    owner = User.get(User.telegram_id == USER["telegram_id"])
-    strategy = Strategy.create(
-        user=owner,
-        kind="buy_once_below",
-        pair="btc_idr",
-        params={"level": "950000000", "quote_amount": "200000"},
+    strategy = linked_strategy(
+        world, "buy_once_below", {"level": "950000000", "quote_amount": "200000"}
     )
     before = len(simulator.trade_log(TRADER.key))
     attempts = []
@@ -413,18 +416,10 @@ def test_a_key_sealed_under_a_retired_master_key_is_logged_and_the_user_can_link
 def test_a_dca_buys_at_once_through_its_user_actor_and_tells_the_user_what_it_bought(
     world, simulator
 ):
-    system, user_actor, notifier, _ = world
-    link(world)
-    owner = User.get(User.telegram_id == USER["telegram_id"])
-    strategy = Strategy.create(
-        user=owner,
-        kind="dca",
-        pair="btc_idr",
-        params={"quote_amount": "100000", "schedule": "every 6h"},
-    )
+    system, _, notifier, _ = world
+    strategy = linked_strategy(world, "dca", {"quote_amount": "100000", "schedule": "every 6h"})
     before = len(simulator.trade_log(TRADER.key))
-    system.tell(user_actor, PauseStrategies(reason="admin"))
-    system.tell(user_actor, ResumeStrategies())  # hosts it: its first run is at once
+    host_strategies(world)  # its first run is at once
     system.listen(1.0)
 
     [order] = simulator.trade_log(TRADER.key)[before:]
@@ -436,6 +431,61 @@ def test_a_dca_buys_at_once_through_its_user_actor_and_tells_the_user_what_it_bo
     ]
     assert bought.param("idr") == "100000"
     assert bought.param("strategy_id") == str(strategy.id)
+
+
+def test_a_dca_cycle_buys_a_safety_order_on_the_drop_and_sells_at_its_take_profit(world, simulator):
+    system, user_actor, notifier, trigger_book = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    strategy = linked_strategy(
+        world,
+        "dca",
+        {
+            "quote_amount": "100000",
+            "schedule": "every 6h",
+            "safety_count": "1",
+            "safety_deviation_pct": "2",
+            "take_profit_pct": "3",
+        },
+    )
+    before = len(simulator.trade_log(TRADER.key))
+    host_strategies(world)  # its first run buys at once
+    system.listen(1.0)
+
+    def levels() -> dict[str, Decimal]:
+        armed = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
+        return {m.trigger_id.split(":")[1]: Decimal(m.level) for m in armed}
+
+    def fire(name: str, price: Decimal) -> None:
+        simulator.set_price("btcidr", price)
+        system.tell(
+            user_actor,
+            TriggerFired(
+                trigger_id=f"s{strategy.id}:{name}",
+                telegram_id=USER["telegram_id"],
+                pair="btc_idr",
+                price=str(price),
+                ts=1.0,
+            ),
+        )
+        system.listen(1.0)
+
+    first = levels()
+    fire("safety", (first["safety"] // 1000 - 1) * 1000)  # a price on the pair's tick
+    take_profit = levels()["tp"]  # moved down by the safety buy's lower price
+    assert take_profit < first["tp"]
+    fire("tp", (take_profit // 1000 + 1) * 1000)
+
+    orders = simulator.trade_log(TRADER.key)[before:]
+    assert [(o["side"], o["client_order_id"].split("-")[2]) for o in orders] == [
+        ("buy", "buy"),
+        ("buy", "safety"),
+        ("sell", "tp"),
+    ]
+    row = Strategy.get_by_id(strategy.id)
+    assert (row.state["cycles"], row.state["cycle_first_price"]) == (1, "")
+    assert Decimal(row.state["realised"]) > 0
+    told = [m for m in collected(system, notifier) if getattr(m, "key", "").startswith("strategy")]
+    assert [m.key for m in told][-1] == "strategy.dca.took_profit"
 
 
 def dca_preview(**answers: str) -> PreviewDca:
@@ -493,8 +543,23 @@ def test_a_dca_that_cannot_run_is_refused_with_what_is_wrong_and_nothing_is_stor
     assert Strategy.select().count() == 0
 
 
+def test_a_dca_preview_shows_where_its_safety_orders_buy_and_its_take_profit(world):
+    link(world)
+    answers = {"safety_count": "3", "safety_deviation_pct": "2", "take_profit_pct": "3"}
+    [preview] = say(world, dca_preview(**answers))
+    assert [preview.param(name) for name in ("safety_levels", "safety_capital", "take_profit")] == [
+        "-2 %, -4 %, -6 %",
+        "300000",
+        "+3 %",
+    ]
+    say(world, tap(preview, "sc:y"))
+    [row] = Strategy.select()
+    assert {name: row.params[name] for name in answers} == answers
+
+
 def test_a_dca_with_a_limit_is_previewed_at_its_offset_under_the_last_price(world, simulator):
     link(world)
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
     [preview] = say(world, dca_preview(order_type="limit", offset_pct="1"))
     assert preview.key == "strategy.dca.preview_limit"
     assert Decimal(preview.param("price")) == Decimal(990_000_000)  # the simulator's 1,000,000,000

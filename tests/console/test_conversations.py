@@ -64,13 +64,15 @@ def test_the_guided_limit_sell_asks_for_a_price_too():
 def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_preview():
     wizard = DcaWizard(WHO, timeout=60)
     assert wizard.opening().key == "strategy.dca.ask_pair"
-    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30")
+    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30", "tw:3 2", "5")
     steps = [wizard.answer(a) for a in answers]
     assert [s.key for s in steps if isinstance(s, Prompt)] == [
         "strategy.dca.ask_amount",
         "strategy.dca.ask_schedule",
         "strategy.dca.ask_type",
         "strategy.dca.ask_max_buys",
+        "strategy.dca.ask_safety",
+        "strategy.dca.ask_take_profit",
     ]
     done = steps[-1]
     assert isinstance(done, Finished)
@@ -82,6 +84,9 @@ def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_
         schedule="daily 07:30",
         order_type="market",
         max_buys="30",
+        safety_count="3",
+        safety_deviation_pct="2",
+        take_profit_pct="5",
         correlation_id=done.command.correlation_id,
     )
 
@@ -94,10 +99,15 @@ def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_w
     assert isinstance(wizard.answer("0,5"), Prompt)  # then the number of buys
     asked = wizard.answer("1.000")
     assert isinstance(asked, Prompt) and asked.key == "number.ambiguous"
-    done = wizard.answer("10")
+    wizard.answer("10")
+    assert isinstance(wizard.answer("three"), Prompt)  # asked again: how many, how far
+    wizard.answer("5 x 1,5 %")
+    done = wizard.answer("0")
     assert isinstance(done, Finished) and isinstance(done.command, PreviewDca)
     command = done.command
     assert (command.quote_amount, command.offset_pct, command.max_buys) == ("1000000", "0.5", "10")
+    assert (command.safety_count, command.safety_deviation_pct) == ("5", "1.5")
+    assert command.take_profit_pct == "0"
 
 
 def test_an_answer_that_is_not_a_choice_asks_again():

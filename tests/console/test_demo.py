@@ -79,6 +79,8 @@ DCA_SCRIPT = """/dca
 3
 1
 1
+2
+3
 1
 /strategy
 """
@@ -90,6 +92,9 @@ def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(t
     assert result.returncode == 0, result.stderr[-2000:]
     assert "DCA baru" in out
     assert "Konfirmasi DCA" in out and "modal yang dibutuhkan: Rp 1.000.000" in out
+    assert (
+        "Safety order: -2 %, -4 %, -6 % (tiap siklus hingga Rp 300.000), ambil untung: +5 %" in out
+    )
     assert "DCA #1 di BTC/IDR berjalan" in out
     bought = r"DCA #1 \(BTC/IDR\) membeli senilai Rp 100\.000\. Sejauh ini 0,\d+ BTC seharga"
     assert re.search(bought, out)  # every 12h: the first run is at once
