@@ -190,6 +190,20 @@ class PreviewDca(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PreviewTpsl(UserCommand):
+    """The guided TP/SL set-up's answers, as typed: a position held (coins, entry price; none
+    means the last price) and how to leave it; shown as a preview to confirm."""
+
+    pair_text: str
+    quantity: str
+    entry_price: str | None
+    targets: str  # "5:50,10:50": +5 % for half, +10 % for the rest; "" for none
+    stop_loss_pct: str | None = None
+    trailing_stop_pct: str | None = None
+    breakeven: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfirmStrategy(UserCommand):
     """The user tapped Confirm on strategy preview `preview_id`: it is created once."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from actors.strategies.buy_once_below import BuyOnceBelow
 from actors.strategies.dca import DollarCostAverage
 from actors.strategies.strategy import BaseStrategy
+from actors.strategies.tpsl import TakeProfitStopLoss
 
 STRATEGY_CLASSES: dict[str, type[BaseStrategy]] = {
     BuyOnceBelow.kind: BuyOnceBelow,
     DollarCostAverage.kind: DollarCostAverage,
+    TakeProfitStopLoss.kind: TakeProfitStopLoss,
 }

@@ -71,6 +71,9 @@ class StrategyContext(Protocol):
         """The strategy is done: final state and the stopped status written, then `on_stop`,
         and it leaves with its triggers."""
 
+    def unwatch(self, name: str) -> None:
+        """The trigger `name` removed from the TriggerBook (nothing if it is not armed)."""
+
     def pause(self, **state: Any) -> None:
         """Like `stop`, but paused: the user (or an admin) resumes it, and it starts again
         from this state."""

@@ -175,6 +175,9 @@ class StrategyHost:
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None:
         self.links.to_trigger_book(trigger)
 
+    def disarm(self, trigger: RemoveTrigger) -> None:
+        self.links.to_trigger_book(trigger)
+
     def last_price(self, pair: str) -> Decimal | None:
         """From the public ticker; None (logged) when the exchange cannot say now."""
         try:
@@ -296,7 +299,7 @@ class StrategyHost:
         if self.boxes.get(strategy_id) is box:
             del self.boxes[strategy_id]
         for trigger_id, pair in box.armed.items():
-            self.links.to_trigger_book(RemoveTrigger(trigger_id=trigger_id, pair=pair))
+            self.disarm(RemoveTrigger(trigger_id=trigger_id, pair=pair))
         box.armed.clear()
         box.strategy = None
         self.restarts.forget(strategy_id)

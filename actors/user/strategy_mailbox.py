@@ -32,6 +32,7 @@ from messages.events import (
     OrderRequest,
     OrderUpdate,
     RegisterTrigger,
+    RemoveTrigger,
     TriggerKind,
 )
 from messages.statuses import StrategyStatus
@@ -63,6 +64,8 @@ class MailboxHost(Protocol):
     def telegram_id(self) -> int: ...
 
     def arm(self, box: StrategyMailbox, trigger: RegisterTrigger) -> None: ...
+
+    def disarm(self, trigger: RemoveTrigger) -> None: ...
 
     def last_price(self, pair: str) -> Decimal | None: ...
 
@@ -192,6 +195,12 @@ class StrategyMailbox:
                 **fields,
             ),
         )
+
+    def unwatch(self, name: str) -> None:
+        trigger_id = StrategyTrigger(self.strategy_id, name).encode()
+        pair = self.armed.pop(trigger_id, None)
+        if pair is not None:
+            self.host.disarm(RemoveTrigger(trigger_id=trigger_id, pair=pair))
 
     def order(
         self,

@@ -17,6 +17,7 @@ from typing import Any
 
 from actors.strategies.dca_plan import BadPlan, DcaPlan
 from actors.strategies.schedule import WIB, BadSchedule
+from actors.strategies.tpsl import BadExit, ExitPlan
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.pending_questions import PendingQuestions, Unanswerable
@@ -26,8 +27,8 @@ from adapters.indodax.errors import IndodaxError
 from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
 from adapters.indodax.pairs import Pair
 from messages import callbacks as cb
-from messages.commands import ConfirmStrategy, PreviewDca
-from messages.replies import Button
+from messages.commands import ConfirmStrategy, PreviewDca, PreviewTpsl, UserCommand
+from messages.replies import Button, Row
 from persistence.models.base import utcnow
 from persistence.models.strategies import create_strategy
 
@@ -38,7 +39,10 @@ BAD_FIELDS = {
     "max_buys": "strategy.dca.bad_max_buys",
 }
 RUNS_SHOWN = 3
+# What a confirmed strategy of each kind is told with.
+CREATED = {"dca": "strategy.dca.created", "tpsl": "strategy.tpsl.created"}
 # The set-up's answers read as numbers; the rest are words (schedule, order type).
+TPSL_NUMBERS = ("quantity", "entry_price", "stop_loss_pct", "trailing_stop_pct")
 NUMBERS = (
     "quote_amount",
     "offset_pct",
@@ -94,7 +98,7 @@ class StrategySetup:
             reason: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
             self.answers.reply(message, str(checked.reason), **reason)
             return
-        free = self._idr_free(message)
+        free = self._free(message, "idr")
         if free is None:
             return
         runs = plan.schedule.upcoming(utcnow(), RUNS_SHOWN)
@@ -161,14 +165,83 @@ class StrategySetup:
             self.answers.reply(message, BAD_FIELDS.get(error.field, "strategy.dca.bad_plan"))
         return None
 
-    def _idr_free(self, message: PreviewDca) -> Decimal | None:
-        """The IDR the account can spend now (the paper account's for a paper user)."""
+    def _free(self, message: UserCommand, currency: str) -> Decimal | None:
+        """What the account can use of `currency` now (the paper account's for a paper
+        user); None once the user has been told the exchange did not answer."""
         paper = self.session.paper
         if paper is not None:
-            row = paper.balances().get("idr")
+            row = paper.balances().get(currency)
             return row.free if row is not None else Decimal(0)
         balances = self.calls.answered(message, self.session.private.get_info)
-        return None if balances is None else balances.free.get("idr", Decimal(0))
+        return None if balances is None else balances.free.get(currency, Decimal(0))
+
+    def preview_tpsl(self, message: PreviewTpsl) -> None:
+        """Each target as the exchange's rules leave it, with its profit at the entry; the
+        stop and its loss; the coins the account holds."""
+        if self.answers.refuse_unlinked(message):
+            return
+        pair = self.readings.pair(message, message.pair_text)
+        numbers = None if pair is None else self.readings.numbers(message, *TPSL_NUMBERS)
+        if pair is None or numbers is None:
+            return
+        try:
+            info = self.session.catalog.info(pair)
+            entry = numbers["entry_price"] or self.session.public.ticker(pair).last
+        except IndodaxError:
+            self.answers.reply(message, "error.exchange_unavailable")
+            return
+        params = {name: _plain(value) for name in TPSL_NUMBERS if (value := numbers[name])}
+        params.update(
+            entry_price=_plain(entry),
+            targets=message.targets,
+            breakeven="yes" if message.breakeven else "no",
+        )
+        try:
+            plan = ExitPlan.from_params(params)
+        except BadExit:
+            self.answers.reply(message, "strategy.tpsl.bad_plan")
+            return
+        rows: list[Row] = []
+        for target in plan.targets:
+            price, quantity = plan.target_price(target), plan.target_quantity(target)
+            checked = validate_order(
+                OrderIntent(pair, "sell", "limit", quantity=quantity, price=price), info
+            )
+            if isinstance(checked, Refusal):
+                reason: dict[str, Any] = dict(checked.params)
+                self.answers.reply(message, str(checked.reason), **reason)
+                return
+            profit = (price - plan.entry) * quantity - price * quantity * info.maker_fee
+            rows.append((f"+{_plain(target.pct)} %", str(price), _plain(quantity), _rupiah(profit)))
+        held = self._free(message, pair.base)
+        if held is None:
+            return
+        stop = plan.stop_level(breakeven_reached=False)
+        preview_id = self.previews.ask(
+            PreviewedStrategy("tpsl", pair, params, self.session.trading_mode,
+                              self.session.key_fingerprint)
+        )  # fmt: skip
+        self.answers.reply(
+            message,
+            "strategy.tpsl.preview",
+            buttons=(
+                (
+                    Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
+                    Button("button.cancel", cb.DropStrategy(preview_id).pack()),
+                ),
+            ),
+            mode=self.session.trading_mode,
+            pair=pair.display,
+            coin=info.base_unit,
+            quantity=plan.quantity,
+            entry=plan.entry,
+            targets=tuple(rows),
+            stop=_stop_text(plan, stop),
+            stop_loss=_rupiah((stop - plan.entry) * plan.quantity) if stop else "0",
+            breakeven="yes" if plan.breakeven else "no",
+            held=held,
+            expires_in=self.previews.answerable_for,
+        )
 
     def confirm(self, message: ConfirmStrategy) -> None:
         if self.answers.refuse_unlinked(message):
@@ -189,7 +262,7 @@ class StrategySetup:
         self.answers.audit(message, "strategy_created", strategy_id=row.id, kind=row.kind)
         self.started()
         self.answers.reply(
-            message, "strategy.dca.created", strategy_id=row.id, pair=previewed.pair.display
+            message, CREATED[row.kind], strategy_id=row.id, pair=previewed.pair.display
         )
 
 
@@ -201,3 +274,14 @@ def _safety_levels(plan: DcaPlan) -> str:
     """Where each safety order buys, under the cycle's first price: `-2 %, -6 %`."""
     levels = range(1, plan.safety.count + 1)
     return ", ".join(f"-{_plain(plan.safety.deviation(k))} %" for k in levels) or "-"
+
+
+def _rupiah(value: Decimal) -> str:
+    return str(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _stop_text(plan: ExitPlan, level: Decimal | None) -> str:
+    """The stop as the preview shows it: its level, a trailing distance, or `-`."""
+    if plan.trailing_stop_pct is not None:
+        return f"trailing -{_plain(plan.trailing_stop_pct)} %"
+    return "-" if level is None else str(level)

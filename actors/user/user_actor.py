@@ -247,6 +247,9 @@ class UserActor(BotActor):
     def receiveMsg_PreviewDca(self, message: commands.PreviewDca, sender: Any) -> None:
         self.parts.setup.preview_dca(message)
 
+    def receiveMsg_PreviewTpsl(self, message: commands.PreviewTpsl, sender: Any) -> None:
+        self.parts.setup.preview_tpsl(message)
+
     def receiveMsg_ConfirmStrategy(self, message: commands.ConfirmStrategy, sender: Any) -> None:
         self.parts.setup.confirm(message)
 

@@ -56,7 +56,8 @@ STALE = "button.stale"
 # starting command, as typed alone).
 TRADE_WIZARD = "trade.wizard"
 DCA_WIZARD = "strategy.dca.wizard"
-WIZARDS = {TRADE_WIZARD: "/trade", DCA_WIZARD: "/dca"}
+TPSL_WIZARD = "strategy.tpsl.wizard"
+WIZARDS = {TRADE_WIZARD: "/trade", DCA_WIZARD: "/dca", TPSL_WIZARD: "/tpsl"}
 
 
 @dataclass(frozen=True)
@@ -229,9 +230,10 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
     "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
     "/strategy": _strategy,
-    # Alone, /dca starts the guided set-up before this grammar sees it; with words after it
-    # the words are not read: the set-up starts all the same.
+    # Alone, /dca and /tpsl start their guided set-up before this grammar sees them; with
+    # words after them the words are not read: the set-up starts all the same.
     "/dca": lambda w, a: Usage(DCA_WIZARD),
+    "/tpsl": lambda w, a: Usage(TPSL_WIZARD),
     "/alert": _alert,
     "/alerts": _none(lambda w: ListAlerts(**_chat(w)), "help.alerts"),
     "/unalert": _unalert,

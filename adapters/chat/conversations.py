@@ -24,7 +24,7 @@ from adapters.i18n.typed_numbers import (
 )
 from messages.base import Sensitive
 from messages.callbacks import WizardAnswer, WizardCancel, read
-from messages.commands import LinkAccount, PreviewDca, PreviewOrder, UserCommand
+from messages.commands import LinkAccount, PreviewDca, PreviewOrder, PreviewTpsl, UserCommand
 from messages.replies import Button
 
 CANCEL_WIZARD = WizardCancel().pack()
@@ -372,10 +372,115 @@ class DcaWizard:
         )
 
 
-STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[DcaWizard]] = {
+@dataclass
+class TpslWizard:
+    """Take-profit / stop-loss for coins already held: the user's actor checks the answers
+    (each target against the pair's rules, the coins held) and shows a preview."""
+
+    who: Who
+    timeout: float
+    secret_answers: bool = False
+    pair: str | None = None
+    quantity: str | None = None
+    entry: str | None = None  # "" for the last price
+    targets: str | None = None
+    stop: tuple[str | None, str | None] | None = None  # (fixed %, trailing %)
+    expires_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expires_at = time.monotonic() + self.timeout
+
+    def opening(self) -> Prompt:
+        return _pair_prompt("strategy.tpsl.ask_pair")
+
+    def answer(self, text: str) -> Step:
+        tap = read(text.strip())
+        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
+        if not value or value.startswith("/"):
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        steps: list[tuple[bool, Callable[[str], Step]]] = [
+            (self.pair is None, self._choose_pair),
+            (self.quantity is None, lambda v: self._number(v, "quantity", self._ask_entry)),
+            (self.entry is None, self._choose_entry),
+            (self.targets is None, self._choose_targets),
+            (self.stop is None, self._choose_stop),
+        ]
+        return next((step for unanswered, step in steps if unanswered), self._finish)(value)
+
+    def _choose_pair(self, value: str) -> Prompt:
+        self.pair = value
+        return Prompt("strategy.tpsl.ask_quantity", (_cancel_row(),))
+
+    def _number(self, value: str, name: str, then: Callable[[], Prompt]) -> Step:
+        number = _typed_number(value)
+        if isinstance(number, Prompt):
+            return number
+        setattr(self, name, number)
+        return then()
+
+    def _ask_entry(self) -> Prompt:
+        last = (Button("button.tpsl_last_price", WizardAnswer("last").pack()),)
+        return Prompt("strategy.tpsl.ask_entry", (last, _cancel_row()))
+
+    def _choose_entry(self, value: str) -> Step:
+        if value == "last":
+            self.entry = ""
+            return self._ask_targets()
+        return self._number(value, "entry", self._ask_targets)
+
+    def _ask_targets(self) -> Prompt:
+        return Prompt(
+            "strategy.tpsl.ask_targets",
+            (_choices(("5:50,10:50", "+5 % ½, +10 % ½"), ("3:100", "+3 %"), ("-", "-")),
+             _cancel_row()),
+        )  # fmt: skip
+
+    def _choose_targets(self, value: str) -> Prompt:
+        self.targets = "" if value in ("-", "0", "none") else value.replace(" ", "")
+        return Prompt(
+            "strategy.tpsl.ask_stop",
+            (_choices(("3", "-3 %"), ("5", "-5 %"), ("trail 3", "trailing 3 %"), ("0", "-")),
+             _cancel_row()),
+        )  # fmt: skip
+
+    def _choose_stop(self, value: str) -> Step:
+        """`3` (a stop 3 % under the entry), `trail 3` (3 % under the highest), `0`."""
+        trailing = value.startswith("trail")
+        number = _typed_number(value.removeprefix("trailing").removeprefix("trail").strip())
+        if isinstance(number, Prompt):
+            return number
+        none = number in ("0", "")
+        self.stop = (None, None) if none else ((None, number) if trailing else (number, None))
+        answers = (
+            Button("term.yes", WizardAnswer("yes").pack()),
+            Button("term.no", WizardAnswer("no").pack()),
+        )
+        return Prompt("strategy.tpsl.ask_breakeven", (answers, _cancel_row()))
+
+    def _finish(self, value: str) -> Step:
+        fixed, trailing = self.stop or (None, None)
+        return Finished(
+            PreviewTpsl(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                pair_text=self.pair or "",
+                quantity=self.quantity or "",
+                entry_price=self.entry or None,
+                targets=self.targets or "",
+                stop_loss_pct=fixed,
+                trailing_stop_pct=trailing,
+                breakeven=value in ("yes", "ya", "y"),
+            )
+        )
+
+
+STARTERS: dict[
+    str, type[LinkConversation] | type[TradeWizard] | type[DcaWizard] | type[TpslWizard]
+] = {
     "/link": LinkConversation,
     "/trade": TradeWizard,
     "/dca": DcaWizard,
+    "/tpsl": TpslWizard,
 }
 
 

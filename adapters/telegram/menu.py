@@ -24,6 +24,7 @@ USER_COMMANDS = (
     "portfolio",
     "strategy",
     "dca",
+    "tpsl",
     "alert",
     "alerts",
     "unalert",

@@ -61,6 +61,9 @@ class FakeContext:
         self.opened.append(client_order_id)
         return client_order_id
 
+    def unwatch(self, name: str) -> None:
+        self.did.append(("unwatch", name))
+
     def cancel(self, client_order_id: str | None = None) -> None:
         self.did.append(("cancel", client_order_id))
 

@@ -36,6 +36,7 @@ from messages.commands import (
     ListOpenOrders,
     PreviewDca,
     PreviewOrder,
+    PreviewTpsl,
     RefreshToken,
     ShowMarket,
     Start,
@@ -486,6 +487,87 @@ def test_a_dca_cycle_buys_a_safety_order_on_the_drop_and_sells_at_its_take_profi
     assert Decimal(row.state["realised"]) > 0
     told = [m for m in collected(system, notifier) if getattr(m, "key", "").startswith("strategy")]
     assert [m.key for m in told][-1] == "strategy.dca.took_profit"
+
+
+def test_a_tpsl_rests_its_targets_on_the_exchange_and_its_stop_cancels_them_before_selling(
+    world, simulator
+):
+    system, user_actor, _, trigger_book = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    position = {"entry_price": "1000000000", "quantity": "0.002"}
+    strategy = linked_strategy(
+        world, "tpsl", {**position, "targets": "5:50,10:50", "stop_loss_pct": "3"}
+    )
+    simulator.call(lambda sim: sim.accounts.get(TRADER.key).credit("btc", Decimal("0.002")))
+    before = len(simulator.trade_log(TRADER.key))
+    host_strategies(world)
+    system.listen(1.0)
+    resting = simulator.trade_log(TRADER.key)[before:]
+    assert [(o["side"], o["order_type"], o["price"], o["amount"]) for o in resting] == [
+        ("sell", "limit", "1050000000", "0.001"),
+        ("sell", "limit", "1100000000", "0.001"),
+    ]
+    armed = [m for m in collected(system, trigger_book) if isinstance(m, RegisterTrigger)]
+    assert [m.level for m in armed if m.trigger_id == f"s{strategy.id}:stop"] == ["970000000"]
+
+    simulator.set_price("btcidr", Decimal(969_000_000))
+    system.tell(
+        user_actor,
+        TriggerFired(
+            trigger_id=f"s{strategy.id}:stop",
+            telegram_id=USER["telegram_id"],
+            pair="btc_idr",
+            price="969000000",
+            ts=1.0,
+        ),
+    )
+    system.listen(2.0)
+    orders = simulator.trade_log(TRADER.key)[before:]
+    assert [o["status"] for o in orders[:2]] == ["cancelled", "cancelled"]
+    assert [(o["side"], o["order_type"], o["amount"]) for o in orders[2:]] == [
+        ("sell", "market", "0.002")
+    ]
+    assert Strategy.get_by_id(strategy.id).status == "stopped"
+
+
+def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
+    world, simulator
+):
+    system = world[0]
+    link(world)
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    simulator.call(lambda sim: sim.accounts.get(TRADER.key).credit("btc", Decimal("0.002")))
+    answers = {"pair_text": "btcidr", "quantity": "0,002", "entry_price": None}
+    [preview] = say(world, PreviewTpsl(**USER, **answers, targets="5:50,10:50", stop_loss_pct="3"))
+    assert preview.key == "strategy.tpsl.preview"
+    # +5 % of 1,000,000,000 on 0.001 is 50,000, less the 0.1 % maker fee on 1,050,000.
+    assert preview.param("targets") == (
+        ("+5 %", "1050000000", "0.001", "48950"),
+        ("+10 %", "1100000000", "0.001", "98900"),
+    )
+    assert (preview.param("stop"), preview.param("stop_loss")) == ("970000000", "-60000")
+    before = len(simulator.trade_log(TRADER.key))
+    [created] = say(world, tap(preview, "sc:y"))
+    assert created.key == "strategy.tpsl.created"
+    system.listen(1.0)
+    resting = simulator.trade_log(TRADER.key)[before:]
+    assert [(o["side"], o["price"]) for o in resting] == [
+        ("sell", "1050000000"),
+        ("sell", "1100000000"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("targets", "key"),
+    [("5:60,10:60", "strategy.tpsl.bad_plan"), ("5:1", "order.min_quantity")],
+)
+def test_a_tpsl_that_cannot_run_is_refused_and_nothing_is_stored(world, targets, key):
+    link(world)
+    command = PreviewTpsl(**USER, pair_text="btcidr", quantity="0.002", entry_price="1000000000",
+                          targets=targets, stop_loss_pct="3")  # fmt: skip
+    [answer] = say(world, command)
+    assert answer.key == key
+    assert Strategy.select().count() == 0
 
 
 def dca_preview(**answers: str) -> PreviewDca:

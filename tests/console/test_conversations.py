@@ -3,6 +3,8 @@ command."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from adapters.chat.commands import Who
 from adapters.chat.conversations import (
     DcaWizard,
@@ -10,10 +12,11 @@ from adapters.chat.conversations import (
     Finished,
     LinkConversation,
     Prompt,
+    TpslWizard,
     TradeWizard,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
-from messages.commands import LinkAccount, PreviewDca, PreviewOrder
+from messages.commands import LinkAccount, PreviewDca, PreviewOrder, PreviewTpsl
 
 WHO = Who(11, 11)
 
@@ -108,6 +111,45 @@ def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_w
     assert (command.quote_amount, command.offset_pct, command.max_buys) == ("1000000", "0.5", "10")
     assert (command.safety_count, command.safety_deviation_pct) == ("5", "1.5")
     assert command.take_profit_pct == "0"
+
+
+def test_the_guided_tpsl_asks_the_position_and_its_exits_and_takes_a_trailing_stop():
+    wizard = TpslWizard(WHO, timeout=60)
+    assert wizard.opening().key == "strategy.tpsl.ask_pair"
+    answers = ("tw:btcidr", "0,002", "tw:last", "5:50, 10:50", "trail 3", "tw:yes")
+    steps = [wizard.answer(a) for a in answers]
+    assert [s.key for s in steps if isinstance(s, Prompt)] == [
+        "strategy.tpsl.ask_quantity",
+        "strategy.tpsl.ask_entry",
+        "strategy.tpsl.ask_targets",
+        "strategy.tpsl.ask_stop",
+        "strategy.tpsl.ask_breakeven",
+    ]
+    done = steps[-1]
+    assert isinstance(done, Finished)
+    assert done.command == PreviewTpsl(
+        telegram_id=11,
+        chat_id=11,
+        pair_text="btcidr",
+        quantity=done.command.quantity,
+        entry_price=None,
+        targets="5:50,10:50",
+        trailing_stop_pct="3",
+        breakeven=True,
+        correlation_id=done.command.correlation_id,
+    )
+    assert Decimal(done.command.quantity) == Decimal("0.002")  # 0,002 as typed
+
+
+def test_the_guided_tpsl_takes_a_typed_entry_and_a_fixed_stop():
+    wizard = TpslWizard(WHO, timeout=60)
+    for answer in ("eth", "1", "65.000.000", "tw:-", "5"):
+        wizard.answer(answer)
+    done = wizard.answer("tw:no")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewTpsl)
+    command = done.command
+    assert (command.entry_price, command.targets, command.stop_loss_pct) == ("65000000", "", "5")
+    assert (command.trailing_stop_pct, command.breakeven) == (None, False)
 
 
 def test_an_answer_that_is_not_a_choice_asks_again():
