@@ -3,8 +3,10 @@ and start Redis the way compose does with this machine's redis-server."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -97,10 +99,13 @@ def compose_redis(tmp_path: Path):
     assert (shell, flag) == ("sh", "-c")
     port = free_port()
     password = "Compose0Redis1Password2Test3"
+    # Its own process group: the shell pipes the config into redis-server, a child of its
+    # own that outlives the shell when only the shell is stopped.
     server = subprocess.Popen(
         [shell, flag, f"{_compose_shell(script)} --port {port} --bind 127.0.0.1 --dir {tmp_path}"],
         env={**SHELL_ENV, "REDIS_PASSWORD": password},
         stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 10
@@ -112,7 +117,7 @@ def compose_redis(tmp_path: Path):
                 time.sleep(0.1)
         yield port, password, server.pid
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(10)
 
 
