@@ -23,9 +23,10 @@ Parameters, as stored in the strategy row (text, as typed after reading):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal
 from typing import Any, Literal
 
+from actors.strategies.parameters import BadParameter, decimal_parameter
 from actors.strategies.schedule import Schedule, parse_schedule
 
 ZERO = Decimal(0)
@@ -33,13 +34,8 @@ MAX_SAFETY_ORDERS = 25
 MAX_SCALE = Decimal(10)
 
 
-class BadPlan(ValueError):
-    """The strategy's parameters do not make a DCA plan: `field` names the one at fault
-    (empty for the plan as a whole), the text says what it should be."""
-
-    def __init__(self, field: str, text: str) -> None:
-        super().__init__(f"{field}: {text}" if field else text)
-        self.field = field
+class BadPlan(BadParameter):
+    """The strategy's parameters do not make a DCA plan."""
 
 
 @dataclass(frozen=True)
@@ -136,13 +132,7 @@ class DcaPlan:
 
 
 def _decimal(value: Any, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise BadPlan(name, "a number") from None
-    if not number.is_finite() or abs(number) > 10**15:
-        raise BadPlan(name, "a number")
-    return number
+    return decimal_parameter(value, name, BadPlan)
 
 
 def _whole(value: Any, name: str) -> int:

@@ -22,9 +22,10 @@ fixed stop), breakeven (yes/no), trailing_activation_pct and trailing_callback_p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from actors.strategies.parameters import BadParameter, decimal_parameter
 from actors.strategies.strategy import BaseStrategy
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
@@ -36,12 +37,8 @@ ZERO, HUNDRED = Decimal(0), Decimal(100)
 MAX_TARGETS = 10
 
 
-class BadExit(ValueError):
-    """The parameters do not make a TP/SL plan: `field` names the one at fault."""
-
-    def __init__(self, field: str, text: str) -> None:
-        super().__init__(f"{field}: {text}")
-        self.field = field
+class BadExit(BadParameter):
+    """The parameters do not make a TP/SL plan."""
 
 
 @dataclass(frozen=True)
@@ -102,18 +99,8 @@ class ExitPlan:
         return (self.entry * (HUNDRED - self.stop_pct) / HUNDRED).quantize(Decimal(1), ROUND_DOWN)
 
 
-def _number(value: Any, name: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise BadExit(name, "a number") from None
-    if not number.is_finite() or abs(number) > 10**15:
-        raise BadExit(name, "a number")
-    return number
-
-
 def _positive(value: Any, name: str) -> Decimal:
-    number = _number(value, name)
+    number = decimal_parameter(value, name, BadExit)
     if number <= 0:
         raise BadExit(name, "above 0")
     return number

@@ -18,7 +18,7 @@ from typing import Any
 from actors.strategies.dca_plan import BadPlan, DcaPlan
 from actors.strategies.schedule import WIB, BadSchedule
 from actors.strategies.tpsl import BadExit, ExitPlan
-from actors.user.answers import Answers
+from actors.user.answers import Answers, Keyboard
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.readings import Readings
@@ -103,20 +103,11 @@ class StrategySetup:
             return
         runs = plan.schedule.upcoming(utcnow(), RUNS_SHOWN)
         fee_rate = info.maker_fee if plan.order_type == "limit" else info.taker_fee
-        mode = self.session.trading_mode
-        preview_id = self.previews.ask(
-            PreviewedStrategy("dca", pair, params, mode, self.session.key_fingerprint)
-        )
         self.answers.reply(
             message,
             "strategy.dca.preview_limit" if plan.order_type == "limit" else "strategy.dca.preview",
-            buttons=(
-                (
-                    Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
-                    Button("button.cancel", cb.DropStrategy(preview_id).pack()),
-                ),
-            ),
-            mode=mode,
+            buttons=self._to_confirm("dca", pair, params),
+            mode=self.session.trading_mode,
             pair=pair.display,
             schedule=plan.schedule.text,
             runs=", ".join(run.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB") for run in runs),
@@ -217,19 +208,10 @@ class StrategySetup:
         if held is None:
             return
         stop = plan.stop_level(breakeven_reached=False)
-        preview_id = self.previews.ask(
-            PreviewedStrategy("tpsl", pair, params, self.session.trading_mode,
-                              self.session.key_fingerprint)
-        )  # fmt: skip
         self.answers.reply(
             message,
             "strategy.tpsl.preview",
-            buttons=(
-                (
-                    Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
-                    Button("button.cancel", cb.DropStrategy(preview_id).pack()),
-                ),
-            ),
+            buttons=self._to_confirm("tpsl", pair, params),
             mode=self.session.trading_mode,
             pair=pair.display,
             coin=info.base_unit,
@@ -241,6 +223,20 @@ class StrategySetup:
             breakeven="yes" if plan.breakeven else "no",
             held=held,
             expires_in=self.previews.answerable_for,
+        )
+
+    def _to_confirm(self, kind: str, pair: Pair, params: dict[str, str]) -> Keyboard:
+        """The preview filed (nothing is stored yet) and the buttons that answer it."""
+        preview_id = self.previews.ask(
+            PreviewedStrategy(
+                kind, pair, params, self.session.trading_mode, self.session.key_fingerprint
+            )
+        )
+        return (
+            (
+                Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
+                Button("button.cancel", cb.DropStrategy(preview_id).pack()),
+            ),
         )
 
     def confirm(self, message: ConfirmStrategy) -> None:

@@ -10,6 +10,7 @@ actors, or with a message saying why it ended: /cancel, or no answer within its 
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -233,13 +234,47 @@ def _pair_prompt(key: str) -> Prompt:
 
 
 @dataclass
-class DcaWizard:
-    """The answers are only gathered here; the user's actor checks them all (pair, amount,
-    schedule, the exchange's minimum) and shows a preview to confirm."""
+class GuidedSetup(ABC):
+    """A strategy's guided set-up: each answer goes to the first question not answered yet
+    (`steps`), and the last one finishes it. A tap answers as its button says, a typed
+    line as written; a number is read as every number in the chat is."""
 
     who: Who
     timeout: float
     secret_answers: bool = False
+    expires_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.expires_at = time.monotonic() + self.timeout
+
+    def answer(self, text: str) -> Step:
+        tap = read(text.strip())
+        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
+        if not value or value.startswith("/"):
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        return next((step for unanswered, step in self.steps() if unanswered), self.finish)(value)
+
+    @abstractmethod
+    def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:
+        """(whether the question is still open, what takes its answer), in order."""
+
+    @abstractmethod
+    def finish(self, value: str) -> Step:
+        """The last answer: the command the set-up ends in."""
+
+    def _number(self, value: str, name: str, then: Callable[[], Prompt]) -> Step:
+        number = _typed_number(value)
+        if isinstance(number, Prompt):
+            return number
+        setattr(self, name, number)
+        return then()
+
+
+@dataclass
+class DcaWizard(GuidedSetup):
+    """The answers are only gathered here; the user's actor checks them all (pair, amount,
+    schedule, the exchange's minimum) and shows a preview to confirm."""
+
     pair: str | None = None
     amount: str | None = None
     schedule: str | None = None
@@ -247,24 +282,12 @@ class DcaWizard:
     offset: str | None = None
     max_buys: str | None = None
     safety: tuple[str, str] | None = None  # safety orders and the first one's distance, in %
-    expires_at: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.expires_at = time.monotonic() + self.timeout
 
     def opening(self) -> Prompt:
         return _pair_prompt("strategy.dca.ask_pair")
 
-    def answer(self, text: str) -> Step:
-        tap = read(text.strip())
-        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
-        if not value or value.startswith("/"):
-            return Prompt("trade.choose_again", (_cancel_row(),))
-        return self._next(value)
-
-    def _next(self, value: str) -> Step:
-        """The first question not answered yet takes the answer."""
-        steps: list[tuple[bool, Callable[[str], Step]]] = [
+    def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:
+        return [
             (self.pair is None, self._choose_pair),
             (self.amount is None, lambda v: self._number(v, "amount", self._ask_schedule)),
             (self.schedule is None, self._choose_schedule),
@@ -276,7 +299,6 @@ class DcaWizard:
             (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_safety)),
             (self.safety is None, self._choose_safety),
         ]
-        return next((step for unanswered, step in steps if unanswered), self._finish)(value)
 
     def _choose_pair(self, value: str) -> Prompt:
         self.pair = value
@@ -290,13 +312,6 @@ class DcaWizard:
             Button("term.limit", WizardAnswer("limit").pack()),
         )
         return Prompt("strategy.dca.ask_type", (types, _cancel_row()))
-
-    def _number(self, value: str, name: str, then: Callable[[], Prompt]) -> Step:
-        number = _typed_number(value)
-        if isinstance(number, Prompt):
-            return number
-        setattr(self, name, number)
-        return then()
 
     def _ask_schedule(self) -> Prompt:
         return Prompt(
@@ -349,7 +364,7 @@ class DcaWizard:
             (_choices(("0", "0"), ("3", "3 %"), ("5", "5 %")), _cancel_row()),
         )
 
-    def _finish(self, value: str) -> Step:
+    def finish(self, value: str) -> Step:
         """The take-profit, the last answer."""
         number = _typed_number(value)
         if isinstance(number, Prompt):
@@ -373,50 +388,31 @@ class DcaWizard:
 
 
 @dataclass
-class TpslWizard:
+class TpslWizard(GuidedSetup):
     """Take-profit / stop-loss for coins already held: the user's actor checks the answers
     (each target against the pair's rules, the coins held) and shows a preview."""
 
-    who: Who
-    timeout: float
-    secret_answers: bool = False
     pair: str | None = None
     quantity: str | None = None
     entry: str | None = None  # "" for the last price
     targets: str | None = None
     stop: tuple[str | None, str | None] | None = None  # (fixed %, trailing %)
-    expires_at: float = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.expires_at = time.monotonic() + self.timeout
 
     def opening(self) -> Prompt:
         return _pair_prompt("strategy.tpsl.ask_pair")
 
-    def answer(self, text: str) -> Step:
-        tap = read(text.strip())
-        value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
-        if not value or value.startswith("/"):
-            return Prompt("trade.choose_again", (_cancel_row(),))
-        steps: list[tuple[bool, Callable[[str], Step]]] = [
+    def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:
+        return [
             (self.pair is None, self._choose_pair),
             (self.quantity is None, lambda v: self._number(v, "quantity", self._ask_entry)),
             (self.entry is None, self._choose_entry),
             (self.targets is None, self._choose_targets),
             (self.stop is None, self._choose_stop),
         ]
-        return next((step for unanswered, step in steps if unanswered), self._finish)(value)
 
     def _choose_pair(self, value: str) -> Prompt:
         self.pair = value
         return Prompt("strategy.tpsl.ask_quantity", (_cancel_row(),))
-
-    def _number(self, value: str, name: str, then: Callable[[], Prompt]) -> Step:
-        number = _typed_number(value)
-        if isinstance(number, Prompt):
-            return number
-        setattr(self, name, number)
-        return then()
 
     def _ask_entry(self) -> Prompt:
         last = (Button("button.tpsl_last_price", WizardAnswer("last").pack()),)
@@ -431,17 +427,21 @@ class TpslWizard:
     def _ask_targets(self) -> Prompt:
         return Prompt(
             "strategy.tpsl.ask_targets",
-            (_choices(("5:50,10:50", "+5 % ½, +10 % ½"), ("3:100", "+3 %"), ("-", "-")),
-             _cancel_row()),
-        )  # fmt: skip
+            (
+                _choices(("5:50,10:50", "+5 % ½, +10 % ½"), ("3:100", "+3 %"), ("-", "-")),
+                _cancel_row(),
+            ),
+        )
 
     def _choose_targets(self, value: str) -> Prompt:
         self.targets = "" if value in ("-", "0", "none") else value.replace(" ", "")
         return Prompt(
             "strategy.tpsl.ask_stop",
-            (_choices(("3", "-3 %"), ("5", "-5 %"), ("trail 3", "trailing 3 %"), ("0", "-")),
-             _cancel_row()),
-        )  # fmt: skip
+            (
+                _choices(("3", "-3 %"), ("5", "-5 %"), ("trail 3", "trailing 3 %"), ("0", "-")),
+                _cancel_row(),
+            ),
+        )
 
     def _choose_stop(self, value: str) -> Step:
         """`3` (a stop 3 % under the entry), `trail 3` (3 % under the highest), `0`."""
@@ -457,7 +457,7 @@ class TpslWizard:
         )
         return Prompt("strategy.tpsl.ask_breakeven", (answers, _cancel_row()))
 
-    def _finish(self, value: str) -> Step:
+    def finish(self, value: str) -> Step:
         fixed, trailing = self.stop or (None, None)
         return Finished(
             PreviewTpsl(
@@ -474,9 +474,7 @@ class TpslWizard:
         )
 
 
-STARTERS: dict[
-    str, type[LinkConversation] | type[TradeWizard] | type[DcaWizard] | type[TpslWizard]
-] = {
+STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[GuidedSetup]] = {
     "/link": LinkConversation,
     "/trade": TradeWizard,
     "/dca": DcaWizard,
