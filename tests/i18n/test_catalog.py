@@ -163,3 +163,21 @@ def test_the_settings_screen_says_every_value_in_words(language, mode):
     assert "mode_" not in text
     assert catalog(language)["term.silent"] in text
     assert catalog(language)[f"term.{note}"] in text
+
+
+@pytest.mark.parametrize(
+    ("reason", "language", "said"),
+    [
+        ("order.min_value", "id", "di bawah nilai order minimum pasangan ini"),
+        ("order.min_quantity", "en", "under the pair's minimum quantity"),
+        ("InsufficientBalance", "id", "saldo tidak cukup"),
+        ("Insufficient balance.", "en", "Insufficient balance."),  # the exchange's own words
+    ],
+)
+def test_a_refused_dca_buy_says_why_in_words_whether_a_rule_or_the_exchange_refused(
+    reason, language, said
+):
+    params = {"strategy_id": "3", "pair": "BTC/IDR", "reason": reason}
+    text = render("strategy.dca.refused", params, language, as_html=False)
+    assert f"({said})" in text
+    assert reason not in text or reason == said
