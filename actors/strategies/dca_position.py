@@ -16,14 +16,9 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from actors.strategies.dca_plan import SafetyPlan
+from actors.strategies.money import whole_rupiah
 
 ZERO = Decimal(0)
-
-
-def whole_rupiah(value: Decimal) -> Decimal:
-    """A fill's value to the rupiah: its price is the fill's average (8 places), so the
-    product carries dust the exchange never charged (it reports whole rupiah)."""
-    return value.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

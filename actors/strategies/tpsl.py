@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from actors.strategies.money import whole_rupiah
 from actors.strategies.parameters import BadParameter, decimal_parameter
 from actors.strategies.strategy import BaseStrategy
 from messages.events import OrderUpdate, TriggerFired
@@ -294,4 +295,4 @@ class TakeProfitStopLoss(BaseStrategy):
 
 
 def _rupiah(value: Decimal) -> str:
-    return str(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return str(whole_rupiah(value))

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from actors.strategies.dca_plan import BadPlan, DcaPlan
+from actors.strategies.money import whole_rupiah
 from actors.strategies.schedule import WIB, BadSchedule
 from actors.strategies.tpsl import BadExit, ExitPlan
 from actors.user.answers import Answers, Keyboard
@@ -114,7 +115,7 @@ class StrategySetup:
             amount=plan.quote_amount,
             offset_pct=_plain(plan.offset_pct),
             price=price,
-            fee=(amount * fee_rate).quantize(Decimal(1), ROUND_HALF_UP),
+            fee=whole_rupiah(amount * fee_rate),
             capital=plan.quote_amount * (plan.max_buys or 0),
             safety_levels=_safety_levels(plan),
             safety_capital=sum(plan.safety.amount_of(k) for k in range(1, plan.safety.count + 1)),
@@ -273,7 +274,7 @@ def _safety_levels(plan: DcaPlan) -> str:
 
 
 def _rupiah(value: Decimal) -> str:
-    return str(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return str(whole_rupiah(value))
 
 
 def _stop_text(plan: ExitPlan, level: Decimal | None) -> str:
