@@ -530,6 +530,48 @@ def test_a_tpsl_rests_its_targets_on_the_exchange_and_its_stop_cancels_them_befo
     assert Strategy.get_by_id(strategy.id).status == "stopped"
 
 
+def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_buy_fills(
+    world, simulator
+):
+    system, user_actor, _, _ = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    levels = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000"}
+    strategy = linked_strategy(
+        world, "grid", {**levels, "amount_coin": "0.001", "taker_fee": "0.002"}
+    )
+    before = len(simulator.trade_log(TRADER.key))
+    host_strategies(world)
+    system.listen(1.0)
+    placed = simulator.trade_log(TRADER.key)[before:]
+    # 0.002 BTC for the two sells: 2,000,000 / (1 - 0.2 %), rounded up to the rupiah
+    assert [(o["side"], o["order_type"], o["price"], o["amount"]) for o in placed] == [
+        ("buy", "market", None, "2004009"),
+        ("buy", "limit", "975000000", "0.001"),
+        ("buy", "limit", "950000000", "0.001"),
+        ("sell", "limit", "1025000000", "0.001"),
+        ("sell", "limit", "1050000000", "0.000999"),  # the farthest takes what came
+    ]  # (the market buy filled at the ask, over the last price: 0.001999 BTC)
+    level_1 = Order.get(Order.strategy_id == strategy.id, Order.leg == "L1")
+
+    simulator.set_price("btcidr", Decimal(974_000_000))  # the buy at 975 M fills
+    system.tell(
+        user_actor,
+        TriggerFired(
+            trigger_id=OrderTrigger(level_1.client_order_id).encode(),
+            telegram_id=USER["telegram_id"],
+            pair="btc_idr",
+            price="974000000",
+            ts=1.0,
+        ),
+    )
+    system.listen(2.0)
+    [sell] = simulator.trade_log(TRADER.key)[before + len(placed) :]
+    assert (sell["side"], sell["order_type"], sell["price"]) == ("sell", "limit", "1000000000")
+    assert Order.get_by_id(level_1.id).state == "filled"
+    row = Strategy.get_by_id(strategy.id)
+    assert (row.status, row.state["L1"], row.state["L2"]["side"]) == ("running", None, "sell")
+
+
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
     world, simulator
 ):
