@@ -204,6 +204,25 @@ class PreviewTpsl(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class PreviewGrid(UserCommand):
+    """The guided grid set-up's answers, as typed: the range, its levels, what each level
+    trades (rupiah or coin), where the sells' coin comes from, and the optional exits
+    outside the range; shown as a preview to confirm."""
+
+    pair_text: str
+    lower: str
+    upper: str
+    levels: str
+    spacing: Literal["arithmetic", "geometric"]
+    amount_idr: str | None  # rupiah per level, or
+    amount_coin: str | None  # coin per level
+    coin_source: Literal["buy", "held"]
+    stop_loss: str | None = None
+    take_profit: str | None = None
+    sell_at_exit: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class ConfirmStrategy(UserCommand):
     """The user tapped Confirm on strategy preview `preview_id`: it is created once."""
 

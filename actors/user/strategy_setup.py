@@ -5,7 +5,7 @@ The preview says what a user needs before money moves: the next three runs (in W
 amount of each order as the exchange's rules leave it, the fee per run, the capital the
 plan needs and the IDR the account has now. Nothing is stored until Confirm, and a
 confirmation after the trading mode or the API key changed creates nothing (as with
-orders). Only DCA has a set-up so far.
+orders). DCA, TP/SL and Grid each have theirs.
 """
 
 from __future__ import annotations
@@ -16,19 +16,22 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from actors.strategies.dca_plan import BadPlan, DcaPlan
+from actors.strategies.grid_plan import BadGrid, GridPlan, ThinGrid
 from actors.strategies.money import whole_rupiah
 from actors.strategies.schedule import WIB, BadSchedule
 from actors.strategies.tpsl import BadExit, ExitPlan
 from actors.user.answers import Answers, Keyboard
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.grid_preview import grid_figures
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.readings import Readings
 from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
+from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
 from adapters.indodax.pairs import Pair
 from messages import callbacks as cb
-from messages.commands import ConfirmStrategy, PreviewDca, PreviewTpsl, UserCommand
+from messages.commands import ConfirmStrategy, PreviewDca, PreviewGrid, PreviewTpsl, UserCommand
 from messages.replies import Button, Row
 from persistence.models.base import utcnow
 from persistence.models.strategies import create_strategy
@@ -41,9 +44,14 @@ BAD_FIELDS = {
 }
 RUNS_SHOWN = 3
 # What a confirmed strategy of each kind is told with.
-CREATED = {"dca": "strategy.dca.created", "tpsl": "strategy.tpsl.created"}
+CREATED = {
+    "dca": "strategy.dca.created",
+    "tpsl": "strategy.tpsl.created",
+    "grid": "strategy.grid.created",
+}
 # The set-up's answers read as numbers; the rest are words (schedule, order type).
 TPSL_NUMBERS = ("quantity", "entry_price", "stop_loss_pct", "trailing_stop_pct")
+GRID_NUMBERS = ("lower", "upper", "levels", "amount_idr", "amount_coin", "stop_loss", "take_profit")
 NUMBERS = (
     "quote_amount",
     "offset_pct",
@@ -226,6 +234,120 @@ class StrategySetup:
             expires_in=self.previews.answerable_for,
         )
 
+    def preview_grid(self, message: PreviewGrid) -> None:
+        """Every number a grid user checks before money moves: the levels nearest the
+        price, the rupiah its buys tie up, the coin its sells need and its cost, a pair's
+        profit after fees and tax, and what the account has. A grid whose step cannot pay
+        a round trip, or whose level orders break the pair's rules, is refused here."""
+        if self.answers.refuse_unlinked(message):
+            return
+        pair = self.readings.pair(message, message.pair_text)
+        numbers = None if pair is None else self.readings.numbers(message, *GRID_NUMBERS)
+        if pair is None or numbers is None:
+            return
+        try:
+            info = self.session.catalog.info(pair)
+            ticker = self.session.public.ticker(pair)
+        except IndodaxError:
+            self.answers.reply(message, "error.exchange_unavailable")
+            return
+        params = {name: _plain(value) for name in GRID_NUMBERS if (value := numbers[name])}
+        params.update(
+            spacing=message.spacing,
+            coin_source=message.coin_source,
+            sell_at_exit="yes" if message.sell_at_exit else "no",
+            tick=_plain(info.tick),
+            step=_plain(info.quantity_step),
+            taker_fee=_plain(info.taker_fee),
+        )
+        balances = self._balances(message, pair.base)
+        if balances is None:
+            return
+        idr_free, coin_held = balances
+        if message.coin_source == "held":
+            params["held"] = _plain(coin_held)
+        plan = self._grid(message, params, info.maker_fee)
+        if plan is None or self._breaks_rules(message, plan, pair, info):
+            return
+        figures = grid_figures(
+            plan,
+            price=ticker.last,
+            ask=ticker.ask,
+            maker_fee=info.maker_fee,
+            idr_free=idr_free,
+            coin_held=coin_held,
+        )
+        self.answers.reply(
+            message,
+            "strategy.grid.preview",
+            buttons=self._to_confirm("grid", pair, params),
+            mode=self.session.trading_mode,
+            pair=pair.display,
+            coin=info.base_unit,
+            lower=plan.lower,
+            upper=plan.upper,
+            count=plan.count,
+            spacing=plan.spacing,
+            price=ticker.last,
+            levels=figures.rows,
+            hidden=figures.hidden,
+            buys=figures.buys,
+            sells=figures.sells,
+            idr_for_buys=figures.idr_for_buys,
+            coin_for_sells=_plain(figures.coin_for_sells),
+            coin_cost=figures.coin_cost,
+            coin_source=f"grid_coin_{plan.coin_source}",
+            profit_low=figures.profit_low,
+            profit_high=figures.profit_high,
+            profit_pct_low=figures.profit_pct_low,
+            profit_pct_high=figures.profit_pct_high,
+            round_trip=figures.round_trip_pct,
+            exits=_exits_text(plan),
+            idr_free=idr_free.quantize(Decimal(1), ROUND_DOWN),
+            held=_plain(coin_held),
+            warnings=figures.warnings,
+            expires_in=self.previews.answerable_for,
+        )
+
+    def _balances(self, message: UserCommand, coin: str) -> tuple[Decimal, Decimal] | None:
+        """The IDR and the coin the account can use now; None once the user was told the
+        exchange did not answer."""
+        idr = self._free(message, "idr")
+        held = None if idr is None else self._free(message, coin)
+        return None if idr is None or held is None else (idr, held)
+
+    def _grid(
+        self, message: PreviewGrid, params: dict[str, str], maker: Decimal
+    ) -> GridPlan | None:
+        try:
+            plan = GridPlan.from_params(params)
+            plan.refuse_thin(maker)
+        except ThinGrid as thin:
+            self.answers.reply(
+                message, "strategy.grid.too_thin", step_pct=thin.step_pct, cost_pct=thin.cost_pct
+            )
+            return None
+        except BadGrid as error:
+            self.answers.reply(message, "strategy.grid.bad_plan", field=error.field)
+            return None
+        return plan
+
+    def _breaks_rules(
+        self, message: UserCommand, plan: GridPlan, pair: Pair, info: PairInfo
+    ) -> bool:
+        """Each level's buy against the pair's minimums (the smallest is at the lowest
+        level when the amount is in coin, at the highest when it is in rupiah)."""
+        for level in range(plan.count):
+            intent = OrderIntent(
+                pair, "buy", "limit", quantity=plan.quantity_at(level), price=plan.levels[level]
+            )
+            checked = validate_order(intent, info)
+            if isinstance(checked, Refusal):
+                reason: dict[str, Any] = dict(checked.params)
+                self.answers.reply(message, str(checked.reason), **reason)
+                return True
+        return False
+
     def _to_confirm(self, kind: str, pair: Pair, params: dict[str, str]) -> Keyboard:
         """The preview filed (nothing is stored yet) and the buttons that answer it."""
         preview_id = self.previews.ask(
@@ -275,6 +397,13 @@ def _safety_levels(plan: DcaPlan) -> str:
 
 def _rupiah(value: Decimal) -> str:
     return str(whole_rupiah(value))
+
+
+def _exits_text(plan: GridPlan) -> str:
+    """The stop-loss and take-profit outside the range as the preview shows them."""
+    stop = "-" if plan.stop_loss is None else str(plan.stop_loss)
+    take = "-" if plan.take_profit is None else str(plan.take_profit)
+    return f"{stop} / {take}"
 
 
 def _stop_text(plan: ExitPlan, level: Decimal | None) -> str:

@@ -250,6 +250,9 @@ class UserActor(BotActor):
     def receiveMsg_PreviewTpsl(self, message: commands.PreviewTpsl, sender: Any) -> None:
         self.parts.setup.preview_tpsl(message)
 
+    def receiveMsg_PreviewGrid(self, message: commands.PreviewGrid, sender: Any) -> None:
+        self.parts.setup.preview_grid(message)
+
     def receiveMsg_ConfirmStrategy(self, message: commands.ConfirmStrategy, sender: Any) -> None:
         self.parts.setup.confirm(message)
 

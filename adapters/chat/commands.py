@@ -57,7 +57,13 @@ STALE = "button.stale"
 TRADE_WIZARD = "trade.wizard"
 DCA_WIZARD = "strategy.dca.wizard"
 TPSL_WIZARD = "strategy.tpsl.wizard"
-WIZARDS = {TRADE_WIZARD: "/trade", DCA_WIZARD: "/dca", TPSL_WIZARD: "/tpsl"}
+GRID_WIZARD = "strategy.grid.wizard"
+WIZARDS = {
+    TRADE_WIZARD: "/trade",
+    DCA_WIZARD: "/dca",
+    TPSL_WIZARD: "/tpsl",
+    GRID_WIZARD: "/grid",
+}
 
 
 @dataclass(frozen=True)
@@ -230,10 +236,11 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
     "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
     "/strategy": _strategy,
-    # Alone, /dca and /tpsl start their guided set-up before this grammar sees them; with
+    # Alone, /dca, /tpsl and /grid start their guided set-up before this grammar sees them; with
     # words after them the words are not read: the set-up starts all the same.
     "/dca": lambda w, a: Usage(DCA_WIZARD),
     "/tpsl": lambda w, a: Usage(TPSL_WIZARD),
+    "/grid": lambda w, a: Usage(GRID_WIZARD),
     "/alert": _alert,
     "/alerts": _none(lambda w: ListAlerts(**_chat(w)), "help.alerts"),
     "/unalert": _unalert,

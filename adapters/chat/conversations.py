@@ -1,6 +1,9 @@
 """Multi-step chats that end in one command: /link (key, then secret), the guided /trade
-(pair → buy/sell → market/limit → amount → price) and the guided /dca (pair → rupiah per
-run → schedule → market/limit → offset → number of buys → safety orders → take-profit).
+(pair → buy/sell → market/limit → amount → price), the guided /dca (pair → rupiah per
+run → schedule → market/limit → offset → number of buys → safety orders → take-profit),
+/tpsl (pair → coins → entry → targets → stop → breakeven) and /grid (pair → lower → upper
+→ levels → spacing → amount per level → coin source → stop-loss and take-profit → sell
+at the exit).
 
 They only gather what the user types or taps; every check that matters (pair, rounding,
 minimums, the key's permissions) is the actors'. A conversation ends with a command for the
@@ -25,7 +28,14 @@ from adapters.i18n.typed_numbers import (
 )
 from messages.base import Sensitive
 from messages.callbacks import WizardAnswer, WizardCancel, read
-from messages.commands import LinkAccount, PreviewDca, PreviewOrder, PreviewTpsl, UserCommand
+from messages.commands import (
+    LinkAccount,
+    PreviewDca,
+    PreviewGrid,
+    PreviewOrder,
+    PreviewTpsl,
+    UserCommand,
+)
 from messages.replies import Button
 
 CANCEL_WIZARD = WizardCancel().pack()
@@ -474,11 +484,141 @@ class TpslWizard(GuidedSetup):
         )
 
 
+@dataclass
+class GridWizard(GuidedSetup):
+    """The range, its levels and what each level trades: the user's actor checks them all
+    (the pair's tick and minimums, the step against a round trip's fees and tax, the IDR
+    and coin the account has) and shows a preview to confirm."""
+
+    pair: str | None = None
+    lower: str | None = None
+    upper: str | None = None
+    levels: str | None = None
+    spacing: str | None = None
+    amount: tuple[str, bool] | None = None  # the number, and whether it is coin
+    coin_source: str | None = None
+    exits: tuple[str | None, str | None] | None = None  # stop-loss, take-profit prices
+
+    def opening(self) -> Prompt:
+        return _pair_prompt("strategy.grid.ask_pair")
+
+    def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:
+        return [
+            (self.pair is None, self._choose_pair),
+            (self.lower is None, lambda v: self._number(v, "lower", self._ask_upper)),
+            (self.upper is None, lambda v: self._number(v, "upper", self._ask_levels)),
+            (self.levels is None, lambda v: self._number(v, "levels", self._ask_spacing)),
+            (self.spacing is None, self._choose_spacing),
+            (self.amount is None, self._choose_amount),
+            (self.coin_source is None, self._choose_source),
+            (self.exits is None, self._choose_exits),
+        ]
+
+    def _choose_pair(self, value: str) -> Prompt:
+        self.pair = value
+        return Prompt("strategy.grid.ask_lower", (_cancel_row(),))
+
+    def _ask_upper(self) -> Prompt:
+        return Prompt("strategy.grid.ask_upper", (_cancel_row(),))
+
+    def _ask_levels(self) -> Prompt:
+        levels = _choices(("10", "10"), ("20", "20"), ("50", "50"))
+        return Prompt("strategy.grid.ask_levels", (levels, _cancel_row()))
+
+    def _ask_spacing(self) -> Prompt:
+        spacings = (
+            Button("term.arithmetic", WizardAnswer("arithmetic").pack()),
+            Button("term.geometric", WizardAnswer("geometric").pack()),
+        )
+        return Prompt("strategy.grid.ask_spacing", (spacings, _cancel_row()))
+
+    def _choose_spacing(self, value: str) -> Prompt:
+        spacing = SPACINGS.get(value)
+        if spacing is None:
+            return self._ask_spacing()
+        self.spacing = spacing
+        amounts = _choices(("100000", "100.000"), ("250000", "250.000"), ("500000", "500.000"))
+        return Prompt("strategy.grid.ask_amount", (amounts, _cancel_row()))
+
+    def _choose_amount(self, value: str) -> Step:
+        """Rupiah (`100.000`, `rp 100.000`), or coin with its name after (`0,001 btc`)."""
+        words = [w for w in value.split() if w not in ("rp", "idr")]
+        if not 1 <= len(words) <= 2:
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        number = _typed_number(words[0])
+        if isinstance(number, Prompt):
+            return number
+        self.amount = (number, len(words) == 2)
+        sources = (
+            Button("button.grid_buy_coin", WizardAnswer("buy").pack()),
+            Button("button.grid_use_held", WizardAnswer("held").pack()),
+        )
+        return Prompt("strategy.grid.ask_source", (sources, _cancel_row()))
+
+    def _choose_source(self, value: str) -> Prompt:
+        if value not in ("buy", "held"):
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        self.coin_source = value
+        return Prompt("strategy.grid.ask_exits", (_choices(("-", "-")), _cancel_row()))
+
+    def _choose_exits(self, value: str) -> Step:
+        """`-` for none; a stop-loss price; or a stop-loss and a take-profit (0 for none)."""
+        words = [] if value in ("-", "0", "none") else value.split()
+        if len(words) > 2:
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        prices: list[str | None] = []
+        for word in words:
+            number = _typed_number(word)
+            if isinstance(number, Prompt):
+                return number
+            prices.append(None if number == "0" else number)
+        stop, take = [*prices, None, None][:2]
+        self.exits = (stop, take)
+        if stop is None and take is None:
+            return self.finish("no")
+        answers = (
+            Button("term.yes", WizardAnswer("yes").pack()),
+            Button("term.no", WizardAnswer("no").pack()),
+        )
+        return Prompt("strategy.grid.ask_sell", (answers, _cancel_row()))
+
+    def finish(self, value: str) -> Step:
+        """Whether the grid's coins are sold when it leaves at a stop-loss or take-profit."""
+        number, in_coin = self.amount or ("", False)
+        stop, take = self.exits or (None, None)
+        return Finished(
+            PreviewGrid(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                pair_text=self.pair or "",
+                lower=self.lower or "",
+                upper=self.upper or "",
+                levels=self.levels or "",
+                spacing="geometric" if self.spacing == "geometric" else "arithmetic",
+                amount_idr=None if in_coin else number,
+                amount_coin=number if in_coin else None,
+                coin_source="held" if self.coin_source == "held" else "buy",
+                stop_loss=stop,
+                take_profit=take,
+                sell_at_exit=value in ("yes", "ya", "y"),
+            )
+        )
+
+
+# How a grid's spacing may be answered, in either language.
+SPACINGS = {
+    "arithmetic": "arithmetic",
+    "aritmetika": "arithmetic",
+    "geometric": "geometric",
+    "geometri": "geometric",
+}
+
 STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[GuidedSetup]] = {
     "/link": LinkConversation,
     "/trade": TradeWizard,
     "/dca": DcaWizard,
     "/tpsl": TpslWizard,
+    "/grid": GridWizard,
 }
 
 

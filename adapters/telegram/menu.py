@@ -25,6 +25,7 @@ USER_COMMANDS = (
     "strategy",
     "dca",
     "tpsl",
+    "grid",
     "alert",
     "alerts",
     "unalert",

@@ -35,6 +35,7 @@ from messages.commands import (
     ListAlerts,
     ListOpenOrders,
     PreviewDca,
+    PreviewGrid,
     PreviewOrder,
     PreviewTpsl,
     RefreshToken,
@@ -67,13 +68,18 @@ WITHDRAWER = AccountSpec(
     frozenset({"view", "trade", "withdraw"}),
 )
 OTHER = AccountSpec("OTHER-KEY", "other-secret-0123456789", {"idr": Decimal(1_000_000)})
+# Grids place many orders at once: on an account of their own, the simulator's limit of
+# trades per account and pair (Indodax's 20 a second) is not shared with other tests.
+GRIDDER = AccountSpec("GRID-KEY", "grid-secret-0123456789", {"idr": Decimal(50_000_000)})
 USER = {"telegram_id": 4242, "chat_id": 4242}
 MASTER = Secret("a-test-master-key-" + "x" * 30)
 
 
 @pytest.fixture(scope="module")
 def simulator():
-    server = SimulatorServer(port=0, seed=7, tick_interval=0, accounts=(TRADER, WITHDRAWER, OTHER))
+    server = SimulatorServer(
+        port=0, seed=7, tick_interval=0, accounts=(TRADER, WITHDRAWER, OTHER, GRIDDER)
+    )
     server.start()
     server.set_price("btcidr", Decimal(1_000_000_000))
     yield server
@@ -296,9 +302,11 @@ def test_a_garbled_amount_gets_a_clear_answer(world):
     assert (answer.key, answer.param("value")) == ("number.unreadable", "12abc")
 
 
-def linked_strategy(world, kind: str, params: dict[str, str]) -> Strategy:
+def linked_strategy(
+    world, kind: str, params: dict[str, str], spec: AccountSpec = TRADER
+) -> Strategy:
     """A linked user with one running strategy, stored as the set-up stores it."""
-    link(world)
+    link(world, spec)
     owner = User.get(User.telegram_id == USER["telegram_id"])
     return Strategy.create(user=owner, kind=kind, pair="btc_idr", params=params)
 
@@ -537,12 +545,12 @@ def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_bu
     simulator.set_price("btcidr", Decimal(1_000_000_000))
     levels = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000"}
     strategy = linked_strategy(
-        world, "grid", {**levels, "amount_coin": "0.001", "taker_fee": "0.002"}
+        world, "grid", {**levels, "amount_coin": "0.001", "taker_fee": "0.002"}, GRIDDER
     )
-    before = len(simulator.trade_log(TRADER.key))
+    before = len(simulator.trade_log(GRIDDER.key))
     host_strategies(world)
     system.listen(1.0)
-    placed = simulator.trade_log(TRADER.key)[before:]
+    placed = simulator.trade_log(GRIDDER.key)[before:]
     # 0.002 BTC for the two sells: 2,000,000 / (1 - 0.2 %), rounded up to the rupiah
     assert [(o["side"], o["order_type"], o["price"], o["amount"]) for o in placed] == [
         ("buy", "market", None, "2004009"),
@@ -565,7 +573,7 @@ def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_bu
         ),
     )
     system.listen(2.0)
-    [sell] = simulator.trade_log(TRADER.key)[before + len(placed) :]
+    [sell] = simulator.trade_log(GRIDDER.key)[before + len(placed) :]
     assert (sell["side"], sell["order_type"], sell["price"]) == ("sell", "limit", "1000000000")
     assert Order.get_by_id(level_1.id).state == "filled"
     row = Strategy.get_by_id(strategy.id)
@@ -597,6 +605,72 @@ def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_on
         ("sell", "1050000000"),
         ("sell", "1100000000"),
     ]
+
+
+def grid_set_up(**answers: str) -> PreviewGrid:
+    typed = {"pair_text": "btcidr", "lower": "950.000.000", "upper": "1.050.000.000",
+             "levels": "5", "amount_idr": None, "amount_coin": "0,001", **answers}  # fmt: skip
+    return PreviewGrid(**USER, **typed, spacing="arithmetic", coin_source="buy")
+
+
+def test_a_grid_set_up_in_the_chat_is_previewed_with_its_levels_capital_and_profit_then_starts(
+    world, simulator
+):
+    system = world[0]
+    link(world, GRIDDER)
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    [preview] = say(world, grid_set_up())
+    assert preview.key == "strategy.grid.preview"
+    assert preview.param("levels") == (
+        ("1050000000", "sell", "0.001"),
+        ("1025000000", "sell", "0.001"),
+        ("1000000000", "grid_empty", ""),
+        ("975000000", "buy", "0.001"),
+        ("950000000", "buy", "0.001"),
+    )
+    # The buys: 0.001 x (975 M + 950 M) = 1,925,000, and 0.1 % maker fee: 1,926,925.
+    assert (preview.param("idr_for_buys"), preview.param("coin_for_sells")) == ("1926925", "0.002")
+    # The lowest pair: 0.001 x 25 M = 25,000 less 950 (fee on the buy) and 3,022.5 (fee
+    # and 0.21 % tax on the sell at 975 M): 21,027.5, 2.21 % of its 950,000. The highest:
+    # 25,000 - 1,025 - 3,255 = 20,720, 2.02 % of 1,025,000.
+    profits = [preview.param(p) for p in ("profit_low", "profit_pct_low", "profit_high")]
+    assert [*profits, preview.param("profit_pct_high")] == ["21028", "2.21", "20720", "2.02"]
+    assert preview.param("round_trip") == "0.41"
+    assert Strategy.select().count() == 0  # nothing stored before Confirm
+    before = len(simulator.trade_log(GRIDDER.key))
+    [created] = say(world, tap(preview, "sc:y"))
+    assert created.key == "strategy.grid.created"
+    system.listen(1.0)
+    placed = simulator.trade_log(GRIDDER.key)[before:]
+    assert [(o["side"], o["order_type"], o["price"]) for o in placed] == [
+        ("buy", "market", None),
+        ("buy", "limit", "975000000"),
+        ("buy", "limit", "950000000"),
+        ("sell", "limit", "1025000000"),
+        ("sell", "limit", "1050000000"),
+    ]
+    [row] = Strategy.select()
+    assert (row.kind, row.params["tick"], row.params["amount_coin"]) == ("grid", "1000", "0.001")
+
+
+@pytest.mark.parametrize(
+    ("answers", "key"),
+    [
+        ({"levels": "200"}, "strategy.grid.too_thin"),
+        ({"upper": "900.000.000"}, "strategy.grid.bad_plan"),
+        ({"amount_coin": "0,00001"}, "order.min_quantity"),
+    ],
+)
+def test_a_grid_that_cannot_pay_or_cannot_run_is_refused_with_why_and_nothing_is_stored(
+    world, simulator, answers, key
+):
+    link(world, GRIDDER)
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    [answer] = say(world, grid_set_up(**answers))
+    assert answer.key == key
+    if key == "strategy.grid.too_thin":  # 502,000 IDR under 1,050 M: 0.048 % a step
+        assert (answer.param("step_pct"), answer.param("cost_pct")) == ("0.048", "0.410")
+    assert Strategy.select().count() == 0
 
 
 @pytest.mark.parametrize(

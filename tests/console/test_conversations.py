@@ -10,13 +10,14 @@ from adapters.chat.conversations import (
     DcaWizard,
     Ended,
     Finished,
+    GridWizard,
     LinkConversation,
     Prompt,
     TpslWizard,
     TradeWizard,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
-from messages.commands import LinkAccount, PreviewDca, PreviewOrder, PreviewTpsl
+from messages.commands import LinkAccount, PreviewDca, PreviewGrid, PreviewOrder, PreviewTpsl
 
 WHO = Who(11, 11)
 
@@ -150,6 +151,47 @@ def test_the_guided_tpsl_takes_a_typed_entry_and_a_fixed_stop():
     command = done.command
     assert (command.entry_price, command.targets, command.stop_loss_pct) == ("65000000", "", "5")
     assert (command.trailing_stop_pct, command.breakeven) == (None, False)
+
+
+def test_the_guided_grid_asks_range_levels_amount_and_exits_with_indonesian_numbers():
+    wizard = GridWizard(WHO, timeout=60)
+    assert wizard.opening().key == "strategy.grid.ask_pair"
+    answers = ("tw:btcidr", "950.000.000", "1.050.000.000", "tw:20", "geometri", "0,001 btc",
+               "tw:held", "900.000.000 0", "tw:yes")  # fmt: skip
+    steps = [wizard.answer(a) for a in answers]
+    assert [s.key for s in steps if isinstance(s, Prompt)] == [
+        "strategy.grid.ask_lower",
+        "strategy.grid.ask_upper",
+        "strategy.grid.ask_levels",
+        "strategy.grid.ask_spacing",
+        "strategy.grid.ask_amount",
+        "strategy.grid.ask_source",
+        "strategy.grid.ask_exits",
+        "strategy.grid.ask_sell",
+    ]
+    done = steps[-1]
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewGrid)
+    command = done.command
+    assert (command.lower, command.upper, command.levels) == ("950000000", "1050000000", "20")
+    assert (command.spacing, command.amount_idr, command.coin_source) == ("geometric", None, "held")
+    assert Decimal(command.amount_coin or "") == Decimal("0.001")
+    assert (command.stop_loss, command.take_profit, command.sell_at_exit) == (
+        "900000000",
+        None,
+        True,
+    )
+
+
+def test_the_guided_grid_with_rupiah_per_level_and_no_exits_ends_at_the_exits():
+    wizard = GridWizard(WHO, timeout=60)
+    for answer in ("eth", "60.000.000", "70.000.000", "10", "tw:arithmetic", "rp 250000"):
+        wizard.answer(answer)
+    assert wizard.answer("tw:nothing").key == "trade.choose_again"  # type: ignore[union-attr]
+    wizard.answer("tw:buy")
+    done = wizard.answer("-")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewGrid)
+    assert (done.command.amount_idr, done.command.amount_coin) == ("250000", None)
+    assert (done.command.stop_loss, done.command.take_profit) == (None, None)
 
 
 def test_an_answer_that_is_not_a_choice_asks_again():
