@@ -115,7 +115,7 @@ def order_update(fill: Fill, row: Followed, telegram_id: int) -> OrderUpdate:
         telegram_id=telegram_id,
         client_order_id=row.client_order_id,
         strategy_id=row.strategy_id,
-        leg=row.leg if isinstance(row, Order) else None,
+        leg=row.leg,
         sequence=fill.sequence,
         kind=cast(UpdateKind, fill.kind),
         quantity=str(fill.quantity),

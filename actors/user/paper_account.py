@@ -103,6 +103,7 @@ class PaperAccount:
                 client_order_id=owner.client_order_id
                 if owner
                 else new_client_order_id(self.user.id),
+                leg=owner.leg if owner else None,
                 pair=order.pair.ticker_id,
                 side=order.side,
                 order_type=order.order_type,

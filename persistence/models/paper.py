@@ -55,6 +55,7 @@ class PaperOrder(BaseModel):
         Strategy, null=True, backref="paper_orders", on_delete="SET NULL"
     )
     client_order_id = peewee.CharField(max_length=36, unique=True)
+    leg = peewee.TextField(null=True)  # the strategy's name for this order's part in its plan
     pair = peewee.CharField(max_length=32)
     side = peewee.CharField(max_length=4)
     order_type = peewee.CharField(max_length=8)

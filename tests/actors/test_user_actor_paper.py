@@ -254,3 +254,84 @@ def test_a_paper_users_strategy_buys_on_paper(world, simulator):
     assert (order.state, order.filled_value) == ("filled", Decimal(200_000))
     assert Strategy.get_by_id(strategy.id).state["client_order_id"] == order.client_order_id
     assert len(simulator.trade_log()) == sent_before
+
+
+def test_a_paper_grid_trades_a_price_storm_with_each_level_filled_once_and_nothing_sent(
+    world, simulator
+):
+    """Five levels 950 M-1,050 M with 0.001 BTC each, on paper: the storm falls through
+    both buys and rises through every sell in one tick each; every level fills once, each
+    fill puts its opposite order one level away, and Indodax hears nothing."""
+    answer(world, Start(**USER))
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    grid = Strategy.create(
+        user=owner,
+        kind="grid",
+        pair="btc_idr",
+        params={
+            "lower": "950000000",
+            "upper": "1050000000",
+            "levels": "5",
+            "amount_coin": "0.001",
+            "tick": "1000",
+            "taker_fee": "0.002",
+        },
+    )
+    system, user_actor = world["system"], world["user"]
+    sent_before = len(simulator.trade_log())
+    system.tell(user_actor, PauseStrategies(reason="admin"))
+    system.tell(user_actor, ResumeStrategies())
+    system.listen(1.0)
+
+    def orders() -> list[tuple[str, str, str, str]]:
+        rows = PaperOrder.select().where(PaperOrder.strategy == grid.id).order_by(PaperOrder.id)
+        return [(o.side, o.order_type, str(o.price or "-"), o.state) for o in rows]
+
+    assert orders() == [
+        ("buy", "market", "-", "filled"),  # the coin for the two sells
+        ("buy", "limit", "975000000", "open"),
+        ("buy", "limit", "950000000", "open"),
+        ("sell", "limit", "1025000000", "open"),
+        ("sell", "limit", "1050000000", "open"),
+    ]
+    for price in (940_000_000, 1_060_000_000):  # through every level at once, each way
+        simulator.set_price("btcidr", Decimal(price))
+        for armed in [m for m in collected(system, world["trigger_book"]) if m.purpose == "order"]:
+            system.tell(
+                user_actor,
+                TriggerFired(
+                    trigger_id=armed.trigger_id,
+                    telegram_id=USER["telegram_id"],
+                    pair="btc_idr",
+                    price=str(price),
+                    ts=1.0,
+                ),
+            )
+        system.listen(1.0)
+    states = orders()
+    # Down: both buys filled, their sells placed one up (at 1,000 M and 975 M). Up: every
+    # sell filled (the two first ones and those two), each buy placed one down again.
+    assert sorted(s for s in states if s[3] == "filled") == sorted(
+        [
+            ("buy", "market", "-", "filled"),
+            ("buy", "limit", "975000000", "filled"),
+            ("buy", "limit", "950000000", "filled"),
+            ("sell", "limit", "1025000000", "filled"),
+            ("sell", "limit", "1050000000", "filled"),
+            ("sell", "limit", "1000000000", "filled"),
+            ("sell", "limit", "975000000", "filled"),
+        ]
+    )
+    resting = [s for s in states if s[3] == "open"]
+    assert sorted(resting) == sorted(
+        [
+            ("buy", "limit", "1025000000", "open"),
+            ("buy", "limit", "1000000000", "open"),
+            ("buy", "limit", "975000000", "open"),
+            ("buy", "limit", "950000000", "open"),
+        ]
+    )
+    row = Strategy.get_by_id(grid.id)
+    assert (row.status, row.state["pairs"]) == ("running", 4)
+    assert Decimal(row.state["realised"]) > 0
+    assert len(simulator.trade_log()) == sent_before
