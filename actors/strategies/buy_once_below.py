@@ -7,7 +7,9 @@ the strategy watches its level again and buys under a new id."""
 
 from __future__ import annotations
 
-from actors.strategies.strategy import BaseStrategy
+from typing import Any
+
+from actors.strategies.strategy import BaseStrategy, Progress
 from messages.events import OrderUpdate, TriggerFired
 
 LEG = "buy"
@@ -16,6 +18,12 @@ ENDS = ("filled", "cancelled", "rejected")
 
 class BuyOnceBelow(BaseStrategy):
     kind = "buy_once_below"
+
+    @classmethod
+    def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
+        if state.get("ordered"):
+            return Progress(next_term="buying")
+        return Progress(next_term="buys_below", next_value=str(params.get("level", "")))
 
     def on_start(self) -> None:
         if not self.state.get("ordered"):

@@ -38,7 +38,8 @@ from typing import Any
 
 from actors.strategies.dca_plan import DcaPlan
 from actors.strategies.dca_position import Position
-from actors.strategies.strategy import BaseStrategy
+from actors.strategies.schedule import WIB
+from actors.strategies.strategy import BaseStrategy, Progress
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 
@@ -50,6 +51,15 @@ ZERO = Decimal(0)
 
 class DollarCostAverage(BaseStrategy):
     kind = "dca"
+
+    @classmethod
+    def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
+        """Realised: the profit of the cycles its take-profit closed."""
+        pnl = Decimal(state.get("realised", "0"))
+        if not state.get("next_run"):
+            return Progress(pnl)
+        moment = datetime.fromisoformat(state["next_run"]).astimezone(WIB)
+        return Progress(pnl, "next_buy", moment.strftime("%d-%m-%Y %H:%M WIB"))
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

@@ -38,7 +38,7 @@ from typing import Any
 
 from actors.strategies.grid_plan import GridPlan, Layout
 from actors.strategies.money import whole_rupiah
-from actors.strategies.strategy import BaseStrategy
+from actors.strategies.strategy import BaseStrategy, Progress
 from adapters.indodax.order_rules import floor_to_step
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
@@ -60,6 +60,14 @@ def _waiting_key(level: int) -> str:
 
 class Grid(BaseStrategy):
     kind = "grid"
+
+    @classmethod
+    def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
+        """Realised: the completed pairs' profit; next, the orders resting for it."""
+        pnl = Decimal(state.get("realised", "0"))
+        if state.get("exiting"):
+            return Progress(pnl, "exiting")
+        return Progress(pnl, "orders_resting", str(len(state.get("order_intents", {}))))
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

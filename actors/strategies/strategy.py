@@ -19,6 +19,7 @@ from its saved row after a back-off (marked failed when it keeps raising).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -93,8 +94,24 @@ class StrategyContext(Protocol):
         strategy's id, pair and coin added to `params`."""
 
 
+@dataclass(frozen=True)
+class Progress:
+    """What /strategy shows of a strategy from its saved row alone (it may be out of
+    memory): its profit or loss so far, None for a kind that counts none, and what it waits
+    to do next, as a term and a value (`next_buy`, `08-12 08:00 WIB`)."""
+
+    pnl: Decimal | None = None
+    next_term: str = ""
+    next_value: str = ""
+
+
 class BaseStrategy:
     kind: ClassVar[str] = ""
+
+    @classmethod
+    def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
+        """Read from the saved state; raises BadParameter for parameters that make no plan."""
+        return Progress()
 
     def __init__(self, context: StrategyContext) -> None:
         self.context = context

@@ -27,7 +27,7 @@ from typing import Any
 
 from actors.strategies.money import whole_rupiah
 from actors.strategies.parameters import BadParameter, decimal_parameter
-from actors.strategies.strategy import BaseStrategy
+from actors.strategies.strategy import BaseStrategy, Progress
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 
@@ -131,6 +131,20 @@ def _targets(text: str) -> tuple[Target, ...]:
 
 class TakeProfitStopLoss(BaseStrategy):
     kind = "tpsl"
+
+    @classmethod
+    def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
+        """Realised: what its sales made against the entry; next, where the stop waits."""
+        pnl = Decimal(state.get("pnl", "0"))
+        plan = ExitPlan.from_params(params)
+        if state.get("exiting"):
+            return Progress(pnl, "exiting")
+        if plan.trailing_stop_pct is not None:
+            return Progress(pnl, "trailing_stop", f"{plan.trailing_stop_pct.normalize()} %")
+        level = plan.stop_level(bool(state.get("breakeven_reached")))
+        if level is None:
+            return Progress(pnl, "orders_resting", str(len(state.get("order_intents", {}))))
+        return Progress(pnl, "stop_at", str(level))
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

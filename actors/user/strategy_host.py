@@ -417,6 +417,7 @@ class StrategyHost:
 
     def _show(self, message: UserCommand, key: str, strategy: Strategy) -> None:
         actions = strategy_buttons(strategy, with_details=False)
+        _, _, _, _, pnl, next_term, next_value = strategy_row(strategy)
         self.answers.reply(
             message,
             key,
@@ -427,6 +428,9 @@ class StrategyHost:
             status=strategy.status,
             created=f"{strategy.created_at:%Y-%m-%d %H:%M} UTC",
             params=strategy_params(strategy),
+            pnl=pnl,
+            next=next_term,
+            next_value=next_value,
         )
 
     def _resumed_by_user(self) -> None:

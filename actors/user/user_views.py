@@ -11,6 +11,10 @@ from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import get_args
 
+from actors.strategies.kinds import STRATEGY_CLASSES
+from actors.strategies.money import whole_rupiah
+from actors.strategies.parameters import BadParameter
+from actors.strategies.strategy import Progress
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
 from config.schema import LANGUAGES
 from messages import callbacks as cb
@@ -147,7 +151,30 @@ def settings_params(user: User, mode: str) -> dict[str, str]:
 
 
 def strategy_row(strategy: Strategy) -> Row:
-    return (str(strategy.id), strategy.kind, display_pair(strategy.pair), strategy.status)
+    """Its id, kind, pair and status, its profit or loss so far, and what it does next."""
+    progress = strategy_progress(strategy)
+    return (
+        str(strategy.id),
+        strategy.kind,
+        display_pair(strategy.pair),
+        strategy.status,
+        "-" if progress.pnl is None else str(whole_rupiah(progress.pnl)),
+        progress.next_term or "nothing_next",
+        progress.next_value,
+    )
+
+
+def strategy_progress(strategy: Strategy) -> Progress:
+    """From the saved row; nothing next for a strategy that is not running or paused, and
+    nothing at all for a kind this version cannot run or parameters that make no plan."""
+    cls = STRATEGY_CLASSES.get(strategy.kind)
+    try:
+        progress = cls.progress(dict(strategy.params), dict(strategy.state)) if cls else Progress()
+    except BadParameter:
+        return Progress()
+    if strategy.status not in ("running", "paused"):
+        return Progress(progress.pnl)
+    return progress
 
 
 def strategy_buttons(strategy: Strategy, with_details: bool = True) -> tuple[Button, ...]:

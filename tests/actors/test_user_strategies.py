@@ -85,13 +85,51 @@ def test_strategies_are_listed_with_only_the_buttons_their_status_allows(world):
     running, paused, stopped = dca(owner), dca(owner, "paused"), dca(owner, "stopped")
     [listing] = say(world, ListStrategies(**USER))
     assert (listing.key, listing.param("count")) == ("strategy.list", "3")
-    assert listing.param("rows")[0] == (str(running.id), "dca", "BTC/IDR", "running")
+    # No run saved yet (the row was never hosted): no profit, nothing scheduled.
+    assert listing.param("rows")[0] == (
+        str(running.id), "dca", "BTC/IDR", "running", "0", "nothing_next", ""
+    )  # fmt: skip
     assert [[b.callback for b in row] for row in listing.buttons] == [
         [f"sp:{running.id}", f"ss:{running.id}", f"sd:{running.id}"],
         [f"sr:{paused.id}", f"ss:{paused.id}", f"sd:{paused.id}"],
         [f"sd:{stopped.id}"],
         ["sc:new"],
     ]
+
+
+def test_the_list_shows_each_strategys_profit_so_far_and_what_it_does_next(world):
+    owner = started(world)
+    grid = Strategy.create(
+        user=owner,
+        kind="grid",
+        pair="btc_idr",
+        params={"lower": "950000000", "upper": "1050000000", "levels": "5", "amount_coin": "0.001"},
+        state={"realised": "21027.5", "order_intents": {"a": {}, "b": {}, "c": {}, "d": {}}},
+    )
+    dca = Strategy.create(
+        user=owner,
+        kind="dca",
+        pair="btc_idr",
+        params={"quote_amount": "100000", "schedule": "daily 08:00"},
+        state={"realised": "-1500", "next_run": "2026-12-08T01:00:00+00:00"},
+    )
+    tpsl = Strategy.create(
+        user=owner,
+        kind="tpsl",
+        pair="btc_idr",
+        params={"entry_price": "1000000000", "quantity": "0.002", "stop_loss_pct": "3"},
+        state={"pnl": "48950", "breakeven_reached": False},
+        status="paused",
+    )
+    [listing] = say(world, ListStrategies(**USER))
+    assert [row[4:] for row in listing.param("rows")] == [
+        ("21028", "orders_resting", "4"),  # half a rupiah up
+        ("-1500", "next_buy", "08-12-2026 08:00 WIB"),
+        ("48950", "stop_at", "970000000"),
+    ]
+    assert [row[0] for row in listing.param("rows")] == [str(grid.id), str(dca.id), str(tpsl.id)]
+    [details] = say(world, ShowStrategy(**USER, strategy_id=dca.id))
+    assert (details.param("pnl"), details.param("next")) == ("-1500", "next_buy")
 
 
 def test_no_strategies_says_so_and_offers_the_honest_create_button(world):
