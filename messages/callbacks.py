@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from messages.base import database_id
-from messages.commands import NotificationKind, StrategyAction, TradingMode
+from messages.commands import NotificationKind, StopHow, StrategyAction, TradingMode
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
 SEPARATOR = ":"
@@ -230,6 +230,14 @@ class ResumeStrategy(Callback, prefix="sr"):
 @dataclass(frozen=True)
 class StopStrategy(Callback, prefix="ss"):
     strategy_id: int
+
+
+@dataclass(frozen=True)
+class LeaveStrategy(Callback, prefix="sq", one_shot=True, answers=True):
+    """The answer to "stop how?": keep its orders, cancel them, or cancel and sell."""
+
+    strategy_id: int
+    how: StopHow
 
 
 @dataclass(frozen=True)

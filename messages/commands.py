@@ -13,6 +13,9 @@ OrderType = Literal["limit", "market"]
 NotificationKind = Literal["alert", "fill", "strategy", "system"]
 TradingMode = Literal["paper", "live"]
 StrategyAction = Literal["pause", "resume", "stop"]
+# How a strategy is stopped: its orders kept on the exchange, cancelled, or cancelled and
+# the coin it holds sold at market.
+StopHow = Literal["keep", "cancel", "sell"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -169,8 +172,11 @@ class ListStrategies(UserCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class ChangeStrategy(UserCommand):
+    """`leave` says how a stop ends the strategy; a stop without it is asked first."""
+
     strategy_id: int
     action: StrategyAction
+    leave: StopHow | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -77,8 +77,8 @@ class DollarCostAverage(BaseStrategy):
 
     def on_timer(self, payload: str) -> None:
         state = self.state
-        if payload != f"run:{state.get('next_run')}":
-            return  # handed again, or an earlier arming's: its run is done
+        if payload != f"run:{state.get('next_run')}" or state.get("leaving"):
+            return  # handed again, or an earlier arming's (its run is done), or leaving
         now = self.context.now()
         scheduled = datetime.fromisoformat(state["next_run"])
         following = self._arm(self.plan.schedule.next_after(max(now, scheduled)))
@@ -136,6 +136,8 @@ class DollarCostAverage(BaseStrategy):
         except MalformedTriggerId:
             return
         state, price = self.state, Decimal(fired.price)
+        if state.get("leaving"):
+            return
         position = Position.saved(state)
         if name == SAFETY:
             upcoming = position.next_safety(self.plan.safety)
@@ -267,10 +269,52 @@ class DollarCostAverage(BaseStrategy):
         )
         self._after(state, progress)
 
+    def on_leave(self, sell: bool) -> None:
+        """Stopped from the chat: its open orders cancelled, and once their ends are known
+        the cycle's coins sold at market if the user asked for it; then it stops."""
+        if self.state.get("leaving"):
+            return
+        self.context.save(leaving="sell" if sell else "cancel")
+        self.context.unwatch(SAFETY)
+        self.context.unwatch(TAKE_PROFIT)
+        if self.context.open_orders():
+            self.context.cancel()
+            return
+        self._leave(self.state, {})
+
+    def _leave(self, state: dict[str, Any], progress: dict[str, Any]) -> None:
+        """No order open any more: the sale, once, if asked for and there is anything to
+        sell; otherwise (or once it has ended) the stop."""
+        now = {**state, **progress}
+        bought = Position.saved(now).bought
+        if now.get("leaving") == "sell" and bought > 0 and not now.get("leaving_sold"):
+            self.context.order(
+                TAKE_PROFIT,
+                "sell",
+                "market",
+                quantity=str(bought),
+                **progress,
+                selling=True,
+                leaving_sold=True,
+            )
+            return
+        self.context.notify(
+            "strategy.dca.left",
+            runs=now.get("runs", 0),
+            realised=_rupiah(Decimal(now.get("realised", "0"))),
+        )
+        self.context.stop(**progress)
+
     def _after(self, state: dict[str, Any], progress: dict[str, Any]) -> None:
         """Once an order has ended: the run that waited for the open orders to end, the
         plan's end, or the progress saved; then the levels where the cycle now stands."""
         now = {**state, **progress}
+        if now.get("leaving"):
+            if self.context.open_orders():
+                self.context.save(**progress)
+            else:
+                self._leave(state, progress)
+            return
         if state.get("run_waiting") and not self.context.open_orders():
             self._run(**{**progress, "run_waiting": False})
         elif self._complete(now) and self._finished(now):

@@ -27,8 +27,9 @@ The stop-loss under the range and the take-profit over it are triggers: when one
 every resting order is cancelled first, and only once all their ends are known are the
 grid's coins sold at market (`sell_at_exit`), so nothing filled meanwhile is sold twice.
 Orders refused three times in a row (or a refusal that leaves nothing open) stop the grid
-the same way, its coins kept. A level whose order was refused, or cancelled by hand from
-/orders, stays empty. Stopping the grid from the chat cancels its resting orders.
+the same way, its coins kept, and so does the user stopping it from the chat (its coins
+sold if they ask for it). A level whose order was refused, or cancelled by hand from
+/orders, stays empty.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from messages.triggers import MalformedTriggerId, StrategyTrigger
 
 COIN, EXIT = "coin", "exit"  # the start's market buy; the market sell after a stop
 STOP_LOSS, TAKE_PROFIT = "stop_loss", "take_profit"  # triggers
+USER, USER_SELL = "user", "user_sell"  # stopped from the chat, keeping or selling its coins
 ENDS = ("filled", "cancelled", "rejected")
 ZERO = Decimal(0)
 STOP_AFTER_REFUSALS = 3
@@ -234,17 +236,20 @@ class Grid(BaseStrategy):
         """The grid's coins sold at market if the user asked for it at a stop-loss or a
         take-profit (never after refusals: the market may be what refuses)."""
         coins = floor_to_step(Decimal(state.get("coins", "0")), self.plan.step)
-        selling = self.plan.sell_at_exit and state.get("exiting") in (STOP_LOSS, TAKE_PROFIT)
+        why = state.get("exiting")
+        selling = why == USER_SELL or (self.plan.sell_at_exit and why in (STOP_LOSS, TAKE_PROFIT))
         if selling and coins > 0:
             quantity = format(coins, "f")
             self.context.order(EXIT, "sell", "market", quantity=quantity, exit_placed=True)
             return
         self._done(state)
 
-    def on_stop(self) -> None:
-        """Stopped from the chat: the resting orders are not left on the exchange unwatched."""
-        if self.context.open_orders():
-            self.context.cancel()
+    def on_leave(self, sell: bool) -> None:
+        """Stopped from the chat: as at a stop-loss, everything cancelled first, and the
+        grid's coins sold once every end is known if the user asked for it."""
+        state = self.state
+        if not state.get("exiting"):
+            self._exit(state, USER_SELL if sell else USER)
 
     # The orders' updates
 

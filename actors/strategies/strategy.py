@@ -128,7 +128,16 @@ class BaseStrategy:
         """Arm triggers and timers from the saved state (at the start and every restart)."""
 
     def on_stop(self) -> None:
-        """Leave nothing behind (the host removes the strategy's triggers itself)."""
+        """Stopped with its orders kept: leave nothing else behind (the host removes the
+        strategy's triggers itself)."""
+
+    def on_leave(self, sell: bool) -> None:
+        """The user stops it and its orders must not stay: cancel them, and with `sell`
+        sell what it holds at market once their ends are known; then `stop`. This default
+        cancels and stops at once, for a kind whose orders fill at once (a market buy)."""
+        if self.context.open_orders():
+            self.context.cancel()
+        self.context.stop(result="stopped")
 
     def on_trigger(self, fired: TriggerFired) -> None:
         """A watched price was reached."""

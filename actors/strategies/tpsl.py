@@ -33,6 +33,7 @@ from messages.triggers import MalformedTriggerId, StrategyTrigger
 
 STOP, TRAIL_ARM, TRAIL = "stop", "trail_arm", "trail"  # triggers
 EXIT = "exit"  # the market sell of what is left when the stop or trailing take-profit fires
+USER, USER_SELL = "user", "user_sell"  # stopped from the chat, keeping or selling the rest
 ENDS = ("filled", "cancelled", "rejected")
 ZERO, HUNDRED = Decimal(0), Decimal(100)
 MAX_TARGETS = 10
@@ -208,9 +209,16 @@ class TakeProfitStopLoss(BaseStrategy):
             return
         self._sell_rest({**state, "exiting": why})
 
+    def on_leave(self, sell: bool) -> None:
+        """Stopped from the chat: the targets cancelled first, then the rest sold at market
+        if the user asked for it."""
+        state = self.state
+        if not state.get("exiting"):
+            self._exit(state, USER_SELL if sell else USER)
+
     def _sell_rest(self, state: dict[str, Any]) -> None:
         left = self.plan.quantity - Decimal(state.get("sold", "0"))
-        if left > 0:
+        if left > 0 and state.get("exiting") != USER:
             quantity = format(left.normalize(), "f")
             self.context.order(EXIT, "sell", "market", quantity=quantity, exit_placed=True)
             return
@@ -277,12 +285,13 @@ class TakeProfitStopLoss(BaseStrategy):
         self, leg: str, quantity: Decimal, price: Decimal, pnl: Decimal, state: dict[str, Any]
     ) -> None:
         if leg == EXIT:
-            trailing = state.get("exiting") == "trailing"
+            why = state.get("exiting")
+            key = {
+                "trailing": "strategy.tpsl.trailing_sold",
+                USER_SELL: "strategy.tpsl.user_sold",
+            }.get(str(why), "strategy.tpsl.stop_sold")
             self.context.notify(
-                "strategy.tpsl.trailing_sold" if trailing else "strategy.tpsl.stop_sold",
-                quantity=quantity.normalize(),
-                price=_rupiah(price),
-                pnl=_rupiah(pnl),
+                key, quantity=quantity.normalize(), price=_rupiah(price), pnl=_rupiah(pnl)
             )
             return
         self.context.notify(

@@ -52,11 +52,13 @@ from actors.user.user_views import (
 )
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import UnknownPair
+from messages import callbacks as cb
 from messages.commands import (
     ChangeAllStrategies,
     ChangeStrategy,
     ListStrategies,
     ShowStrategy,
+    StopHow,
     UserCommand,
 )
 from messages.events import (
@@ -71,6 +73,7 @@ from messages.events import (
     TriggerFired,
     UserFailed,
 )
+from messages.replies import Button
 from messages.statuses import StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
@@ -365,8 +368,10 @@ class StrategyHost:
 
     def change(self, message: ChangeStrategy) -> None:
         """Pause, resume or stop one strategy. A paused one leaves its mailbox (its
-        triggers removed) and is built again from its saved state when resumed; a stopped
-        one hears `on_stop` first and is never started again (only running ones are)."""
+        triggers removed) and is built again from its saved state when resumed. A stop is
+        asked first: keep its orders (it hears `on_stop` and is never started again, only
+        running ones are), or cancel them, and sell what it holds if the user wants
+        (`on_leave`: it stops itself once their ends are known)."""
         strategy = self._own(message, message.strategy_id)
         if strategy is None:
             return
@@ -379,6 +384,12 @@ class StrategyHost:
                 status=strategy.status,
                 action=message.action,
             )
+            return
+        if message.action == "stop" and message.leave is None:
+            self._ask_how_to_stop(message, strategy)
+            return
+        if message.action == "stop" and message.leave != "keep":
+            self._leave(message, strategy, sell=message.leave == "sell")
             return
         set_status(strategy.id, status)
         box = self.boxes.get(strategy.id)
@@ -393,6 +404,44 @@ class StrategyHost:
         changed = strategy_by_id(strategy.id)
         if changed is not None:
             self._show(message, "strategy.changed", changed)
+
+    def _ask_how_to_stop(self, message: ChangeStrategy, strategy: Strategy) -> None:
+        def answer(how: StopHow, label: str) -> tuple[Button, ...]:
+            return (Button(label, cb.LeaveStrategy(strategy.id, how).pack()),)
+
+        self.answers.reply(
+            message,
+            "strategy.stop_ask",
+            buttons=(
+                answer("cancel", "button.stop_cancel_orders"),
+                answer("sell", "button.stop_and_sell"),
+                answer("keep", "button.stop_keep_orders"),
+                (Button("button.back", cb.ShowStrategy(strategy.id).pack()),),
+            ),
+            strategy_id=strategy.id,
+            strategy_kind=strategy.kind,
+            pair=display_pair(strategy.pair),
+        )
+
+    def _leave(self, message: ChangeStrategy, strategy: Strategy, *, sell: bool) -> None:
+        """The strategy cancels its orders (and sells) and then stops itself: a paused one
+        is hosted again for it; one this version cannot run is only stopped."""
+        if strategy.status == StrategyStatus.PAUSED:
+            set_status(strategy.id, StrategyStatus.RUNNING)
+            self.start_running()
+        box = self.boxes.get(strategy.id)
+        if box is None:
+            set_status(strategy.id, StrategyStatus.STOPPED)
+            self.answers.reply(message, "strategy.cannot_leave", strategy_id=strategy.id)
+            return
+        box.deliver(Delivery("leave", lambda hosted: hosted.on_leave(sell)))
+        self.answers.audit(message, "strategy_leave", strategy_id=strategy.id, sell=sell)
+        self.answers.reply(
+            message,
+            "strategy.leaving_sell" if sell else "strategy.leaving",
+            strategy_id=strategy.id,
+            pair=display_pair(strategy.pair),
+        )
 
     def change_all(self, message: ChangeAllStrategies) -> None:
         """/strategy pause or resume with no id: the same as the dead-man switch's pause and

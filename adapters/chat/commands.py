@@ -300,6 +300,9 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.PauseStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="pause"),
     cb.ResumeStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="resume"),
     cb.StopStrategy: lambda c, t: ChangeStrategy(**c, strategy_id=t.strategy_id, action="stop"),
+    cb.LeaveStrategy: lambda c, t: ChangeStrategy(
+        **c, strategy_id=t.strategy_id, action="stop", leave=t.how
+    ),
     cb.ShowStrategy: lambda c, t: ShowStrategy(**c, strategy_id=t.strategy_id),
     cb.NewStrategy: lambda c, t: Usage(DCA_WIZARD),
     cb.ConfirmStrategy: lambda c, t: ConfirmStrategy(**c, preview_id=t.preview_id),

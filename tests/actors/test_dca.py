@@ -299,3 +299,45 @@ def test_with_a_take_profit_the_plan_waits_for_the_last_cycle_to_sell_before_it_
 def test_a_plan_that_does_not_make_sense_is_refused_with_what_is_wrong(params):
     with pytest.raises((BadPlan, BadSchedule)):
         dca(**params)
+
+
+def test_stopped_by_the_user_with_sell_it_cancels_its_open_buy_then_sells_the_cycle_once():
+    strategy, context = dca(order_type="limit", offset_pct="1", take_profit_pct="5")
+    run(strategy, context, TUESDAY_8)
+    context.doing("order", "watch", "timer", "save")
+    # Half filled: 0.00005 coins at 990,000,000 = 49,500 + 99 fee.
+    fill(context, strategy, "s9-buy-1", kind="partial", quantity="0.00005", price="990000000",
+         fee="99")  # fmt: skip
+    strategy.on_leave(sell=True)
+    assert context.doing("cancel", "order", "unwatch") == [
+        ("unwatch", "safety"),
+        ("unwatch", "tp"),
+        ("cancel", None),
+    ]
+    run(strategy, context, WEDNESDAY_8)  # its next run comes while it leaves: nothing
+    assert context.doing("order") == []
+    fill(context, strategy, "s9-buy-1", kind="cancelled", quantity="0", price="0", fee="0",
+         sequence=2)  # fmt: skip
+    assert context.doing("order") == [
+        (
+            "order",
+            ("tp", "sell", "market", {"price": None, "quantity": "0.00005", "quote_amount": None}),
+        )
+    ]
+    assert context.row.status == StrategyStatus.RUNNING  # until the sale has ended
+    # 0.00005 at 1,000,000,000 = 50,000 less 100 fee: 49,900 for what cost 49,599.
+    fill(context, strategy, "s9-tp-1", quantity="0.00005", price="1000000000", fee="100")
+    assert context.row.status == StrategyStatus.STOPPED
+    told = [entry[1] for entry in context.doing("notify")]
+    assert told[-1] == ("strategy.dca.left", {"runs": 1, "realised": "301"})
+    assert context.doing("order") == []
+
+
+def test_stopped_by_the_user_without_sell_it_stops_once_its_open_buy_has_ended():
+    strategy, context = dca(order_type="limit", offset_pct="1")
+    run(strategy, context, TUESDAY_8)
+    strategy.on_leave(sell=False)
+    assert context.row.status == StrategyStatus.RUNNING
+    fill(context, strategy, "s9-buy-1", kind="cancelled", quantity="0", price="0", fee="0")
+    assert context.row.status == StrategyStatus.STOPPED
+    assert [entry for entry in context.doing("order") if entry[1][1] == "sell"] == []

@@ -399,3 +399,38 @@ def test_a_grid_that_does_not_make_sense_is_refused_with_the_field_at_fault(para
     with pytest.raises(BadGrid) as refused:
         GridPlan.from_params({**PLAN, **params})
     assert refused.value.field == field
+
+
+def test_stopped_by_the_user_it_cancels_every_order_then_sells_its_coins_if_asked():
+    strategy, context = grid()
+    context.fill(strategy, context.book["s6-coin-1"], Decimal(52_300_000))
+    context.doing("order", "notify")
+    strategy.on_leave(sell=True)
+    assert context.doing("cancel") == [("cancel", None)]
+    context.cancel_all(strategy)
+    assert context.doing("order") == [
+        (
+            "order",
+            (
+                "exit",
+                "sell",
+                "market",
+                {"price": None, "quantity": "0.02000000", "quote_amount": None},
+            ),
+        )
+    ]
+    context.fill(strategy, context.book["s6-exit-1"], Decimal(52_000_000))
+    assert (context.row.status, context.row.state["result"]) == (
+        StrategyStatus.STOPPED,
+        "user_sell",
+    )
+
+
+def test_stopped_by_the_user_keeping_its_coins_it_sells_nothing():
+    strategy, context = grid()
+    context.fill(strategy, context.book["s6-coin-1"], Decimal(52_300_000))
+    context.doing("order")
+    strategy.on_leave(sell=False)
+    context.cancel_all(strategy)
+    assert context.doing("order") == []
+    assert context.row.status == StrategyStatus.STOPPED

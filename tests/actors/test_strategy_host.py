@@ -397,7 +397,8 @@ def test_a_paused_strategy_leaves_with_its_triggers_and_is_rebuilt_from_its_save
 def test_a_stopped_strategy_hears_on_stop_and_is_never_rebuilt(hosting):
     strategy = hosting.strategy()
     hosting.host.start_running()
-    hosting.host.change(ChangeStrategy(**WHO, strategy_id=strategy.id, action="stop"))
+    stop = ChangeStrategy(**WHO, strategy_id=strategy.id, action="stop", leave="keep")
+    hosting.host.change(stop)
     assert [what for _, what in journal] == ["start", "stop"]
     assert status_of(strategy) == "stopped" and not hosting.host.boxes
     assert len(hosting.sent(RemoveTrigger)) == 1

@@ -169,3 +169,29 @@ def test_an_exit_a_crash_interrupted_is_finished_at_the_next_start():
 def test_a_plan_that_does_not_make_sense_is_refused_with_the_field_at_fault(params):
     with pytest.raises(BadExit):
         TakeProfitStopLoss(FakeContext(row=strategy_row(4, **{**POSITION, **params})))
+
+
+def test_stopped_by_the_user_it_cancels_its_targets_and_sells_the_rest_only_if_asked():
+    strategy, context = tpsl(targets="5:50,10:50", stop_loss_pct="3")
+    context.doing("order", "watch")
+    strategy.on_leave(sell=False)
+    assert context.doing("cancel", "unwatch") == [
+        ("unwatch", "stop"),
+        ("unwatch", "trail"),
+        ("cancel", None),
+    ]
+    update(context, strategy, "s4-tp1-1", "cancelled")
+    update(context, strategy, "s4-tp2-1", "cancelled")
+    assert context.doing("order") == []
+    assert context.row.status == StrategyStatus.STOPPED
+
+    strategy, context = tpsl(targets="5:50,10:50", stop_loss_pct="3")
+    strategy.on_leave(sell=True)
+    update(context, strategy, "s4-tp1-1", "cancelled")
+    update(context, strategy, "s4-tp2-1", "cancelled")
+    assert context.doing("order")[-1] == sell("market", None, "0.002", "exit")
+    update(context, strategy, "s4-exit-1", "filled", quantity="0.002", price="1010000000",
+           fee="4040")  # fmt: skip
+    keys = [entry[1][0] for entry in context.doing("notify")]
+    assert keys == ["strategy.tpsl.user_sold", "strategy.tpsl.done"]
+    assert context.row.status == StrategyStatus.STOPPED

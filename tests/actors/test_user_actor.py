@@ -27,6 +27,7 @@ from config.schema import (
 from config.secret import Secret
 from messages.base import Sensitive
 from messages.commands import (
+    ChangeStrategy,
     ConfirmOrder,
     CreateAlert,
     GetPortfolio,
@@ -578,6 +579,27 @@ def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_bu
     assert Order.get_by_id(level_1.id).state == "filled"
     row = Strategy.get_by_id(strategy.id)
     assert (row.status, row.state["L1"], row.state["L2"]["side"]) == ("running", None, "sell")
+
+
+def test_a_tpsl_stopped_from_the_chat_cancels_its_resting_targets_before_it_stops(world, simulator):
+    system = world[0]
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    position = {"entry_price": "1000000000", "quantity": "0.002", "targets": "5:50,10:50"}
+    strategy = linked_strategy(world, "tpsl", position, GRIDDER)
+    simulator.call(lambda sim: sim.accounts.get(GRIDDER.key).credit("btc", Decimal("0.002")))
+    before = len(simulator.trade_log(GRIDDER.key))
+    host_strategies(world)
+    system.listen(1.0)
+    [asked] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="stop"))
+    [leaving] = say(world, tap(asked, f"sq:{strategy.id}:cancel"))
+    assert leaving.key == "strategy.leaving"
+    system.listen(2.0)
+    targets = simulator.trade_log(GRIDDER.key)[before:]
+    assert [(o["price"], o["status"]) for o in targets] == [
+        ("1050000000", "cancelled"),
+        ("1100000000", "cancelled"),
+    ]
+    assert Strategy.get_by_id(strategy.id).status == "stopped"
 
 
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(

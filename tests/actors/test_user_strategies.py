@@ -6,7 +6,7 @@ import time
 
 import pytest
 from actor_doubles import collected
-from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator
+from test_user_actor import TRADER, USER, callbacks, link, make_world, say, simulator, tap
 
 from actors.strategies.kinds import STRATEGY_CLASSES
 from actors.strategies.strategy import BaseStrategy
@@ -172,7 +172,16 @@ def test_a_paused_strategy_does_not_buy_and_buys_again_once_resumed(world, simul
 def test_a_stopped_strategy_stays_stopped(world):
     system, user_actor, *_ = world
     strategy = dca(started(world))
-    [stopped] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="stop"))
+    [asked] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="stop"))
+    assert asked.key == "strategy.stop_ask"  # nothing changes before the answer
+    assert callbacks(asked) == [
+        f"sq:{strategy.id}:cancel",
+        f"sq:{strategy.id}:sell",
+        f"sq:{strategy.id}:keep",
+        f"sd:{strategy.id}",
+    ]
+    assert status_of(strategy) == "running"
+    [stopped] = say(world, tap(asked, f"sq:{strategy.id}:keep"))
     assert stopped.param("status") == "stopped"
     [refused] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="resume"))
     assert (refused.key, refused.param("status")) == ("strategy.cannot_change", "stopped")

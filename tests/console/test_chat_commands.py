@@ -243,6 +243,7 @@ def test_for_anyone_else_admin_is_just_an_unknown_command(text):
         ("sp:3", ChangeStrategy(**CHAT, strategy_id=3, action="pause")),
         ("sr:3", ChangeStrategy(**CHAT, strategy_id=3, action="resume")),
         ("ss:3", ChangeStrategy(**CHAT, strategy_id=3, action="stop")),
+        ("sq:3:sell", ChangeStrategy(**CHAT, strategy_id=3, action="stop", leave="sell")),
         ("sd:3", ShowStrategy(**CHAT, strategy_id=3)),
     ],
 )

@@ -78,5 +78,7 @@ def test_a_user_with_two_running_strategies_is_one_process_and_buys_once_on_the_
     assert stack.user_pid(U) == user_pid
 
     # Leave nothing running for the modules after this one (the database is shared).
-    stack.say(ChangeStrategy(telegram_id=U, chat_id=U, strategy_id=waiter.id, action="stop"))
+    stack.say(
+        ChangeStrategy(telegram_id=U, chat_id=U, strategy_id=waiter.id, action="stop", leave="keep")
+    )
     assert stack.reply_to(U, "strategy.changed").param("status") == "stopped"

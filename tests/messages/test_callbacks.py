@@ -39,6 +39,9 @@ TODAY = [
     ("sr:42", cb.ResumeStrategy(42)),
     ("ss:42", cb.StopStrategy(42)),
     ("sd:42", cb.ShowStrategy(42)),
+    ("sq:42:cancel", cb.LeaveStrategy(42, "cancel")),
+    ("sq:42:sell", cb.LeaveStrategy(42, "sell")),
+    ("sq:42:keep", cb.LeaveStrategy(42, "keep")),
     ("sc:new", cb.NewStrategy()),
     (f"sc:y:{PENDING}", cb.ConfirmStrategy(PENDING)),
     (f"sc:n:{PENDING}", cb.DropStrategy(PENDING)),
@@ -123,7 +126,7 @@ def test_a_button_that_could_not_be_read_back_is_refused_where_it_is_built(actio
 
 def test_questions_the_bot_asked_are_the_answers_that_pass_the_budget_once():
     answers = {t.prefix for t in cb.actions() if t.answers}
-    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr", "sc:y"}
+    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr", "sc:y", "sq"}
 
 
 def test_answered_questions_lose_their_buttons_the_others_keep_them():
@@ -136,6 +139,7 @@ def test_answered_questions_lose_their_buttons_the_others_keep_them():
         "lv:n",
         "sc:y",
         "sc:n",
+        "sq",
     }
 
 
