@@ -144,3 +144,33 @@ def test_every_button_press_is_answered(bot: Bot):
     taps = [name for name, _ in bot.fake.calls if name == "answerCallbackQuery"]
     assert len(taps) >= len(bot.fake.answered_callbacks) > 0
     assert not [r for r in bot.fake.rejected if r[0] == "answerCallbackQuery"]
+
+
+def test_a_grid_is_set_up_in_english_with_a_wrong_answer_on_the_way_previewed_and_created(
+    bot: Bot,
+):
+    user = USERS[2]
+    linked(bot, user)
+    bot.wait_text(user, said("link.done").split(".")[0])
+    bot.say(user, "/lang en")
+    bot.simulator.set_price("btcidr", Decimal(1_000_000_000))
+    step = bot.say(user, "/grid")
+    assert step.plain_text == said("strategy.grid.ask_pair", "en")
+    step = bot.tap(user, step, "BTCIDR")
+    assert "cannot be read as a number" in bot.say(user, "lots").plain_text  # asked again
+    bot.say(user, "950,000,000")
+    step = bot.say(user, "1,050,000,000")
+    step = bot.tap(user, step, "10")
+    step = bot.tap(user, step, said("term.geometric", "en"))
+    step = bot.say(user, "0.001 btc")
+    step = bot.tap(user, step, said("button.grid_buy_coin", "en"))
+    preview = bot.tap(user, step, "-")
+    assert preview.plain_text.startswith("Confirm grid")
+    assert "10 levels from Rp 950,000,000 to Rp 1,050,000,000, geometric" in preview.plain_text
+    assert "— empty (the price is here)" in preview.plain_text
+    bot.tap(user, preview, "✅")
+    created = bot.wait_text(user, "Grid #")
+    assert "BTC/IDR" in created.plain_text
+    listing = bot.say(user, "/strategy").plain_text
+    assert "Grid BTC/IDR — running" in listing
+    bot.say(user, "/lang id")
