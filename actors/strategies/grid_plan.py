@@ -35,6 +35,10 @@ MIN_LEVELS, MAX_LEVELS = 2, 200
 # this rate is only for what is estimated before anything trades.
 SALES_TAX = Decimal("0.0021")
 HUNDRED = Decimal(100)
+# The start's market buy asks this much more than the sells' coin at the last price: it
+# fills at the ask and deeper, and what it brings beyond goes to the farthest sell, which
+# would otherwise be left with less than the pair's minimum.
+COIN_MARGIN = Decimal("0.005")
 
 
 class BadGrid(BadParameter):
@@ -154,10 +158,11 @@ class GridPlan:
         return sum((self.quantity_at(level) for level in layout.sells), Decimal(0))
 
     def coin_purchase(self, layout: Layout, price: Decimal) -> Decimal:
-        """The rupiah a market buy of the sells' coins spends at `price`, its fee included,
-        whole rupiah rounded up."""
+        """The rupiah a market buy of the sells' coins spends at `price`, its fee and the
+        margin included, whole rupiah rounded up."""
         coins = self.coins_for(layout)
-        return (coins * price / (1 - self.taker_fee)).to_integral_value(ROUND_CEILING)
+        value = coins * price * (1 + COIN_MARGIN) / (1 - self.taker_fee)
+        return value.to_integral_value(ROUND_CEILING)
 
     def smallest_step_pct(self) -> Decimal:
         prices = self.levels

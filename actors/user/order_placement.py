@@ -31,7 +31,13 @@ from adapters.indodax.wire import OrderStatus, TradeOutcome
 from messages.statuses import OrderState
 from persistence.models.base import utcnow
 from persistence.models.fills import record_changes
-from persistence.models.orders import Order, OrderOwner, record_intended_order, settle_order
+from persistence.models.orders import (
+    NOT_ON_THE_EXCHANGE,
+    Order,
+    OrderOwner,
+    record_intended_order,
+    settle_order,
+)
 from persistence.models.users import User
 
 log = logging.getLogger(__name__)
@@ -96,7 +102,14 @@ def place(
     except OrderNotPlaced as error:
         settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
         return Placement(row, "order.not_placed", type(error).__name__)
-    except (ExchangeRejected, RateLimited) as error:
+    except RateLimited as error:
+        # The exchange ran nothing. A strategy's order is told as never sent, so its
+        # strategy asks for the same intent again (the client waits out the pair's block);
+        # a user is told to try again.
+        why = NOT_ON_THE_EXCHANGE if owner is not None else str(error)[:500]
+        settle_order(row, state=OrderState.REJECTED, error=why)
+        return Placement(row, rejection_key(error), type(error).__name__)
+    except ExchangeRejected as error:
         settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
         return Placement(row, rejection_key(error), type(error).__name__)
     except IndodaxError as error:

@@ -28,7 +28,7 @@ from actors.user.readings import Readings
 from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
-from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
+from adapters.indodax.order_rules import OrderIntent, Refusal, floor_to_step, validate_order
 from adapters.indodax.pairs import Pair
 from messages import callbacks as cb
 from messages.commands import ConfirmStrategy, PreviewDca, PreviewGrid, PreviewTpsl, UserCommand
@@ -335,13 +335,18 @@ class StrategySetup:
     def _breaks_rules(
         self, message: UserCommand, plan: GridPlan, pair: Pair, info: PairInfo
     ) -> bool:
-        """Each level's buy against the pair's minimums (the smallest is at the lowest
-        level when the amount is in coin, at the highest when it is in rupiah)."""
-        for level in range(plan.count):
-            intent = OrderIntent(
-                pair, "buy", "limit", quantity=plan.quantity_at(level), price=plan.levels[level]
-            )
-            checked = validate_order(intent, info)
+        """Each level's buy, and the sell one level up of what that buy brings after its
+        fee, against the pair's minimums: a level at exactly the minimum buys less than it
+        can sell."""
+        for level in range(plan.count - 1):
+            quantity = plan.quantity_at(level)
+            after_fee = floor_to_step(quantity * (1 - info.maker_fee), info.quantity_step)
+            buy = OrderIntent(pair, "buy", "limit", quantity=quantity, price=plan.levels[level])
+            up = plan.levels[level + 1]
+            sell = OrderIntent(pair, "sell", "limit", quantity=after_fee, price=up)
+            checked = validate_order(buy, info)
+            if not isinstance(checked, Refusal):
+                checked = validate_order(sell, info)
             if isinstance(checked, Refusal):
                 reason: dict[str, Any] = dict(checked.params)
                 self.answers.reply(message, str(checked.reason), **reason)

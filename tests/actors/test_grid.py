@@ -165,39 +165,40 @@ def test_the_levels_fall_on_the_tick_spaced_in_rupiah_or_in_percent():
 
 def test_a_grid_starts_with_the_coin_for_its_sells_bought_then_buys_under_and_sells_over():
     strategy, context = grid()
-    # The sells need 0.02 ETH: at 52,300,000 after the 0.2 % taker fee, rounded up.
+    # The sells need 0.02 ETH: at 52,300,000, with 0.5 % to spare, after the 0.2 % taker
+    # fee: 1,051,230 / 0.998, rounded up.
     assert context.doing("order") == [
         (
             "order",
-            ("coin", "buy", "market", {"price": None, "quantity": None, "quote_amount": "1048097"}),
+            ("coin", "buy", "market", {"price": None, "quantity": None, "quote_amount": "1053337"}),
         )
     ]
     context.fill(strategy, context.book["s6-coin-1"], Decimal(52_300_000))
-    # fee 2,097; (1,048,097 - 2,097) / 52,300,000 = 0.02 ETH, costing 1,048,097 in all
+    # fee 2,107; (1,053,337 - 2,107) / 52,300,000 = 0.0201 ETH, costing 1,053,337 in all
     assert told(context) == [
-        ("strategy.grid.coin_bought", {"quantity": Decimal("0.02"), "idr": "1048097"})
+        ("strategy.grid.coin_bought", {"quantity": Decimal("0.0201"), "idr": "1053337"})
     ]
     # The level nearest the price (52 M) stays empty; nearest first on each side.
     assert context.doing("order") == [
         limit("L1", "buy", "51000000", "0.01000000"),
         limit("L0", "buy", "50000000", "0.01000000"),
         limit("L3", "sell", "53000000", "0.01000000"),
-        limit("L4", "sell", "54000000", "0.01000000"),
+        limit("L4", "sell", "54000000", "0.01010000"),  # the farthest takes what is left
     ]
     assert context.row.state["stage"] == "running"
-    assert Decimal(context.row.state["coins"]) == Decimal("0.02")
+    assert Decimal(context.row.state["coins"]) == Decimal("0.0201")
 
 
 def test_each_fill_puts_the_opposite_order_one_level_away_and_each_pair_tells_its_profit():
     """Worked by hand, fees 0.1 % rounded up:
     - 53.1 M: sell L3 0.01 @ 53 M: 530,000 - 530 fee = 529,470 received; its coins cost
-      1,048,097 / 2 = 524,048.5 -> profit 5,421.5; a buy goes to L2 (52 M).
+      1,053,337 x 0.01 / 0.0201 = 524,048.26 -> profit 5,421.74; a buy goes to L2 (52 M).
     - 51.5 M: buy L2 0.01 @ 52 M: 520,000 with 520 fee -> 0.00999 ETH costing 520,000;
       its sell goes to L3.
     - 50.9 M: buy L1 @ 51 M: 510,000 with 510 fee -> 0.00999 ETH costing 510,000; sell L2.
     - 52.2 M: sell L2 0.00999 @ 52 M: 519,480 - 520 = 518,960 -> profit 8,960; buy L1.
     - 53.0 M: sell L3 0.00999 @ 53 M: 529,470 - 530 = 528,940 -> profit 8,940; buy L2.
-    Realised 5,421.5 + 8,960 + 8,940 = 23,321.5, three pairs."""
+    Realised 5,421.74 + 8,960 + 8,940 = 23,321.74, three pairs."""
     strategy, context = grid()
     context.fill(strategy, context.book["s6-coin-1"], Decimal(52_300_000))
     context.doing("order", "notify")
@@ -217,7 +218,7 @@ def test_each_fill_puts_the_opposite_order_one_level_away_and_each_pair_tells_it
         ("52000000", "8960", "14382", 2),
         ("53000000", "8940", "23322", 3),
     ]
-    assert Decimal(context.row.state["realised"]) == Decimal("23321.5")
+    assert Decimal(context.row.state["realised"]).quantize(Decimal("0.01")) == Decimal("23321.74")
     # Still resting: buys at L0, L1, L2 and the first sell at L4; one order per level.
     resting = sorted((r.leg, r.side, r.client_order_id) for r in context.book.values())
     assert resting == [
@@ -226,7 +227,7 @@ def test_each_fill_puts_the_opposite_order_one_level_away_and_each_pair_tells_it
         ("L2", "buy", "s6-L2-3"),
         ("L4", "sell", "s6-L4-1"),
     ]
-    assert Decimal(context.row.state["coins"]) == Decimal("0.01")
+    assert Decimal(context.row.state["coins"]) == Decimal("0.0101")  # the sell at L4
 
 
 def test_a_stop_loss_cancels_every_order_first_and_sells_only_what_the_grid_holds_once():
@@ -242,7 +243,7 @@ def test_a_stop_loss_cancels_every_order_first_and_sells_only_what_the_grid_hold
     for resting in reached:  # they filled before the cancel reached them
         context.fill(strategy, resting)
     context.cancel_all(strategy)  # the sells at L3 and L4
-    # 0.02 bought at the start + 0.00999 at 51 M + 0.00999 at 50 M, sold once, at market
+    # 0.0201 bought at the start + 0.00999 at 51 M + 0.00999 at 50 M, sold once, at market
     assert context.doing("order") == [
         (
             "order",
@@ -250,7 +251,7 @@ def test_a_stop_loss_cancels_every_order_first_and_sells_only_what_the_grid_hold
                 "exit",
                 "sell",
                 "market",
-                {"price": None, "quantity": "0.03998000", "quote_amount": None},
+                {"price": None, "quantity": "0.04008000", "quote_amount": None},
             ),
         )
     ]
@@ -415,7 +416,7 @@ def test_stopped_by_the_user_it_cancels_every_order_then_sells_its_coins_if_aske
                 "exit",
                 "sell",
                 "market",
-                {"price": None, "quantity": "0.02000000", "quote_amount": None},
+                {"price": None, "quantity": "0.02010000", "quote_amount": None},
             ),
         )
     ]

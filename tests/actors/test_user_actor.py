@@ -552,14 +552,14 @@ def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_bu
     host_strategies(world)
     system.listen(1.0)
     placed = simulator.trade_log(GRIDDER.key)[before:]
-    # 0.002 BTC for the two sells: 2,000,000 / (1 - 0.2 %), rounded up to the rupiah
+    # 0.002 BTC for the two sells, 0.5 % to spare: 2,010,000 / (1 - 0.2 %), rounded up
     assert [(o["side"], o["order_type"], o["price"], o["amount"]) for o in placed] == [
-        ("buy", "market", None, "2004009"),
+        ("buy", "market", None, "2014029"),
         ("buy", "limit", "975000000", "0.001"),
         ("buy", "limit", "950000000", "0.001"),
         ("sell", "limit", "1025000000", "0.001"),
-        ("sell", "limit", "1050000000", "0.000999"),  # the farthest takes what came
-    ]  # (the market buy filled at the ask, over the last price: 0.001999 BTC)
+        ("sell", "limit", "1050000000", "0.00100899"),  # the farthest takes what came
+    ]  # (the market buy filled at the ask, over the last price: 0.00200899 BTC)
     level_1 = Order.get(Order.strategy_id == strategy.id, Order.leg == "L1")
 
     simulator.set_price("btcidr", Decimal(974_000_000))  # the buy at 975 M fills

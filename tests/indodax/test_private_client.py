@@ -420,12 +420,18 @@ def test_cancel_429_blocks_cancels_only(make, clock):
     assert clock.sleeps == [5.0]
 
 
-def test_trades_on_one_pair_stay_under_20_per_second(make, clock):
+def test_trades_on_one_pair_never_number_more_than_20_in_any_second(make, clock):
+    """Indodax counts trades per account and pair in any second: 20 go at once, the 21st
+    waits until the first is more than a second old (with 50 ms to spare), and so on. (A
+    token bucket of 20 and 20 a second let 40 through within one second.)"""
     exchange = Exchange(trade=ok("tapi_trade_buy.json"))
     client = make(exchange)
-    for number in range(22):
+    moments = []
+    for number in range(45):
         buy_limit(client, f"burst-{number}")
-    assert clock.sleeps == pytest.approx([0.05, 0.05])
+        moments.append(clock.now)
+    assert clock.sleeps == pytest.approx([1.05, 1.05])  # before the 21st, and the 41st
+    assert all(later - moments[i] >= 1.05 for i, later in enumerate(moments[20:]))
 
 
 def test_token_bucket_is_fair_after_a_block(clock):
