@@ -140,6 +140,14 @@ class SetLanguage(UserCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetLossLimit(UserCommand):
+    """The most a day's strategy results may lose before the user's strategies pause, as
+    typed (rupiah); None switches the limit off."""
+
+    amount_text: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
 class ShowSettings(UserCommand):
     """Language, trading mode and the notification level of each kind, with buttons."""
 

@@ -254,6 +254,7 @@ class DollarCostAverage(BaseStrategy):
             self._after(state, progress)
             return
         profit = Decimal(progress.pop("cycle_profit"))
+        self.context.realised(profit, update)
         left = Position.saved(progress).next_cycle()
         progress.update(
             left.to_state(),

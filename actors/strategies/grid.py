@@ -320,7 +320,7 @@ class Grid(BaseStrategy):
             self.context.notify("strategy.grid.refused", reason=update.reason or "")
         filled = Decimal(slot["filled"])
         if slot["side"] == "sell" and filled > 0:
-            progress.update(self._pair_done(slot, state))
+            progress.update(self._pair_done(slot, state, update))
         now = {**state, **progress}
         # Refused again and again, or refused with nothing left open: the grid cannot trade.
         stuck = refusals >= STOP_AFTER_REFUSALS or (refusals and not self.context.open_orders())
@@ -358,12 +358,15 @@ class Grid(BaseStrategy):
             return {**state, **progress}
         return self._place(state, target, side, quantity, cost, **progress)
 
-    def _pair_done(self, slot: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    def _pair_done(
+        self, slot: dict[str, Any], state: dict[str, Any], update: OrderUpdate
+    ) -> dict[str, Any]:
         """A sell's fills: what they received after the fee less the cost of the coins they
-        sold (the slot's cost in proportion), told."""
+        sold (the slot's cost in proportion), told and counted for the day."""
         filled, asked = Decimal(slot["filled"]), Decimal(slot["qty"])
         proceeds = Decimal(slot["value"]) - Decimal(slot["fee"])
         profit = proceeds - Decimal(slot["cost"]) * filled / asked
+        self.context.realised(profit, update)
         realised = Decimal(state.get("realised", "0")) + profit
         pairs = int(state.get("pairs", 0)) + 1
         self.context.notify(

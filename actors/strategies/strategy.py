@@ -93,6 +93,10 @@ class StrategyContext(Protocol):
         """Tells the user (a strategy notification: their settings may mute it), with the
         strategy's id, pair and coin added to `params`."""
 
+    def realised(self, amount: Decimal, update: OrderUpdate) -> None:
+        """A profit (or a loss, negative) in rupiah that `update` realised: counted once
+        for the day, toward the user's daily loss limit."""
+
 
 @dataclass(frozen=True)
 class Progress:

@@ -257,6 +257,7 @@ class TakeProfitStopLoss(BaseStrategy):
         if quantity <= 0:
             return {}
         pnl = (price - self.plan.entry) * quantity - Decimal(update.fee)
+        self.context.realised(pnl, update)
         self._tell_sold(update.leg or "", quantity, price, pnl, state)
         return {
             "sold": str(Decimal(state.get("sold", "0")) + quantity),

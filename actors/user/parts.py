@@ -128,7 +128,7 @@ def build_parts(
         market=Market(session, answers, readings),
         portfolio=Portfolio(session, answers, calls),
         alerts=Alerts(session, answers, readings, links),
-        settings=Preferences(session, answers, calls, links),
+        settings=Preferences(session, answers, calls, links, readings),
         paper=paper,
         tracker=tracker,
         lifecycle=lifecycle,

@@ -7,16 +7,25 @@ from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
 from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.readings import Readings
 from actors.user.session import UserSession
 from actors.user.user_views import settings_buttons, settings_params, yes_or_keep
 from messages import callbacks as cb
-from messages.commands import ChangeNotification, SetLanguage, SetMode, ShowSettings, UserCommand
+from messages.commands import (
+    ChangeNotification,
+    SetLanguage,
+    SetLossLimit,
+    SetMode,
+    ShowSettings,
+    UserCommand,
+)
 from messages.events import OwnerChanged
 from messages.statuses import StrategyStatus
 from persistence.models.strategies import strategies_of
 from persistence.models.users import (
     next_notify_level,
     reloaded,
+    set_daily_loss_limit,
     set_language,
     set_mode,
     set_notify_level,
@@ -25,9 +34,15 @@ from persistence.models.users import (
 
 class Preferences:
     def __init__(
-        self, session: UserSession, answers: Answers, calls: ExchangeCalls, links: Links
+        self,
+        session: UserSession,
+        answers: Answers,
+        calls: ExchangeCalls,
+        links: Links,
+        readings: Readings,
     ) -> None:
         self.session, self.answers, self.calls, self.links = session, answers, calls, links
+        self.readings = readings
         # Each "switch to live?" question remembers the key it was asked with (fingerprint).
         self.live_questions: PendingQuestions[str] = PendingQuestions(
             gone_key="button.stale", expired_key="button.stale"
@@ -41,6 +56,28 @@ class Preferences:
         if self.answers.started(message) is None:
             return
         self._show(message)
+
+    def set_loss_limit(self, message: SetLossLimit) -> None:
+        """Whole rupiah above 0, read as every number in the chat is; or off."""
+        user = self.answers.started(message)
+        if user is None:
+            return
+        rupiah: int | None = None
+        if message.amount_text is not None:
+            numbers = self.readings.numbers(message, "amount_text")
+            if numbers is None:
+                return
+            amount = numbers["amount_text"]
+            if amount is None or amount <= 0 or amount != amount.to_integral_value():
+                self.answers.reply(message, "settings.bad_loss_limit")
+                return
+            rupiah = int(amount)
+        self.session.user = set_daily_loss_limit(user, rupiah)
+        self.answers.audit(message, "loss_limit", rupiah=rupiah)
+        if rupiah is None:
+            self.answers.reply(message, "settings.loss_limit_off")
+        else:
+            self.answers.reply(message, "settings.loss_limit_set", limit=rupiah)
 
     def change_notification(self, message: ChangeNotification) -> None:
         user = self.answers.started(message)

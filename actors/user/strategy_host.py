@@ -30,12 +30,14 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Hashable
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from actors.core.restart_policy import RestartPolicy
 from actors.strategies.kinds import STRATEGY_CLASSES
+from actors.strategies.money import whole_rupiah
+from actors.strategies.schedule import WIB
 from actors.strategies.strategy import BaseStrategy
 from actors.user.answers import Answers
 from actors.user.links import Links
@@ -78,6 +80,7 @@ from messages.statuses import StrategyStatus
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 from persistence.models.audit import audit
 from persistence.models.base import utcnow
+from persistence.models.results import record_result, result_on
 from persistence.models.strategies import (
     Strategy,
     next_status,
@@ -95,11 +98,17 @@ log = logging.getLogger(__name__)
 
 RESTART = "strategy-restart"  # timer (argument: strategy id, incarnation): rebuild it
 TIMER = "strategy-timer"  # timer (argument: the id of its row in `timers`): a strategy's own
+LOSS_CHECK = "loss-check"  # timer: the day's results against the user's daily loss limit
 
 # Places a strategy's order (OrderDesk.for_strategy); how it goes comes as OrderUpdates.
 PlaceOrder = Callable[[OrderRequest], None]
 # Cancels a strategy's orders (StrategyCancels.cancel); their ends come as OrderUpdates.
 CancelOrders = Callable[[CancelRequest], None]
+
+
+def wib_today() -> date:
+    """The day as Indonesian users count it: the daily loss limit starts again at 00:00 WIB."""
+    return utcnow().astimezone(WIB).date()
 
 
 class StrategyHost:
@@ -126,6 +135,7 @@ class StrategyHost:
         self.timers = timers
         timers.on(RESTART, self._restart)
         timers.on(TIMER, self._timer_rang)
+        timers.on(LOSS_CHECK, self._check_loss_limit)
         timers.keep_awake_while(self.busy)
 
     @property
@@ -205,6 +215,34 @@ class StrategyHost:
         """Placed now, by the same desk as the user's orders; its updates are queued behind
         the handler that asked."""
         self.place(request)
+
+    def realised(self, box: StrategyMailbox, amount: Decimal, source: str) -> None:
+        """Recorded once for the day (WIB); a loss is measured against the user's daily
+        limit once the handler that realised it has returned (pausing inside it would
+        leave the strategy half-way through its step)."""
+        record_result(box.row, source, amount, wib_today())
+        user = self.session.user
+        if amount < 0 and user is not None and user.daily_loss_limit:
+            self.timers.start(LOSS_CHECK, timedelta(0))
+
+    def _check_loss_limit(self, _: Hashable) -> None:
+        """The day's results at a loss of the limit or more: every running strategy of the
+        user paused (their resting orders stay), the user told with both figures."""
+        user = self.session.user
+        if user is None or not user.daily_loss_limit:
+            return
+        loss = -result_on(user, wib_today())
+        if loss < user.daily_loss_limit or not running_strategies(user):
+            return
+        paused = self._pause_all("loss_limit")
+        log.warning("daily loss limit reached", extra={"loss": str(loss), "paused": paused})
+        self.answers.notify(
+            "strategy.paused.loss_limit",
+            kind="system",
+            count=paused,
+            loss=str(whole_rupiah(loss)),
+            limit=user.daily_loss_limit,
+        )
 
     def set_timer(self, box: StrategyMailbox, delay: timedelta, payload: str) -> None:
         """Saved first, then armed here; the Supervisor wakes the actor for it if it left."""

@@ -71,6 +71,8 @@ class MailboxHost(Protocol):
 
     def notify(self, box: StrategyMailbox, key: str, **params: Any) -> None: ...
 
+    def realised(self, box: StrategyMailbox, amount: Decimal, source: str) -> None: ...
+
     def order(self, box: StrategyMailbox, request: OrderRequest) -> None: ...
 
     def cancel(self, request: CancelRequest) -> None: ...
@@ -265,3 +267,6 @@ class StrategyMailbox:
 
     def notify(self, key: str, **params: Any) -> None:
         self.host.notify(self, key, **params)
+
+    def realised(self, amount: Decimal, update: OrderUpdate) -> None:
+        self.host.realised(self, amount, f"{update.client_order_id}:{update.sequence}")

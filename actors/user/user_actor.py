@@ -178,6 +178,9 @@ class UserActor(BotActor):
     def receiveMsg_SetLanguage(self, message: commands.SetLanguage, sender: Any) -> None:
         self.parts.settings.set_language(message)
 
+    def receiveMsg_SetLossLimit(self, message: commands.SetLossLimit, sender: Any) -> None:
+        self.parts.settings.set_loss_limit(message)
+
     # Market and portfolio
 
     def receiveMsg_GetPrice(self, message: commands.GetPrice, sender: Any) -> None:

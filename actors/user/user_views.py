@@ -143,6 +143,7 @@ def settings_params(user: User, mode: str) -> dict[str, str]:
     return {
         "language": user.language,
         "mode": mode,
+        "loss_limit": str(user.daily_loss_limit) if user.daily_loss_limit else "off",
         **{kind: user.notify_level(kind) for kind in NOTIFICATION_KINDS},
     }
 

@@ -42,6 +42,7 @@ from messages.commands import (
     ListStrategies,
     PreviewOrder,
     SetLanguage,
+    SetLossLimit,
     SetMode,
     ShowMarket,
     ShowSettings,
@@ -215,6 +216,14 @@ def _lang(who: Who, args: list[str]) -> Parsed:
     )
 
 
+def _loss_limit(who: Who, args: list[str]) -> Parsed:
+    """/losslimit 500.000 | off"""
+    if len(args) != 1:
+        return Usage("help.losslimit")
+    off = args[0].lower() in ("off", "mati", "0")
+    return SetLossLimit(**_chat(who), amount_text=None if off else args[0])
+
+
 def _link(who: Who, args: list[str]) -> Parsed:
     if len(args) != 2:
         return Usage("help.link")
@@ -246,6 +255,7 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/unalert": _unalert,
     "/settings": _none(lambda w: ShowSettings(**_chat(w)), "help.settings"),
     "/lang": _lang,
+    "/losslimit": _loss_limit,
     "/link": _link,
     "/unlink": _none(lambda w: UnlinkAccount(**_chat(w)), "help.unlink"),
     "/admin": _admin,

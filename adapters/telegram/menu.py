@@ -31,6 +31,7 @@ USER_COMMANDS = (
     "unalert",
     "settings",
     "lang",
+    "losslimit",
     "link",
     "unlink",
     "cancel",

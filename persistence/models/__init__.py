@@ -6,6 +6,7 @@ from persistence.models.fills import Fill
 from persistence.models.orders import Order
 from persistence.models.outbox import DeadLetter, OutboxMessage
 from persistence.models.paper import PaperBalance, PaperOrder
+from persistence.models.results import StrategyResult
 from persistence.models.strategies import Strategy
 from persistence.models.timers import StrategyTimer
 from persistence.models.tokens import AccessToken
@@ -25,6 +26,7 @@ ALL_MODELS = [
     PaperOrder,
     Fill,
     StrategyTimer,
+    StrategyResult,
 ]
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "PaperBalance",
     "PaperOrder",
     "Strategy",
+    "StrategyResult",
     "StrategyTimer",
     "User",
 ]

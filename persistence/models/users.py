@@ -27,6 +27,8 @@ class User(BaseModel):
     notify_fill = peewee.CharField(max_length=8, default="on")
     notify_strategy = peewee.CharField(max_length=8, default="on")
     notify_system = peewee.CharField(max_length=8, default="on")
+    # Whole rupiah a day's strategy results may lose before they are paused; None: off.
+    daily_loss_limit = peewee.BigIntegerField(null=True)
 
     class Meta:
         table_name = "users"
@@ -120,6 +122,11 @@ def set_mode(user: User, mode: str) -> User:
 
 def set_language(user: User, language: str) -> User:
     User.update(language=language).where(User.id == user.id).execute()
+    return reloaded(user)
+
+
+def set_daily_loss_limit(user: User, rupiah: int | None) -> User:
+    User.update(daily_loss_limit=rupiah).where(User.id == user.id).execute()
     return reloaded(user)
 
 

@@ -90,6 +90,9 @@ class FakeContext:
     def notify(self, key: str, **params: Any) -> None:
         self.did.append(("notify", (key, params)))
 
+    def realised(self, amount: Decimal, update: OrderUpdate) -> None:
+        self.did.append(("realised", (amount, f"{update.client_order_id}:{update.sequence}")))
+
     def hand(self, strategy: BaseStrategy, update: OrderUpdate) -> None:
         """As the mailbox hands an update: an order's end leaves the open ones first."""
         if update.kind in ENDS and update.client_order_id in self.opened:

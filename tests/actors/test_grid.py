@@ -219,6 +219,13 @@ def test_each_fill_puts_the_opposite_order_one_level_away_and_each_pair_tells_it
         ("53000000", "8940", "23322", 3),
     ]
     assert Decimal(context.row.state["realised"]).quantize(Decimal("0.01")) == Decimal("23321.74")
+    # Each pair counted for the day's results once, under the update that realised it.
+    realised = [(round(amount, 2), source) for _, (amount, source) in context.doing("realised")]
+    assert realised == [
+        (Decimal("5421.74"), "s6-L3-1:1"),
+        (Decimal("8960.00"), "s6-L2-2:1"),
+        (Decimal("8940.00"), "s6-L3-2:1"),
+    ]
     # Still resting: buys at L0, L1, L2 and the first sell at L4; one order per level.
     resting = sorted((r.leg, r.side, r.client_order_id) for r in context.book.values())
     assert resting == [

@@ -40,6 +40,7 @@ from messages.commands import (
     PreviewOrder,
     PreviewTpsl,
     RefreshToken,
+    SetLossLimit,
     ShowMarket,
     Start,
     UnlinkAccount,
@@ -600,6 +601,44 @@ def test_a_tpsl_stopped_from_the_chat_cancels_its_resting_targets_before_it_stop
         ("1100000000", "cancelled"),
     ]
     assert Strategy.get_by_id(strategy.id).status == "stopped"
+
+
+def test_a_day_of_losses_over_the_users_limit_pauses_their_other_strategies(world, simulator):
+    system, user_actor, notifier, _ = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    position = {"entry_price": "1000000000", "quantity": "0.002", "stop_loss_pct": "3"}
+    stop = linked_strategy(world, "tpsl", position, GRIDDER)
+    simulator.call(lambda sim: sim.accounts.get(GRIDDER.key).credit("btc", Decimal("0.002")))
+    [limit] = say(world, SetLossLimit(**USER, amount_text="50000"))
+    assert (limit.key, limit.param("limit")) == ("settings.loss_limit_set", "50000")
+    owner = User.get(User.telegram_id == USER["telegram_id"])
+    waiting = Strategy.create(user=owner, kind="buy_once_below", pair="btc_idr",
+                              params={"level": "900000000", "quote_amount": "100000"})  # fmt: skip
+    host_strategies(world)
+    system.listen(1.0)
+    collected(system, notifier)
+    simulator.set_price("btcidr", Decimal(969_000_000))
+    fired = TriggerFired(trigger_id=f"s{stop.id}:stop", telegram_id=USER["telegram_id"],
+                         pair="btc_idr", price="969000000", ts=1.0)  # fmt: skip
+    system.tell(user_actor, fired)
+    system.listen(2.0)
+    told = {m.key: m for m in collected(system, notifier) if hasattr(m, "key")}
+    # Sold 0.002 at about 969 M: some 62,000 under the entry after fees, over the 50,000.
+    paused = told["strategy.paused.loss_limit"]
+    assert (paused.param("count"), paused.param("limit")) == ("1", "50000")
+    assert int(paused.param("loss")) > 50_000
+    assert Strategy.get_by_id(waiting.id).status == "paused"
+    assert Strategy.get_by_id(stop.id).status == "stopped"  # it had sold everything
+
+
+def test_a_loss_limit_is_whole_rupiah_above_zero_or_off(world):
+    link(world)
+    for typed in ("-5", "0,5", "lots"):
+        [answer] = say(world, SetLossLimit(**USER, amount_text=typed))
+        assert answer.key != "settings.loss_limit_set"
+    [off] = say(world, SetLossLimit(**USER, amount_text=None))
+    assert off.key == "settings.loss_limit_off"
+    assert User.get(User.telegram_id == USER["telegram_id"]).daily_loss_limit is None
 
 
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(

@@ -204,7 +204,8 @@ def test_a_second_tap_on_an_alert_question_stores_nothing(settings):
 
 def test_a_demo_bot_keeps_everyone_in_its_own_mode():
     session, answers = parts(keys=FakeKeys())
-    preferences = Preferences(session, answers, Unreachable(), RecordingLinks())  # type: ignore[arg-type]
+    readings = Readings(session, answers)  # type: ignore[arg-type]
+    preferences = Preferences(session, answers, Unreachable(), RecordingLinks(), readings)  # type: ignore[arg-type]
     preferences.set_mode(SetMode(mode="live", **WHO))
     assert answers.replies == [("settings.mode_fixed", {"mode": "demo"})]
 
