@@ -259,6 +259,18 @@ class IndodaxSettings:
         "How often a user's resting orders are checked against the exchange's open orders "
         "(fills are looked up as soon as the market reaches an order's price).",
     )
+    exchange_heartbeat_seconds: int = setting(
+        "EXCHANGE_HEARTBEAT_SECONDS",
+        0,
+        parsers.integer(0, 3600),
+        "0: off. Otherwise each user's actor arms Indodax's countdownCancelAll for this many "
+        "seconds on the pairs where their strategies have orders resting, again every third "
+        "of it: if the bot dies, Indodax cancels those orders itself. The costs: every open "
+        "order on those pairs is cancelled, the user's own manual ones too; a network or host "
+        "stall longer than this cancels them as well (a grid must then be set up again); one "
+        "more private call per user every third of it; and a user with strategy orders "
+        "resting stays in memory instead of leaving when idle.",
+    )
     order_reconcile_dormant_seconds: int = setting(
         "ORDER_RECONCILE_DORMANT_SECONDS",
         3600,

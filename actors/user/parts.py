@@ -12,6 +12,7 @@ in its constructor, so each can be built and tested alone with fakes.
     alerts    price alerts (alerts.py)
     settings  notifications, language, trading mode (preferences.py)
     paper     paper orders filled before a command (paper_book.py)
+    heartbeat the exchange's own dead-man switch over strategy orders (exchange_heartbeat.py)
     tracker   orders of unknown outcome, followed until told (order_tracker.py)
     lifecycle placed orders followed until they end, each change told once (order_lifecycle.py)
     orders    placing orders, the user's and the strategies' (order_desk.py)
@@ -31,6 +32,7 @@ from actors.user.account import Account
 from actors.user.alerts import Alerts
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.exchange_heartbeat import ExchangeHeartbeat
 from actors.user.links import Links
 from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
@@ -62,6 +64,7 @@ class UserParts:
     alerts: Alerts
     settings: Preferences
     paper: PaperBook
+    heartbeat: ExchangeHeartbeat
     tracker: OrderTracker
     lifecycle: OrderLifecycle
     orders: OrderDesk
@@ -130,6 +133,9 @@ def build_parts(
         alerts=Alerts(session, answers, readings, links),
         settings=Preferences(session, answers, calls, links, readings),
         paper=paper,
+        heartbeat=ExchangeHeartbeat(
+            session, calls, timers, seconds=settings.indodax.exchange_heartbeat_seconds
+        ),
         tracker=tracker,
         lifecycle=lifecycle,
         orders=orders,

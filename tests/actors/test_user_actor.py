@@ -641,6 +641,36 @@ def test_a_loss_limit_is_whole_rupiah_above_zero_or_off(world):
     assert User.get(User.telegram_id == USER["telegram_id"]).daily_loss_limit is None
 
 
+def test_with_the_exchange_heartbeat_on_strategy_orders_are_guarded_then_released(
+    actor_system, settings, simulator, tmp_path
+):
+    world = make_world(
+        actor_system,
+        settings,
+        simulator,
+        tmp_path,
+        indodax=simulator.indodax_settings(exchange_heartbeat_seconds=3),
+    )[:4]
+    system = world[0]
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    position = {"entry_price": "1000000000", "quantity": "0.002", "targets": "5:100"}
+    strategy = linked_strategy(world, "tpsl", position, GRIDDER)
+    simulator.call(lambda sim: sim.accounts.get(GRIDDER.key).credit("btc", Decimal("0.002")))
+    host_strategies(world)
+    system.listen(1.5)  # a beat every second
+
+    def guarded() -> list[tuple[str, int]]:
+        armed = simulator.state()["deadman"]
+        return [(a["pair"], a["cancels_in_ms"]) for a in armed if a["key"] == GRIDDER.key]
+
+    [(pair, cancels_in_ms)] = guarded()
+    assert pair == "btcidr" and 1_000 < cancels_in_ms <= 3_000
+    [asked] = say(world, ChangeStrategy(**USER, strategy_id=strategy.id, action="stop"))
+    say(world, tap(asked, f"sq:{strategy.id}:cancel"))
+    system.listen(1.5)
+    assert guarded() == []  # nothing of a strategy rests: disarmed, not left to run out
+
+
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
     world, simulator
 ):
