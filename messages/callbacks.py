@@ -241,6 +241,15 @@ class LeaveStrategy(Callback, prefix="sq", one_shot=True, answers=True):
 
 
 @dataclass(frozen=True)
+class TpslForFill(Callback, prefix="tf"):
+    """Under a filled buy: the TP/SL set-up for what it bought, at what it paid."""
+
+    pair: str  # "btcidr"
+    quantity: str
+    price: str
+
+
+@dataclass(frozen=True)
 class ShowStrategy(Callback, prefix="sd"):
     strategy_id: int
 

@@ -45,7 +45,12 @@ class Answers:
         )
 
     def notify(
-        self, key: str, kind: str = "strategy", correlation_id: str | None = None, **params: Any
+        self,
+        key: str,
+        kind: str = "strategy",
+        correlation_id: str | None = None,
+        buttons: Keyboard = (),
+        **params: Any,
     ) -> None:
         """Something the user did not just ask for (no command to answer)."""
         user = self.session.user
@@ -59,6 +64,7 @@ class Answers:
                 kind=kind,
                 key=key,
                 params=packed(params),
+                buttons=buttons,
                 correlation_id=correlation_id or new_correlation_id(),
             )
         )

@@ -54,6 +54,7 @@ from actors.user.order_changes import (
 from actors.user.paper_views import paper_params
 from actors.user.session import UserSession
 from actors.user.timers import Timers
+from actors.user.user_views import tpsl_button
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.pairs import parse_pair
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
@@ -362,10 +363,15 @@ class OrderLifecycle:
                 self.to_strategy(update, partial(mark_delivered, fill))
                 continue
             if isinstance(row, PaperOrder):
+                bought = row.side == "buy" and row.fill_price is not None
+                pair_id = parse_pair(row.pair).id
                 self.answers.notify(
                     "order.paper_filled",
                     kind="fill",
                     correlation_id=update.correlation_id,
+                    buttons=tpsl_button(pair_id, row.filled_amount, row.fill_price)
+                    if bought
+                    else (),
                     **paper_params(row),
                 )
             elif (row.client_order_id, fill.kind) != told:
@@ -384,10 +390,15 @@ class OrderLifecycle:
                 return
             key = MARKET_KEYS[change]
             price, fee = average_price_and_fees(fills_of(row))
+        filled_buy = row.side == "buy" and change == OrderChange.FILLED
+        buttons = (
+            tpsl_button(pair.id, Decimal(update.filled), Decimal(price or 0)) if filled_buy else ()
+        )
         self.answers.notify(
             key,
             kind="fill",
             correlation_id=update.correlation_id,
+            buttons=buttons,
             pair=pair.display,
             side=row.side,
             quantity=update.quantity,

@@ -151,6 +151,24 @@ def settings_params(user: User, mode: str) -> dict[str, str]:
 # Strategies
 
 
+def tpsl_button(pair_id: str, quantity: Decimal, price: Decimal) -> tuple[tuple[Button, ...], ...]:
+    """Under a filled buy: TP/SL for what it bought, at what it paid (on an IDR pair to the
+    rupiah). None when it bought nothing, or its numbers would not fit Telegram's 64 bytes."""
+    if quantity <= 0 or price <= 0:
+        return ()
+    if pair_id.endswith("idr"):
+        price = whole_rupiah(price)
+    try:
+        data = cb.TpslForFill(pair_id, _plain(quantity), _plain(price)).pack()
+    except cb.MalformedCallback:
+        return ()
+    return ((Button("button.tpsl_for_fill", data),),)
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
 def strategy_row(strategy: Strategy) -> Row:
     """Its id, kind, pair and status, its profit or loss so far, and what it does next."""
     progress = strategy_progress(strategy)

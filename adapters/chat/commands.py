@@ -69,9 +69,11 @@ WIZARDS = {
 
 @dataclass(frozen=True)
 class Usage:
-    """Not a command the actors can take: show this help key instead."""
+    """Not a command the actors can take: show this help key instead (or, for a wizard's
+    key, start that conversation with `answers` to its first questions)."""
 
     key: str
+    answers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,7 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     ),
     cb.ShowStrategy: lambda c, t: ShowStrategy(**c, strategy_id=t.strategy_id),
     cb.NewStrategy: lambda c, t: Usage(DCA_WIZARD),
+    cb.TpslForFill: lambda c, t: Usage(TPSL_WIZARD, (t.pair, t.quantity, t.price)),
     cb.ConfirmStrategy: lambda c, t: ConfirmStrategy(**c, preview_id=t.preview_id),
     cb.DropStrategy: lambda c, t: Usage("strategy.setup_cancelled"),
     cb.UnlinkYes: lambda c, t: UnlinkAccount(**c, confirmed=True, pending_id=t.pending_id),

@@ -632,10 +632,15 @@ class Desk:
         self.seconds = seconds
         self.open: dict[int, Conversation] = {}
 
-    def start(self, who: Who, starter: str) -> Prompt:
+    def start(self, who: Who, starter: str, answers: tuple[str, ...] = ()) -> Step:
+        """The conversation opened, and `answers` given to its first questions (a button
+        that starts it from what it already knows: TP/SL under a filled buy)."""
         conversation = STARTERS[starter](who, self.seconds)
         self.open[who.telegram_id] = conversation
-        return conversation.opening()
+        step: Step = conversation.opening()
+        for answer in answers:
+            step = self.answer(who.telegram_id, answer)
+        return step
 
     def route(self, who: Who, text: str) -> Step | None:
         """The conversations' part of a typed line: a Step when the line belongs to one (an

@@ -124,7 +124,7 @@ class ConsoleChat:
     def _dispatch(self, parsed: Parsed) -> bool:
         if isinstance(parsed, Usage):
             if parsed.key in WIZARDS:
-                return self._advance(self.desk.start(self.who, WIZARDS[parsed.key]))
+                return self._advance(self.desk.start(self.who, WIZARDS[parsed.key], parsed.answers))
             self._print(parsed.key)
             return False
         if parsed is None:

@@ -184,7 +184,8 @@ class TelegramChat:
             return
         if isinstance(parsed, Usage):
             if parsed.key in WIZARDS:
-                await self._advance(who, language, self.desk.start(who, WIZARDS[parsed.key]))
+                step = self.desk.start(who, WIZARDS[parsed.key], parsed.answers)
+                await self._advance(who, language, step)
             else:
                 self._say(who.chat_id, parsed.key, language)
             return

@@ -44,6 +44,7 @@ class LifecycleWorld:
     exchange: FakeExchange = field(default_factory=FakeExchange)
     strategy_running: bool = True
     notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    notice_buttons: list[Any] = field(default_factory=list)  # each notice's keyboard
     to_strategy: list[OrderUpdate] = field(default_factory=list)
     to_trigger_book: list[Any] = field(default_factory=list)
     lifecycle: OrderLifecycle | None = None
@@ -61,6 +62,7 @@ class LifecycleWorld:
         )
         answers = RecordingAnswers(session)
         answers.notices, answers.replies = self.notices, self.replies
+        answers.notice_buttons = self.notice_buttons
         links = BookLinks(self.to_trigger_book)
         calls = ExchangeCalls(session, answers, links)  # type: ignore[arg-type]
         self.lifecycle = OrderLifecycle(

@@ -73,6 +73,9 @@ def test_three_partial_fills_end_in_filled_and_the_order_is_no_longer_watched(wo
         "order.update.partial",
         "order.update.filled",
     ]
+    # Only the filled buy offers TP/SL, for all it bought at its price.
+    callbacks = [[b.callback for row in kb for b in row] for kb in world.notice_buttons]
+    assert callbacks == [[], [], ["tf:btcidr:0.9:1000000000"]]
     assert state_of(order) == OrderState.FILLED
     assert not world.armed(order)
     assert not world.lifecycle.following()

@@ -151,6 +151,9 @@ def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told
     [listing] = [m for m in told if isinstance(m, Reply)]
     assert (fill.kind, fill.key) == ("fill", "order.paper_filled")
     assert (fill.param("price"), fill.param("fee")) == ("900000000", "900")  # its limit, maker
+    # Under the filled buy: TP/SL for what it bought, at what it paid.
+    [[tpsl]] = fill.buttons
+    assert tpsl.callback == "tf:btcidr:0.000999:900000000"
     assert fill.param("order_id") == resting.param("order_id")
     assert listing.key == "orders.none"
     assert portfolio(world) == {"btc": Decimal("0.000999"), "idr": Decimal(START - 900_000)}

@@ -56,15 +56,22 @@ class RecordingAnswers(Answers):
         super().__init__(session, RecordingLinks())  # type: ignore[arg-type]
         self.replies: list[tuple[str, dict[str, Any]]] = []
         self.notices: list[tuple[str, dict[str, Any]]] = []
+        self.notice_buttons: list[Any] = []  # each notice's keyboard, in the same order
         self.audited: list[str] = []
 
     def reply(self, command: Any, key: str, /, buttons: Any = (), **params: Any) -> None:
         self.replies.append((key, params))
 
     def notify(
-        self, key: str, kind: str = "strategy", correlation_id: Any = None, **params: Any
+        self,
+        key: str,
+        kind: str = "strategy",
+        correlation_id: Any = None,
+        buttons: Any = (),
+        **params: Any,
     ) -> None:
         self.notices.append((key, params))
+        self.notice_buttons.append(buttons)
 
     def audit(self, command: Any, action: str, **detail: Any) -> None:
         self.audited.append(action)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from adapters.chat.commands import Who
+from adapters.chat.commands import WIZARDS, Usage, Who, from_callback
 from adapters.chat.conversations import (
     DcaWizard,
+    Desk,
     Ended,
     Finished,
     GridWizard,
@@ -192,6 +193,20 @@ def test_the_guided_grid_with_rupiah_per_level_and_no_exits_ends_at_the_exits():
     assert isinstance(done, Finished) and isinstance(done.command, PreviewGrid)
     assert (done.command.amount_idr, done.command.amount_coin) == ("250000", None)
     assert (done.command.stop_loss, done.command.take_profit) == (None, None)
+
+
+def test_tpsl_under_a_filled_buy_opens_at_the_targets_with_what_it_bought():
+    desk = Desk(60)
+    parsed = from_callback("tf:btcidr:0.000999:900000000", WHO)
+    assert isinstance(parsed, Usage) and parsed.key in WIZARDS
+    step = desk.start(WHO, WIZARDS[parsed.key], parsed.answers)
+    assert isinstance(step, Prompt) and step.key == "strategy.tpsl.ask_targets"
+    desk.answer(WHO.telegram_id, "5:100")
+    desk.answer(WHO.telegram_id, "3")
+    done = desk.answer(WHO.telegram_id, "tw:no")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewTpsl)
+    assert (done.command.pair_text, done.command.entry_price) == ("btcidr", "900000000")
+    assert Decimal(done.command.quantity) == Decimal("0.000999")
 
 
 def test_an_answer_that_is_not_a_choice_asks_again():

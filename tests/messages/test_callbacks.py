@@ -42,6 +42,7 @@ TODAY = [
     ("sq:42:cancel", cb.LeaveStrategy(42, "cancel")),
     ("sq:42:sell", cb.LeaveStrategy(42, "sell")),
     ("sq:42:keep", cb.LeaveStrategy(42, "keep")),
+    ("tf:btcidr:0.000999:900000000", cb.TpslForFill("btcidr", "0.000999", "900000000")),
     ("sc:new", cb.NewStrategy()),
     (f"sc:y:{PENDING}", cb.ConfirmStrategy(PENDING)),
     (f"sc:n:{PENDING}", cb.DropStrategy(PENDING)),
