@@ -312,3 +312,8 @@ class WizardAnswer(Callback, prefix="tw"):
 @dataclass(frozen=True)
 class WizardCancel(Callback, prefix="tw:x"):
     pass
+
+
+@dataclass(frozen=True)
+class WizardBack(Callback, prefix="tw:b"):
+    """A guided set-up's last answer taken back: its question is asked again."""

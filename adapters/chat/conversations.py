@@ -12,6 +12,7 @@ actors, or with a message saying why it ended: /cancel, or no answer within its 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from adapters.i18n.typed_numbers import (
     reading_button,
 )
 from messages.base import Sensitive
-from messages.callbacks import WizardAnswer, WizardCancel, read
+from messages.callbacks import WizardAnswer, WizardBack, WizardCancel, read
 from messages.commands import (
     LinkAccount,
     PreviewDca,
@@ -39,6 +40,7 @@ from messages.commands import (
 from messages.replies import Button
 
 CANCEL_WIZARD = WizardCancel().pack()
+BACK_WIZARD = WizardBack().pack()
 # Listed on Indodax and in the simulator alike, so a tap never meets "unknown pair"; any
 # other pair is typed.
 POPULAR_PAIRS = ("btcidr", "ethidr")
@@ -78,7 +80,7 @@ class Conversation(Protocol):
 
 def is_wizard_tap(data: str) -> bool:
     """A tap on the guided /trade's own buttons: an answer for the Desk, not a command."""
-    return isinstance(read(data), WizardAnswer | WizardCancel)
+    return isinstance(read(data), WizardAnswer | WizardCancel | WizardBack)
 
 
 def _cancel_row() -> tuple[Button, ...]:
@@ -243,26 +245,67 @@ def _pair_prompt(key: str) -> Prompt:
     return Prompt(key, (pairs, _cancel_row()))
 
 
+# A guided set-up's own bookkeeping, not one of its answers.
+_NOT_ANSWERS = frozenset({"who", "timeout", "secret_answers", "expires_at", "shown", "history"})
+
+
 @dataclass
 class GuidedSetup(ABC):
     """A strategy's guided set-up: each answer goes to the first question not answered yet
     (`steps`), and the last one finishes it. A tap answers as its button says, a typed
-    line as written; a number is read as every number in the chat is."""
+    line as written; a number is read as every number in the chat is. Back (a button
+    beside Cancel once something is answered) takes the last answer back and asks its
+    question again, as many times as there are answers."""
 
     who: Who
     timeout: float
     secret_answers: bool = False
     expires_at: float = field(init=False)
+    shown: Prompt | None = field(default=None, init=False)  # the question now asked
+    # Before each answer that moved on: the answers so far, and the question it answered.
+    history: list[tuple[dict[str, object], Prompt]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.expires_at = time.monotonic() + self.timeout
 
+    @abstractmethod
+    def opening(self) -> Prompt:
+        """The first question."""
+
     def answer(self, text: str) -> Step:
         tap = read(text.strip())
+        asked = self.shown or self.opening()
+        if isinstance(tap, WizardBack):
+            if self.history:
+                answers, asked = self.history.pop()
+                for name, value in answers.items():
+                    setattr(self, name, value)
+            self.shown = asked
+            return self._with_back(asked)
         value = (tap.answer if isinstance(tap, WizardAnswer) else text.strip()).lower()
         if not value or value.startswith("/"):
             return Prompt("trade.choose_again", (_cancel_row(),))
-        return next((step for unanswered, step in self.steps() if unanswered), self.finish)(value)
+        before = self._answers()
+        step = next((s for unanswered, s in self.steps() if unanswered), self.finish)(value)
+        if isinstance(step, Prompt) and self._answers() != before:
+            self.history.append((before, asked))
+            self.shown = step
+        return self._with_back(step) if isinstance(step, Prompt) else step
+
+    def _answers(self) -> dict[str, object]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name not in _NOT_ANSWERS
+        }
+
+    def _with_back(self, prompt: Prompt) -> Prompt:
+        """Back beside Cancel, once there is an answer to take back."""
+        rows = prompt.buttons
+        if not self.history or not rows or rows[-1] != _cancel_row():
+            return prompt
+        back = Button("button.back", BACK_WIZARD)
+        return dataclasses.replace(prompt, buttons=(*rows[:-1], (back, *rows[-1])))
 
     @abstractmethod
     def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:

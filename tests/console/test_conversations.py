@@ -209,6 +209,30 @@ def test_tpsl_under_a_filled_buy_opens_at_the_targets_with_what_it_bought():
     assert Decimal(done.command.quantity) == Decimal("0.000999")
 
 
+def test_back_takes_the_last_answer_back_and_asks_its_question_again():
+    wizard = GridWizard(WHO, timeout=60)
+    first = wizard.answer("tw:btcidr")
+    assert isinstance(first, Prompt) and first.key == "strategy.grid.ask_lower"
+    assert [b.label_key for b in first.buttons[-1]] == ["button.back", "button.cancel"]
+    wizard.answer("950.000.000")
+    wizard.answer("1.050.000.000")
+    again = wizard.answer("tw:b")  # the upper price was a typo
+    assert isinstance(again, Prompt) and again.key == "strategy.grid.ask_upper"
+    assert wizard.upper is None and wizard.lower == "950000000"
+    wizard.answer("1.100.000.000")
+    for answer in ("tw:10", "tw:arithmetic", "rp 250000", "tw:buy"):
+        wizard.answer(answer)
+    done = wizard.answer("-")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewGrid)
+    assert (done.command.lower, done.command.upper) == ("950000000", "1100000000")
+    # Back as far as the first question, and no further.
+    wizard = GridWizard(WHO, timeout=60)
+    wizard.answer("tw:ethidr")
+    assert wizard.answer("tw:b").key == "strategy.grid.ask_pair"  # type: ignore[union-attr]
+    assert wizard.answer("tw:b").key == "strategy.grid.ask_pair"  # type: ignore[union-attr]
+    assert wizard.pair is None
+
+
 def test_an_answer_that_is_not_a_choice_asks_again():
     wizard = TradeWizard(WHO, timeout=60)
     wizard.answer("btcidr")

@@ -62,6 +62,7 @@ TODAY = [
     ("lv:n", cb.LiveNo()),
     ("tw:btcidr", cb.WizardAnswer("btcidr")),
     ("tw:x", cb.WizardCancel()),
+    ("tw:b", cb.WizardBack()),
 ]
 
 
@@ -76,7 +77,7 @@ def test_every_action_is_covered_by_the_list_of_todays_buttons():
 
 
 def test_every_action_but_the_guided_trades_own_is_taken_by_the_chat_adapters():
-    wizard = {cb.WizardAnswer, cb.WizardCancel}
+    wizard = {cb.WizardAnswer, cb.WizardCancel, cb.WizardBack}
     assert set(ACTIONS) == set(cb.actions()) - wizard
 
 

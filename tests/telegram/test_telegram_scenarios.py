@@ -159,6 +159,10 @@ def test_a_grid_is_set_up_in_english_with_a_wrong_answer_on_the_way_previewed_an
     step = bot.tap(user, step, "BTCIDR")
     assert "cannot be read as a number" in bot.say(user, "lots").plain_text  # asked again
     bot.say(user, "950,000,000")
+    step = bot.say(user, "1,500,000,000")  # a typo: Back asks the upper price again
+    assert bot.tap(user, step, said("button.back", "en")).plain_text == said(
+        "strategy.grid.ask_upper", "en"
+    )
     step = bot.say(user, "1,050,000,000")
     step = bot.tap(user, step, "10")
     step = bot.tap(user, step, said("term.geometric", "en"))
