@@ -168,6 +168,8 @@ class OrderLifecycle:
         self.timers, self.links = timers, links
         self.reconcile_every = reconcile_every
         self.to_strategy = to_strategy
+        self._delivering = False
+        self._again: list[tuple[str, OrderChange] | None] = []  # passes asked for meanwhile
         self.sweep_set = False  # a RECONCILE timer is pending
         timers.on(RECONCILE, self._timer_rang)
 
@@ -352,7 +354,24 @@ class OrderLifecycle:
 
     def deliver(self, told: tuple[str, OrderChange] | None = None) -> None:
         """Every update not yet delivered, oldest first, to its owner; marked only after.
-        `told`: the (order, kind) of an update its user heard in a reply already."""
+        `told`: the (order, kind) of an update its user heard in a reply already.
+
+        Not re-entered: a strategy that handles an update may place an order whose paper
+        fill asks for a delivery again; that one runs after this pass, over the updates
+        still undelivered then (a nested pass would hand on an update this pass is about
+        to hand as well, and the strategy would hear it twice)."""
+        if self._delivering:
+            self._again.append(told)
+            return
+        self._delivering = True
+        try:
+            self._deliver_all(told)
+            while self._again:
+                self._deliver_all(self._again.pop(0))
+        finally:
+            self._delivering = False
+
+    def _deliver_all(self, told: tuple[str, OrderChange] | None) -> None:
         user = self.session.user
         if user is None:
             return

@@ -18,6 +18,7 @@ or fails it), the message that raised is dropped, and the rest wait for the rebu
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from messages.triggers import StrategyTrigger
 from persistence.models.base import utcnow
 from persistence.models.orders import new_order_salt, strategy_client_order_id
 from persistence.models.strategies import Strategy, save_progress
+
+log = logging.getLogger(__name__)
 
 SALT = "order_salt"  # saved state: drawn once, part of every order id of the strategy
 LEGS = "order_legs"  # saved state: leg -> the sequence of its last order asked for
@@ -135,11 +138,14 @@ class StrategyMailbox:
         self.updates.add(key)
 
         def hand(strategy: BaseStrategy) -> None:
-            if update.kind in ENDS:  # not asked for again, whatever the strategy does next
-                intents = dict(self._row.state.get(INTENTS, {}))
-                if intents.pop(update.client_order_id, None) is not None:
+            intents = dict(self._row.state.get(INTENTS, {}))
+            if update.client_order_id not in intents:  # its end was handled already
+                log.warning("stale order update", extra={"client_order_id": key[0], "seq": key[1]})
+            else:
+                if update.kind in ENDS:  # not asked for again, whatever the strategy does next
+                    del intents[update.client_order_id]
                     self.save(None, **{INTENTS: intents})
-            strategy.on_order_update(update)
+                strategy.on_order_update(update)
             delivered()
             self.updates.discard(key)
 

@@ -472,3 +472,20 @@ def test_the_legs_of_a_strategy_are_numbered_apart_and_a_bad_leg_is_refused_befo
     with pytest.raises(ValueError):
         box.order("no spaces", "buy", "market", quote_amount="1")
     assert Strategy.get_by_id(strategy.id).state["order_legs"] == {"a": 2, "b": 1}
+
+
+def test_an_update_told_again_after_its_end_was_handled_reaches_the_strategy_no_more(hosting):
+    """A second telling of an order's end (a delivery pass that listed it before another
+    pass delivered it): the strategy heard it once; the telling is only acknowledged."""
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    hosting.fire(strategy)
+    assert [what for _, what in journal].count("result filled") == 1
+    [order] = hosting.desk.orders
+    again = OrderUpdate(telegram_id=7, client_order_id=order.client_order_id,
+                        strategy_id=strategy.id, leg=order.leg, sequence=1, kind="filled",
+                        quantity="0.0001", filled="0.0001", price="899", fee="0")  # fmt: skip
+    acknowledged = []
+    hosting.host.order_update(again, lambda: acknowledged.append(True))
+    assert [what for _, what in journal].count("result filled") == 1
+    assert acknowledged == [True]

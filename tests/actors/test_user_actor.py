@@ -57,7 +57,15 @@ from messages.events import (
 from messages.replies import Reply
 from messages.triggers import OrderTrigger
 from persistence.database import DatabaseUnavailable, connect
-from persistence.models import Alert, Credential, Order, OutboxMessage, Strategy, User
+from persistence.models import (
+    Alert,
+    Credential,
+    Order,
+    OutboxMessage,
+    PaperOrder,
+    Strategy,
+    User,
+)
 from persistence.models.base import utcnow
 from persistence.models.tokens import GRACE_SECONDS, AccessToken, revoke_tokens, valid_token
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, fingerprint
@@ -669,6 +677,57 @@ def test_with_the_exchange_heartbeat_on_strategy_orders_are_guarded_then_release
     say(world, tap(asked, f"sq:{strategy.id}:cancel"))
     system.listen(1.5)
     assert guarded() == []  # nothing of a strategy rests: disarmed, not left to run out
+
+
+@pytest.mark.parametrize("mode", ["demo", "paper"])
+def test_live_and_paper_make_the_same_grid_decisions_on_the_same_price_path(
+    actor_system, settings, simulator, tmp_path, mode
+):
+    """The same grid and the same path - down through both buys, then up through every
+    sell - on the simulator's exchange (demo trades live there) and on paper: the same
+    orders at the same levels, in the same order."""
+    world = make_world(actor_system, settings, simulator, tmp_path, mode=mode)[:4]
+    system, user_actor, _, book = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    levels = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000"}
+    grid = linked_strategy(world, "grid", {**levels, "amount_coin": "0.001"}, GRIDDER)
+    host_strategies(world)
+    system.listen(1.0)
+    armed: dict[str, RegisterTrigger] = {}
+    for price in (940_000_000, 1_060_000_000):
+        simulator.set_price("btcidr", Decimal(price))
+        for message in collected(system, book):
+            if isinstance(message, RegisterTrigger) and message.purpose == "order":
+                armed[message.trigger_id] = message
+        for trigger in sorted(armed.values(), key=lambda t: -Decimal(t.level or 0)):
+            system.tell(
+                user_actor,
+                TriggerFired(
+                    trigger_id=trigger.trigger_id,
+                    telegram_id=USER["telegram_id"],
+                    pair="btc_idr",
+                    price=str(price),
+                    ts=1.0,
+                ),
+            )
+        system.listen(2.0)
+    model = PaperOrder if mode == "paper" else Order
+    rows = model.select().where(model.strategy == grid.id).order_by(model.id)
+    decisions = [(row.leg, row.side, str(row.price or "-")) for row in rows]
+    assert decisions == [
+        ("coin", "buy", "-"),
+        ("L1", "buy", "975000000"),
+        ("L0", "buy", "950000000"),
+        ("L3", "sell", "1025000000"),
+        ("L4", "sell", "1050000000"),
+        ("L2", "sell", "1000000000"),  # the buy at 975 M filled: its coins one level up
+        ("L1", "sell", "975000000"),  # and the buy at 950 M's
+        ("L3", "buy", "1025000000"),  # every sell filled on the way up: each bought back
+        ("L2", "buy", "1000000000"),  # one level down, highest first as told; the one
+        ("L0", "buy", "950000000"),  # for 975 M waited there until the sell at 975 M had
+        ("L1", "buy", "975000000"),  # ended (a level holds one order at a time)
+    ]
+    assert Strategy.get_by_id(grid.id).state["pairs"] == 4
 
 
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
