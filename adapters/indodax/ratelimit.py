@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,32 +48,30 @@ PRIVATE_RATES: Mapping[str, Rate | Window] = {
 }
 
 
-class TokenBucket:
-    def __init__(
-        self,
-        rate: Rate,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._interval = 1 / rate.per_second
-        self._tolerance = (rate.burst - 1) * self._interval
+class _Bucket(ABC):
+    """What both kinds of bucket share: a caller reserves the moment its call is allowed
+    under the lock (`_reserve`), then sleeps until then outside it; a 429 blocks it."""
+
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._arrival = clock()
         self._blocked_until = float("-inf")
 
     def acquire(self) -> float:
         """Waits until a call is allowed; returns the seconds waited."""
         with self._lock:
             now = self._clock()
-            allowed_at = max(now, self._arrival - self._tolerance, self._blocked_until)
-            self._arrival = max(self._arrival, allowed_at) + self._interval
+            allowed_at = self._reserve(max(now, self._blocked_until))
         wait = allowed_at - now
         if wait < _NEGLIGIBLE_SECONDS:  # float drift of summed intervals, not a real wait
             return 0.0
         self._sleep(wait)
         return wait
+
+    @abstractmethod
+    def _reserve(self, earliest: float) -> float:
+        """The moment of this call, not before `earliest`, recorded (the lock is held)."""
 
     def block_for(self, seconds: float) -> None:
         """No call before `seconds` from now (the exchange said so, with a 429)."""
@@ -80,8 +79,26 @@ class TokenBucket:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
 
-class WindowBucket:
-    """The same contract as TokenBucket, for a limit counted over a sliding window."""
+class TokenBucket(_Bucket):
+    def __init__(
+        self,
+        rate: Rate,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        super().__init__(clock, sleep)
+        self._interval = 1 / rate.per_second
+        self._tolerance = (rate.burst - 1) * self._interval
+        self._arrival = clock()
+
+    def _reserve(self, earliest: float) -> float:
+        allowed_at = max(earliest, self._arrival - self._tolerance)
+        self._arrival = max(self._arrival, allowed_at) + self._interval
+        return allowed_at
+
+
+class WindowBucket(_Bucket):
+    """For a limit counted over a sliding window: at most `count` calls in any `seconds`."""
 
     def __init__(
         self,
@@ -89,29 +106,16 @@ class WindowBucket:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        super().__init__(clock, sleep)
         self._window = window
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
         self._slots: deque[float] = deque(maxlen=window.count)  # the last calls' moments
-        self._blocked_until = float("-inf")
 
-    def acquire(self) -> float:
-        with self._lock:
-            now = self._clock()
-            allowed_at = max(now, self._blocked_until, self._slots[-1] if self._slots else now)
-            if len(self._slots) == self._window.count:  # the oldest of the last `count`
-                allowed_at = max(allowed_at, self._slots[0] + self._window.seconds)
-            self._slots.append(allowed_at)
-        wait = allowed_at - now
-        if wait < _NEGLIGIBLE_SECONDS:
-            return 0.0
-        self._sleep(wait)
-        return wait
-
-    def block_for(self, seconds: float) -> None:
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+    def _reserve(self, earliest: float) -> float:
+        allowed_at = max(earliest, self._slots[-1]) if self._slots else earliest
+        if len(self._slots) == self._window.count:  # the oldest of the last `count`
+            allowed_at = max(allowed_at, self._slots[0] + self._window.seconds)
+        self._slots.append(allowed_at)
+        return allowed_at
 
 
 class RateLimiter:
@@ -127,7 +131,7 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._buckets: dict[str, TokenBucket | WindowBucket] = {}
+        self._buckets: dict[str, _Bucket] = {}
 
     def acquire(self, key: str) -> float:
         return self._bucket(key).acquire()
@@ -135,7 +139,7 @@ class RateLimiter:
     def block_for(self, key: str, seconds: float) -> None:
         self._bucket(key).block_for(seconds)
 
-    def _bucket(self, key: str) -> TokenBucket | WindowBucket:
+    def _bucket(self, key: str) -> _Bucket:
         scope = key.partition(":")[0]
         with self._lock:
             bucket = self._buckets.get(key)

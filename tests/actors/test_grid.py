@@ -148,6 +148,12 @@ def limit(leg: str, side: str, price: str, quantity: str) -> tuple[str, tuple]:
                                            "quote_amount": None}))  # fmt: skip
 
 
+def exit_sell(quantity: str) -> tuple[str, tuple]:
+    """The market sale of what the grid holds, once it leaves."""
+    return ("order", ("exit", "sell", "market", {"price": None, "quantity": quantity,
+                                                 "quote_amount": None}))  # fmt: skip
+
+
 def told(context: MarketContext) -> list[tuple[str, dict[str, Any]]]:
     return [entry[1] for entry in context.doing("notify")]
 
@@ -251,17 +257,7 @@ def test_a_stop_loss_cancels_every_order_first_and_sells_only_what_the_grid_hold
         context.fill(strategy, resting)
     context.cancel_all(strategy)  # the sells at L3 and L4
     # 0.0201 bought at the start + 0.00999 at 51 M + 0.00999 at 50 M, sold once, at market
-    assert context.doing("order") == [
-        (
-            "order",
-            (
-                "exit",
-                "sell",
-                "market",
-                {"price": None, "quantity": "0.04008000", "quote_amount": None},
-            ),
-        )
-    ]
+    assert context.doing("order") == [exit_sell("0.04008000")]
     context.fill(strategy, context.book["s6-exit-1"], Decimal(47_900_000))
     assert context.row.status == StrategyStatus.STOPPED
     assert context.row.state["result"] == "stop_loss"
@@ -416,17 +412,7 @@ def test_stopped_by_the_user_it_cancels_every_order_then_sells_its_coins_if_aske
     strategy.on_leave(sell=True)
     assert context.doing("cancel") == [("cancel", None)]
     context.cancel_all(strategy)
-    assert context.doing("order") == [
-        (
-            "order",
-            (
-                "exit",
-                "sell",
-                "market",
-                {"price": None, "quantity": "0.02010000", "quote_amount": None},
-            ),
-        )
-    ]
+    assert context.doing("order") == [exit_sell("0.02010000")]
     context.fill(strategy, context.book["s6-exit-1"], Decimal(52_000_000))
     assert (context.row.status, context.row.state["result"]) == (
         StrategyStatus.STOPPED,

@@ -691,6 +691,7 @@ def test_live_and_paper_make_the_same_grid_decisions_on_the_same_price_path(
     simulator.set_price("btcidr", Decimal(1_000_000_000))
     levels = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000"}
     grid = linked_strategy(world, "grid", {**levels, "amount_coin": "0.001"}, GRIDDER)
+    sent_before = len(simulator.trade_log(GRIDDER.key))
     host_strategies(world)
     system.listen(1.0)
     armed: dict[str, RegisterTrigger] = {}
@@ -728,6 +729,8 @@ def test_live_and_paper_make_the_same_grid_decisions_on_the_same_price_path(
         ("L1", "buy", "975000000"),  # ended (a level holds one order at a time)
     ]
     assert Strategy.get_by_id(grid.id).state["pairs"] == 4
+    sent = len(simulator.trade_log(GRIDDER.key)) - sent_before
+    assert sent == (0 if mode == "paper" else len(decisions))  # paper: Indodax hears nothing
 
 
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
