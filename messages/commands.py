@@ -201,6 +201,8 @@ class PreviewDca(UserCommand):
     safety_count: str | None = None  # safety orders per cycle
     safety_deviation_pct: str | None = None  # the first one's distance under the first buy
     take_profit_pct: str | None = None  # above the cycle's average cost
+    missed: Literal["skip", "catch_up"] = "skip"  # a run the bot missed while it was down
+    unfilled: Literal["cancel", "move"] = "cancel"  # a limit still open at the next run
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -131,6 +131,8 @@ class StrategySetup:
             if plan.safety.take_profit_pct
             else "-",
             max_buys=plan.max_buys or 0,
+            missed=f"dca_missed_{plan.missed}",
+            unfilled=f"dca_unfilled_{plan.unfilled}",
             idr_free=free.quantize(Decimal(1), ROUND_DOWN),
             runs_covered=int(free // amount),
             expires_in=self.previews.answerable_for,
@@ -149,7 +151,12 @@ class StrategySetup:
         if numbers is None:
             return None
         params = {name: _plain(value) for name in NUMBERS if (value := numbers[name]) is not None}
-        params.update(schedule=message.schedule, order_type=message.order_type)
+        params.update(
+            schedule=message.schedule,
+            order_type=message.order_type,
+            missed=message.missed,
+            unfilled=message.unfilled,
+        )
         plan = self._plan(message, params)
         if plan is not None and plan.max_buys is None:
             self.answers.reply(message, "strategy.dca.bad_max_buys")

@@ -334,6 +334,8 @@ class DcaWizard(GuidedSetup):
     order_type: str | None = None
     offset: str | None = None
     max_buys: str | None = None
+    unfilled: str | None = None  # a limit still open at the next run: cancel | move
+    missed: str | None = None  # a run missed while the bot was down: skip | catch_up
     safety: tuple[str, str] | None = None  # safety orders and the first one's distance, in %
 
     def opening(self) -> Prompt:
@@ -347,9 +349,11 @@ class DcaWizard(GuidedSetup):
             (self.order_type is None, self._choose_type),
             (
                 self.order_type == "limit" and self.offset is None,
-                lambda v: self._number(v, "offset", self._ask_max_buys),
+                lambda v: self._number(v, "offset", self._ask_unfilled),
             ),
-            (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_safety)),
+            (self.order_type == "limit" and self.unfilled is None, self._choose_unfilled),
+            (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_missed)),
+            (self.missed is None, self._choose_missed),
             (self.safety is None, self._choose_safety),
         ]
 
@@ -386,6 +390,32 @@ class DcaWizard(GuidedSetup):
                 (_choices(("0.5", "0,5 %"), ("1", "1 %"), ("2", "2 %")), _cancel_row()),
             )
         return self._ask_max_buys()
+
+    def _ask_unfilled(self) -> Prompt:
+        answers = (
+            Button("button.dca_cancel_unfilled", WizardAnswer("cancel").pack()),
+            Button("button.dca_move_unfilled", WizardAnswer("move").pack()),
+        )
+        return Prompt("strategy.dca.ask_unfilled", (answers, _cancel_row()))
+
+    def _choose_unfilled(self, value: str) -> Prompt:
+        if value not in ("cancel", "move"):
+            return self._ask_unfilled()
+        self.unfilled = value
+        return self._ask_max_buys()
+
+    def _ask_missed(self) -> Prompt:
+        answers = (
+            Button("button.dca_skip_missed", WizardAnswer("skip").pack()),
+            Button("button.dca_catch_up_missed", WizardAnswer("catch_up").pack()),
+        )
+        return Prompt("strategy.dca.ask_missed", (answers, _cancel_row()))
+
+    def _choose_missed(self, value: str) -> Prompt:
+        if value not in ("skip", "catch_up"):
+            return self._ask_missed()
+        self.missed = value
+        return self._ask_safety()
 
     def _ask_max_buys(self) -> Prompt:
         return Prompt(
@@ -436,6 +466,8 @@ class DcaWizard(GuidedSetup):
                 safety_count=count,
                 safety_deviation_pct=deviation,
                 take_profit_pct=number,
+                missed="catch_up" if self.missed == "catch_up" else "skip",
+                unfilled="move" if self.unfilled == "move" else "cancel",
             )
         )
 

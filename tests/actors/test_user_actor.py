@@ -916,6 +916,20 @@ def test_a_dca_with_a_limit_is_previewed_at_its_offset_under_the_last_price(worl
     assert Decimal(preview.param("price")) == Decimal(990_000_000)  # the simulator's 1,000,000,000
 
 
+def test_a_dca_keeps_what_the_user_chose_for_unfilled_orders_and_missed_runs(world, simulator):
+    link(world)
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    chosen = dca_preview(order_type="limit", offset_pct="1", unfilled="move", missed="catch_up")
+    [preview] = say(world, chosen)
+    assert (preview.param("unfilled"), preview.param("missed")) == (
+        "dca_unfilled_move",
+        "dca_missed_catch_up",
+    )
+    say(world, tap(preview, "sc:y"))
+    [row] = Strategy.select()
+    assert (row.params["unfilled"], row.params["missed"]) == ("move", "catch_up")
+
+
 def test_an_idle_user_actor_says_so_and_leaves(actor_system, settings):
     quick = dataclasses.replace(
         settings, actors=ActorSettings(system_base="simpleSystemBase", user_idle_seconds=5)

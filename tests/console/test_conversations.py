@@ -69,13 +69,15 @@ def test_the_guided_limit_sell_asks_for_a_price_too():
 def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_preview():
     wizard = DcaWizard(WHO, timeout=60)
     assert wizard.opening().key == "strategy.dca.ask_pair"
-    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30", "tw:3 2", "5")
+    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30", "tw:catch_up",
+               "tw:3 2", "5")  # fmt: skip
     steps = [wizard.answer(a) for a in answers]
     assert [s.key for s in steps if isinstance(s, Prompt)] == [
         "strategy.dca.ask_amount",
         "strategy.dca.ask_schedule",
         "strategy.dca.ask_type",
         "strategy.dca.ask_max_buys",
+        "strategy.dca.ask_missed",  # a market buy has no unfilled order to ask about
         "strategy.dca.ask_safety",
         "strategy.dca.ask_take_profit",
     ]
@@ -92,6 +94,7 @@ def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_
         safety_count="3",
         safety_deviation_pct="2",
         take_profit_pct="5",
+        missed="catch_up",
         correlation_id=done.command.correlation_id,
     )
 
@@ -101,10 +104,14 @@ def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_w
     for answer in ("eth", "1.000.000", "every 12h", "limit"):
         step = wizard.answer(answer)
     assert isinstance(step, Prompt) and step.key == "strategy.dca.ask_offset"
-    assert isinstance(wizard.answer("0,5"), Prompt)  # then the number of buys
+    unfilled = wizard.answer("0,5")
+    assert isinstance(unfilled, Prompt) and unfilled.key == "strategy.dca.ask_unfilled"
+    assert wizard.answer("later").key == "strategy.dca.ask_unfilled"  # type: ignore[union-attr]
+    wizard.answer("tw:move")
     asked = wizard.answer("1.000")
     assert isinstance(asked, Prompt) and asked.key == "number.ambiguous"
     wizard.answer("10")
+    wizard.answer("tw:skip")
     assert isinstance(wizard.answer("three"), Prompt)  # asked again: how many, how far
     wizard.answer("5 x 1,5 %")
     done = wizard.answer("0")
@@ -113,6 +120,7 @@ def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_w
     assert (command.quote_amount, command.offset_pct, command.max_buys) == ("1000000", "0.5", "10")
     assert (command.safety_count, command.safety_deviation_pct) == ("5", "1.5")
     assert command.take_profit_pct == "0"
+    assert (command.unfilled, command.missed) == ("move", "skip")
 
 
 def test_the_guided_tpsl_asks_the_position_and_its_exits_and_takes_a_trailing_stop():
