@@ -100,3 +100,35 @@ def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(t
     bought = r"DCA #1 \(BTC/IDR\) membeli senilai Rp 100\.000\. Sejauh ini 0,\d+ BTC seharga"
     assert re.search(bought, out)  # every 12h: the first run is at once
     assert "#1 DCA" in out  # listed by /strategy
+
+
+GRID_SCRIPT = """/grid
+1
+1500000000
+1600000000
+1
+1
+0,001 btc
+1
+-
+1
+/sim btcidr 1540000000
+/orders
+/sim btcidr 1560000000
+/orders
+/strategy
+"""
+
+
+def test_a_grid_in_the_console_demo_trades_a_pair_when_sim_moves_the_market(tmp_path):
+    """Ten levels from 1.5 to 1.6 billion around the demo's BTC/IDR (about 1.55 billion),
+    0,001 BTC each: /sim down through the buy at 1,544,444,000, then up through the sell it
+    placed one level higher, completes a pair."""
+    result = run_bot(bot_env(tmp_path), input=GRID_SCRIPT, timeout=180)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Konfirmasi grid" in out and "sekali bolak-balik" in out
+    assert "(0,41 % sekali bolak-balik)" in out  # Indonesian decimals
+    assert "🧱 Grid #1 (BTC/IDR) membeli" in out
+    assert "💹 Grid #1 (BTC/IDR) menjual 0,001 BTC di Rp 1.555.556.000" in out
+    assert "#1 Grid BTC/IDR — berjalan" in out
