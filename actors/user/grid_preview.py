@@ -19,8 +19,7 @@ LEVELS_SHOWN = 5  # on each side of the price
 
 @dataclass(frozen=True)
 class GridFigures:
-    rows: tuple[Row, ...]  # (price, side, quantity), highest first
-    hidden: int  # levels not shown
+    rows: tuple[Row, ...]  # (price, side, quantity), highest first; then how many are not shown
     buys: int
     sells: int
     idr_for_buys: Decimal  # the buys' value and maker fee, whole rupiah
@@ -59,10 +58,9 @@ def grid_figures(
         warnings.append(("grid_idr_short",))
     if plan.coin_source == "held" and coin_held < coin:
         warnings.append(("grid_coin_short",))
-    rows, hidden = _rows(plan, layout)
+    rows = _rows(plan, layout)
     return GridFigures(
         rows=rows,
-        hidden=hidden,
         buys=len(layout.buys),
         sells=len(layout.sells),
         idr_for_buys=idr_for_buys,
@@ -85,8 +83,9 @@ def _pair(plan: GridPlan, level: int, maker_fee: Decimal) -> tuple[Decimal, Deci
     return profit, percent
 
 
-def _rows(plan: GridPlan, layout: Layout) -> tuple[tuple[Row, ...], int]:
-    """The levels nearest the price, highest first; the empty one marked as such."""
+def _rows(plan: GridPlan, layout: Layout) -> tuple[Row, ...]:
+    """The levels nearest the price, highest first, the empty one marked as such; a last
+    row says how many more there are, when there are."""
     sells = layout.sells[:LEVELS_SHOWN]
     buys = layout.buys[:LEVELS_SHOWN]
     shown = [*reversed(sells), layout.gap, *buys]
@@ -95,7 +94,10 @@ def _rows(plan: GridPlan, layout: Layout) -> tuple[tuple[Row, ...], int]:
         side = "sell" if level in sells else "buy" if level in buys else "grid_empty"
         quantity = "" if side == "grid_empty" else _plain(plan.quantity_at(level))
         rows.append((str(plan.levels[level]), side, quantity))
-    return tuple(rows), plan.count - len(shown)
+    hidden = plan.count - len(shown)
+    if hidden:
+        rows.append(("…", "grid_more_levels", str(hidden)))
+    return tuple(rows)
 
 
 def _plain(value: Decimal) -> str:

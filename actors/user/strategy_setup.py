@@ -297,7 +297,6 @@ class StrategySetup:
             spacing=plan.spacing,
             price=ticker.last,
             levels=figures.rows,
-            hidden=figures.hidden,
             buys=figures.buys,
             sells=figures.sells,
             idr_for_buys=figures.idr_for_buys,

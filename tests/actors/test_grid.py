@@ -20,6 +20,7 @@ from strategy_fakes import ENDS, FakeContext, strategy_row
 
 from actors.strategies.grid import Grid
 from actors.strategies.grid_plan import BadGrid, GridPlan, ThinGrid
+from actors.user.grid_preview import grid_figures
 from messages.events import OrderUpdate, TriggerFired
 from messages.statuses import StrategyStatus
 
@@ -428,3 +429,22 @@ def test_stopped_by_the_user_keeping_its_coins_it_sells_nothing():
     context.cancel_all(strategy)
     assert context.doing("order") == []
     assert context.row.status == StrategyStatus.STOPPED
+
+
+def test_a_preview_of_a_wide_grid_shows_the_levels_nearest_the_price_and_counts_the_rest():
+    plan = GridPlan.from_params({**PLAN, "levels": "50", "lower": "40000000", "upper": "89000000"})
+    figures = grid_figures(
+        plan,
+        price=Decimal(52_300_000),
+        ask=Decimal(52_310_000),
+        maker_fee=MAKER,
+        idr_free=Decimal(1_000_000),
+        coin_held=Decimal(0),
+    )
+    # 1,000,000 apart: the gap at 52 M, five sells over it and five buys under it shown
+    prices = [row[0] for row in figures.rows[:-1]]
+    assert prices == [str(p) for p in range(57_000_000, 46_000_000, -1_000_000)]
+    assert figures.rows[5] == ("52000000", "grid_empty", "")
+    assert figures.rows[-1] == ("…", "grid_more_levels", "39")
+    assert (figures.buys, figures.sells) == (12, 37)
+    assert ("grid_idr_short",) in figures.warnings  # 12 buys of 0.01 need about 5.3 M
