@@ -697,25 +697,77 @@ STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[GuidedSetu
 }
 
 
+@dataclass(frozen=True)
+class Transcript:
+    """A conversation as the user has had it so far: how it started and every answer, so
+    it can be had again to the same question after the adapter restarts."""
+
+    who: Who
+    starter: str
+    answers: tuple[str, ...]
+    seconds_left: float
+
+
+class Keeper(Protocol):
+    """Where a Desk keeps its open conversations' transcripts (never one that carries a
+    secret: /link's are not kept)."""
+
+    def keep(self, transcript: Transcript) -> None: ...
+    def forget(self, telegram_id: int) -> None: ...
+    def kept(self) -> list[Transcript]: ...
+
+
 class Desk:
     """At most one conversation per user; the same rules in every chat adapter.
 
     A command typed mid-conversation leaves the conversation (the adapter calls `drop`);
-    /cancel or the Cancel button ends it; an answer after its time ends it too."""
+    /cancel or the Cancel button ends it; an answer after its time ends it too. With a
+    keeper, each open conversation's transcript is kept as it goes, and `restore` has them
+    again after a restart: the user answers the question they were asked."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, keeper: Keeper | None = None) -> None:
         self.seconds = seconds
         self.open: dict[int, Conversation] = {}
+        self.keeper = keeper
+        self.transcripts: dict[int, tuple[str, list[str]]] = {}  # user -> starter, answers
 
     def start(self, who: Who, starter: str, answers: tuple[str, ...] = ()) -> Step:
         """The conversation opened, and `answers` given to its first questions (a button
         that starts it from what it already knows: TP/SL under a filled buy)."""
         conversation = STARTERS[starter](who, self.seconds)
         self.open[who.telegram_id] = conversation
+        if not conversation.secret_answers:
+            self.transcripts[who.telegram_id] = (starter, [])
         step: Step = conversation.opening()
         for answer in answers:
             step = self.answer(who.telegram_id, answer)
+        self._keep(who.telegram_id)
         return step
+
+    def restore(self) -> int:
+        """The kept conversations still within their time, had again; how many."""
+        if self.keeper is None:
+            return 0
+        restored = 0
+        for transcript in self.keeper.kept():
+            if transcript.seconds_left <= 0 or transcript.starter not in STARTERS:
+                self.keeper.forget(transcript.who.telegram_id)
+                continue
+            self.start(transcript.who, transcript.starter, transcript.answers)
+            conversation = self.open.get(transcript.who.telegram_id)
+            if conversation is not None:
+                conversation.expires_at = time.monotonic() + transcript.seconds_left
+                self._keep(transcript.who.telegram_id)
+                restored += 1
+        return restored
+
+    def _keep(self, telegram_id: int) -> None:
+        conversation, had = self.open.get(telegram_id), self.transcripts.get(telegram_id)
+        if self.keeper is None or conversation is None or had is None:
+            return
+        starter, answers = had
+        left = conversation.expires_at - time.monotonic()
+        self.keeper.keep(Transcript(conversation.who, starter, tuple(answers), left))
 
     def route(self, who: Who, text: str) -> Step | None:
         """The conversations' part of a typed line: a Step when the line belongs to one (an
@@ -738,6 +790,11 @@ class Desk:
 
     def drop(self, telegram_id: int) -> None:
         self.open.pop(telegram_id, None)
+        self._forget(telegram_id)
+
+    def _forget(self, telegram_id: int) -> None:
+        if self.transcripts.pop(telegram_id, None) is not None and self.keeper is not None:
+            self.keeper.forget(telegram_id)
 
     def answer(self, telegram_id: int, text: str) -> Step:
         conversation = self.open[telegram_id]
@@ -747,7 +804,13 @@ class Desk:
         if cancel or isinstance(read(text.strip()), WizardCancel):
             return self._close(telegram_id, Ended("conversation.cancelled"))
         step = conversation.answer(text)
-        return step if isinstance(step, Prompt) else self._close(telegram_id, step)
+        if not isinstance(step, Prompt):
+            return self._close(telegram_id, step)
+        had = self.transcripts.get(telegram_id)
+        if had is not None:
+            had[1].append(text)
+            self._keep(telegram_id)
+        return step
 
     def sweep(self) -> list[Conversation]:
         """The conversations past their time, closed now, so the user can be told."""
@@ -755,8 +818,10 @@ class Desk:
         expired = [c for c in self.open.values() if c.expires_at <= now]
         for conversation in expired:
             del self.open[conversation.who.telegram_id]
+            self._forget(conversation.who.telegram_id)
         return expired
 
     def _close(self, telegram_id: int, step: Step) -> Step:
         self.open.pop(telegram_id, None)
+        self._forget(telegram_id)
         return step

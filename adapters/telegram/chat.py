@@ -25,6 +25,7 @@ from adapters.chat.commands import WIZARDS, Parsed, Usage, Who, from_callback, p
 from adapters.chat.conversations import (
     Desk,
     Finished,
+    Keeper,
     Prompt,
     Step,
     is_wizard_tap,
@@ -66,10 +67,16 @@ class TelegramChat:
         budget: CommandBudget,
         counters: Counters,
         options: ChatOptions,
+        *,
+        keeper: Keeper | None = None,
     ) -> None:
+        """`keeper`: where open conversations are kept; those it holds are had again now."""
         self.bridge, self.tokens, self.budget = bridge, tokens, budget
         self.counters, self.options = counters, options
-        self.desk = Desk(options.conversation_seconds)
+        self.desk = Desk(options.conversation_seconds, keeper)
+        restored = self.desk.restore()
+        if restored:
+            log.info("conversations restored", extra={"count": restored})
         self.links_timed_out: dict[int, float] = {}  # user -> when their /link timed out
         self.languages: dict[int, str] = {}
         self.asked_at: dict[str, float] = {}  # correlation id -> when the command went out

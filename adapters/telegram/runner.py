@@ -25,6 +25,7 @@ from adapters.chat.actor_link import ActorLink
 from adapters.chat.rate_limit import CommandBudget
 from adapters.telegram.bridge import ActorBridge
 from adapters.telegram.chat import ChatOptions, TelegramChat
+from adapters.telegram.conversations_kept import KeptConversations, conversation_store
 from adapters.telegram.internal_api import (
     WebhookRoute,
     build_internal_app,
@@ -81,6 +82,7 @@ class TelegramAdapter:
                 default_language=settings.chat.default_language,
                 conversation_seconds=float(settings.chat.conversation_seconds),
             ),
+            keeper=KeptConversations(conversation_store(settings)),
         )
         self.loop: asyncio.AbstractEventLoop | None = None
         self.stopping: asyncio.Event | None = None

@@ -55,32 +55,33 @@ class SealedStore(Protocol):
 
 
 class RedisSealedStore:
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, prefix: str = REDIS_PREFIX) -> None:
         self.client = client
+        self.prefix = prefix
 
     def put(self, telegram_id: int, kept: Kept, ttl_seconds: int) -> None:
         value = json.dumps({"sealed": kept.sealed, "issued_at": kept.issued_at})
-        self.client.set(f"{REDIS_PREFIX}{telegram_id}", value, ex=ttl_seconds)
+        self.client.set(f"{self.prefix}{telegram_id}", value, ex=ttl_seconds)
 
     def get(self, telegram_id: int) -> Kept | None:
-        raw = self.client.get(f"{REDIS_PREFIX}{telegram_id}")
+        raw = self.client.get(f"{self.prefix}{telegram_id}")
         return _kept(raw) if raw else None
 
     def delete(self, telegram_id: int) -> None:
-        self.client.delete(f"{REDIS_PREFIX}{telegram_id}")
+        self.client.delete(f"{self.prefix}{telegram_id}")
 
     def all(self) -> dict[int, Kept]:
         found = {}
-        for key in self.client.scan_iter(match=f"{REDIS_PREFIX}*", count=500):
+        for key in self.client.scan_iter(match=f"{self.prefix}*", count=500):
             raw = self.client.get(key)
             if raw:
                 name = key.decode() if isinstance(key, bytes) else key
-                found[int(name.removeprefix(REDIS_PREFIX))] = _kept(raw)
+                found[int(name.removeprefix(self.prefix))] = _kept(raw)
         return found
 
     def replace(self, telegram_id: int, old: Kept, sealed: str) -> bool:
         """`sealed` instead of `old`, unless the adapter has written a newer token since."""
-        key = f"{REDIS_PREFIX}{telegram_id}"
+        key = f"{self.prefix}{telegram_id}"
         raw = self.client.get(key)
         if not raw or _kept(raw) != old:
             return False

@@ -3,6 +3,7 @@ command."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from adapters.chat.commands import WIZARDS, Usage, Who, from_callback
@@ -16,6 +17,7 @@ from adapters.chat.conversations import (
     Prompt,
     TpslWizard,
     TradeWizard,
+    Transcript,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
 from messages.commands import LinkAccount, PreviewDca, PreviewGrid, PreviewOrder, PreviewTpsl
@@ -275,3 +277,57 @@ def test_a_confirmation_passed_over_budget_still_counts():
         budget.check(1)
     assert budget.check(1, tapped="ca:y:q1") is Verdict.ALLOW
     assert budget.buckets[1].tokens < 0  # owed: the next message waits for the refill
+
+
+class MemoryKeeper:
+    """A keeper as the Telegram adapter's store holds transcripts, in memory."""
+
+    def __init__(self) -> None:
+        self.held: dict[int, Transcript] = {}
+
+    def keep(self, transcript: Transcript) -> None:
+        self.held[transcript.who.telegram_id] = transcript
+
+    def forget(self, telegram_id: int) -> None:
+        self.held.pop(telegram_id, None)
+
+    def kept(self) -> list[Transcript]:
+        return list(self.held.values())
+
+
+def test_a_set_up_half_way_through_when_the_adapter_restarts_goes_on_at_the_same_question():
+    keeper = MemoryKeeper()
+    desk = Desk(300, keeper)
+    desk.start(WHO, "/grid")
+    for answer in ("tw:btcidr", "950.000.000", "1.050.000.000"):
+        desk.answer(WHO.telegram_id, answer)
+    assert keeper.held[WHO.telegram_id].answers == ("tw:btcidr", "950.000.000", "1.050.000.000")
+
+    restarted = Desk(300, keeper)  # a new adapter process, the same store
+    assert restarted.restore() == 1
+    step = restarted.answer(WHO.telegram_id, "tw:10")
+    assert isinstance(step, Prompt) and step.key == "strategy.grid.ask_spacing"
+    for answer in ("tw:geometric", "0,001 btc", "tw:held"):
+        restarted.answer(WHO.telegram_id, answer)
+    done = restarted.answer(WHO.telegram_id, "-")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewGrid)
+    assert (done.command.lower, done.command.upper) == ("950000000", "1050000000")
+    assert keeper.held == {}  # finished: nothing left to have again
+
+
+def test_a_link_conversation_is_never_kept_and_a_cancelled_or_expired_one_is_forgotten():
+    keeper = MemoryKeeper()
+    desk = Desk(300, keeper)
+    desk.start(WHO, "/link")
+    desk.answer(WHO.telegram_id, "SOME-API-KEY")
+    assert keeper.held == {}  # it carries a key: never written anywhere
+    desk.start(WHO, "/dca")
+    desk.answer(WHO.telegram_id, "tw:btcidr")
+    desk.answer(WHO.telegram_id, "/cancel")
+    assert keeper.held == {}
+    desk.start(WHO, "/tpsl")
+    keeper.held[WHO.telegram_id] = dataclasses.replace(
+        keeper.held[WHO.telegram_id], seconds_left=-1
+    )
+    assert Desk(300, keeper).restore() == 0  # its time ran out while the adapter was down
+    assert keeper.held == {}
