@@ -47,6 +47,7 @@ from actors.user.timers import Timers
 from actors.user.user_views import (
     display_coin,
     display_pair,
+    progress_cells,
     strategies_keyboard,
     strategy_buttons,
     strategy_params,
@@ -504,7 +505,7 @@ class StrategyHost:
 
     def _show(self, message: UserCommand, key: str, strategy: Strategy) -> None:
         actions = strategy_buttons(strategy, with_details=False)
-        _, _, _, _, pnl, next_term, next_value = strategy_row(strategy)
+        pnl, next_term, next_value = progress_cells(strategy)
         self.answers.reply(
             message,
             key,

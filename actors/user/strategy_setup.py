@@ -107,9 +107,10 @@ class StrategySetup:
             reason: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
             self.answers.reply(message, str(checked.reason), **reason)
             return
-        free = self._free(message, "idr")
-        if free is None:
+        found = self._free(message, "idr")
+        if found is None:
             return
+        [free] = found
         runs = plan.schedule.upcoming(utcnow(), RUNS_SHOWN)
         fee_rate = info.maker_fee if plan.order_type == "limit" else info.taker_fee
         self.answers.reply(
@@ -172,15 +173,18 @@ class StrategySetup:
             self.answers.reply(message, BAD_FIELDS.get(error.field, "strategy.dca.bad_plan"))
         return None
 
-    def _free(self, message: UserCommand, currency: str) -> Decimal | None:
-        """What the account can use of `currency` now (the paper account's for a paper
-        user); None once the user has been told the exchange did not answer."""
+    def _free(self, message: UserCommand, *currencies: str) -> tuple[Decimal, ...] | None:
+        """What the account can use of each currency now (the paper account's for a paper
+        user), from one balance read; None once the user has been told the exchange did
+        not answer."""
         paper = self.session.paper
         if paper is not None:
-            row = paper.balances().get(currency)
-            return row.free if row is not None else Decimal(0)
+            rows = paper.balances()
+            return tuple(rows[c].free if c in rows else Decimal(0) for c in currencies)
         balances = self.calls.answered(message, self.session.private.get_info)
-        return None if balances is None else balances.free.get(currency, Decimal(0))
+        if balances is None:
+            return None
+        return tuple(balances.free.get(currency, Decimal(0)) for currency in currencies)
 
     def preview_tpsl(self, message: PreviewTpsl) -> None:
         """Each target as the exchange's rules leave it, with its profit at the entry; the
@@ -220,9 +224,10 @@ class StrategySetup:
                 return
             profit = (price - plan.entry) * quantity - price * quantity * info.maker_fee
             rows.append((f"+{_plain(target.pct)} %", str(price), _plain(quantity), _rupiah(profit)))
-        held = self._free(message, pair.base)
-        if held is None:
+        found = self._free(message, pair.base)
+        if found is None:
             return
+        [held] = found
         stop = plan.stop_level(breakeven_reached=False)
         self.answers.reply(
             message,
@@ -267,7 +272,7 @@ class StrategySetup:
             step=_plain(info.quantity_step),
             taker_fee=_plain(info.taker_fee),
         )
-        balances = self._balances(message, pair.base)
+        balances = self._free(message, "idr", pair.base)
         if balances is None:
             return
         idr_free, coin_held = balances
@@ -314,13 +319,6 @@ class StrategySetup:
             warnings=figures.warnings,
             expires_in=self.previews.answerable_for,
         )
-
-    def _balances(self, message: UserCommand, coin: str) -> tuple[Decimal, Decimal] | None:
-        """The IDR and the coin the account can use now; None once the user was told the
-        exchange did not answer."""
-        idr = self._free(message, "idr")
-        held = None if idr is None else self._free(message, coin)
-        return None if idr is None or held is None else (idr, held)
 
     def _grid(
         self, message: PreviewGrid, params: dict[str, str], maker: Decimal

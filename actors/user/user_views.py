@@ -171,16 +171,16 @@ def _plain(value: Decimal) -> str:
 
 def strategy_row(strategy: Strategy) -> Row:
     """Its id, kind, pair and status, its profit or loss so far, and what it does next."""
+    identity = (str(strategy.id), strategy.kind, display_pair(strategy.pair), strategy.status)
+    return identity + progress_cells(strategy)
+
+
+def progress_cells(strategy: Strategy) -> tuple[str, str, str]:
+    """Its profit or loss so far in whole rupiah ("-" for a kind that counts none), and
+    what it does next: a term and a value."""
     progress = strategy_progress(strategy)
-    return (
-        str(strategy.id),
-        strategy.kind,
-        display_pair(strategy.pair),
-        strategy.status,
-        "-" if progress.pnl is None else str(whole_rupiah(progress.pnl)),
-        progress.next_term or "nothing_next",
-        progress.next_value,
-    )
+    pnl = "-" if progress.pnl is None else str(whole_rupiah(progress.pnl))
+    return pnl, progress.next_term or "nothing_next", progress.next_value
 
 
 def strategy_progress(strategy: Strategy) -> Progress:

@@ -731,17 +731,20 @@ class Desk:
         self.keeper = keeper
         self.transcripts: dict[int, tuple[str, list[str]]] = {}  # user -> starter, answers
 
-    def start(self, who: Who, starter: str, answers: tuple[str, ...] = ()) -> Step:
+    def start(
+        self, who: Who, starter: str, answers: tuple[str, ...] = (), seconds: float | None = None
+    ) -> Step:
         """The conversation opened, and `answers` given to its first questions (a button
-        that starts it from what it already knows: TP/SL under a filled buy)."""
-        conversation = STARTERS[starter](who, self.seconds)
+        that starts it from what it already knows: TP/SL under a filled buy); `seconds`:
+        its time, when not a whole one (a conversation had again after a restart)."""
+        conversation = STARTERS[starter](who, self.seconds if seconds is None else seconds)
         self.open[who.telegram_id] = conversation
         if not conversation.secret_answers:
             self.transcripts[who.telegram_id] = (starter, [])
         step: Step = conversation.opening()
         for answer in answers:
-            step = self.answer(who.telegram_id, answer)
-        self._keep(who.telegram_id)
+            step = self._answer(who.telegram_id, answer, keep=False)
+        self._keep(who.telegram_id)  # once, with all of them
         return step
 
     def restore(self) -> int:
@@ -753,12 +756,9 @@ class Desk:
             if transcript.seconds_left <= 0 or transcript.starter not in STARTERS:
                 self.keeper.forget(transcript.who.telegram_id)
                 continue
-            self.start(transcript.who, transcript.starter, transcript.answers)
-            conversation = self.open.get(transcript.who.telegram_id)
-            if conversation is not None:
-                conversation.expires_at = time.monotonic() + transcript.seconds_left
-                self._keep(transcript.who.telegram_id)
-                restored += 1
+            who, left = transcript.who, transcript.seconds_left
+            self.start(who, transcript.starter, transcript.answers, seconds=left)
+            restored += who.telegram_id in self.open
         return restored
 
     def _keep(self, telegram_id: int) -> None:
@@ -797,6 +797,9 @@ class Desk:
             self.keeper.forget(telegram_id)
 
     def answer(self, telegram_id: int, text: str) -> Step:
+        return self._answer(telegram_id, text, keep=True)
+
+    def _answer(self, telegram_id: int, text: str, *, keep: bool) -> Step:
         conversation = self.open[telegram_id]
         if conversation.expires_at < time.monotonic():
             return self._close(telegram_id, Ended("conversation.timed_out"))
@@ -809,7 +812,8 @@ class Desk:
         had = self.transcripts.get(telegram_id)
         if had is not None:
             had[1].append(text)
-            self._keep(telegram_id)
+            if keep:
+                self._keep(telegram_id)
         return step
 
     def sweep(self) -> list[Conversation]:
