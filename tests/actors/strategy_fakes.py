@@ -93,6 +93,36 @@ class FakeContext:
     def realised(self, amount: Decimal, update: OrderUpdate) -> None:
         self.did.append(("realised", (amount, f"{update.client_order_id}:{update.sequence}")))
 
+    def update(
+        self,
+        strategy: BaseStrategy,
+        client_order_id: str,
+        kind: str,
+        *,
+        quantity: str = "0",
+        price: str | None = None,
+        fee: str = "0",
+        sequence: int = 1,
+        reason: str | None = None,
+    ) -> None:
+        """An update of the order `s<id>-<leg>-<n>` handed as the mailbox hands it."""
+        self.hand(
+            strategy,
+            OrderUpdate(
+                telegram_id=7,
+                client_order_id=client_order_id,
+                strategy_id=self.row.id,
+                leg=client_order_id.split("-")[1],
+                sequence=sequence,
+                kind=kind,  # type: ignore[arg-type]
+                quantity=quantity,
+                filled=quantity,
+                price=price,
+                fee=fee,
+                reason=reason,
+            ),
+        )
+
     def hand(self, strategy: BaseStrategy, update: OrderUpdate) -> None:
         """As the mailbox hands an update: an order's end leaves the open ones first."""
         if update.kind in ENDS and update.client_order_id in self.opened:

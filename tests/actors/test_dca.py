@@ -16,7 +16,7 @@ from strategy_fakes import FakeContext, strategy_row
 from actors.strategies.dca import DollarCostAverage
 from actors.strategies.dca_plan import BadPlan
 from actors.strategies.schedule import BadSchedule
-from messages.events import OrderUpdate, TriggerFired
+from messages.events import TriggerFired
 from messages.statuses import StrategyStatus
 
 START = datetime(2026, 12, 7, 1, 30, tzinfo=UTC)  # Monday 08:30 WIB
@@ -52,22 +52,8 @@ def fill(
     sequence: int = 1,
     reason: str | None = None,
 ) -> None:
-    context.hand(
-        strategy,
-        OrderUpdate(
-            telegram_id=7,
-            client_order_id=client_order_id,
-            strategy_id=9,
-            leg=client_order_id.split("-")[1],
-            sequence=sequence,
-            kind=kind,  # type: ignore[arg-type]
-            quantity=quantity,
-            filled=quantity,
-            price=price,
-            fee=fee,
-            reason=reason,
-        ),
-    )
+    context.update(strategy, client_order_id, kind, quantity=quantity, price=price, fee=fee,
+                   sequence=sequence, reason=reason)  # fmt: skip
 
 
 def market(idr: str) -> tuple[str, tuple[str, str, str, dict[str, str | None]]]:

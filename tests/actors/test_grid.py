@@ -21,7 +21,7 @@ from strategy_fakes import ENDS, FakeContext, strategy_row
 from actors.strategies.grid import Grid
 from actors.strategies.grid_plan import BadGrid, GridPlan, ThinGrid
 from actors.user.grid_preview import grid_figures
-from messages.events import OrderUpdate, TriggerFired
+from messages.events import TriggerFired
 from messages.statuses import StrategyStatus
 
 PLAN = {
@@ -68,22 +68,8 @@ class MarketContext(FakeContext):
 
     def tell(self, strategy: Grid, resting: Resting, kind: str, **fill: str) -> None:
         self.updates[resting.client_order_id] = self.updates.get(resting.client_order_id, 0) + 1
-        quantity = fill.get("quantity", "0")
-        self.hand(
-            strategy,
-            OrderUpdate(
-                telegram_id=7,
-                client_order_id=resting.client_order_id,
-                strategy_id=self.row.id,
-                leg=resting.leg,
-                sequence=self.updates[resting.client_order_id],
-                kind=kind,  # type: ignore[arg-type]
-                quantity=quantity,
-                filled=quantity,
-                price=fill.get("price"),
-                fee=fill.get("fee", "0"),
-            ),
-        )
+        sequence = self.updates[resting.client_order_id]
+        self.update(strategy, resting.client_order_id, kind, sequence=sequence, **fill)
         if kind in ENDS:
             del self.book[resting.client_order_id]
 

@@ -14,7 +14,7 @@ import pytest
 from strategy_fakes import FakeContext, strategy_row
 
 from actors.strategies.tpsl import BadExit, TakeProfitStopLoss
-from messages.events import OrderUpdate, TriggerFired
+from messages.events import TriggerFired
 from messages.statuses import StrategyStatus
 
 POSITION = {"entry_price": "1000000000", "quantity": "0.002"}
@@ -43,21 +43,7 @@ def update(
     price: str | None = None,
     fee: str = "0",
 ) -> None:
-    context.hand(
-        strategy,
-        OrderUpdate(
-            telegram_id=7,
-            client_order_id=client_order_id,
-            strategy_id=4,
-            leg=client_order_id.split("-")[1],
-            sequence=1,
-            kind=kind,  # type: ignore[arg-type]
-            quantity=quantity,
-            filled=quantity,
-            price=price,
-            fee=fee,
-        ),
-    )
+    context.update(strategy, client_order_id, kind, quantity=quantity, price=price, fee=fee)
 
 
 def sell(kind: str, price: str | None, quantity: str, leg: str) -> tuple[str, tuple]:

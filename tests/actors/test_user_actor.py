@@ -312,6 +312,13 @@ def test_a_garbled_amount_gets_a_clear_answer(world):
     assert (answer.key, answer.param("value")) == ("number.unreadable", "12abc")
 
 
+def crossing(trigger_id: str, price: str) -> TriggerFired:
+    """The TriggerBook's word that the market traded at `price` for the trigger."""
+    return TriggerFired(
+        trigger_id=trigger_id, telegram_id=USER["telegram_id"], pair="btc_idr", price=price, ts=1.0
+    )
+
+
 def linked_strategy(
     world, kind: str, params: dict[str, str], spec: AccountSpec = TRADER
 ) -> Strategy:
@@ -339,13 +346,7 @@ def test_a_strategy_buys_through_its_user_actor_once_and_finishes(world, simulat
     assert registered[-1].owner == user_actor  # fired, it comes straight back here
     before = len(simulator.trade_log(TRADER.key))
 
-    fired = TriggerFired(
-        trigger_id=f"s{strategy.id}:level",
-        telegram_id=USER["telegram_id"],
-        pair="btc_idr",
-        price="949000000",
-        ts=1.0,
-    )
+    fired = crossing(f"s{strategy.id}:level", "949000000")
     system.tell(user_actor, fired)
     system.tell(user_actor, fired)  # a repeated trigger must not buy twice
     system.listen(1.0)
@@ -392,13 +393,7 @@ def test_a_user_actor_that_cannot_reach_the_database_at_boot_tries_again_and_los
     assert refused.key == "error.unavailable"
     system.tell(
         user_actor,
-        TriggerFired(
-            trigger_id=f"s{strategy.id}:level",
-            telegram_id=USER["telegram_id"],
-            pair="btc_idr",
-            price="949000000",
-            ts=1.0,
-        ),
+        crossing(f"s{strategy.id}:level", "949000000"),
     )
     assert len(simulator.trade_log(TRADER.key)) == before  # nothing acts before the boot
 
@@ -478,13 +473,7 @@ def test_a_dca_cycle_buys_a_safety_order_on_the_drop_and_sells_at_its_take_profi
         simulator.set_price("btcidr", price)
         system.tell(
             user_actor,
-            TriggerFired(
-                trigger_id=f"s{strategy.id}:{name}",
-                telegram_id=USER["telegram_id"],
-                pair="btc_idr",
-                price=str(price),
-                ts=1.0,
-            ),
+            crossing(f"s{strategy.id}:{name}", str(price)),
         )
         system.listen(1.0)
 
@@ -531,13 +520,7 @@ def test_a_tpsl_rests_its_targets_on_the_exchange_and_its_stop_cancels_them_befo
     simulator.set_price("btcidr", Decimal(969_000_000))
     system.tell(
         user_actor,
-        TriggerFired(
-            trigger_id=f"s{strategy.id}:stop",
-            telegram_id=USER["telegram_id"],
-            pair="btc_idr",
-            price="969000000",
-            ts=1.0,
-        ),
+        crossing(f"s{strategy.id}:stop", "969000000"),
     )
     system.listen(2.0)
     orders = simulator.trade_log(TRADER.key)[before:]
@@ -574,13 +557,7 @@ def test_a_grid_buys_its_coin_rests_its_levels_and_sells_one_level_up_after_a_bu
     simulator.set_price("btcidr", Decimal(974_000_000))  # the buy at 975 M fills
     system.tell(
         user_actor,
-        TriggerFired(
-            trigger_id=OrderTrigger(level_1.client_order_id).encode(),
-            telegram_id=USER["telegram_id"],
-            pair="btc_idr",
-            price="974000000",
-            ts=1.0,
-        ),
+        crossing(OrderTrigger(level_1.client_order_id).encode(), "974000000"),
     )
     system.listen(2.0)
     [sell] = simulator.trade_log(GRIDDER.key)[before + len(placed) :]
@@ -626,8 +603,7 @@ def test_a_day_of_losses_over_the_users_limit_pauses_their_other_strategies(worl
     system.listen(1.0)
     collected(system, notifier)
     simulator.set_price("btcidr", Decimal(969_000_000))
-    fired = TriggerFired(trigger_id=f"s{stop.id}:stop", telegram_id=USER["telegram_id"],
-                         pair="btc_idr", price="969000000", ts=1.0)  # fmt: skip
+    fired = crossing(f"s{stop.id}:stop", "969000000")
     system.tell(user_actor, fired)
     system.listen(2.0)
     told = {m.key: m for m in collected(system, notifier) if hasattr(m, "key")}
@@ -703,13 +679,7 @@ def test_live_and_paper_make_the_same_grid_decisions_on_the_same_price_path(
         for trigger in sorted(armed.values(), key=lambda t: -Decimal(t.level or 0)):
             system.tell(
                 user_actor,
-                TriggerFired(
-                    trigger_id=trigger.trigger_id,
-                    telegram_id=USER["telegram_id"],
-                    pair="btc_idr",
-                    price=str(price),
-                    ts=1.0,
-                ),
+                crossing(trigger.trigger_id, str(price)),
             )
         system.listen(2.0)
     model = PaperOrder if mode == "paper" else Order
