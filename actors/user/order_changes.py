@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from adapters.indodax.wire import MyTrade, OrderStatus, PlacedOrder
+from adapters.indodax.wire import HistoryOrder, MyTrade, OrderStatus, PlacedOrder
+from adapters.indodax.wire import OrderState as ExchangeState
 from messages.statuses import OrderChange, OrderState
 from persistence.models.fills import Change
 
@@ -31,37 +32,72 @@ class Recorded:
 
 
 @dataclass(frozen=True)
+class Executed:
+    """What the exchange says of an order: how much of it executed (base coin) and whether
+    it is over. Told by the order's own status, or by the pair's order history together
+    with the pair's trades (`executed_by_history`)."""
+
+    client_order_id: str | None
+    status: ExchangeState
+    executed: Decimal
+
+
+@dataclass(frozen=True)
 class Verdict:
     changes: list[Change]
     state: OrderState
     filled: Decimal
 
 
-def needs_trades(status: OrderStatus, recorded: Recorded) -> bool:
+def executed_by_status(status: OrderStatus) -> Executed:
+    return Executed(status.client_order_id, status.status, _executed(status))
+
+
+def executed_by_history(
+    history: HistoryOrder, trades: Iterable[MyTrade], recorded: Recorded
+) -> Executed | None:
+    """A finished order as the pair's order history and the pair's recent trades tell it,
+    when they tell it for sure: filled or cancelled, with trades for all it executed.
+    Anything else (rejected, expired, trades not in the list yet) is for the order's own
+    lookup to tell."""
+    client_order_id = history.client_order_id
+    if client_order_id is None or history.status not in ("filled", "cancelled"):
+        return None
+    own = (t for t in trades if t.client_order_id == client_order_id)
+    traded = recorded.filled + sum(
+        (t.quantity for t in own if t.trade_id not in recorded.trade_ids), Decimal(0)
+    )
+    if traded < history.executed_quantity:
+        return None
+    status: ExchangeState = "filled" if history.status == "filled" else "cancelled"
+    return Executed(client_order_id, status, history.executed_quantity)
+
+
+def needs_trades(executed: Executed, recorded: Recorded) -> bool:
     """Whether the exchange has executed more than is recorded: then its trades are read."""
-    return _executed(status) > recorded.filled
+    return executed.executed > recorded.filled
 
 
-def changes_between(status: OrderStatus, trades: Iterable[MyTrade], recorded: Recorded) -> Verdict:
+def changes_between(executed: Executed, trades: Iterable[MyTrade], recorded: Recorded) -> Verdict:
     new = sorted(
-        (t for t in trades if _of_order(t, status) and t.trade_id not in recorded.trade_ids),
+        (t for t in trades if _of_order(t, executed) and t.trade_id not in recorded.trade_ids),
         key=lambda trade: (trade.time, _numeric(trade.trade_id)),
     )
     filled = recorded.filled + sum((trade.quantity for trade in new), Decimal(0))
-    complete = filled >= _executed(status)
-    final = complete and status.status in ("filled", "cancelled")
+    complete = filled >= executed.executed
+    final = complete and executed.status in ("filled", "cancelled")
     changes = [
         Change(OrderChange.PARTIAL, trade.quantity, trade.price, trade.commission, trade.trade_id)
         for trade in new
     ]
     if final and not recorded.ended:
-        if status.status == "cancelled":
+        if executed.status == "cancelled":
             changes.append(Change(OrderChange.CANCELLED))
         elif changes:
             changes[-1] = dataclasses.replace(changes[-1], kind=OrderChange.FILLED)
         else:  # the last trade was recorded before the exchange called the order filled
             changes.append(Change(OrderChange.FILLED))
-    return Verdict(changes, _state(status, final, filled), filled)
+    return Verdict(changes, _state(executed, final, filled), filled)
 
 
 def placement_traded(reply: PlacedOrder) -> Decimal:
@@ -82,16 +118,16 @@ def placement_fill(reply: PlacedOrder) -> Change | None:
     return Change(OrderChange.FILLED, coins, (value / coins).quantize(PRICE_PLACES), reply.fee)
 
 
-def _of_order(trade: MyTrade, status: OrderStatus) -> bool:
-    """The trades are asked for by client_order_id; one naming another is not this order's.
-    (The v2 history spells the order id its own way, `btcidr-limit-100000`, so that id is
-    not compared.)"""
-    return trade.client_order_id in (None, status.client_order_id)
+def _of_order(trade: MyTrade, executed: Executed) -> bool:
+    """The trades are asked for by client_order_id, or for the whole pair; one naming
+    another order is not this order's. (The v2 history spells the order id its own way,
+    `btcidr-limit-100000`, so that id is not compared.)"""
+    return trade.client_order_id in (None, executed.client_order_id)
 
 
-def _state(status: OrderStatus, final: bool, filled: Decimal) -> OrderState:
+def _state(executed: Executed, final: bool, filled: Decimal) -> OrderState:
     if final:
-        return OrderState.FILLED if status.status == "filled" else OrderState.CANCELLED
+        return OrderState.FILLED if executed.status == "filled" else OrderState.CANCELLED
     return OrderState.PARTIALLY_FILLED if filled > 0 else OrderState.OPEN
 
 

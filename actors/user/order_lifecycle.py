@@ -6,6 +6,8 @@ Two sources say that an order changed, and a third fits beside them:
 * the market: each resting order has an order trigger in the TriggerBook, which fires once
   the market trades at or through its price (a buy's at or below, a sell's at or above).
   Only then is the order looked up, so an order the market has not reached costs nothing;
+  with it, every order of its pair that ended meanwhile (the pair's order history and
+  trades: two calls for a storm that filled fifty, as for one);
 * a reconcile sweep, at boot and every `reconcile_every` while orders rest: one openOrders
   call, and a lookup only of the orders it shows changed or no longer lists (a cancel on
   the exchange's site, a fill whose tick the feed missed);
@@ -35,8 +37,8 @@ the private client's rate limiter and are counted for the dead-man switch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable
-from datetime import timedelta
+from collections.abc import Callable, Hashable, Iterable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Literal, cast
@@ -46,8 +48,11 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.links import Links
 from actors.user.order_changes import (
     PRICE_PLACES,
+    Executed,
     Recorded,
     changes_between,
+    executed_by_history,
+    executed_by_status,
     needs_trades,
     recorded_from,
 )
@@ -56,10 +61,12 @@ from actors.user.session import UserSession
 from actors.user.timers import Timers
 from actors.user.user_views import tpsl_button
 from adapters.indodax.errors import IndodaxError
-from adapters.indodax.pairs import parse_pair
+from adapters.indodax.pairs import Pair, parse_pair
+from adapters.indodax.wire import MyTrade
 from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
 from messages.statuses import OrderChange, OrderState
 from messages.triggers import MalformedTriggerId, OrderTrigger
+from persistence.models.base import utcnow
 from persistence.models.fills import (
     Change,
     Fill,
@@ -104,6 +111,13 @@ ENDED = {
     OrderState.REJECTED: OrderChange.REJECTED,
 }
 UpdateKind = Literal["partial", "filled", "cancelled", "rejected"]
+# A pair's orders looked up together (`_look_up_pair`): the v2 histories' largest pages,
+# how far back they are read (their window is 7 days at most; a day's margin), and how much
+# earlier than an order's last check its trades are read from, for the two clocks.
+PAIR_HISTORY_PAGE = PAIR_TRADES_PAGE = 1000
+PAIR_HISTORY_REACH = timedelta(days=6)
+CLOCK_MARGIN = timedelta(minutes=1)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def update_correlation_id(client_order_id: str, sequence: int) -> str:
@@ -139,6 +153,18 @@ def average_price_and_fees(fills: list[Fill]) -> tuple[str, str]:
         return "", str(fees)
     value = sum((fill.quantity * fill.price for fill in traded), Decimal(0))
     return format((value / quantity).quantize(PRICE_PLACES).normalize(), "f"), str(fees)
+
+
+def _first_new_trade(trades: Iterable[MyTrade], row: Order) -> tuple[int, datetime]:
+    """Orders in the order the exchange executed them (the trades read), so their owner
+    hears a storm's fills as the market went; those without one read come after, oldest
+    placed first."""
+    times = [t.time for t in trades if t.client_order_id == row.client_order_id]
+    return (0, min(times)) if times else (1, datetime.max.replace(tzinfo=UTC))
+
+
+def _ms(span: timedelta) -> int:
+    return span // timedelta(milliseconds=1)
 
 
 def recorded_of(row: Followed) -> Recorded:
@@ -272,7 +298,7 @@ class OrderLifecycle:
         row = order_by_client_id(client_order_id)
         if row is not None and user is not None and row.user_id == user.id:
             if row.state in RESTING_STATES:
-                self.refresh(row)
+                self._look_up_pair(row)
             return True
         paper_row = paper_order_by_client_id(user, client_order_id) if user else None
         paper = self.session.paper
@@ -322,8 +348,10 @@ class OrderLifecycle:
         correlation_id = f"order-{row.client_order_id}"
         recorded = recorded_of(row)
         try:
-            status = self.calls.on_behalf(
-                correlation_id, private.get_order_by_client_order_id, row.client_order_id, pair
+            status = executed_by_status(
+                self.calls.on_behalf(
+                    correlation_id, private.get_order_by_client_order_id, row.client_order_id, pair
+                )
             )
             trades = (
                 self.calls.on_behalf(
@@ -333,22 +361,105 @@ class OrderLifecycle:
                 else ()
             )
         except IndodaxError as error:
-            log.warning(
-                "order lookup failed",
-                extra={"client_order_id": row.client_order_id, "error": type(error).__name__},
-            )
-            self._sweep_later()
+            self._lookup_failed(row.client_order_id, error)
             return False
+        self._record(row, status, trades, recorded)
+        self.deliver(told=None if told is None else (row.client_order_id, told))
+        return True
+
+    def _look_up_pair(self, fired: Order) -> None:
+        """The market reached a resting order: every order of its pair that ended is found
+        at once, with two calls (the pair's order history, then the pair's trades since
+        the oldest of those orders was last checked), which is what looking up one order
+        costs. A storm that crosses fifty levels fills fifty orders before the first of
+        their triggers is handled: that one finds them all, and the triggers after it
+        find their orders ended and cost nothing (fifty lookups of two calls each would
+        take ten seconds at the exchange's private rate). An order the two calls cannot
+        settle for sure (`executed_by_history`) is looked up on its own, and so is the
+        fired order when it has not ended (the market only touched it, or filled part)
+        or is its pair's only one."""
+        user = self.session.user
+        assert user is not None
+        rows = [row for row in resting_orders(user) if row.pair == fired.pair]
+        if len(rows) < 2:
+            self.refresh(fired)
+            return
+        pair = parse_pair(fired.pair)
+        correlation_id = f"orders-{pair.id}-{user.id}"
+        now_ms = int(utcnow().timestamp() * 1000)
+        try:
+            history = self.calls.on_behalf(
+                correlation_id,
+                self.session.private.order_histories,
+                pair,
+                now_ms - _ms(PAIR_HISTORY_REACH),
+                now_ms,
+                PAIR_HISTORY_PAGE,
+            )
+        except IndodaxError as error:
+            self._lookup_failed(fired.client_order_id, error)
+            return
+        finished = {order.client_order_id: order for order in history}
+        ended = [row for row in rows if row.client_order_id in finished]
+        trades = self._pair_trades(pair, ended, correlation_id, now_ms)
+        for row in sorted(ended, key=partial(_first_new_trade, trades)):
+            recorded = recorded_of(row)
+            executed = executed_by_history(finished[row.client_order_id], trades, recorded)
+            if executed is None:
+                self.refresh(row)
+            else:
+                self._record(row, executed, trades, recorded)
+        if fired.client_order_id not in finished:
+            self.refresh(fired)
+        self.deliver()
+
+    def _pair_trades(
+        self, pair: Pair, ended: list[Order], correlation_id: str, now_ms: int
+    ) -> tuple[MyTrade, ...]:
+        """The pair's trades since the oldest ended order was last checked (a minute
+        earlier, for the clocks), newest first: none when that moment is beyond the
+        history's window or was never recorded, when the call fails, or when a trade does
+        not say its order's client_order_id; then each order is looked up on its own."""
+        checked = [row.checked_at for row in ended]
+        if not ended or None in checked:
+            return ()
+        since_ms = _ms(min(cast(list[datetime], checked)) - CLOCK_MARGIN - EPOCH)
+        if now_ms - since_ms > _ms(PAIR_HISTORY_REACH):
+            return ()
+        try:
+            trades = self.calls.on_behalf(
+                correlation_id,
+                self.session.private.my_trades,
+                pair,
+                since_ms,
+                now_ms,
+                PAIR_TRADES_PAGE,
+            )
+        except IndodaxError as error:
+            log.warning("trades of the pair not read", extra={"error": type(error).__name__})
+            return ()
+        return trades if all(t.client_order_id for t in trades) else ()
+
+    def _record(
+        self, row: Order, executed: Executed, trades: Iterable[MyTrade], recorded: Recorded
+    ) -> None:
+        """What changed, written with the order's new state; its trigger kept while it
+        rests. Telling is the caller's."""
         mark_checked([row.id])
-        verdict = changes_between(status, trades, recorded)
+        verdict = changes_between(executed, trades, recorded)
         if verdict.changes or verdict.state != row.state:
             record_changes(row, verdict.changes, state=verdict.state, filled_amount=verdict.filled)
         if row.state in RESTING_STATES:
             self._arm(row)
         else:
             self._disarm(row)
-        self.deliver(told=None if told is None else (row.client_order_id, told))
-        return True
+
+    def _lookup_failed(self, client_order_id: str, error: IndodaxError) -> None:
+        log.warning(
+            "order lookup failed",
+            extra={"client_order_id": client_order_id, "error": type(error).__name__},
+        )
+        self._sweep_later()
 
     # Telling
 

@@ -1,6 +1,6 @@
 """An exchange in memory for the order life cycle's tests: resting limit orders that fill in
-parts and get cancelled, answering getOrderByClientOrderId, myTrades and openOrders as the
-private client parses them, and replies that can be lost on the way back."""
+parts and get cancelled, answering getOrderByClientOrderId, myTrades, the order history and
+openOrders as the private client parses them, and replies that can be lost on the way back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from adapters.indodax.errors import ExchangeUnreachable, OrderNotFound
 from adapters.indodax.pairs import Pair
-from adapters.indodax.wire import MyTrade, OpenOrder, OrderStatus
+from adapters.indodax.wire import HistoryOrder, MyTrade, OpenOrder, OrderStatus
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FEE_RATE = Decimal("0.001")
@@ -115,10 +115,52 @@ class FakeExchange:
             finish_time=None,
         )
 
-    def my_trades(self, pair: Pair, *, client_order_id: str) -> tuple[MyTrade, ...]:
+    def my_trades(
+        self,
+        pair: Pair,
+        start_ms: int | None = None,
+        end_ms: int | None = None,
+        limit: int = 500,
+        *,
+        client_order_id: str | None = None,
+    ) -> tuple[MyTrade, ...]:
+        """One order's trades, or the pair's (at most `limit`; the trades' times are this
+        fake's own, so the window is not applied)."""
         self._answer("myTrades")
-        order = self.orders.get(client_order_id)
-        return tuple(order.trades) if order else ()
+        trades = sorted(
+            (
+                t
+                for o in self.orders.values()
+                if o.pair == pair and client_order_id in (None, o.client_order_id)
+                for t in o.trades
+            ),
+            key=lambda t: int(t.trade_id),
+        )
+        return tuple(trades[:limit])
+
+    def order_histories(
+        self, pair: Pair, start_ms: int | None = None, end_ms: int | None = None, limit: int = 100
+    ) -> tuple[HistoryOrder, ...]:
+        """The pair's finished orders, newest first (the window is not applied, as above)."""
+        self._answer("orderHistories")
+        finished = [o for o in self.orders.values() if o.pair == pair and o.status != "open"]
+        return tuple(
+            HistoryOrder(
+                pair=pair,
+                order_id=f"{pair.id}-limit-{o.order_id}",
+                client_order_id=o.client_order_id,
+                side=o.side,  # type: ignore[arg-type]
+                order_type="limit",
+                status=o.status,  # type: ignore[arg-type]
+                price=o.price,
+                quantity=o.amount,
+                executed_quantity=o.amount - o.remaining,
+                submit_time=START,
+                finish_time=START,
+                cancel_reason=None,
+            )
+            for o in reversed(finished)
+        )[:limit]
 
     def open_orders(self, pair: Pair | None = None) -> tuple[OpenOrder, ...]:
         self._answer("openOrders")

@@ -4,13 +4,14 @@ to the user or to the strategy that owns the order, also across a restart of the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
 import pytest
 from order_lifecycle_world import BTC, LifecycleWorld, fills, new_world, state_of
 
-from actors.user.order_changes import Recorded, changes_between
+from actors.user.order_changes import Recorded, changes_between, executed_by_status
 from actors.user.order_lifecycle import RECONCILE
 from adapters.indodax.wire import OrderStatus
 from messages.events import RegisterTrigger
@@ -19,6 +20,7 @@ from messages.triggers import OrderTrigger
 from persistence.models import Order
 from persistence.models.base import utcnow
 from persistence.models.fills import Change, record_changes
+from persistence.models.orders import mark_checked
 
 
 @pytest.fixture
@@ -204,19 +206,121 @@ def _status(status: str, amount: str, remaining: str) -> OrderStatus:
 
 def test_an_order_the_exchange_calls_filled_stays_followed_while_its_trades_lag_behind():
     nothing = Recorded(frozenset(), Decimal(0), ended=False)
-    verdict = changes_between(_status("filled", "1", "0"), (), nothing)
+    verdict = changes_between(executed_by_status(_status("filled", "1", "0")), (), nothing)
     assert verdict.changes == []
     assert verdict.state == OrderState.OPEN
 
 
 def test_a_filled_order_whose_last_trade_was_already_recorded_is_told_filled_once():
     recorded = Recorded(frozenset({"1"}), Decimal(1), ended=False)
-    verdict = changes_between(_status("filled", "1", "0"), (), recorded)
+    verdict = changes_between(executed_by_status(_status("filled", "1", "0")), (), recorded)
     assert [change.kind for change in verdict.changes] == [OrderChange.FILLED]
     ended = Recorded(frozenset({"1"}), Decimal(1), ended=True)
-    assert changes_between(_status("filled", "1", "0"), (), ended).changes == []
+    assert changes_between(executed_by_status(_status("filled", "1", "0")), (), ended).changes == []
 
 
 def checked_at(row: Order) -> datetime | None:
     checked: datetime | None = Order.get_by_id(row.id).checked_at
     return checked
+
+
+def placed_and_checked(world: LifecycleWorld, prices: list[str]) -> list[Order]:
+    """Buys resting at these prices, checked at their placement as the order desk records
+    them."""
+    rows = [world.place(price=price, amount="0.5") for price in prices]
+    mark_checked([row.id for row in rows])
+    world.exchange.calls.clear()
+    return rows
+
+
+def test_a_storm_that_fills_four_orders_costs_two_calls_and_its_fills_are_told_in_market_order(
+    world,
+):
+    orders = placed_and_checked(world, ["990000000", "980000000", "970000000", "960000000"])
+    kept = world.place(price="900000000", amount="0.5")
+    for order in reversed(orders):  # the exchange filled the lowest first
+        world.exchange.fill(order.client_order_id, Decimal("0.5"))
+    world.exchange.calls.clear()
+    for order in orders:
+        world.fire(order)
+    assert world.exchange.calls == ["orderHistories", "myTrades"]
+    assert [state_of(order) for order in orders] == [OrderState.FILLED] * 4
+    assert state_of(kept) == OrderState.OPEN
+    filled = [params["price"] for key, params in world.notices]
+    assert filled == ["960000000", "970000000", "980000000", "990000000"]
+    assert [key for key, _ in world.notices] == ["order.update.filled"] * 4
+
+
+def test_a_fired_order_the_market_only_touched_is_looked_up_and_watched_again(world):
+    touched, _ = placed_and_checked(world, ["990000000", "980000000"])
+    world.to_trigger_book.clear()
+    world.fire(touched)
+    assert world.exchange.calls == ["orderHistories", "getOrderByClientOrderId"]
+    assert world.armed(touched)
+    assert fills(touched) == [] and world.notices == []
+
+
+def test_the_pair_lookup_records_a_cancel_after_a_part_and_leaves_a_resting_part_to_its_trigger(
+    world,
+):
+    filled, cancelled, partial = placed_and_checked(world, ["990000000", "980000000", "970000000"])
+    world.exchange.fill(filled.client_order_id, Decimal("0.5"))
+    world.exchange.fill(cancelled.client_order_id, Decimal("0.2"))
+    world.exchange.cancel(cancelled.client_order_id)
+    world.exchange.fill(partial.client_order_id, Decimal("0.1"))
+    world.exchange.calls.clear()
+    world.fire(filled)
+    assert world.exchange.calls == ["orderHistories", "myTrades"]
+    assert [state_of(o) for o in (filled, cancelled, partial)] == [
+        OrderState.FILLED,
+        OrderState.CANCELLED,
+        OrderState.OPEN,
+    ]
+    assert [row.kind for row in fills(cancelled)] == ["partial", "cancelled"]
+    assert not world.armed(filled) and world.armed(partial)
+    world.fire(partial)
+    assert state_of(partial) == OrderState.PARTIALLY_FILLED
+
+
+def test_an_ended_order_whose_trades_are_not_listed_yet_is_looked_up_on_its_own(world):
+    lagging, filled = placed_and_checked(world, ["990000000", "980000000"])
+    for order in (lagging, filled):
+        world.exchange.fill(order.client_order_id, Decimal("0.5"))
+    late = world.exchange.orders[lagging.client_order_id].trades
+    kept_back = list(late)
+    late.clear()
+    world.exchange.calls.clear()
+    world.fire(filled)
+    assert world.exchange.calls == [
+        "orderHistories",
+        "myTrades",
+        "getOrderByClientOrderId",
+        "myTrades",
+    ]
+    assert state_of(filled) == OrderState.FILLED
+    assert state_of(lagging) == OrderState.OPEN  # followed until its trades show
+    late.extend(kept_back)
+    world.fire(lagging)
+    assert state_of(lagging) == OrderState.FILLED
+    assert [row.kind for row in fills(lagging)] == ["filled"]
+
+
+def test_trades_that_do_not_name_their_order_send_each_ended_order_to_its_own_lookup(world):
+    orders = placed_and_checked(world, ["990000000", "980000000"])
+    for order in orders:
+        world.exchange.fill(order.client_order_id, Decimal("0.5"))
+        trades = world.exchange.orders[order.client_order_id].trades
+        trades[:] = [replace(t, client_order_id=None) for t in trades]
+    world.exchange.calls.clear()
+    world.fire(orders[0])
+    assert (
+        world.exchange.calls
+        == ["orderHistories", "myTrades"]
+        + [
+            "getOrderByClientOrderId",
+            "myTrades",
+        ]
+        * 2
+    )
+    assert [state_of(order) for order in orders] == [OrderState.FILLED] * 2
+    assert [len(fills(order)) for order in orders] == [1, 1]
