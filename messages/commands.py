@@ -197,9 +197,12 @@ class PreviewDca(UserCommand):
     schedule: str  # every 6h | daily 08:00 | weekly mon 08:00 | cron …
     order_type: OrderType
     max_buys: str
+    budget: str | None = None  # rupiah for all the buys, safety orders too
     offset_pct: str | None = None  # a limit's distance under the last price
     safety_count: str | None = None  # safety orders per cycle
     safety_deviation_pct: str | None = None  # the first one's distance under the first buy
+    safety_step_scale: str | None = None  # each next one's distance, times the one before
+    safety_volume_scale: str | None = None  # each next one's amount, times the one before
     take_profit_pct: str | None = None  # above the cycle's average cost
     missed: Literal["skip", "catch_up"] = "skip"  # a run the bot missed while it was down
     unfilled: Literal["cancel", "move"] = "cancel"  # a limit still open at the next run

@@ -41,6 +41,9 @@ BAD_FIELDS = {
     "quote_amount": "strategy.dca.bad_amount",
     "offset_pct": "strategy.dca.bad_offset",
     "max_buys": "strategy.dca.bad_max_buys",
+    "budget": "strategy.dca.bad_budget",
+    "safety_step_scale": "strategy.dca.bad_scale",
+    "safety_volume_scale": "strategy.dca.bad_scale",
 }
 RUNS_SHOWN = 3
 # What a confirmed strategy of each kind is told with.
@@ -56,8 +59,11 @@ NUMBERS = (
     "quote_amount",
     "offset_pct",
     "max_buys",
+    "budget",
     "safety_count",
     "safety_deviation_pct",
+    "safety_step_scale",
+    "safety_volume_scale",
     "take_profit_pct",
 )
 
@@ -132,6 +138,7 @@ class StrategySetup:
             if plan.safety.take_profit_pct
             else "-",
             max_buys=plan.max_buys or 0,
+            budget="-" if plan.budget is None else plan.budget,
             missed=f"dca_missed_{plan.missed}",
             unfilled=f"dca_unfilled_{plan.unfilled}",
             idr_free=free.quantize(Decimal(1), ROUND_DOWN),

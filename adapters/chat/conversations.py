@@ -100,6 +100,17 @@ def _typed_number(text: str) -> str | Prompt:
     return as_typed(reading)
 
 
+def _two_numbers(value: str) -> tuple[str, str] | Prompt | None:
+    """Two numbers typed together (`3 2`, `5 x 1,5 %`, `1,5 / 2`); None when it is not two;
+    the question again when one of them is refused or could be read two ways."""
+    words = value.replace("x", " ").replace("%", " ").replace("/", " ").split()
+    if len(words) != 2:
+        return None
+    numbers = [_typed_number(word) for word in words]
+    refused = next((n for n in numbers if isinstance(n, Prompt)), None)
+    return refused or (str(numbers[0]), str(numbers[1]))
+
+
 @dataclass
 class LinkConversation:
     who: Who
@@ -334,9 +345,11 @@ class DcaWizard(GuidedSetup):
     order_type: str | None = None
     offset: str | None = None
     max_buys: str | None = None
+    budget: str | None = None  # rupiah for all the buys, safety orders too; "" for none
     unfilled: str | None = None  # a limit still open at the next run: cancel | move
     missed: str | None = None  # a run missed while the bot was down: skip | catch_up
     safety: tuple[str, str] | None = None  # safety orders and the first one's distance, in %
+    scales: tuple[str, str] | None = None  # each next safety order's step and amount, times
 
     def opening(self) -> Prompt:
         return _pair_prompt("strategy.dca.ask_pair")
@@ -352,9 +365,11 @@ class DcaWizard(GuidedSetup):
                 lambda v: self._number(v, "offset", self._ask_unfilled),
             ),
             (self.order_type == "limit" and self.unfilled is None, self._choose_unfilled),
-            (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_missed)),
+            (self.max_buys is None, lambda v: self._number(v, "max_buys", self._ask_budget)),
+            (self.budget is None, self._choose_budget),
             (self.missed is None, self._choose_missed),
             (self.safety is None, self._choose_safety),
+            (self.safety not in (None, ("0", "0")) and self.scales is None, self._choose_scales),
         ]
 
     def _choose_pair(self, value: str) -> Prompt:
@@ -423,6 +438,17 @@ class DcaWizard(GuidedSetup):
             (_choices(("10", "10"), ("30", "30"), ("100", "100")), _cancel_row()),
         )
 
+    def _ask_budget(self) -> Prompt:
+        none = (Button("button.dca_no_budget", WizardAnswer("none").pack()),)
+        return Prompt("strategy.dca.ask_budget", (none, _cancel_row()))
+
+    def _choose_budget(self, value: str) -> Step:
+        """`none`, or whole rupiah, `Rp` before it or not."""
+        if value == "none":
+            self.budget = ""
+            return self._ask_missed()
+        return self._number(value.removeprefix("rp").strip(), "budget", self._ask_missed)
+
     def _ask_safety(self) -> Prompt:
         return Prompt(
             "strategy.dca.ask_safety",
@@ -431,17 +457,32 @@ class DcaWizard(GuidedSetup):
 
     def _choose_safety(self, value: str) -> Step:
         """`0`, or how many and the first one's distance in percent: `3 2`, `5 1,5`."""
-        words = value.replace("x", " ").replace("%", " ").split()
-        if words in (["0"], ["none"]):
+        if value.split() in (["0"], ["none"]):
             self.safety = ("0", "0")
-        elif len(words) == 2:
-            numbers = [_typed_number(word) for word in words]
-            refused = next((n for n in numbers if isinstance(n, Prompt)), None)
-            if refused is not None:
-                return refused
-            self.safety = (str(numbers[0]), str(numbers[1]))
-        else:
+            return self._ask_take_profit()
+        numbers = _two_numbers(value)
+        if numbers is None:
             return self._ask_safety()
+        if isinstance(numbers, Prompt):
+            return numbers
+        self.safety = numbers
+        return Prompt(
+            "strategy.dca.ask_safety_scales",
+            (_choices(("1 1", "x 1 / x 1"), ("1 1.5", "x 1 / x 1,5"), ("1.5 2", "x 1,5 / x 2")),
+             _cancel_row()),
+        )  # fmt: skip
+
+    def _choose_scales(self, value: str) -> Step:
+        """How much further each next safety order is, and how much larger: `1 1,5`."""
+        numbers = _two_numbers(value)
+        if numbers is None:
+            return Prompt("trade.choose_again", (_cancel_row(),))
+        if isinstance(numbers, Prompt):
+            return numbers
+        self.scales = numbers
+        return self._ask_take_profit()
+
+    def _ask_take_profit(self) -> Prompt:
         return Prompt(
             "strategy.dca.ask_take_profit",
             (_choices(("0", "0"), ("3", "3 %"), ("5", "5 %")), _cancel_row()),
@@ -453,6 +494,7 @@ class DcaWizard(GuidedSetup):
         if isinstance(number, Prompt):
             return number
         count, deviation = self.safety or ("0", "0")
+        step_scale, volume_scale = self.scales or (None, None)
         return Finished(
             PreviewDca(
                 telegram_id=self.who.telegram_id,
@@ -463,8 +505,11 @@ class DcaWizard(GuidedSetup):
                 order_type="limit" if self.order_type == "limit" else "market",
                 offset_pct=self.offset,
                 max_buys=self.max_buys or "",
+                budget=self.budget or None,
                 safety_count=count,
                 safety_deviation_pct=deviation,
+                safety_step_scale=step_scale,
+                safety_volume_scale=volume_scale,
                 take_profit_pct=number,
                 missed="catch_up" if self.missed == "catch_up" else "skip",
                 unfilled="move" if self.unfilled == "move" else "cancel",

@@ -853,6 +853,11 @@ def test_a_dca_set_up_in_the_chat_is_previewed_then_created_once_and_buys(world,
         ({"max_buys": "0"}, "strategy.dca.bad_max_buys"),
         ({"order_type": "limit", "offset_pct": "150"}, "strategy.dca.bad_offset"),
         ({"quote_amount": "5000"}, "order.min_value"),  # the pair's minimum, 10,000
+        ({"budget": "50000"}, "strategy.dca.bad_budget"),  # less than one run
+        (
+            {"safety_count": "2", "safety_deviation_pct": "2", "safety_volume_scale": "11"},
+            "strategy.dca.bad_scale",
+        ),
     ],
 )
 def test_a_dca_that_cannot_run_is_refused_with_what_is_wrong_and_nothing_is_stored(
@@ -876,6 +881,23 @@ def test_a_dca_preview_shows_where_its_safety_orders_buy_and_its_take_profit(wor
     say(world, tap(preview, "sc:y"))
     [row] = Strategy.select()
     assert {name: row.params[name] for name in answers} == answers
+
+
+def test_a_dca_preview_shows_its_budget_and_safety_orders_growing_by_their_scales(world):
+    link(world)
+    answers = {"safety_count": "3", "safety_deviation_pct": "2", "safety_step_scale": "1,5",
+               "safety_volume_scale": "2", "budget": "2.000.000"}  # fmt: skip
+    [preview] = say(world, dca_preview(**answers))
+    # Steps of 2, 3 and 4.5 %; orders of 100,000, 200,000 and 400,000 rupiah.
+    assert [preview.param(name) for name in ("safety_levels", "safety_capital", "budget")] == [
+        "-2 %, -5 %, -9.5 %",
+        "700000",
+        "2000000",
+    ]
+    say(world, tap(preview, "sc:y"))
+    [row] = Strategy.select()
+    assert (row.params["budget"], row.params["safety_step_scale"]) == ("2000000", "1.5")
+    assert row.params["safety_volume_scale"] == "2"
 
 
 def test_a_dca_with_a_limit_is_previewed_at_its_offset_under_the_last_price(world, simulator):

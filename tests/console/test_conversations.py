@@ -71,16 +71,18 @@ def test_the_guided_limit_sell_asks_for_a_price_too():
 def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_preview():
     wizard = DcaWizard(WHO, timeout=60)
     assert wizard.opening().key == "strategy.dca.ask_pair"
-    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30", "tw:catch_up",
-               "tw:3 2", "5")  # fmt: skip
+    answers = ("tw:btcidr", "tw:100000", "Daily   07:30", "tw:market", "tw:30", "tw:none",
+               "tw:catch_up", "tw:3 2", "tw:1 1.5", "5")  # fmt: skip
     steps = [wizard.answer(a) for a in answers]
     assert [s.key for s in steps if isinstance(s, Prompt)] == [
         "strategy.dca.ask_amount",
         "strategy.dca.ask_schedule",
         "strategy.dca.ask_type",
         "strategy.dca.ask_max_buys",
+        "strategy.dca.ask_budget",
         "strategy.dca.ask_missed",  # a market buy has no unfilled order to ask about
         "strategy.dca.ask_safety",
+        "strategy.dca.ask_safety_scales",
         "strategy.dca.ask_take_profit",
     ]
     done = steps[-1]
@@ -95,6 +97,8 @@ def test_the_guided_dca_asks_pair_amount_schedule_type_and_buys_then_asks_for_a_
         max_buys="30",
         safety_count="3",
         safety_deviation_pct="2",
+        safety_step_scale="1",
+        safety_volume_scale="1.5",
         take_profit_pct="5",
         missed="catch_up",
         correlation_id=done.command.correlation_id,
@@ -113,14 +117,20 @@ def test_the_guided_dca_limit_reads_an_indonesian_percent_and_asks_about_a_two_w
     asked = wizard.answer("1.000")
     assert isinstance(asked, Prompt) and asked.key == "number.ambiguous"
     wizard.answer("10")
+    assert wizard.answer("budget").key == "number.unreadable"  # type: ignore[union-attr]
+    wizard.answer("Rp 3.000.000")
     wizard.answer("tw:skip")
     assert isinstance(wizard.answer("three"), Prompt)  # asked again: how many, how far
     wizard.answer("5 x 1,5 %")
+    assert wizard.answer("twice").key == "trade.choose_again"  # type: ignore[union-attr]
+    wizard.answer("1,2 / 2")
     done = wizard.answer("0")
     assert isinstance(done, Finished) and isinstance(done.command, PreviewDca)
     command = done.command
     assert (command.quote_amount, command.offset_pct, command.max_buys) == ("1000000", "0.5", "10")
+    assert command.budget == "3000000"
     assert (command.safety_count, command.safety_deviation_pct) == ("5", "1.5")
+    assert (command.safety_step_scale, command.safety_volume_scale) == ("1.2", "2")
     assert command.take_profit_pct == "0"
     assert (command.unfilled, command.missed) == ("move", "skip")
 

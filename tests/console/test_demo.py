@@ -79,8 +79,10 @@ DCA_SCRIPT = """/dca
 3
 1
 1
+2500000
 1
 2
+1
 3
 1
 /strategy
@@ -92,7 +94,8 @@ def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(t
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
     assert "DCA baru" in out
-    assert "Konfirmasi DCA" in out and "modal yang dibutuhkan: Rp 1.000.000" in out
+    assert "Konfirmasi DCA" in out
+    assert "modal yang dibutuhkan: Rp 1.000.000, anggaran total: Rp 2.500.000" in out
     assert (
         "Safety order: -2 %, -4 %, -6 % (tiap siklus hingga Rp 300.000), ambil untung: +5 %" in out
     )

@@ -122,7 +122,8 @@ def test_a_dca_is_set_up_from_the_strategy_list_button_previewed_and_created(bot
     step = bot.tap(user, listing, said("button.strategy_create"))
     assert step.plain_text.startswith(said("strategy.dca.ask_pair").split(".")[0])
     for label in ("BTCIDR", "100.000", "daily 08:00", said("term.market"), "10",
-                  said("button.dca_skip_missed"), "3 x 2", "3 %"):  # fmt: skip
+                  said("button.dca_no_budget"), said("button.dca_skip_missed"), "3 x 2",
+                  "x 1 / x 1", "3 %"):  # fmt: skip
         step = bot.tap(user, step, label)
     assert "Rp 1.000.000" in step.plain_text  # the capital for 10 buys of 100,000
     assert "-2 %, -4 %, -6 %" in step.plain_text  # where the safety orders buy
