@@ -17,7 +17,13 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from messages.base import database_id
-from messages.commands import NotificationKind, StopHow, StrategyAction, TradingMode
+from messages.commands import (
+    EditableField,
+    NotificationKind,
+    StopHow,
+    StrategyAction,
+    TradingMode,
+)
 
 MAX_CALLBACK_BYTES = 64  # Telegram's limit on callback data
 SEPARATOR = ":"
@@ -252,6 +258,24 @@ class TpslForFill(Callback, prefix="tf"):
 @dataclass(frozen=True)
 class ShowStrategy(Callback, prefix="sd"):
     strategy_id: int
+
+
+@dataclass(frozen=True)
+class EditStrategy(Callback, prefix="se"):
+    """Under a strategy's details: change one of its safe fields (a guided question)."""
+
+    strategy_id: int
+    field: EditableField
+
+
+@dataclass(frozen=True)
+class ConfirmEdit(Callback, prefix="se:y", one_shot=True, answers=True):
+    preview_id: str
+
+
+@dataclass(frozen=True)
+class DropEdit(Callback, prefix="se:n", one_shot=True):
+    preview_id: str
 
 
 @dataclass(frozen=True)

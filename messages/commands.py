@@ -16,6 +16,19 @@ StrategyAction = Literal["pause", "resume", "stop"]
 # How a strategy is stopped: its orders kept on the exchange, cancelled, or cancelled and
 # the coin it holds sold at market.
 StopHow = Literal["keep", "cancel", "sell"]
+# A running strategy's fields that may change in place (actors/strategies/safe_edits.py).
+EditableField = Literal[
+    "quote_amount",
+    "max_buys",
+    "budget",
+    "take_profit_pct",
+    "amount_idr",
+    "amount_coin",
+    "stop_loss",
+    "take_profit",
+]
+# Those a user may remove (answer `-`): the plan works without them.
+CLEARABLE_FIELDS: frozenset[EditableField] = frozenset({"budget", "stop_loss", "take_profit"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -258,3 +271,20 @@ class ChangeAllStrategies(UserCommand):
 @dataclass(frozen=True, kw_only=True)
 class ShowStrategy(UserCommand):
     strategy_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreviewEdit(UserCommand):
+    """A new value for one safe field of a strategy, as typed ("" clears the field): shown
+    as a preview of the change to confirm; nothing is saved yet."""
+
+    strategy_id: int
+    field: EditableField
+    value: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmEdit(UserCommand):
+    """The user tapped Confirm on edit preview `preview_id`: the change is saved once."""
+
+    preview_id: str

@@ -45,6 +45,7 @@ from actors.user.preferences import Preferences
 from actors.user.readings import Readings
 from actors.user.session import UserSession
 from actors.user.strategy_cancels import StrategyCancels
+from actors.user.strategy_edits import StrategyEdits
 from actors.user.strategy_host import StrategyHost
 from actors.user.strategy_setup import StrategySetup
 from actors.user.timers import Timers, WakeupAfter
@@ -71,6 +72,7 @@ class UserParts:
     open: OpenOrders
     strategies: StrategyHost
     setup: StrategySetup
+    edits: StrategyEdits
 
 
 def build_parts(
@@ -142,4 +144,5 @@ def build_parts(
         open=OpenOrders(session, answers, calls, lifecycle),
         strategies=strategies,
         setup=StrategySetup(session, answers, readings, calls, started=strategies.start_running),
+        edits=StrategyEdits(session, answers, readings, edited=strategies.edited),
     )

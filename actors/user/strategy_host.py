@@ -47,6 +47,7 @@ from actors.user.timers import Timers
 from actors.user.user_views import (
     display_coin,
     display_pair,
+    edit_buttons,
     progress_cells,
     strategies_keyboard,
     strategy_buttons,
@@ -482,6 +483,29 @@ class StrategyHost:
             pair=display_pair(strategy.pair),
         )
 
+    def edited(self, message: UserCommand, strategy_id: int) -> None:
+        """A strategy whose parameters were just changed: built again from its saved row
+        after whatever it is handling now (its strategy triggers removed first, so an exit
+        taken away is no longer watched; `on_start` arms what the new plan watches), and
+        shown. A paused one is built from the new row when resumed."""
+        row = strategy_by_id(strategy_id)
+        if row is None:
+            return
+        box, cls = self.boxes.get(strategy_id), STRATEGY_CLASSES.get(row.kind)
+        if box is not None and cls is not None:
+            hosted, kind = box, cls
+
+            def again(_: BaseStrategy) -> None:
+                for trigger_id, pair in hosted.armed.items():
+                    self.disarm(RemoveTrigger(trigger_id=trigger_id, pair=pair))
+                hosted.armed.clear()
+                fresh = strategy_by_id(strategy_id)
+                if fresh is not None:
+                    hosted.boot(fresh, kind, next(self._incarnations))
+
+            box.deliver(Delivery("edit", again))
+        self._show(message, "strategy.edited", row)
+
     def change_all(self, message: ChangeAllStrategies) -> None:
         """/strategy pause or resume with no id: the same as the dead-man switch's pause and
         the admin's resume, answered to the user instead of notified."""
@@ -505,11 +529,12 @@ class StrategyHost:
 
     def _show(self, message: UserCommand, key: str, strategy: Strategy) -> None:
         actions = strategy_buttons(strategy, with_details=False)
+        edits = edit_buttons(strategy)
         pnl, next_term, next_value = progress_cells(strategy)
         self.answers.reply(
             message,
             key,
-            buttons=(actions,) if actions else (),
+            buttons=tuple(row for row in (actions, edits) if row),
             strategy_id=strategy.id,
             kind=strategy.kind,
             pair=display_pair(strategy.pair),

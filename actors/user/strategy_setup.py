@@ -346,23 +346,11 @@ class StrategySetup:
     def _breaks_rules(
         self, message: UserCommand, plan: GridPlan, pair: Pair, info: PairInfo
     ) -> bool:
-        """Each level's buy, and the sell one level up of what that buy brings after its
-        fee, against the pair's minimums: a level at exactly the minimum buys less than it
-        can sell."""
-        for level in range(plan.count - 1):
-            quantity = plan.quantity_at(level)
-            after_fee = floor_to_step(quantity * (1 - info.maker_fee), info.quantity_step)
-            buy = OrderIntent(pair, "buy", "limit", quantity=quantity, price=plan.levels[level])
-            up = plan.levels[level + 1]
-            sell = OrderIntent(pair, "sell", "limit", quantity=after_fee, price=up)
-            checked = validate_order(buy, info)
-            if not isinstance(checked, Refusal):
-                checked = validate_order(sell, info)
-            if isinstance(checked, Refusal):
-                reason: dict[str, Any] = dict(checked.params)
-                self.answers.reply(message, str(checked.reason), **reason)
-                return True
-        return False
+        refusal = first_broken_rule(plan, pair, info)
+        if refusal is not None:
+            reason: dict[str, Any] = dict(refusal.params)
+            self.answers.reply(message, str(refusal.reason), **reason)
+        return refusal is not None
 
     def _to_confirm(self, kind: str, pair: Pair, params: dict[str, str]) -> Keyboard:
         """The preview filed (nothing is stored yet) and the buttons that answer it."""
@@ -399,6 +387,24 @@ class StrategySetup:
         self.answers.reply(
             message, CREATED[row.kind], strategy_id=row.id, pair=previewed.pair.display
         )
+
+
+def first_broken_rule(plan: GridPlan, pair: Pair, info: PairInfo) -> Refusal | None:
+    """Each level's buy, and the sell one level up of what that buy brings after its fee,
+    against the pair's minimums: a level at exactly the minimum buys less than it can
+    sell."""
+    for level in range(plan.count - 1):
+        quantity = plan.quantity_at(level)
+        after_fee = floor_to_step(quantity * (1 - info.maker_fee), info.quantity_step)
+        buy = OrderIntent(pair, "buy", "limit", quantity=quantity, price=plan.levels[level])
+        up = plan.levels[level + 1]
+        sell = OrderIntent(pair, "sell", "limit", quantity=after_fee, price=up)
+        checked = validate_order(buy, info)
+        if not isinstance(checked, Refusal):
+            checked = validate_order(sell, info)
+        if isinstance(checked, Refusal):
+            return checked
+    return None
 
 
 def _plain(value: Decimal | None) -> str:

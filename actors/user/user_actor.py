@@ -260,6 +260,12 @@ class UserActor(BotActor):
     def receiveMsg_ConfirmStrategy(self, message: commands.ConfirmStrategy, sender: Any) -> None:
         self.parts.setup.confirm(message)
 
+    def receiveMsg_PreviewEdit(self, message: commands.PreviewEdit, sender: Any) -> None:
+        self.parts.edits.preview(message)
+
+    def receiveMsg_ConfirmEdit(self, message: commands.ConfirmEdit, sender: Any) -> None:
+        self.parts.edits.confirm(message)
+
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
         """An order's trigger goes to the order life cycle, any other to the strategies."""
         if not self.parts.lifecycle.trigger_fired(message):

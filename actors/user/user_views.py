@@ -14,12 +14,14 @@ from typing import get_args
 from actors.strategies.kinds import STRATEGY_CLASSES
 from actors.strategies.money import whole_rupiah
 from actors.strategies.parameters import BadParameter
+from actors.strategies.safe_edits import editable_fields, leaving
 from actors.strategies.strategy import Progress
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
 from config.schema import LANGUAGES
 from messages import callbacks as cb
 from messages.commands import NotificationKind, StrategyAction, TradingMode
 from messages.replies import Button, Row, Rows
+from messages.statuses import StrategyStatus
 from persistence.models.strategies import Strategy, next_status
 from persistence.models.users import User
 
@@ -209,6 +211,22 @@ def strategy_buttons(strategy: Strategy, with_details: bool = True) -> tuple[But
             Button("button.strategy_details", cb.ShowStrategy(strategy.id).pack(), params)
         )
     return tuple(buttons)
+
+
+def edit_buttons(strategy: Strategy) -> tuple[Button, ...]:
+    """One button per field that may change now (actors/strategies/safe_edits.py)."""
+    if strategy.status not in (StrategyStatus.RUNNING, StrategyStatus.PAUSED):
+        return ()
+    if leaving(strategy.state):
+        return ()
+    return tuple(
+        Button(
+            "button.edit_field",
+            cb.EditStrategy(strategy.id, field).pack(),
+            (("field", f"field_{field}"),),
+        )
+        for field in editable_fields(strategy.kind, strategy.params)
+    )
 
 
 def strategies_keyboard(strategies: Sequence[Strategy]) -> Keyboard:

@@ -30,6 +30,7 @@ from messages.commands import (
     ChangeStrategy,
     ChooseReading,
     ConfirmAlert,
+    ConfirmEdit,
     ConfirmOrder,
     ConfirmStrategy,
     CreateAlert,
@@ -59,11 +60,13 @@ TRADE_WIZARD = "trade.wizard"
 DCA_WIZARD = "strategy.dca.wizard"
 TPSL_WIZARD = "strategy.tpsl.wizard"
 GRID_WIZARD = "strategy.grid.wizard"
+EDIT_WIZARD = "strategy.edit.wizard"
 WIZARDS = {
     TRADE_WIZARD: "/trade",
     DCA_WIZARD: "/dca",
     TPSL_WIZARD: "/tpsl",
     GRID_WIZARD: "/grid",
+    EDIT_WIZARD: "/edit",
 }
 
 
@@ -320,6 +323,9 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.TpslForFill: lambda c, t: Usage(TPSL_WIZARD, (t.pair, t.quantity, t.price)),
     cb.ConfirmStrategy: lambda c, t: ConfirmStrategy(**c, preview_id=t.preview_id),
     cb.DropStrategy: lambda c, t: Usage("strategy.setup_cancelled"),
+    cb.EditStrategy: lambda c, t: Usage(EDIT_WIZARD, (str(t.strategy_id), t.field)),
+    cb.ConfirmEdit: lambda c, t: ConfirmEdit(**c, preview_id=t.preview_id),
+    cb.DropEdit: lambda c, t: Usage("strategy.edit.cancelled"),
     cb.UnlinkYes: lambda c, t: UnlinkAccount(**c, confirmed=True, pending_id=t.pending_id),
     cb.UnlinkNo: lambda c, t: Usage("unlink.kept"),
     cb.LiveYes: lambda c, t: SetMode(**c, mode="live", confirmed=True, pending_id=t.pending_id),

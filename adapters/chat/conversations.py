@@ -17,7 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast, get_args
 
 from adapters.chat.commands import Who
 from adapters.i18n.typed_numbers import (
@@ -30,8 +30,11 @@ from adapters.i18n.typed_numbers import (
 from messages.base import Sensitive
 from messages.callbacks import WizardAnswer, WizardBack, WizardCancel, read
 from messages.commands import (
+    CLEARABLE_FIELDS,
+    EditableField,
     LinkAccount,
     PreviewDca,
+    PreviewEdit,
     PreviewGrid,
     PreviewOrder,
     PreviewTpsl,
@@ -725,6 +728,60 @@ class GridWizard(GuidedSetup):
         )
 
 
+@dataclass
+class EditWizard(GuidedSetup):
+    """One field of a strategy, asked from the button under its details, which gives the
+    strategy and the field as the first two answers; the user's actor checks the value
+    against the strategy and shows a preview of the change to confirm."""
+
+    strategy_id: str | None = None
+    edited: str | None = None  # the field
+
+    def opening(self) -> Prompt:
+        return Prompt("strategy.edit.ask_field", (_cancel_row(),))
+
+    def steps(self) -> list[tuple[bool, Callable[[str], Step]]]:
+        return [
+            (self.strategy_id is None, self._choose_strategy),
+            (self.edited is None, self._ask),
+        ]
+
+    def _with_back(self, prompt: Prompt) -> Prompt:
+        """One question only: the strategy and the field came with the button."""
+        return prompt
+
+    def _choose_strategy(self, value: str) -> Prompt:
+        if value.isdigit():
+            self.strategy_id = value
+        return self.opening()
+
+    def _ask(self, value: str) -> Prompt:
+        if value not in get_args(EditableField):
+            return self.opening()
+        self.edited = value
+        key = "strategy.edit.ask_clearable" if value in CLEARABLE_FIELDS else "strategy.edit.ask"
+        return Prompt(key, (_cancel_row(),), (("field", f"field_{value}"),))
+
+    def finish(self, value: str) -> Step:
+        """The new value: a number, or `-` to clear a field that may be left out."""
+        if value in ("-", "none", "tidak") and self.edited in CLEARABLE_FIELDS:
+            typed = ""
+        else:
+            number = _typed_number(value)
+            if isinstance(number, Prompt):
+                return number
+            typed = number
+        return Finished(
+            PreviewEdit(
+                telegram_id=self.who.telegram_id,
+                chat_id=self.who.chat_id,
+                strategy_id=int(self.strategy_id or 0),
+                field=cast(EditableField, self.edited),
+                value=typed,
+            )
+        )
+
+
 # How a grid's spacing may be answered, in either language.
 SPACINGS = {
     "arithmetic": "arithmetic",
@@ -739,6 +796,7 @@ STARTERS: dict[str, type[LinkConversation] | type[TradeWizard] | type[GuidedSetu
     "/dca": DcaWizard,
     "/tpsl": TpslWizard,
     "/grid": GridWizard,
+    "/edit": EditWizard,
 }
 
 

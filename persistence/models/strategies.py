@@ -58,6 +58,12 @@ def save_progress(strategy: Strategy, status: StrategyStatus | None = None, **st
     update_columns(strategy, columns)
 
 
+def save_params(strategy_id: int, params: dict[str, Any]) -> None:
+    """Only the parameters (an edit from the chat): the strategy's own writes to its state
+    are not touched."""
+    Strategy.update(params=params, updated_at=utcnow()).where(Strategy.id == strategy_id).execute()
+
+
 def create_strategy(user: User, kind: str, pair: str, params: dict[str, Any]) -> Strategy:
     """A new running strategy with no progress yet: its user's actor builds it next."""
     row: Strategy = Strategy.create(user=user, kind=kind, pair=pair, params=params)

@@ -36,12 +36,14 @@ from messages.commands import (
     ListAlerts,
     ListOpenOrders,
     PreviewDca,
+    PreviewEdit,
     PreviewGrid,
     PreviewOrder,
     PreviewTpsl,
     RefreshToken,
     SetLossLimit,
     ShowMarket,
+    ShowStrategy,
     Start,
     UnlinkAccount,
     UserCommand,
@@ -50,6 +52,7 @@ from messages.events import (
     ActorIdle,
     PauseStrategies,
     RegisterTrigger,
+    RemoveTrigger,
     ResumeStrategies,
     Rewire,
     TriggerFired,
@@ -1330,3 +1333,131 @@ def test_a_command_the_actor_does_not_know_is_answered_as_not_available(world):
     say(world, Start(**USER))
     [answer] = say(world, NotYetHandled(**USER))
     assert answer.key == "command.not_available"
+
+
+# Changing a running strategy
+
+
+def edit(world, strategy: Strategy, field: str, value: str) -> Reply:
+    [answer] = say(
+        world,
+        PreviewEdit(**USER, strategy_id=strategy.id, field=field, value=value),  # type: ignore[arg-type]
+    )
+    return answer
+
+
+def armed_at(system, trigger_book, trigger_id: str) -> list[str | None]:
+    """What the TriggerBook was told of this trigger since it was last asked of any: each
+    level it was armed at, None where it was removed."""
+    return [
+        m.level if isinstance(m, RegisterTrigger) else None
+        for m in collected(system, trigger_book)
+        if isinstance(m, RegisterTrigger | RemoveTrigger) and m.trigger_id == trigger_id
+    ]
+
+
+def test_a_running_dca_take_profit_is_changed_through_a_preview_and_moves_at_once(world):
+    system, _, _, trigger_book = world
+    plan = {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market",
+            "max_buys": "5", "take_profit_pct": "3"}  # fmt: skip
+    strategy = linked_strategy(world, "dca", plan)
+    host_strategies(world)
+    system.listen(1.0)  # its first run buys at once: a cycle is open
+    [before] = [level for level in armed_at(system, trigger_book, f"s{strategy.id}:tp") if level]
+    [details] = say(world, ShowStrategy(**USER, strategy_id=strategy.id))
+    edits = [b.callback for row in details.buttons for b in row if b.callback.startswith("se:")]
+    assert edits == [f"se:{strategy.id}:{f}" for f in
+                     ("quote_amount", "max_buys", "budget", "take_profit_pct")]  # fmt: skip
+
+    preview = edit(world, strategy, "take_profit_pct", "5")
+    assert preview.key == "strategy.edit.preview"
+    assert [preview.param(n) for n in ("old", "new", "effect")] == ["3", "5", "edit_effect_cycle"]
+    assert Strategy.get_by_id(strategy.id).params["take_profit_pct"] == "3"  # not before Confirm
+    [edited] = say(world, tap(preview, "se:y"))
+    assert edited.key == "strategy.edited"
+    assert Strategy.get_by_id(strategy.id).params["take_profit_pct"] == "5"
+    system.listen(0.5)
+    [after] = [level for level in armed_at(system, trigger_book, f"s{strategy.id}:tp") if level]
+    # The same cycle's average cost, 5 % over it instead of 3 %.
+    assert float(Decimal(after) / Decimal(before)) == pytest.approx(1.05 / 1.03, rel=1e-3)
+    [again] = say(world, tap(preview, "se:y"))
+    assert again.key == "strategy.edit.gone"
+
+
+def test_a_grid_stop_loss_moves_and_its_take_profit_goes_and_only_what_is_left_is_watched(
+    world, simulator
+):
+    system, _, _, trigger_book = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    levels = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000",
+              "amount_coin": "0.001", "taker_fee": "0.002", "stop_loss": "900000000",
+              "take_profit": "1100000000"}  # fmt: skip
+    strategy = linked_strategy(world, "grid", levels, GRIDDER)
+    host_strategies(world)
+    system.listen(1.0)
+    stop, take = f"s{strategy.id}:stop_loss", f"s{strategy.id}:take_profit"
+    assert armed_at(system, trigger_book, stop) == ["900000000"]
+    preview = edit(world, strategy, "stop_loss", "920000000")
+    assert preview.key == "strategy.edit.preview_idr"
+    assert (preview.param("old"), preview.param("new")) == ("900000000", "920000000")
+    say(world, tap(preview, "se:y"))
+    system.listen(0.5)
+    assert armed_at(system, trigger_book, stop)[-1] == "920000000"
+    say(world, tap(edit(world, strategy, "take_profit", ""), "se:y"))
+    system.listen(0.5)
+    assert armed_at(system, trigger_book, take)[-1] is None  # removed, not armed again
+    params = Strategy.get_by_id(strategy.id).params
+    assert (params["stop_loss"], "take_profit" in params) == ("920000000", False)
+    assert Strategy.get_by_id(strategy.id).state["stage"] == "running"  # nothing laid again
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "key"),
+    [
+        ("dca", ("quote_amount", "5000"), "order.min_value"),  # the pair's minimum is 10,000
+        ("dca", ("budget", "50000"), "strategy.dca.bad_budget"),  # less than one run
+        ("dca", ("max_buys", ""), "strategy.edit.needs_value"),
+        ("dca", ("stop_loss", "1"), "strategy.edit.not_editable"),  # a grid's field
+        ("grid", ("take_profit", "1060000000"), "strategy.edit.exit_crossed"),  # the price is over
+        ("grid", ("take_profit", "1000000000"), "strategy.grid.bad_plan"),  # inside the range
+        ("grid", ("amount_coin", "0,000001"), "order.min_quantity"),
+        ("grid", ("amount_idr", "20000"), "strategy.edit.not_editable"),  # set up in coin
+    ],
+)
+def test_a_change_that_would_not_work_is_refused_with_what_is_wrong_and_nothing_changes(
+    world, simulator, kind, change, key
+):
+    simulator.set_price("btcidr", Decimal(1_070_000_000))  # over the grid's range
+    params = (
+        {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market",
+         "max_buys": "5"}
+        if kind == "dca"
+        else {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000",
+              "amount_coin": "0.001", "stop_loss": "900000000"}
+    )  # fmt: skip
+    strategy = linked_strategy(world, kind, params)
+    assert edit(world, strategy, *change).key == key
+    assert Strategy.get_by_id(strategy.id).params == params
+
+
+def test_a_stopped_strategy_or_another_users_cannot_be_changed(world):
+    plan = {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market",
+            "max_buys": "5"}  # fmt: skip
+    strategy = linked_strategy(world, "dca", plan)
+    Strategy.update(status="stopped").where(Strategy.id == strategy.id).execute()
+    assert edit(world, strategy, "quote_amount", "150000").key == "strategy.edit.not_now"
+    other = User.create(telegram_id=777_001, chat_id=777_001)
+    theirs = Strategy.create(user=other, kind="dca", pair="btc_idr", params=plan)
+    assert edit(world, theirs, "quote_amount", "150000").key == "strategy.not_found"
+
+
+def test_a_change_confirmed_after_another_change_of_the_same_field_saves_nothing(world):
+    plan = {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market",
+            "max_buys": "5"}  # fmt: skip
+    strategy = linked_strategy(world, "dca", plan)
+    first = edit(world, strategy, "quote_amount", "150000")
+    second = edit(world, strategy, "quote_amount", "200000")
+    say(world, tap(second, "se:y"))
+    [late] = say(world, tap(first, "se:y"))
+    assert late.key == "strategy.edit.changed_meanwhile"
+    assert Strategy.get_by_id(strategy.id).params["quote_amount"] == "200000"

@@ -144,7 +144,13 @@ def test_details_show_kind_pair_status_and_parameters(world):
     assert details.key == "strategy.details"
     assert (details.param("kind"), details.param("pair")) == ("dca", "BTC/IDR")
     assert details.param("params") == (("quote_amount", "100000"),)
-    assert callbacks(details) == [f"sp:{strategy.id}", f"ss:{strategy.id}"]
+    edits = [f"se:{strategy.id}:{f}" for f in ("quote_amount", "max_buys", "budget")]
+    assert callbacks(details) == [
+        f"sp:{strategy.id}",
+        f"ss:{strategy.id}",
+        *edits,
+        f"se:{strategy.id}:take_profit_pct",
+    ]
 
 
 def test_a_paused_strategy_does_not_buy_and_buys_again_once_resumed(world, simulator):

@@ -20,7 +20,14 @@ from adapters.chat.conversations import (
     Transcript,
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
-from messages.commands import LinkAccount, PreviewDca, PreviewGrid, PreviewOrder, PreviewTpsl
+from messages.commands import (
+    LinkAccount,
+    PreviewDca,
+    PreviewEdit,
+    PreviewGrid,
+    PreviewOrder,
+    PreviewTpsl,
+)
 
 WHO = Who(11, 11)
 
@@ -227,6 +234,43 @@ def test_tpsl_under_a_filled_buy_opens_at_the_targets_with_what_it_bought():
     assert isinstance(done, Finished) and isinstance(done.command, PreviewTpsl)
     assert (done.command.pair_text, done.command.entry_price) == ("btcidr", "900000000")
     assert Decimal(done.command.quantity) == Decimal("0.000999")
+
+
+def test_an_edit_button_asks_only_the_new_value_and_reads_it_as_every_number():
+    desk = Desk(60)
+    parsed = from_callback("se:12:stop_loss", WHO)
+    assert isinstance(parsed, Usage) and parsed.key in WIZARDS
+    step = desk.start(WHO, WIZARDS[parsed.key], parsed.answers)
+    assert isinstance(step, Prompt) and step.key == "strategy.edit.ask_clearable"
+    assert step.params == (("field", "field_stop_loss"),)
+    assert [b.label_key for row in step.buttons for b in row] == ["button.cancel"]  # no Back
+    done = desk.answer(WHO.telegram_id, "1.400.000.000")
+    assert isinstance(done, Finished)
+    assert done.command == PreviewEdit(
+        telegram_id=11,
+        chat_id=11,
+        strategy_id=12,
+        field="stop_loss",
+        value="1400000000",
+        correlation_id=done.command.correlation_id,
+    )
+
+
+def test_an_edit_clears_a_field_that_may_go_and_asks_again_for_one_that_may_not():
+    desk = Desk(60)
+    desk.start(WHO, "/edit", ("12", "budget"))
+    done = desk.answer(WHO.telegram_id, "-")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewEdit)
+    assert done.command.value == ""
+    step = desk.start(WHO, "/edit", ("12", "quote_amount"))
+    assert isinstance(step, Prompt) and step.key == "strategy.edit.ask"
+    refused = desk.answer(WHO.telegram_id, "-")
+    assert isinstance(refused, Prompt) and refused.key.startswith("number.")
+    asked = desk.answer(WHO.telegram_id, "150.000")
+    assert isinstance(asked, Prompt) and asked.key == "number.ambiguous"
+    done = desk.answer(WHO.telegram_id, "tw:150000")
+    assert isinstance(done, Finished) and isinstance(done.command, PreviewEdit)
+    assert (done.command.field, done.command.value) == ("quote_amount", "150000")
 
 
 def test_back_takes_the_last_answer_back_and_asks_its_question_again():

@@ -86,10 +86,16 @@ DCA_SCRIPT = """/dca
 3
 1
 /strategy
+3
+3
+150000
+1
 """
 
 
-def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(tmp_path):
+def test_a_dca_set_up_in_the_console_demo_previews_is_created_buys_at_once_and_changes(
+    tmp_path,
+):
     result = run_bot(bot_env(tmp_path), input=DCA_SCRIPT, timeout=180)
     out = result.stdout
     assert result.returncode == 0, result.stderr[-2000:]
@@ -103,6 +109,9 @@ def test_a_dca_set_up_in_the_console_demo_previews_is_created_and_buys_at_once(t
     bought = r"DCA #1 \(BTC/IDR\) membeli senilai Rp 100\.000\. Sejauh ini 0,\d+ BTC seharga"
     assert re.search(bought, out)  # every 12h: the first run is at once
     assert "#1 DCA" in out  # listed by /strategy
+    # Then its details, the ✏️ of its rupiah per run, 150000, Confirm.
+    assert "Rupiah per pembelian: Rp 100.000 → Rp 150.000" in out
+    assert "Strategi #1 diubah" in out and "• quote_amount: 150000" in out
 
 
 GRID_SCRIPT = """/grid

@@ -39,6 +39,10 @@ TODAY = [
     ("sr:42", cb.ResumeStrategy(42)),
     ("ss:42", cb.StopStrategy(42)),
     ("sd:42", cb.ShowStrategy(42)),
+    ("se:42:quote_amount", cb.EditStrategy(42, "quote_amount")),
+    ("se:42:take_profit", cb.EditStrategy(42, "take_profit")),
+    (f"se:y:{PENDING}", cb.ConfirmEdit(PENDING)),
+    (f"se:n:{PENDING}", cb.DropEdit(PENDING)),
     ("sq:42:cancel", cb.LeaveStrategy(42, "cancel")),
     ("sq:42:sell", cb.LeaveStrategy(42, "sell")),
     ("sq:42:keep", cb.LeaveStrategy(42, "keep")),
@@ -101,6 +105,8 @@ def test_the_strategy_buttons_follow_the_action_their_status_allows():
         "nr:abc",
         "mn:casino",
         "sm:demo",
+        "se:42:levels",  # not a field that may change in place
+        "se:42",
         "zz:1",
         "oc:" + "a" * 62,
     ],
@@ -128,7 +134,7 @@ def test_a_button_that_could_not_be_read_back_is_refused_where_it_is_built(actio
 
 def test_questions_the_bot_asked_are_the_answers_that_pass_the_budget_once():
     answers = {t.prefix for t in cb.actions() if t.answers}
-    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr", "sc:y", "sq"}
+    assert answers == {"oc", "ao", "ar", "ca:y", "ul:y", "lv:y", "nr", "sc:y", "sq", "se:y"}
 
 
 def test_answered_questions_lose_their_buttons_the_others_keep_them():
@@ -142,6 +148,8 @@ def test_answered_questions_lose_their_buttons_the_others_keep_them():
         "sc:y",
         "sc:n",
         "sq",
+        "se:y",
+        "se:n",
     }
 
 

@@ -114,7 +114,7 @@ def test_the_guided_trade_asks_step_by_step_and_ends_in_a_preview(bot: Bot):
     bot.tap(user, preview, "✖️")
 
 
-def test_a_dca_is_set_up_from_the_strategy_list_button_previewed_and_created(bot: Bot):
+def test_a_dca_is_set_up_from_the_strategy_list_button_previewed_created_and_changed(bot: Bot):
     user = USERS[1]
     linked(bot, user)
     bot.wait_text(user, said("link.done").split(".")[0])  # run alone, the link ends now
@@ -130,7 +130,17 @@ def test_a_dca_is_set_up_from_the_strategy_list_button_previewed_and_created(bot
     bot.tap(user, step, "✅")
     created = bot.wait_text(user, "DCA #")
     assert "BTC/IDR" in created.plain_text
-    assert "#" in bot.say(user, "/strategy").plain_text
+    listing = bot.say(user, "/strategy")
+    assert "#" in listing.plain_text
+    details = bot.tap(user, listing, said("button.strategy_details", strategy_id=""))
+    step = bot.tap(user, details, said("term.field_quote_amount"))
+    assert step.plain_text == said("strategy.edit.ask", field="field_quote_amount")
+    assert "banyak" in bot.say(user, "banyak").plain_text  # not a number: asked again
+    preview = bot.say(user, "150000")
+    assert "Rp 100.000 → Rp 150.000" in preview.plain_text
+    changed = bot.tap(user, preview, "✅")
+    assert changed.plain_text.startswith(said("strategy.edited", strategy_id="").split("#")[0])
+    assert "quote_amount: 150000" in changed.plain_text
 
 
 def test_a_link_conversation_stops_on_cancel_and_nothing_is_linked(bot: Bot):
