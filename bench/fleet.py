@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,10 +58,14 @@ def demo_settings(
     )
 
 
-def accounts(count: int, first: int) -> dict[int, AccountSpec]:
-    """Simulator accounts by the telegram id of the user who links them."""
+def accounts(
+    count: int, first: int, coins: Mapping[str, Decimal] | None = None
+) -> dict[int, AccountSpec]:
+    """Simulator accounts by the telegram id of the user who links them: RUPIAH each, and
+    `coins` of each currency named there."""
+    balances = {"idr": RUPIAH, **(coins or {})}
     return {
-        first + n: AccountSpec(f"BENCH-KEY-{n}", f"bench-secret-{n}-0123456789", {"idr": RUPIAH})
+        first + n: AccountSpec(f"BENCH-KEY-{n}", f"bench-secret-{n}-0123456789", dict(balances))
         for n in range(count)
     }
 

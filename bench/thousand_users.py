@@ -16,13 +16,16 @@ every price comes from the simulator's market WebSocket through the PriceFeedAct
   activation  dormant users (their actors gone); the price crosses one user's trigger at a
               time: trade published -> the strategy's order request leaving its user's actor
               [p99 <= 300 ms]
-  ticks       1,000 active users, two strategies each watching 20 levels, 2,000 strategies
-              over 20 pairs (40,000 triggers); a random walk of 50 trades a second over the
-              20 pairs: trade published -> order request leaving [p99 <= 250 ms]
+  ticks       1,000 active users with a 20-level grid each over 20 pairs, laid out on the
+              simulator (19,000 resting orders, each with its order trigger); a random walk
+              of 50 trades a second over the 20 pairs: the trade that fills a grid's order
+              -> the request of the opposite order leaving [p99 <= 250 ms]. On that path:
+              the order trigger fires, the user's actor looks the pair's ended orders up
+              (two calls to the exchange), records the fill, hands it to the grid, which
+              asks for the opposite order.
 
-The strategies are BuyOnceBelow (memory, restore, activation) and, for ticks, `Ladder`
-below: the smallest strategy that watches several levels (a grid's buying half), until the
-next issue's Grid takes its place. Moments are taken as bench/exchange.py describes.
+The strategies are BuyOnceBelow (memory, restore, activation) and the Grid (ticks).
+Moments are taken as bench/exchange.py describes.
 
 Run: .venv/bin/python bench/thousand_users.py memory|restore|activation|ticks|all
 Environment (the test database is never touched):
@@ -50,6 +53,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,14 +75,12 @@ from actors.runtime.system import (
     start_actor_system,
     stop_actor_system,
 )
-from actors.strategies.kinds import STRATEGY_CLASSES
-from actors.strategies.strategy import BaseStrategy
+from actors.strategies.grid_plan import GridPlan
 from adapters.chat.actor_link import ActorLink
 from config.schema import Settings
 from config.secret import Secret
-from messages.events import Locate, Located, OrderUpdate, TriggerFired
+from messages.events import Locate, Located
 from messages.statuses import OrderState
-from messages.triggers import StrategyTrigger, decode_trigger_id
 from persistence.database import connect, db
 from persistence.migrate import apply_migrations
 from persistence.models import Order, Strategy, User
@@ -91,38 +93,8 @@ FIRST_USER = 300_000
 START = Decimal(1_000_000_000)  # every pair's price at the start
 TICK = Decimal(1000)  # btcidr's price tick, which every pair here has
 MiB = 2**20
+GRID_LEVELS = 20
 CORE_ACTORS = ("notifier", "trigger_book", "price_feed")  # the Supervisor's other children
-
-
-class Ladder(BaseStrategy):
-    """Buys `quote_amount` at market once at each of its `levels` the price falls to."""
-
-    kind = "bench_ladder"
-
-    def on_start(self) -> None:
-        done = set(self.state.get("done", []))
-        for index, level in enumerate(self.params["levels"]):
-            if index not in done:
-                self.context.watch(f"l{index}", "below", level=level)
-
-    def on_trigger(self, fired: TriggerFired) -> None:
-        trigger = decode_trigger_id(fired.trigger_id)
-        assert isinstance(trigger, StrategyTrigger)
-        index, done = int(trigger.name[1:]), self.state.get("done", [])
-        if index not in done:
-            self.context.order(
-                trigger.name,
-                "buy",
-                "market",
-                quote_amount=self.params["quote_amount"],
-                done=[*done, index],
-            )
-
-    def on_order_update(self, update: OrderUpdate) -> None:
-        """Nothing follows a fill: each level buys once."""
-
-
-STRATEGY_CLASSES[Ladder.kind] = Ladder  # before the actors are forked from this process
 
 
 @dataclass
@@ -172,9 +144,12 @@ def core_pid(running: RunningSystem, supervisor: Any, name: str) -> int:
 
 
 @contextmanager
-def world(seed: int, pairs: list[str], idle_seconds: int = 600) -> Iterator[World]:
-    """Users linked to their simulator accounts, every pair at START; no system yet."""
-    specs = accounts(USERS, FIRST_USER)
+def world(
+    seed: int, pairs: list[str], idle_seconds: int = 600, coins: Decimal = Decimal(0)
+) -> Iterator[World]:
+    """Users linked to their simulator accounts (`coins` of every pair's coin each), every
+    pair at START; no system yet."""
+    specs = accounts(USERS, FIRST_USER, {pair[:-3]: coins for pair in pairs} if coins else None)
     url = scratch_database(SERVER)
     data_dir = Path(tempfile.mkdtemp(prefix="bench-thousand-"))
     redis.Redis.from_url(REDIS).flushdb()
@@ -446,63 +421,115 @@ def random_walk(pairs: list[str], rng: random.Random, seconds: float) -> list[An
     return path
 
 
+def grid_params(rng: random.Random) -> dict[str, str]:
+    """20 levels 0.5 % apart (a round trip's fees and tax are 0.41 % on these pairs) around
+    START, each user's a little apart from the next's, 0.00011 coin a level (the pairs'
+    minimum is 0.0001, and a buy's coin after its fee must still make a sell); the sells'
+    coin is held."""
+    lower = START * Decimal(rng.randint(9480, 9520)) / 10_000 // TICK * TICK
+    return {
+        "lower": str(lower),
+        "upper": str(lower * Decimal("1.0999") // TICK * TICK),
+        "levels": str(GRID_LEVELS),
+        "spacing": "geometric",
+        "amount_coin": "0.00011",
+        "coin_source": "held",
+        "held": "1",
+        "tick": str(TICK),
+        "taker_fee": "0.003",
+    }
+
+
+def laid_out(orders: int) -> bool:
+    """Every grid's orders rest; SystemExit(1) as soon as a grid stopped (refused orders)."""
+    if Strategy.select().where(Strategy.status != "running").exists():
+        print(f"ticks: a grid stopped while laying out; {progress()}")
+        raise SystemExit(1)
+    return bool(Order.select().where(Order.state == OrderState.OPEN).count() >= orders)
+
+
 def bench_ticks() -> bool:
     pairs = pair_names(20)
     rng = random.Random(14)
-    with world(seed=14, pairs=pairs) as bench:
-        watched: dict[int, tuple[str, list[Decimal]]] = {}
+    with world(seed=14, pairs=pairs, coins=Decimal(1)) as bench:
+        grids: dict[int, tuple[str, tuple[Decimal, ...]]] = {}
         for number, owner in enumerate(owners()):
-            for side in range(2):
-                pair = pairs[(2 * number + side) % len(pairs)]
-                levels = sorted(
-                    (START * Decimal(rng.randint(8000, 9995)) / 10_000) // TICK * TICK
-                    for _ in range(20)
-                )
-                row = Strategy.create(
-                    user=owner,
-                    kind=Ladder.kind,
-                    pair=ticker(pair),
-                    params={"levels": [str(v) for v in levels], "quote_amount": "20000"},
-                )
-                watched[row.id] = (pair, levels)
+            pair, params = pairs[number % len(pairs)], grid_params(rng)
+            row = Strategy.create(user=owner, kind="grid", pair=ticker(pair), params=params)
+            grids[row.id] = (pair, GridPlan.from_params(params).levels)
         running, chat = bench.start()
         try:
             bench.wait_restored(running, chat)
-            traded = chat.market_buys(bench.tokens, pairs[0], "20000")
-            chat.pump(5)
-            bench.exchange.stamps()
+            laid = (GRID_LEVELS - 1) * USERS
+            seconds = wait_for(running, chat, partial(laid_out, laid), 900, "grids laid out", 2)
+            print(f"ticks: {laid:,} grid orders resting after {seconds:.0f} s", flush=True)
+            layout = {stamp.client_order_id: stamp.left for stamp in trades(bench.exchange)}
             print(f"ticks: {USERS:,} users active, playing 30 s of trades", flush=True)
             ticks = bench.exchange.play(random_walk(pairs, rng, 30))
             chat.pump(5)
             sent = trades(bench.exchange)
             alive = len(bench.user_actors(running))
+            orders = {o["client_order_id"]: o for o in bench.exchange.trade_log()}
         finally:
             stop_actor_system(running)
+    placed = {**layout, **{stamp.client_order_id: stamp.left for stamp in sent}}
+    walk = Walk(grids, ticks, placed, orders)
     latencies = [
         stamp.left - cause.at
         for stamp in sent
-        if (cause := first_crossing(stamp.client_order_id, watched, ticks)) is not None
+        if (cause := walk.crossing_behind(stamp)) is not None
     ]
     if not latencies:
         print("ticks: no order placed")
         return False
     print(
-        f"ticks: {len(ticks)} trades over 30 s on 20 pairs, {alive} active user actors "
-        f"({traded} traded through the chat), {40 * USERS:,} levels watched: trade published "
-        f"-> order request leaving {percentiles(latencies)} [p99 <= 250 ms]; "
-        f"{len(sent) - len(latencies)} orders without a crossing trade"
+        f"ticks: {len(ticks)} trades over 30 s on 20 pairs, {alive} active user actors, "
+        f"{USERS:,} grids of {GRID_LEVELS} levels ({laid:,} resting orders): a grid order "
+        f"filled -> its opposite order's request leaving {percentiles(latencies)} "
+        f"[p99 <= 250 ms]; {len(sent) - len(latencies)} orders without a crossing trade"
     )
     return alive >= USERS and len(latencies) == len(sent)
 
 
-def first_crossing(
-    client_order_id: str, watched: dict[int, tuple[str, list[Decimal]]], ticks: list[Tick]
-) -> Tick | None:
-    """The first trade at or below the level this order (`s<id>-<salt>-l<index>-1`) is for."""
-    strategy, _, leg, _ = client_order_id.split("-")
-    pair, levels = watched[int(strategy[1:])]
-    level = levels[int(leg[1:])]
-    return next((t for t in ticks if t.pair == pair and t.price <= level), None)
+@dataclass
+class Walk:
+    """What the grids did during the walk: each order a grid placed answers a fill of its
+    neighbour (a sell one level over a filled buy, a buy one level under a filled sell)."""
+
+    grids: dict[int, tuple[str, tuple[Decimal, ...]]]
+    ticks: list[Tick]
+    placed: dict[str, float]  # client_order_id -> when its request left
+    orders: dict[str, dict[str, Any]]  # client_order_id -> the simulator's order
+
+    def crossing_behind(self, stamp: Stamp) -> Tick | None:
+        """The first trade through the filled neighbour's price after that neighbour was
+        placed (`s<id>-<salt>-L<level>-<n>`)."""
+        strategy, salt, leg, _ = stamp.client_order_id.split("-")
+        pair, levels = self.grids[int(strategy[1:])]
+        side = self.orders[stamp.client_order_id]["side"]
+        level = int(leg[1:]) + (-1 if side == "sell" else 1)
+        prefix = f"{strategy}-{salt}-L{level}-"
+        since = max(
+            (
+                left
+                for client_order_id, left in self.placed.items()
+                if client_order_id.startswith(prefix) and left < stamp.left
+            ),
+            default=None,
+        )
+        if since is None:
+            return None
+        price = levels[level]
+        return next(
+            (
+                t
+                for t in self.ticks
+                if t.pair == pair
+                and t.at >= since
+                and (t.price <= price if side == "sell" else t.price >= price)
+            ),
+            None,
+        )
 
 
 BENCHES = {
