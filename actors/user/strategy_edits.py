@@ -26,9 +26,10 @@ from actors.strategies.safe_edits import (
     leaving,
 )
 from actors.user.answers import Answers
-from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.pending_questions import PendingQuestions
 from actors.user.readings import Readings
 from actors.user.session import UserSession
+from actors.user.strategy_checks import owned_strategy, taken_preview
 from actors.user.strategy_setup import BAD_FIELDS, first_broken_rule
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
@@ -44,7 +45,7 @@ from messages.commands import (
 )
 from messages.replies import Button
 from messages.statuses import StrategyStatus
-from persistence.models.strategies import Strategy, save_params, strategy_of
+from persistence.models.strategies import Strategy, save_params
 
 EDITABLE_STATUSES = (StrategyStatus.RUNNING, StrategyStatus.PAUSED)
 
@@ -81,9 +82,7 @@ class StrategyEdits:
         new = self._new_value(message)
         if isinstance(new, Unanswered):
             return
-        params = {**strategy.params, message.field: new}
-        if new is None:
-            params.pop(message.field)
+        params = changed(strategy.params, message.field, new)
         try:
             pair = self.session.catalog.parse(strategy.pair)
             info = self.session.catalog.info(pair)
@@ -126,15 +125,10 @@ class StrategyEdits:
         )
 
     def confirm(self, message: ConfirmEdit) -> None:
-        previewed = self.previews.take(message.preview_id)
-        if isinstance(previewed, Unanswerable):
-            self.answers.reply(message, previewed.key)
-            return
-        if previewed.mode != self.session.trading_mode:
-            self.answers.reply(message, "strategy.mode_changed")
-            return
-        if previewed.key_fingerprint != self.session.key_fingerprint:
-            self.answers.reply(message, "strategy.key_changed")
+        previewed = taken_preview(
+            self.answers, self.session, self.previews, message, message.preview_id
+        )
+        if previewed is None:
             return
         strategy = self._editable(message, previewed.strategy_id, previewed.field)
         if strategy is None:
@@ -143,10 +137,7 @@ class StrategyEdits:
         if (None if now is None else str(now)) != previewed.old:
             self.answers.reply(message, "strategy.edit.changed_meanwhile", strategy_id=strategy.id)
             return
-        params = {**strategy.params, previewed.field: previewed.new}
-        if previewed.new is None:
-            params.pop(previewed.field)
-        save_params(strategy.id, params)
+        save_params(strategy.id, changed(strategy.params, previewed.field, previewed.new))
         self.answers.audit(
             message,
             "strategy_edited",
@@ -164,12 +155,8 @@ class StrategyEdits:
     ) -> Strategy | None:
         """The user's strategy, when this field of it may change now; None once told why
         not (another user's strategy is answered as a missing one)."""
-        user = self.answers.started(message)
-        if user is None:
-            return None
-        strategy = strategy_of(user, strategy_id)
+        strategy = owned_strategy(self.answers, message, strategy_id)
         if strategy is None:
-            self.answers.reply(message, "strategy.not_found", strategy_id=strategy_id)
             return None
         if field not in editable_fields(strategy.kind, strategy.params):
             self.answers.reply(
@@ -242,6 +229,12 @@ class StrategyEdits:
             self.answers.reply(message, str(refusal.reason), **reason)
             return True
         return False
+
+
+def changed(params: dict[str, Any], field: str, value: str | None) -> dict[str, Any]:
+    """The parameters with `field` set to `value`, or without it (None)."""
+    kept = {name: old for name, old in params.items() if name != field}
+    return kept if value is None else {**kept, field: value}
 
 
 class Unanswered:

@@ -42,6 +42,7 @@ from actors.strategies.strategy import BaseStrategy
 from actors.user.answers import Answers
 from actors.user.links import Links
 from actors.user.session import UserSession
+from actors.user.strategy_checks import owned_strategy
 from actors.user.strategy_mailbox import Delivery, StrategyMailbox
 from actors.user.timers import Timers
 from actors.user.user_views import (
@@ -92,7 +93,6 @@ from persistence.models.strategies import (
     set_status,
     strategies_of,
     strategy_by_id,
-    strategy_of,
 )
 from persistence.models.timers import add_timer, mark_handled, pending_timers, unhandled_timer
 
@@ -518,14 +518,7 @@ class StrategyHost:
         self.answers.reply(message, "strategy.resumed", count=self._resume_all())
 
     def _own(self, message: UserCommand, strategy_id: int) -> Strategy | None:
-        """Another user's strategy is answered exactly as a missing one."""
-        user = self.answers.started(message)
-        if user is None:
-            return None
-        strategy = strategy_of(user, strategy_id)
-        if strategy is None:
-            self.answers.reply(message, "strategy.not_found", strategy_id=strategy_id)
-        return strategy
+        return owned_strategy(self.answers, message, strategy_id)
 
     def _show(self, message: UserCommand, key: str, strategy: Strategy) -> None:
         actions = strategy_buttons(strategy, with_details=False)

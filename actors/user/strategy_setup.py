@@ -23,9 +23,10 @@ from actors.strategies.tpsl import BadExit, ExitPlan
 from actors.user.answers import Answers, Keyboard
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.grid_preview import grid_figures
-from actors.user.pending_questions import PendingQuestions, Unanswerable
+from actors.user.pending_questions import PendingQuestions
 from actors.user.readings import Readings
 from actors.user.session import UserSession
+from actors.user.strategy_checks import taken_preview
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import OrderIntent, Refusal, floor_to_step, validate_order
@@ -369,15 +370,10 @@ class StrategySetup:
     def confirm(self, message: ConfirmStrategy) -> None:
         if self.answers.refuse_unlinked(message):
             return
-        previewed = self.previews.take(message.preview_id)
-        if isinstance(previewed, Unanswerable):
-            self.answers.reply(message, previewed.key)
-            return
-        if previewed.mode != self.session.trading_mode:
-            self.answers.reply(message, "strategy.mode_changed")
-            return
-        if previewed.key_fingerprint != self.session.key_fingerprint:
-            self.answers.reply(message, "strategy.key_changed")
+        previewed = taken_preview(
+            self.answers, self.session, self.previews, message, message.preview_id
+        )
+        if previewed is None:
             return
         user = self.session.user
         assert user is not None  # refuse_unlinked answered otherwise
