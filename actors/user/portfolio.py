@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from actors.accounting.cost_basis import Position, position
+from actors.strategies.money import whole_rupiah
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
+from actors.user.paper_ledger import paper_history
 from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPortfolio, UserCommand
@@ -23,7 +26,10 @@ class Portfolio:
         paper = self.session.paper
         if paper is not None:
             amounts = {currency: row.total for currency, row in paper.balances().items()}
-            self._show(message, "portfolio.paper_show", amounts)
+            user = self.session.user
+            history = paper_history(user) if user is not None else {}
+            positions = {coin: position(trades) for coin, trades in history.items()}
+            self._show(message, "portfolio.paper_show", amounts, positions)
             return
         balances = self.calls.answered(message, self.session.private.get_info)
         if balances is None:
@@ -35,15 +41,24 @@ class Portfolio:
         }
         self._show(message, "portfolio.show", amounts)
 
-    def _show(self, message: UserCommand, key: str, amounts: dict[str, Decimal]) -> None:
-        """Each currency valued in IDR at the last price, whichever account it is in."""
+    def _show(
+        self,
+        message: UserCommand,
+        key: str,
+        amounts: dict[str, Decimal],
+        positions: dict[str, Position] | None = None,
+    ) -> None:
+        """Each currency valued in IDR at the last price, whichever account it is in; with
+        `positions` (the paper account, whose whole history is known), what each coin held
+        cost and its profit or loss at that price, and what the sales made."""
         try:
             tickers = self.session.public.ticker_all()
         except IndodaxError:
             tickers = {}
         prices = {pair.base: ticker.last for pair, ticker in tickers.items() if pair.quote == "idr"}
         rows: list[Row] = []
-        total = Decimal(0)
+        gains: list[Row] = []
+        total = unrealised = Decimal(0)
         for currency in sorted(amounts):
             amount = amounts[currency]
             if amount == 0:
@@ -55,4 +70,21 @@ class Portfolio:
             value = (amount * price).to_integral_value(rounding="ROUND_FLOOR")
             total += value
             rows.append((currency, str(amount), str(value)))
-        self.answers.reply(message, key, rows=tuple(rows), total_idr=total)
+            held = (positions or {}).get(currency)
+            if held is not None:
+                gain = whole_rupiah(held.unrealised(price))
+                unrealised += gain
+                gains.append((currency, str(whole_rupiah(held.cost)), str(value), str(gain)))
+        if positions is None:
+            self.answers.reply(message, key, rows=tuple(rows), total_idr=total)
+            return
+        realised = whole_rupiah(sum((p.realised for p in positions.values()), Decimal(0)))
+        self.answers.reply(
+            message,
+            key,
+            rows=tuple(rows),
+            total_idr=total,
+            gains=tuple(gains),
+            unrealised=unrealised,
+            realised=realised,
+        )

@@ -34,7 +34,7 @@ from actors.user.strategy_setup import BAD_FIELDS, first_broken_rule
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
-from adapters.indodax.pairs import Pair
+from adapters.indodax.pairs import Pair, UnknownPair
 from messages import callbacks as cb
 from messages.commands import (
     CLEARABLE_FIELDS,
@@ -87,6 +87,9 @@ class StrategyEdits:
             pair = self.session.catalog.parse(strategy.pair)
             info = self.session.catalog.info(pair)
             last = self.session.public.ticker(pair).last
+        except UnknownPair:  # delisted since the strategy was set up
+            self.answers.reply(message, "pair.unknown_no_match", pair=strategy.pair)
+            return
         except IndodaxError:
             self.answers.reply(message, "error.exchange_unavailable")
             return

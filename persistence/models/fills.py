@@ -96,6 +96,18 @@ def fills_of(row: Followed) -> list[Fill]:
     return _fills_of[type(row)].rows(row.id)
 
 
+def paper_trades(user: User) -> list[Fill]:
+    """The paper account's fills that traded, in the order they were made, each with its
+    order (a paper order fills whole, at once)."""
+    query = (
+        Fill.select(Fill, PaperOrder)
+        .join(PaperOrder)
+        .where((PaperOrder.user == user) & (Fill.quantity > 0))
+        .order_by(Fill.id)
+    )
+    return list(query)
+
+
 def record_changes(
     row: Followed, changes: list[Change], told: bool = False, **order_changes: object
 ) -> list[Fill]:

@@ -137,6 +137,24 @@ def test_a_paper_user_without_a_key_buys_at_market_and_sees_the_balance_change(w
     assert len(simulator.trade_log()) == sent_before
 
 
+def test_a_paper_portfolio_shows_what_each_coin_cost_and_made_to_the_rupiah(world):
+    answer(world, Start(**USER))
+    trade(world, side="buy", order_type="market", quote_amount="1000000")
+    shown = answer(world, GetPortfolio(**USER))
+    # 0.0009975 BTC cost the 1,000,000 rupiah spent (its fee in it), worth 997,500 at the
+    # last price of 1,000,000,000.
+    assert shown.param("gains") == (("btc", "1000000", "997500", "-2500"),)
+    assert (shown.param("unrealised"), shown.param("realised")) == ("-2500", "0")
+
+    trade(world, side="sell", order_type="market", quantity="0.0005")
+    # At the bid, 999,500,000: 499,750 less the 0.2 % fee, 1,000 (rounded up), received
+    # 498,750 for coins that cost 1,000,000 x 0.0005 / 0.0009975 = 501,253.13: -2,503.13.
+    # The 0.0004975 left cost 498,746.87, worth 497,500: -1,246.87.
+    shown = answer(world, GetPortfolio(**USER))
+    assert shown.param("gains") == (("btc", "498747", "497500", "-1247"),)
+    assert (shown.param("unrealised"), shown.param("realised")) == ("-1247", "-2503")
+
+
 def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told(world, simulator):
     answer(world, Start(**USER))
     resting = trade(world, side="buy", order_type="limit", quantity="0.001", price="900000000")

@@ -161,14 +161,21 @@ def test_prices_are_refused_plainly_when_the_exchange_is_down():
     assert answers.keys == ["error.exchange_unavailable", "error.exchange_unavailable"]
 
 
-def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_prices():
+def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_prices(settings):
+    user = create_user(telegram_id=8, chat_id=80, language="id", mode="paper")
     paper = SimpleNamespace(balances=lambda: {"idr": SimpleNamespace(total=Decimal(250000))})
-    session, answers = parts(paper=paper, public=Down(), private=Unreachable())
+    session, answers = parts(user=user, paper=paper, public=Down(), private=Unreachable())
     Portfolio(session, answers, Unreachable()).show(GetPortfolio(**WHO))  # type: ignore[arg-type]
     assert answers.replies == [
         (
             "portfolio.paper_show",
-            {"rows": (("idr", "250000", "250000"),), "total_idr": Decimal(250000)},
+            {
+                "rows": (("idr", "250000", "250000"),),
+                "total_idr": Decimal(250000),
+                "gains": (),  # no coin, nothing it cost or made
+                "unrealised": Decimal(0),
+                "realised": Decimal(0),
+            },
         )
     ]
 
