@@ -119,6 +119,16 @@ class GetPortfolio(UserCommand):
     pass
 
 
+PnlPeriod = Literal["today", "7d", "30d", "all"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPnl(UserCommand):
+    """/pnl [today | 7d | 30d | all]: what the user's strategies realised in that time."""
+
+    period: PnlPeriod = "all"
+
+
 @dataclass(frozen=True, kw_only=True)
 class CreateAlert(UserCommand):
     """Nothing is stored yet: the actor states the direction it inferred and asks."""

@@ -40,6 +40,7 @@ from actors.user.order_desk import OrderDesk
 from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_book import PaperBook
+from actors.user.pnl_report import PnlReport
 from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
@@ -62,6 +63,7 @@ class UserParts:
     account: Account
     market: Market
     portfolio: Portfolio
+    pnl: PnlReport
     alerts: Alerts
     settings: Preferences
     paper: PaperBook
@@ -132,6 +134,7 @@ def build_parts(
         account=Account(session, answers, vault),
         market=Market(session, answers, readings),
         portfolio=Portfolio(session, answers, calls),
+        pnl=PnlReport(answers),
         alerts=Alerts(session, answers, readings, links),
         settings=Preferences(session, answers, calls, links, readings),
         paper=paper,

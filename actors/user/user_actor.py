@@ -193,6 +193,9 @@ class UserActor(BotActor):
     def receiveMsg_GetPortfolio(self, message: commands.GetPortfolio, sender: Any) -> None:
         self.parts.portfolio.show(message)
 
+    def receiveMsg_GetPnl(self, message: commands.GetPnl, sender: Any) -> None:
+        self.parts.pnl.show(message)
+
     # Numbers typed two ways
 
     def receiveMsg_ChooseReading(self, message: commands.ChooseReading, sender: Any) -> None:

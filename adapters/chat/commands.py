@@ -35,12 +35,14 @@ from messages.commands import (
     ConfirmStrategy,
     CreateAlert,
     DeleteAlert,
+    GetPnl,
     GetPortfolio,
     GetPrice,
     LinkAccount,
     ListAlerts,
     ListOpenOrders,
     ListStrategies,
+    PnlPeriod,
     PreviewOrder,
     SetLanguage,
     SetLossLimit,
@@ -229,6 +231,31 @@ def _loss_limit(who: Who, args: list[str]) -> Parsed:
     return SetLossLimit(**_chat(who), amount_text=None if off else args[0])
 
 
+# How a /pnl period may be typed, in either language.
+PERIODS: dict[str, PnlPeriod] = {
+    "today": "today",
+    "hariini": "today",
+    "7d": "7d",
+    "7h": "7d",
+    "week": "7d",
+    "minggu": "7d",
+    "30d": "30d",
+    "30h": "30d",
+    "month": "30d",
+    "bulan": "30d",
+    "all": "all",
+    "semua": "all",
+}
+
+
+def _pnl(who: Who, args: list[str]) -> Parsed:
+    """/pnl [today | 7d | 30d | all]"""
+    word = "".join(args).lower().replace("-", "") or "all"
+    if word not in PERIODS:
+        return Usage("help.pnl")
+    return GetPnl(**_chat(who), period=PERIODS[word])
+
+
 def _link(who: Who, args: list[str]) -> Parsed:
     if len(args) != 2:
         return Usage("help.link")
@@ -249,6 +276,7 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/orders": _none(lambda w: ListOpenOrders(**_chat(w)), "help.orders"),
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
     "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
+    "/pnl": _pnl,
     "/strategy": _strategy,
     # Alone, /dca, /tpsl and /grid start their guided set-up before this grammar sees them; with
     # words after them the words are not read: the set-up starts all the same.

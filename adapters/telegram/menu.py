@@ -22,6 +22,7 @@ USER_COMMANDS = (
     "trade",
     "orders",
     "portfolio",
+    "pnl",
     "strategy",
     "dca",
     "tpsl",

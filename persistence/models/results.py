@@ -33,6 +33,21 @@ def record_result(strategy: Strategy, source: str, amount: Decimal, day: date) -
     ).on_conflict_ignore().execute()
 
 
+def results_by_strategy(user: User, since: date | None) -> list[tuple[Strategy, Decimal]]:
+    """What each strategy of the user realised from `since` (a WIB day; None: ever), each
+    with its strategy, oldest strategy first; those with nothing recorded are left out."""
+    total = peewee.fn.SUM(StrategyResult.amount)
+    query = (
+        StrategyResult.select(StrategyResult.strategy, total.alias("total"))
+        .where(StrategyResult.user == user)
+        .group_by(StrategyResult.strategy)
+        .order_by(StrategyResult.strategy)
+    )
+    if since is not None:
+        query = query.where(StrategyResult.day >= since)
+    return [(row.strategy, Decimal(row.total)) for row in query]
+
+
 def result_on(user: User, day: date) -> Decimal:
     """What the user's strategies realised on `day`, together (a loss negative)."""
     total = (

@@ -14,6 +14,7 @@ import pytest
 from actor_doubles import Collector, collected, user_boot
 
 from actors.user import pending_questions
+from actors.user.strategy_host import wib_today
 from actors.user.user_actor import UserActor
 from adapters.chat.commands import Who, from_callback
 from adapters.simulator.accounts import AccountSpec
@@ -30,6 +31,7 @@ from messages.commands import (
     ChangeStrategy,
     ConfirmOrder,
     CreateAlert,
+    GetPnl,
     GetPortfolio,
     GetPrice,
     LinkAccount,
@@ -70,6 +72,7 @@ from persistence.models import (
     User,
 )
 from persistence.models.base import utcnow
+from persistence.models.results import record_result
 from persistence.models.tokens import GRACE_SECONDS, AccessToken, revoke_tokens, valid_token
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault, fingerprint
 
@@ -1461,3 +1464,32 @@ def test_a_change_confirmed_after_another_change_of_the_same_field_saves_nothing
     [late] = say(world, tap(first, "se:y"))
     assert late.key == "strategy.edit.changed_meanwhile"
     assert Strategy.get_by_id(strategy.id).params["quote_amount"] == "200000"
+
+
+def test_pnl_shows_what_each_strategy_realised_in_the_period_and_every_periods_total(world):
+    plan = {"quote_amount": "100000", "schedule": "every 6h", "order_type": "market",
+            "max_buys": "5"}  # fmt: skip
+    dca = linked_strategy(world, "dca", plan)
+    grid = Strategy.create(user=dca.user, kind="grid", pair="eth_idr", params={})
+    today = wib_today()
+    [nothing] = say(world, GetPnl(**USER, period="today"))
+    assert (nothing.key, nothing.param("ever")) == ("pnl.none", "0")
+    record_result(dca, "s1-a:1", Decimal("1500.4"), today)
+    record_result(dca, "s1-a:2", Decimal(-200), today - timedelta(days=3))
+    record_result(grid, "s2-b:1", Decimal("23321.74"), today - timedelta(days=10))
+    record_result(grid, "s2-b:2", Decimal(1000), today - timedelta(days=40))
+    [week] = say(world, GetPnl(**USER, period="7d"))
+    assert week.key == "pnl.show"
+    assert week.param("rows") == ((str(dca.id), "dca", "BTC/IDR", "1300"),)
+    assert [week.param(n) for n in ("total", "today", "week", "month", "ever")] == [
+        "1300",
+        "1500",
+        "1300",
+        "24622",  # 1,300.40 + 23,321.74
+        "25622",
+    ]
+    [ever] = say(world, GetPnl(**USER))
+    assert ever.param("rows") == (
+        (str(dca.id), "dca", "BTC/IDR", "1300"),
+        (str(grid.id), "grid", "ETH/IDR", "24322"),
+    )

@@ -32,6 +32,7 @@ from messages.commands import (
     ConfirmOrder,
     CreateAlert,
     DeleteAlert,
+    GetPnl,
     GetPortfolio,
     GetPrice,
     LinkAccount,
@@ -156,6 +157,26 @@ def test_each_command_maps_to_its_message(text, expected):
     assert dataclasses.replace(parsed, correlation_id="x") == dataclasses.replace(
         expected, correlation_id="x"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "period"),
+    [
+        ("/pnl", "all"),
+        ("/pnl 7d", "7d"),
+        ("/pnl hari ini", "today"),
+        ("/pnl Minggu", "7d"),
+        ("/pnl 30-d", "30d"),
+        ("/pnl semua", "all"),
+    ],
+)
+def test_pnl_reads_its_period_in_either_language(text, period):
+    parsed = parse(text, ME)
+    assert isinstance(parsed, GetPnl) and (parsed.telegram_id, parsed.period) == (5, period)
+
+
+def test_pnl_with_a_period_it_does_not_know_shows_how_to_write_one():
+    assert parse("/pnl yesterday", ME) == Usage("help.pnl")
 
 
 def test_typed_unlink_only_asks_and_creating_a_strategy_starts_the_dca_set_up():
