@@ -38,14 +38,15 @@ def results_by_strategy(user: User, since: date | None) -> list[tuple[Strategy, 
     with its strategy, oldest strategy first; those with nothing recorded are left out."""
     total = peewee.fn.SUM(StrategyResult.amount)
     query = (
-        StrategyResult.select(StrategyResult.strategy, total.alias("total"))
+        Strategy.select(Strategy, total.alias("total"))
+        .join(StrategyResult)
         .where(StrategyResult.user == user)
-        .group_by(StrategyResult.strategy)
-        .order_by(StrategyResult.strategy)
+        .group_by(Strategy.id)
+        .order_by(Strategy.id)
     )
     if since is not None:
         query = query.where(StrategyResult.day >= since)
-    return [(row.strategy, Decimal(row.total)) for row in query]
+    return [(row, Decimal(row.total)) for row in query]
 
 
 def result_on(user: User, day: date) -> Decimal:
