@@ -3,9 +3,10 @@ exchange account or on the paper one."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
-from actors.accounting.cost_basis import Position, position
+from actors.accounting.cost_basis import OverSold, Position, Trade, position
 from actors.strategies.money import whole_rupiah
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
@@ -14,6 +15,8 @@ from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError
 from messages.commands import GetPortfolio, UserCommand
 from messages.replies import Row
+
+log = logging.getLogger(__name__)
 
 
 class Portfolio:
@@ -28,8 +31,7 @@ class Portfolio:
             amounts = {currency: row.total for currency, row in paper.balances().items()}
             user = self.session.user
             history = paper_history(user) if user is not None else {}
-            positions = {coin: position(trades) for coin, trades in history.items()}
-            self._show(message, "portfolio.paper_show", amounts, positions)
+            self._show(message, "portfolio.paper_show", amounts, _positions(history))
             return
         balances = self.calls.answered(message, self.session.private.get_info)
         if balances is None:
@@ -88,3 +90,15 @@ class Portfolio:
             unrealised=unrealised,
             realised=realised,
         )
+
+
+def _positions(history: dict[str, list[Trade]]) -> dict[str, Position]:
+    """Each coin's position; a coin whose history sells more than it bought (which a paper
+    account cannot do) is left out with a log line instead of failing the portfolio."""
+    positions: dict[str, Position] = {}
+    for coin, trades in history.items():
+        try:
+            positions[coin] = position(trades)
+        except OverSold:
+            log.error("paper history of a coin does not add up", extra={"coin": coin})
+    return positions
