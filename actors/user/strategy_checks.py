@@ -1,14 +1,16 @@
 """What every strategy command checks before it acts, answered the same way wherever it is
-asked: the strategy is the user's own (another user's is answered as a missing one), and
-a Confirm answers a preview still open, made under the trading mode and API key in use."""
+asked: the strategy is the user's own (another user's is answered as a missing one), a
+Confirm answers a preview still open, made under the trading mode and API key in use, and
+an order the pair's rules refuse is told with the refusal's reason."""
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions, Unanswerable
 from actors.user.session import UserSession
+from adapters.indodax.order_rules import Refusal
 from messages.commands import UserCommand
 from persistence.models.strategies import Strategy, strategy_of
 
@@ -22,6 +24,12 @@ class Previewed(Protocol):
 
 
 Item = TypeVar("Item", bound=Previewed)
+
+
+def tell_refusal(answers: Answers, message: UserCommand, refusal: Refusal) -> None:
+    """An order the pair's rules refuse, told with the refusal's own parameters."""
+    reason: dict[str, Any] = dict(refusal.params)  # the reason's own, never `buttons`
+    answers.reply(message, str(refusal.reason), **reason)
 
 
 def owned_strategy(answers: Answers, message: UserCommand, strategy_id: int) -> Strategy | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from actors.strategies.dca_plan import BadPlan, DcaPlan
@@ -29,12 +28,13 @@ from actors.user.answers import Answers
 from actors.user.pending_questions import PendingQuestions
 from actors.user.readings import Readings
 from actors.user.session import UserSession
-from actors.user.strategy_checks import owned_strategy, taken_preview
-from actors.user.strategy_setup import BAD_FIELDS, first_broken_rule
+from actors.user.strategy_checks import owned_strategy, taken_preview, tell_refusal
+from actors.user.strategy_setup import BAD_FIELDS, dca_run_refusal, first_broken_rule
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
-from adapters.indodax.order_rules import OrderIntent, Refusal, validate_order
+from adapters.indodax.order_rules import Refusal
 from adapters.indodax.pairs import Pair, UnknownPair
+from adapters.indodax.wire import Ticker
 from messages import callbacks as cb
 from messages.commands import (
     CLEARABLE_FIELDS,
@@ -86,14 +86,14 @@ class StrategyEdits:
         try:
             pair = self.session.catalog.parse(strategy.pair)
             info = self.session.catalog.info(pair)
-            last = self.session.public.ticker(pair).last
+            ticker = self.session.public.ticker(pair)
         except UnknownPair:  # delisted since the strategy was set up
             self.answers.reply(message, "pair.unknown_no_match", pair=strategy.pair)
             return
         except IndodaxError:
             self.answers.reply(message, "error.exchange_unavailable")
             return
-        if self._refused(message, strategy, params, pair=pair, info=info, last=last):
+        if self._refused(message, strategy, params, pair=pair, info=info, ticker=ticker):
             return
         old = strategy.params.get(message.field)
         preview_id = self.previews.ask(
@@ -123,7 +123,7 @@ class StrategyEdits:
             old="-" if old is None else old,
             new="-" if new is None else new,
             effect=effect_of(strategy.kind, message.field),
-            price=last,
+            price=ticker.last,
             expires_in=self.previews.answerable_for,
         )
 
@@ -199,7 +199,7 @@ class StrategyEdits:
         *,
         pair: Pair,
         info: PairInfo,
-        last: Decimal,
+        ticker: Ticker,
     ) -> bool:
         """The plan the new value makes, checked as a new one's would be; True once the user
         has been told what is wrong."""
@@ -210,10 +210,7 @@ class StrategyEdits:
             except BadPlan as error:
                 self.answers.reply(message, BAD_FIELDS.get(error.field, "strategy.dca.bad_plan"))
                 return True
-            amount = Decimal(plan.quote_amount)
-            buy = OrderIntent(pair, "buy", "market", quote_amount=amount, price=last)
-            checked = validate_order(buy, info)
-            refusal = checked if isinstance(checked, Refusal) else None
+            refusal = dca_run_refusal(plan, pair, info, ticker)
         else:
             try:
                 grid = GridPlan.from_params(params)
@@ -221,6 +218,7 @@ class StrategyEdits:
                 self.answers.reply(message, "strategy.grid.bad_plan", field=error.field)
                 return True
             refusal = first_broken_rule(grid, pair, info)
+            last = ticker.last
             crossed = (grid.stop_loss is not None and last <= grid.stop_loss) or (
                 grid.take_profit is not None and last >= grid.take_profit
             )
@@ -228,8 +226,7 @@ class StrategyEdits:
                 self.answers.reply(message, "strategy.edit.exit_crossed", price=last)
                 return True
         if refusal is not None:
-            reason: dict[str, Any] = dict(refusal.params)
-            self.answers.reply(message, str(refusal.reason), **reason)
+            tell_refusal(self.answers, message, refusal)
             return True
         return False
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
 
 from actors.strategies.dca_plan import BadPlan, DcaPlan
 from actors.strategies.grid_plan import BadGrid, GridPlan, ThinGrid
@@ -26,11 +25,12 @@ from actors.user.grid_preview import grid_figures
 from actors.user.pending_questions import PendingQuestions
 from actors.user.readings import Readings
 from actors.user.session import UserSession
-from actors.user.strategy_checks import taken_preview
+from actors.user.strategy_checks import taken_preview, tell_refusal
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import PairInfo
 from adapters.indodax.order_rules import OrderIntent, Refusal, floor_to_step, validate_order
 from adapters.indodax.pairs import Pair
+from adapters.indodax.wire import Ticker
 from messages import callbacks as cb
 from messages.commands import ConfirmStrategy, PreviewDca, PreviewGrid, PreviewTpsl, UserCommand
 from messages.replies import Button, Row
@@ -106,14 +106,12 @@ class StrategySetup:
         except IndodaxError:
             self.answers.reply(message, "error.exchange_unavailable")
             return
+        refusal = dca_run_refusal(plan, pair, info, ticker)
+        if refusal is not None:
+            tell_refusal(self.answers, message, refusal)
+            return
         price = plan.limit_price(ticker.last) if plan.order_type == "limit" else ticker.ask
         amount = Decimal(plan.quote_amount)
-        intent = OrderIntent(pair, "buy", plan.order_type, quote_amount=amount, price=price)
-        checked = validate_order(intent, info)
-        if isinstance(checked, Refusal):
-            reason: dict[str, Any] = dict(checked.params)  # the reason's own, never `buttons`
-            self.answers.reply(message, str(checked.reason), **reason)
-            return
         found = self._free(message, "idr")
         if found is None:
             return
@@ -227,8 +225,7 @@ class StrategySetup:
                 OrderIntent(pair, "sell", "limit", quantity=quantity, price=price), info
             )
             if isinstance(checked, Refusal):
-                reason: dict[str, Any] = dict(checked.params)
-                self.answers.reply(message, str(checked.reason), **reason)
+                tell_refusal(self.answers, message, checked)
                 return
             profit = (price - plan.entry) * quantity - price * quantity * info.maker_fee
             rows.append((f"+{_plain(target.pct)} %", str(price), _plain(quantity), _rupiah(profit)))
@@ -349,8 +346,7 @@ class StrategySetup:
     ) -> bool:
         refusal = first_broken_rule(plan, pair, info)
         if refusal is not None:
-            reason: dict[str, Any] = dict(refusal.params)
-            self.answers.reply(message, str(refusal.reason), **reason)
+            tell_refusal(self.answers, message, refusal)
         return refusal is not None
 
     def _to_confirm(self, kind: str, pair: Pair, params: dict[str, str]) -> Keyboard:
@@ -383,6 +379,17 @@ class StrategySetup:
         self.answers.reply(
             message, CREATED[row.kind], strategy_id=row.id, pair=previewed.pair.display
         )
+
+
+def dca_run_refusal(plan: DcaPlan, pair: Pair, info: PairInfo, ticker: Ticker) -> Refusal | None:
+    """A run's buy against the pair's rules, at the price it would have now: a limit's
+    offset under the last price, a market buy's ask."""
+    price = plan.limit_price(ticker.last) if plan.order_type == "limit" else ticker.ask
+    amount = Decimal(plan.quote_amount)
+    checked = validate_order(
+        OrderIntent(pair, "buy", plan.order_type, quote_amount=amount, price=price), info
+    )
+    return checked if isinstance(checked, Refusal) else None
 
 
 def first_broken_rule(plan: GridPlan, pair: Pair, info: PairInfo) -> Refusal | None:
