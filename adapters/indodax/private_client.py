@@ -50,6 +50,7 @@ from adapters.indodax.wire import (
     OrderStatus,
     Side,
     TradeOutcome,
+    Transfer,
     WithdrawFee,
     parse_balances,
     parse_cancel,
@@ -59,7 +60,7 @@ from adapters.indodax.wire import (
     parse_open_orders,
     parse_order_status,
     parse_placed_order,
-    parse_return,
+    parse_transfers,
     parse_withdraw_fee,
 )
 from config.logs import register_secret
@@ -339,12 +340,13 @@ class PrivateClient(HttpSession):
         params = [("client_order_id", validate_client_order_id(client_order_id))]
         return parse_cancel(self._tapi("cancelByClientOrderId", params, "cancel"))
 
-    def trans_history(self, start: date, end: date) -> dict[str, Any]:
-        """Deposits and withdrawals, raw, for display; at most 7 days per call."""
+    def transfers(self, start: date, end: date) -> tuple[Transfer, ...]:
+        """Coin deposits and withdrawals done from `start` to `end` (days, both in), at
+        most 7 days apart (transHistory)."""
         if not timedelta(0) <= end - start <= HISTORY_WINDOW:
-            raise ValueError("trans_history needs start <= end, at most 7 days apart")
+            raise ValueError("transfers needs start <= end, at most 7 days apart")
         params = [("start", start.isoformat()), ("end", end.isoformat())]
-        return parse_return(self._tapi("transHistory", params))
+        return parse_transfers(self._tapi("transHistory", params))
 
     def withdraw_fee(self, currency: str) -> WithdrawFee:
         return parse_withdraw_fee(self._tapi("withdrawFee", [("currency", currency.lower())]))
@@ -398,10 +400,15 @@ class PrivateClient(HttpSession):
         *,
         order_id: str | None = None,
         client_order_id: str | None = None,
+        oldest_first: bool = False,
     ) -> tuple[MyTrade, ...]:
+        """The account's trades on `pair` in the window, newest first unless `oldest_first`
+        (the first `limit` of them either way: reading on from the last one pages)."""
         filters = [("orderId", order_id), ("clientOrderId", client_order_id)]
         params = _history_params(pair, start_ms, end_ms, limit)
         params[1:1] = [(name, value) for name, value in filters if value is not None]
+        if oldest_first:
+            params.append(("sort", "asc"))
         return parse_my_trades(self._v2("/api/v2/myTrades", params, pair), pair)
 
 

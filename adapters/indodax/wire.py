@@ -380,12 +380,6 @@ class CountdownResult:
 
 
 @parser
-def parse_return(payload: Any) -> dict[str, Any]:
-    """The `return` object as sent, for replies this bot only shows (transHistory)."""
-    return envelope(payload)
-
-
-@parser
 def parse_balances(payload: Any) -> Balances:
     row = envelope(payload)
     return Balances(
@@ -593,3 +587,49 @@ def parse_my_trades(payload: Any, pair: Pair) -> tuple[MyTrade, ...]:
         )
         for row in payload["data"] or ()
     )
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """Coins that came into the account from elsewhere or left it (transHistory), done."""
+
+    direction: Literal["deposit", "withdrawal"]
+    currency: str
+    transfer_id: str
+    amount: Decimal  # coins that left or arrived, the network fee apart
+    fee: Decimal  # coins a withdrawal paid the network, 0 for a deposit
+    time: datetime
+
+
+_TRANSFER_KINDS: Mapping[str, tuple[Literal["deposit", "withdrawal"], str]] = {
+    "deposit": ("deposit", "deposit_id"),
+    "withdraw": ("withdrawal", "withdraw_id"),
+}
+
+
+@parser
+def parse_transfers(payload: Any) -> tuple[Transfer, ...]:
+    """The coin rows that succeeded, oldest first. Rupiah rows are left out: rupiah has no
+    cost to follow. A row's coins are under the coin's own name or `amount` (both seen);
+    its time is `success_time`, unix seconds, as a string or a number."""
+    found: list[Transfer] = []
+    reply = envelope(payload)
+    for field, (direction, id_field) in _TRANSFER_KINDS.items():
+        for currency, rows in (reply.get(field) or {}).items():
+            coin = currency.lower()
+            if coin == "idr":
+                continue
+            for row in rows or ():
+                if str(row.get("status", "")).lower() != "success":
+                    continue
+                found.append(
+                    Transfer(
+                        direction=direction,
+                        currency=coin,
+                        transfer_id=str(row[id_field]),
+                        amount=dec(row[coin] if coin in row else row["amount"]),
+                        fee=dec(row.get("fee") or 0) if direction == "withdrawal" else Decimal(0),
+                        time=from_seconds(row.get("success_time") or row["submit_time"]),
+                    )
+                )
+    return tuple(sorted(found, key=lambda transfer: transfer.time))

@@ -15,6 +15,17 @@ DEMO_IDR = Decimal(100_000_000)
 DEMO_COINS = {"btc": Decimal("0.05"), "eth": Decimal("1"), "usdt": Decimal("500")}
 
 
+@dataclass(frozen=True)
+class Deposit:
+    """Coins that arrived from outside (a control call puts them there): what transHistory
+    lists."""
+
+    deposit_id: int
+    currency: str
+    amount: Decimal
+    time: int  # unix seconds
+
+
 class InsufficientBalance(Exception):
     """More than the free balance was asked for; the order is refused, nothing changes."""
 
@@ -75,6 +86,7 @@ class Account:
     balance: dict[str, Decimal] = field(default_factory=dict)  # free
     hold: dict[str, Decimal] = field(default_factory=dict)  # locked in open orders
     last_nonce: int = 0
+    deposits: list[Deposit] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.restart()
@@ -83,6 +95,7 @@ class Account:
         self.balance = dict(self.starting)
         self.hold = dict.fromkeys(self.starting, Decimal(0))
         self.last_nonce = 0
+        self.deposits = []
 
     def reserve(self, currency: str, amount: Decimal) -> None:
         if amount > self.balance[currency]:
@@ -99,6 +112,12 @@ class Account:
 
     def credit(self, currency: str, amount: Decimal) -> None:
         self.balance[currency] += amount
+
+    def deposit(self, currency: str, amount: Decimal, time: int) -> Deposit:
+        arrived = Deposit(len(self.deposits) + 1, currency, amount, time)
+        self.credit(currency, amount)
+        self.deposits.append(arrived)
+        return arrived
 
 
 class Accounts:

@@ -107,6 +107,24 @@ def add_account(sim: Simulator, body: dict[str, Any]) -> Account:
         raise ControlError(str(error)) from None
 
 
+def deposit(sim: Simulator, body: dict[str, Any]) -> dict[str, Any]:
+    """Coins arriving from outside the exchange, as a transfer from a wallet would."""
+    account = sim.accounts.get(str(body.get("key", "")))
+    if account is None:
+        raise ControlError("unknown key")
+    currency = str(body.get("currency", "")).lower()
+    if currency not in account.balance:
+        raise ControlError(f"unknown currency {currency!r}")
+    try:
+        amount = Decimal(str(body["amount"]))
+    except (KeyError, InvalidOperation):
+        raise ControlError("amount must be a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ControlError("amount must be above 0")
+    arrived = account.deposit(currency, amount, sim.now())
+    return {"deposit_id": arrived.deposit_id, "balance": plain(account.balance[currency])}
+
+
 @web.middleware
 async def loopback_only(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith("/_sim/"):
@@ -188,3 +206,8 @@ async def reset(request: web.Request) -> web.Response:
 async def accounts(request: web.Request) -> web.Response:
     account = add_account(request.app[SIMULATOR], await _body(request))
     return json_reply(account_view(account))
+
+
+@routes.post("/_sim/deposit")
+async def deposit_coins(request: web.Request) -> web.Response:
+    return json_reply(deposit(request.app[SIMULATOR], await _body(request)))

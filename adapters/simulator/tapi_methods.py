@@ -13,7 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from adapters.simulator.accounts import Account
+from adapters.simulator.accounts import Account, Deposit
 from adapters.simulator.catalog import Market
 from adapters.simulator.engine import Order, OrderNotFound, OrderRequest, Rejected
 from adapters.simulator.formats import coin, json_reply, number, plain
@@ -284,7 +284,8 @@ def _cancel(sim: Simulator, account: Account, order: Order) -> web.Response:
 
 
 def trans_history(sim: Simulator, account: Account, params: Params) -> web.Response:
-    """No deposits or withdrawals happen here; the date rules are the exchange's."""
+    """Coin deposits made through `/_sim/deposit` (no withdrawals happen here); the date
+    rules are the exchange's."""
     today = dt.datetime.fromtimestamp(sim.now(), dt.UTC).date()
     try:
         end = dt.date.fromisoformat(params["end"]) if params.get("end") else today
@@ -300,12 +301,26 @@ def trans_history(sim: Simulator, account: Account, params: Params) -> web.Respo
     if (end - start).days > MAX_HISTORY_DAYS:
         raise Rejected("range date can't more than 7 days", "invalid_date")
     currencies = sim.catalog.currencies()
-    return success(
-        {
-            "withdraw": {code: [] for code in currencies},
-            "deposit": {code: [] for code in currencies},
-        }
-    )
+    deposits: dict[str, list[dict[str, Any]]] = {code: [] for code in currencies}
+    for arrived in account.deposits:
+        day = dt.datetime.fromtimestamp(arrived.time, dt.UTC).date()
+        if start <= day <= end:
+            deposits[arrived.currency].append(_deposit_row(arrived))
+    return success({"withdraw": {code: [] for code in currencies}, "deposit": deposits})
+
+
+def _deposit_row(arrived: Deposit) -> dict[str, Any]:
+    """As the exchange's sample: the coins under the coin's own name, times as strings."""
+    return {
+        "status": "success",
+        "type": "deposit",
+        arrived.currency: coin(arrived.amount),
+        "amount": coin(arrived.amount),
+        "deposit_id": arrived.deposit_id,
+        "submit_time": str(arrived.time),
+        "success_time": str(arrived.time),
+        "tx": f"sim-{arrived.deposit_id}",
+    }
 
 
 def withdraw_fee(sim: Simulator, account: Account, params: Params) -> web.Response:

@@ -674,21 +674,67 @@ def test_withdraw_probe_does_not_hide_a_bad_key(make):
         client.can_withdraw()
 
 
-def test_trans_history_window_is_checked_before_sending(make):
+def test_transfers_window_is_checked_before_sending(make):
     exchange = Exchange(
         transHistory=body({"success": 1, "return": {"withdraw": {}, "deposit": {}}})
     )
     client = make(exchange)
-    assert client.trans_history(date(2026, 9, 16), date(2026, 9, 23)) == {
-        "withdraw": {},
-        "deposit": {},
-    }
+    assert client.transfers(date(2026, 9, 16), date(2026, 9, 23)) == ()
     assert form(exchange.requests[0])["start"] == "2026-09-16"
     with pytest.raises(ValueError, match="7 days"):
-        client.trans_history(date(2026, 9, 15), date(2026, 9, 23))
+        client.transfers(date(2026, 9, 15), date(2026, 9, 23))
     with pytest.raises(ValueError):
-        client.trans_history(date(2026, 9, 23), date(2026, 9, 22))
+        client.transfers(date(2026, 9, 23), date(2026, 9, 22))
     assert len(exchange.requests) == 1
+
+
+def test_transfers_are_the_coin_rows_that_succeeded_oldest_first(make):
+    reply = {
+        "withdraw": {
+            "eth": [
+                {
+                    "status": "success",
+                    "eth": "0.50000000",
+                    "fee": "0.00500000",
+                    "withdraw_id": "77",
+                    "submit_time": "1790130000",
+                    "success_time": "1790130600",
+                },
+                {
+                    "status": "pending",
+                    "eth": "9.0",
+                    "fee": "0",
+                    "withdraw_id": "78",
+                    "submit_time": "1790130000",
+                },
+            ],
+            "idr": [
+                {
+                    "status": "success",
+                    "rp": "100000",
+                    "withdraw_id": "5",
+                    "success_time": "1790000000",
+                }
+            ],
+        },
+        "deposit": {
+            "btc": [
+                {
+                    "status": "success",
+                    "amount": "0.01000000",
+                    "deposit_id": 31,
+                    "success_time": 1790000000,
+                }
+            ],
+        },
+    }
+    client = make(Exchange(transHistory=body({"success": 1, "return": reply})))
+    deposit, withdrawal = client.transfers(date(2026, 9, 16), date(2026, 9, 23))
+    assert (deposit.direction, deposit.currency, deposit.transfer_id) == ("deposit", "btc", "31")
+    assert (deposit.amount, deposit.fee) == (Decimal("0.01"), 0)
+    assert (withdrawal.direction, withdrawal.currency) == ("withdrawal", "eth")
+    assert (withdrawal.amount, withdrawal.fee) == (Decimal("0.5"), Decimal("0.005"))
+    assert withdrawal.time.timestamp() == 1790130600
 
 
 # Deadman switch
@@ -781,6 +827,9 @@ def test_my_trades_filters_by_order_and_window(make):
     )
     assert (mine.is_buyer, mine.is_maker) == (True, False)
     assert mine.time == datetime(2026, 9, 23, 2, 26, 40, 123000, tzinfo=UTC)
+    assert "sort" not in sent
+    make(exchange).my_trades(BTC, oldest_first=True)
+    assert dict(exchange.requests[1].url.params)["sort"] == "asc"
 
 
 @pytest.mark.parametrize(

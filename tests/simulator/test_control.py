@@ -93,3 +93,20 @@ def test_stepping_moves_prices_and_reset_brings_back_the_start(server, public, t
     fresh = Trader(server.base_url, server.demo_key, server.demo_secret)
     assert fresh.ok("getInfo")["balance"]["idr"] == 100_000_000  # nonce 1 accepted again
     fresh.close()
+
+
+def test_coins_deposited_over_http_are_credited_and_listed_by_trans_history(server, public, trader):
+    before = Decimal(trader.ok("getInfo")["balance"]["eth"])
+    reply = public.post(
+        "/_sim/deposit", json={"key": server.demo_key, "currency": "eth", "amount": "0.25"}
+    )
+    assert reply.status_code == 200
+    assert Decimal(trader.ok("getInfo")["balance"]["eth"]) == before + Decimal("0.25")
+    [row] = trader.ok("transHistory")["deposit"]["eth"]
+    assert (row["status"], row["eth"], row["deposit_id"]) == ("success", "0.25000000", 1)
+    for body in (
+        {"key": "NOBODY", "currency": "eth", "amount": "1"},
+        {"key": server.demo_key, "currency": "doge", "amount": "1"},
+        {"key": server.demo_key, "currency": "eth", "amount": "-1"},
+    ):
+        assert public.post("/_sim/deposit", json=body).status_code == 400
