@@ -271,6 +271,20 @@ class IndodaxSettings:
         "more private call per user every third of it; and a user with strategy orders "
         "resting stays in memory instead of leaving when idle.",
     )
+    history_import_days: int = setting(
+        "HISTORY_IMPORT_DAYS",
+        180,
+        parsers.integer(7, 3650),
+        "How far back a linked account's trades and coin transfers are imported for /portfolio's "
+        "profit and loss; coins the history cannot explain are shown with an unknown cost.",
+    )
+    history_import_interval_ms: int = setting(
+        "HISTORY_IMPORT_INTERVAL_MS",
+        1000,
+        parsers.integer(100, 60000),
+        "Pause between two history calls of one user's import, so an import never crowds out "
+        "trading: the v2 history limit (300 a minute) is per IP, shared by every user.",
+    )
     order_reconcile_dormant_seconds: int = setting(
         "ORDER_RECONCILE_DORMANT_SECONDS",
         3600,

@@ -18,6 +18,7 @@ from typing import ClassVar, Literal
 
 from messages.base import database_id
 from messages.commands import (
+    CostMethod,
     EditableField,
     NotificationKind,
     StopHow,
@@ -143,6 +144,13 @@ class NextNotification(Callback, prefix="sn"):
     """Moves one notification kind to its next level."""
 
     kind: NotificationKind
+
+
+@dataclass(frozen=True)
+class PortfolioCost(Callback, prefix="pm"):
+    """/portfolio again, its profit and loss costed the other way (average or FIFO)."""
+
+    method: CostMethod
 
 
 @dataclass(frozen=True)

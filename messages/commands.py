@@ -12,6 +12,7 @@ Side = Literal["buy", "sell"]
 OrderType = Literal["limit", "market"]
 NotificationKind = Literal["alert", "fill", "strategy", "system"]
 TradingMode = Literal["paper", "live"]
+CostMethod = Literal["average", "fifo"]  # how /portfolio costs the coins held
 StrategyAction = Literal["pause", "resume", "stop"]
 # How a strategy is stopped: its orders kept on the exchange, cancelled, or cancelled and
 # the coin it holds sold at market.
@@ -116,7 +117,10 @@ class CancelAllOrders(UserCommand):
 
 @dataclass(frozen=True, kw_only=True)
 class GetPortfolio(UserCommand):
-    pass
+    """Balances valued in IDR, with what the coins cost and made; `cost_method` chosen here
+    is kept for the next time (None: the one chosen last)."""
+
+    cost_method: CostMethod | None = None
 
 
 PnlPeriod = Literal["today", "7d", "30d", "all"]

@@ -39,10 +39,18 @@ log = logging.getLogger(__name__)
 
 
 class Account:
-    def __init__(self, session: UserSession, answers: Answers, vault: Callable[[], Vault]) -> None:
+    def __init__(
+        self,
+        session: UserSession,
+        answers: Answers,
+        vault: Callable[[], Vault],
+        *,
+        linked: Callable[[], None],
+    ) -> None:
         """`vault` opens the vault with the sub-keys the Supervisor handed the actor: it never
-        holds APP_SECRET_KEY."""
+        holds APP_SECRET_KEY. `linked` is told each time a key is linked or unlinked."""
         self.session, self.answers, self.vault = session, answers, vault
+        self.linked = linked
         self.settings = session.settings
         # Each /unlink question remembers the key it asked about (its fingerprint).
         self.unlink_questions: PendingQuestions[str] = PendingQuestions(
@@ -149,6 +157,7 @@ class Account:
         store_credentials(self.vault(), user, keys)
         self.answers.audit(message, "link", key_fingerprint=keys.fingerprint)
         self.session.use_keys(keys)
+        self.linked()
         self.answers.reply(message, "link.done", token_enc=self._issue())
 
     def unlink(self, message: UnlinkAccount) -> None:
@@ -177,4 +186,5 @@ class Account:
         revoke_tokens(user)
         self.answers.audit(message, "unlink")
         self.session.use_keys(None)
+        self.linked()
         self.answers.reply(message, "unlink.done")

@@ -8,7 +8,8 @@ in its constructor, so each can be built and tested alone with fakes.
     readings  pairs and numbers as typed, and the questions they raise (readings.py)
     account   /start, linking, unlinking, access tokens (account.py)
     market    prices and the busiest markets (market.py)
-    portfolio balances valued in IDR (portfolio.py)
+    history   the linked account's trades and transfers imported (history_import.py)
+    portfolio balances valued in IDR, their cost and profit (portfolio.py)
     alerts    price alerts (alerts.py)
     settings  notifications, language, trading mode (preferences.py)
     paper     paper orders filled before a command (paper_book.py)
@@ -33,6 +34,7 @@ from actors.user.alerts import Alerts
 from actors.user.answers import Answers
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.exchange_heartbeat import ExchangeHeartbeat
+from actors.user.history_import import HistoryImport
 from actors.user.links import Links
 from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
@@ -62,6 +64,7 @@ class UserParts:
     readings: Readings
     account: Account
     market: Market
+    history: HistoryImport
     portfolio: Portfolio
     pnl: PnlReport
     alerts: Alerts
@@ -89,6 +92,13 @@ def build_parts(
     calls = ExchangeCalls(session, answers, links)
     timers = Timers(wakeup_after)
     readings = Readings(session, answers)
+    history = HistoryImport(
+        session,
+        timers,
+        days=settings.indodax.history_import_days,
+        interval=timedelta(milliseconds=settings.indodax.history_import_interval_ms),
+        clock=utcnow,
+    )
     lifecycle = OrderLifecycle(
         session,
         answers,
@@ -131,9 +141,10 @@ def build_parts(
         answers=answers,
         timers=timers,
         readings=readings,
-        account=Account(session, answers, vault),
+        account=Account(session, answers, vault, linked=history.relink),
         market=Market(session, answers, readings),
-        portfolio=Portfolio(session, answers, calls),
+        history=history,
+        portfolio=Portfolio(session, answers, calls, history),
         pnl=PnlReport(answers),
         alerts=Alerts(session, answers, readings, links),
         settings=Preferences(session, answers, calls, links, readings),

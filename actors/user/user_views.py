@@ -19,7 +19,7 @@ from actors.strategies.strategy import Progress
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
 from config.schema import LANGUAGES
 from messages import callbacks as cb
-from messages.commands import NotificationKind, StrategyAction, TradingMode
+from messages.commands import CostMethod, NotificationKind, StrategyAction, TradingMode
 from messages.replies import Button, Row, Rows
 from messages.statuses import StrategyStatus
 from persistence.models.strategies import Strategy, next_status
@@ -56,6 +56,13 @@ def yes_or_keep(yes: cb.Callback, keep: cb.Callback, yes_label: str) -> Keyboard
     """A question's two answers: its Yes, which names the question, and Keep, which
     changes nothing."""
     return ((Button(yes_label, yes.pack()), Button("button.keep", keep.pack())),)
+
+
+def cost_method_buttons(method: CostMethod) -> Keyboard:
+    """/portfolio's one button: the same figures costed the other way."""
+    if method == "average":
+        return ((Button("button.cost_fifo", cb.PortfolioCost("fifo").pack()),),)
+    return ((Button("button.cost_average", cb.PortfolioCost("average").pack()),),)
 
 
 def main_menu() -> Keyboard:

@@ -33,6 +33,7 @@ from messages.commands import (
     ConfirmEdit,
     ConfirmOrder,
     ConfirmStrategy,
+    CostMethod,
     CreateAlert,
     DeleteAlert,
     GetPnl,
@@ -256,6 +257,26 @@ def _pnl(who: Who, args: list[str]) -> Parsed:
     return GetPnl(**_chat(who), period=PERIODS[word])
 
 
+# How a cost method may be typed after /portfolio, in either language.
+COST_METHODS: dict[str, CostMethod] = {
+    "average": "average",
+    "avg": "average",
+    "ratarata": "average",
+    "rata": "average",
+    "fifo": "fifo",
+}
+
+
+def _portfolio(who: Who, args: list[str]) -> Parsed:
+    """/portfolio [average | fifo]"""
+    if not args:
+        return GetPortfolio(**_chat(who))
+    word = "".join(args).lower().replace("-", "")
+    if word not in COST_METHODS:
+        return Usage("help.portfolio")
+    return GetPortfolio(**_chat(who), cost_method=COST_METHODS[word])
+
+
 def _link(who: Who, args: list[str]) -> Parsed:
     if len(args) != 2:
         return Usage("help.link")
@@ -275,7 +296,7 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/trade": _trade,
     "/orders": _none(lambda w: ListOpenOrders(**_chat(w)), "help.orders"),
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
-    "/portfolio": _none(lambda w: GetPortfolio(**_chat(w)), "help.portfolio"),
+    "/portfolio": _portfolio,
     "/pnl": _pnl,
     "/strategy": _strategy,
     # Alone, /dca, /tpsl and /grid start their guided set-up before this grammar sees them; with
@@ -334,6 +355,7 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.DeleteAlert: lambda c, t: DeleteAlert(**c, alert_id=t.alert_id),
     cb.ChooseReading: lambda c, t: ChooseReading(**c, pending_id=t.pending_id, choice=t.choice),
     cb.NextNotification: lambda c, t: ChangeNotification(**c, kind=t.kind),
+    cb.PortfolioCost: lambda c, t: GetPortfolio(**c, cost_method=t.method),
     cb.ChooseLanguage: lambda c, t: (
         SetLanguage(**c, new_language=t.language, from_settings=True)
         if t.language in LANGUAGES

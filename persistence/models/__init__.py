@@ -3,6 +3,7 @@
 from persistence.models.alerts import Alert
 from persistence.models.audit import AuditEntry
 from persistence.models.fills import Fill
+from persistence.models.history import AccountTrade, AccountTransfer, HistoryCursor
 from persistence.models.orders import Order
 from persistence.models.outbox import DeadLetter, OutboxMessage
 from persistence.models.paper import PaperBalance, PaperOrder
@@ -27,16 +28,22 @@ ALL_MODELS = [
     Fill,
     StrategyTimer,
     StrategyResult,
+    AccountTrade,
+    AccountTransfer,
+    HistoryCursor,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "AccessToken",
+    "AccountTrade",
+    "AccountTransfer",
     "Alert",
     "AuditEntry",
     "Credential",
     "DeadLetter",
     "Fill",
+    "HistoryCursor",
     "Order",
     "OutboxMessage",
     "PaperBalance",

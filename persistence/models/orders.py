@@ -82,6 +82,12 @@ def _owed() -> peewee.Expression:
     return (Order.outcome_owed == True) | (Order.state == OrderState.PENDING)  # noqa: E712
 
 
+def pairs_ordered(user: User) -> set[str]:
+    """Every pair (ticker id) the bot placed an order on for the user."""
+    query = Order.select(Order.pair).where(Order.user == user).distinct().tuples()
+    return {pair for (pair,) in query}
+
+
 def owed_outcomes(user: User) -> list[Order]:
     """This user's orders whose outcome the user has yet to hear, oldest first."""
     return list(Order.select().where((Order.user == user) & _owed()).order_by(Order.id))

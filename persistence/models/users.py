@@ -13,6 +13,7 @@ NOTIFICATION_KINDS = ("alert", "fill", "strategy", "system")
 NOTIFY_LEVELS = ("on", "silent", "off")  # the order a tap on the setting's button cycles
 # Safety messages ("your strategies were paused") must reach the user: never switched off.
 ALWAYS_DELIVERED = "system"
+COST_METHODS = ("average", "fifo")  # the profit-and-loss cost methods a user can choose
 
 
 class User(BaseModel):
@@ -29,6 +30,8 @@ class User(BaseModel):
     notify_system = peewee.CharField(max_length=8, default="on")
     # Whole rupiah a day's strategy results may lose before they are paused; None: off.
     daily_loss_limit = peewee.BigIntegerField(null=True)
+    # How /portfolio costs the coins held: one of COST_METHODS; None: the first, average.
+    cost_method = peewee.CharField(max_length=8, null=True)
 
     class Meta:
         table_name = "users"
@@ -127,6 +130,13 @@ def set_language(user: User, language: str) -> User:
 
 def set_daily_loss_limit(user: User, rupiah: int | None) -> User:
     User.update(daily_loss_limit=rupiah).where(User.id == user.id).execute()
+    return reloaded(user)
+
+
+def set_cost_method(user: User, method: str) -> User:
+    if method not in COST_METHODS:
+        raise ValueError(f"cost method must be one of {COST_METHODS}")
+    User.update(cost_method=method).where(User.id == user.id).execute()
     return reloaded(user)
 
 

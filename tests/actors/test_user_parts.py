@@ -165,7 +165,7 @@ def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_price
     user = create_user(telegram_id=8, chat_id=80, language="id", mode="paper")
     paper = SimpleNamespace(balances=lambda: {"idr": SimpleNamespace(total=Decimal(250000))})
     session, answers = parts(user=user, paper=paper, public=Down(), private=Unreachable())
-    Portfolio(session, answers, Unreachable()).show(GetPortfolio(**WHO))  # type: ignore[arg-type]
+    Portfolio(session, answers, Unreachable(), Unreachable()).show(GetPortfolio(**WHO))  # type: ignore[arg-type]
     assert answers.replies == [
         (
             "portfolio.paper_show",
@@ -173,8 +173,10 @@ def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_price
                 "rows": (("idr", "250000", "250000"),),
                 "total_idr": Decimal(250000),
                 "gains": (),  # no coin, nothing it cost or made
+                "unknown": (),
                 "unrealised": Decimal(0),
                 "realised": Decimal(0),
+                "method": "average",
             },
         )
     ]
@@ -222,7 +224,7 @@ def test_a_demo_bot_keeps_everyone_in_its_own_mode():
 
 def test_a_command_without_a_token_is_refused_once_a_key_is_linked(database):
     session, answers = parts(keys=FakeKeys())
-    account = Account(session, answers, vault=Unreachable)  # type: ignore[arg-type]
+    account = Account(session, answers, vault=Unreachable, linked=lambda: None)  # type: ignore[arg-type]
     assert not account.admits(GetPortfolio(**WHO))
     assert answers.keys == ["auth.token_invalid"]
 

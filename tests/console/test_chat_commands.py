@@ -179,6 +179,19 @@ def test_pnl_with_a_period_it_does_not_know_shows_how_to_write_one():
     assert parse("/pnl yesterday", ME) == Usage("help.pnl")
 
 
+@pytest.mark.parametrize(
+    ("text", "method"),
+    [("/portfolio", None), ("/portfolio fifo", "fifo"), ("/portfolio rata-rata", "average")],
+)
+def test_portfolio_reads_a_cost_method_in_either_language(text, method):
+    parsed = parse(text, ME)
+    assert isinstance(parsed, GetPortfolio) and parsed.cost_method == method
+
+
+def test_portfolio_with_a_cost_method_it_does_not_know_shows_how_to_write_one():
+    assert parse("/portfolio lifo", ME) == Usage("help.portfolio")
+
+
 def test_typed_unlink_only_asks_and_creating_a_strategy_starts_the_dca_set_up():
     assert parse("/unlink", ME).confirmed is False
     assert parse("/strategy create", ME) == Usage("strategy.dca.wizard")

@@ -91,6 +91,12 @@ def test_list_parameters_render_one_line_per_row():
         {
             "rows": (("idr", "5000000", "5000000"), ("btc", "0.0015", "2325000")),
             "total_idr": "7325000",
+            "method": "fifo",
+            "gains": (("btc", "2000000", "2325000", "325000"),),
+            "unrealised": "325000",
+            "realised": "-1500",
+            "unknown": (),
+            "history": (("history_imported", "10-06-2026"),),
         },
         "id",
         as_html=False,
@@ -100,7 +106,11 @@ def test_list_parameters_render_one_line_per_row():
         "idr: 5.000.000 ≈ Rp 5.000.000",
         "btc: 0,0015 ≈ Rp 2.325.000",
         "Total: Rp 7.325.000",
-        "Untung/rugi (PnL) belum tersedia; ditampilkan saldo dan nilainya dalam IDR.",
+        "Untung dan rugi (FIFO: koin terlama dijual lebih dulu; biaya dan pajak dihitung)",
+        "btc: modal Rp 2.000.000, nilai sekarang Rp 2.325.000: Rp 325.000",
+        "Atas yang Anda pegang: Rp 325.000; dari yang sudah dijual: Rp -1.500",
+        "",
+        "Riwayat transaksi diimpor dari Indodax sejak 10-06-2026",
     ]
 
 

@@ -64,6 +64,7 @@ TODAY = [
     ("ad:9", cb.DeleteAlert(9)),
     (f"lv:y:{PENDING}", cb.LiveYes(PENDING)),
     ("lv:n", cb.LiveNo()),
+    ("pm:fifo", cb.PortfolioCost("fifo")),
     ("tw:btcidr", cb.WizardAnswer("btcidr")),
     ("tw:x", cb.WizardCancel()),
     ("tw:b", cb.WizardBack()),
