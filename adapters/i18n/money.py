@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 
-from babel.numbers import format_decimal
+from babel.numbers import format_compact_decimal, format_decimal
 
 from adapters.i18n.words import spell
 
-_LOCALES = {"id": "id_ID", "en": "en_US"}
+# Babel's locale for each language a user can choose (dates on charts use it too).
+BABEL_LOCALES = {"id": "id_ID", "en": "en_US"}
 _INTEGER = "#,##0"
 _UP_TO_EIGHT = "#,##0.########"
 _TWO_PLACES = "#,##0.00"
@@ -31,13 +32,29 @@ def _number(text: str) -> Decimal | None:
     return value
 
 
-def idr(text: str, language: str) -> str:
-    """`Rp 1.234.567` (id) or `Rp 1,234,567` (en); IDR is shown in whole rupiah."""
+def idr(text: str, language: str, places: int = 0) -> str:
+    """`Rp 1.234.567` (id) or `Rp 1,234,567` (en); IDR is shown in whole rupiah, except
+    where a price needs `places` decimals to be told apart (`Rp 0,35` for a coin below a
+    rupiah on a chart's axis)."""
     value = _number(text)
     if value is None:
         return text
-    whole = value.to_integral_value(rounding="ROUND_FLOOR")
-    return f"Rp {format_decimal(whole, format=_INTEGER, locale=_LOCALES[language])}"
+    shown = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_FLOOR)
+    pattern = f"{_INTEGER}.{'0' * places}" if places else _INTEGER
+    return f"Rp {format_decimal(shown, format=pattern, locale=BABEL_LOCALES[language])}"
+
+
+def idr_compact(text: str, language: str, fraction_digits: int = 1) -> str:
+    """`Rp 1,2 jt`, `Rp 1,5 M` (id) or `Rp 1.2M`, `Rp 1.5B` (en): rupiah where a chart has
+    no room for every digit, in the locale's own units (rb, jt, M, T: ribu, juta, miliar,
+    triliun)."""
+    value = _number(text)
+    if value is None:
+        return text
+    short = format_compact_decimal(
+        value, format_type="short", locale=BABEL_LOCALES[language], fraction_digits=fraction_digits
+    )
+    return f"Rp {short}"
 
 
 def percent(text: str, language: str) -> str:
@@ -46,7 +63,8 @@ def percent(text: str, language: str) -> str:
     if value is None:
         return text
     sign = "+" if value > 0 else "-" if value < 0 else ""
-    return f"{sign}{format_decimal(abs(value), format=_TWO_PLACES, locale=_LOCALES[language])}%"
+    shown = format_decimal(abs(value), format=_TWO_PLACES, locale=BABEL_LOCALES[language])
+    return f"{sign}{shown}%"
 
 
 def number(text: str, language: str) -> str:
@@ -54,7 +72,7 @@ def number(text: str, language: str) -> str:
     value = _number(text)
     if value is None:
         return text
-    return format_decimal(value, format=_UP_TO_EIGHT, locale=_LOCALES[language])
+    return format_decimal(value, format=_UP_TO_EIGHT, locale=BABEL_LOCALES[language])
 
 
 def in_words(text: str, language: str) -> str:
