@@ -10,7 +10,9 @@ one, and the reply says how far the import has come.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from actors.accounting.cost_basis import Event, Method, OverSold, Position, position
@@ -29,6 +31,8 @@ from persistence.models.users import User, set_cost_method
 
 log = logging.getLogger(__name__)
 
+PRICES_FRESH = timedelta(seconds=3)
+
 
 class Portfolio:
     def __init__(
@@ -39,6 +43,8 @@ class Portfolio:
         history: HistoryImport,
     ) -> None:
         self.session, self.answers, self.calls, self.history = session, answers, calls, history
+        self._last: dict[str, Decimal] = {}
+        self._priced_at: float | None = None
 
     def show(self, message: GetPortfolio) -> None:
         if self.answers.refuse_unlinked(message):
@@ -86,13 +92,7 @@ class Portfolio:
         """Each currency valued in IDR at the last price, whichever account it is in, and
         what each coin held cost and its profit or loss at that price; what the sales made.
         A coin with no IDR market is valued through USDT/IDR when it has a USDT one."""
-        try:
-            tickers = self.session.public.ticker_all()
-        except IndodaxError:
-            tickers = {}
-        prices = _idr_prices(
-            {(pair.base, pair.quote): ticker.last for pair, ticker in tickers.items()}
-        )
+        prices = self._prices()
         rows: list[Row] = []
         gains: list[Row] = []
         unknown: list[Row] = []
@@ -133,6 +133,23 @@ class Portfolio:
             method=method,
             **extra,
         )
+
+    def _prices(self) -> dict[str, Decimal]:
+        """The last prices, read again only when PRICES_FRESH has passed: a user tapping
+        /portfolio and its buttons in turn should not spend the public rate limit (3 calls
+        a second) on a ticker that has barely moved; only rupiah's when the exchange cannot
+        say."""
+        now = time.monotonic()
+        if self._priced_at is None or now - self._priced_at >= PRICES_FRESH.total_seconds():
+            try:
+                tickers = self.session.public.ticker_all()
+            except IndodaxError:
+                return _idr_prices({})  # rupiah is worth its face value all the same
+            self._last = _idr_prices(
+                {(pair.base, pair.quote): ticker.last for pair, ticker in tickers.items()}
+            )
+            self._priced_at = now
+        return self._last
 
 
 def _method(user: User | None) -> Method:
