@@ -54,12 +54,15 @@ class DollarCostAverage(BaseStrategy):
 
     @classmethod
     def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
-        """Realised: the profit of the cycles its take-profit closed."""
+        """Realised: the profit of the cycles its take-profit closed; holding: the cycle's
+        coins and their cost, fees included."""
         pnl = Decimal(state.get("realised", "0"))
+        cycle = Position.saved(state)
+        holding = (cycle.bought, cycle.cost) if cycle.bought > 0 else None
         if not state.get("next_run"):
-            return Progress(pnl)
+            return Progress(pnl, holding=holding)
         moment = datetime.fromisoformat(state["next_run"]).astimezone(WIB)
-        return Progress(pnl, "next_buy", moment.strftime("%d-%m-%Y %H:%M WIB"))
+        return Progress(pnl, "next_buy", moment.strftime("%d-%m-%Y %H:%M WIB"), holding)
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

@@ -102,11 +102,14 @@ class StrategyContext(Protocol):
 class Progress:
     """What /strategy shows of a strategy from its saved row alone (it may be out of
     memory): its profit or loss so far, None for a kind that counts none, and what it waits
-    to do next, as a term and a value (`next_buy`, `08-12 08:00 WIB`)."""
+    to do next, as a term and a value (`next_buy`, `08-12 08:00 WIB`); for a kind that
+    builds a position (a DCA's cycle), what it holds and what that cost, so its average and
+    return can be shown."""
 
     pnl: Decimal | None = None
     next_term: str = ""
     next_value: str = ""
+    holding: tuple[Decimal, Decimal] | None = None  # coins it holds and the rupiah they cost
 
 
 class BaseStrategy:

@@ -49,10 +49,12 @@ from actors.user.user_views import (
     display_coin,
     display_pair,
     edit_buttons,
+    holding_rows,
     progress_cells,
     strategies_keyboard,
     strategy_buttons,
     strategy_params,
+    strategy_progress,
     strategy_row,
 )
 from adapters.indodax.errors import IndodaxError
@@ -524,10 +526,13 @@ class StrategyHost:
         actions = strategy_buttons(strategy, with_details=False)
         edits = edit_buttons(strategy)
         pnl, next_term, next_value = progress_cells(strategy)
+        progress = strategy_progress(strategy)
+        last = self.last_price(strategy.pair) if progress.holding else None
         self.answers.reply(
             message,
             key,
             buttons=tuple(row for row in (actions, edits) if row),
+            holding=holding_rows(progress, last),
             strategy_id=strategy.id,
             kind=strategy.kind,
             pair=display_pair(strategy.pair),

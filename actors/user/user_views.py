@@ -192,6 +192,18 @@ def progress_cells(strategy: Strategy) -> tuple[str, str, str]:
     return pnl, progress.next_term or "nothing_next", progress.next_value
 
 
+def holding_rows(progress: Progress, last: Decimal | None) -> Rows:
+    """What a strategy's position holds: coins, their average cost, what they cost and are
+    worth at `last`, and the return on that cost; none without a position (or a price)."""
+    if progress.holding is None or last is None:
+        return ()
+    coins, cost = progress.holding
+    value = whole_rupiah(coins * last)
+    change = ((value - cost) * 100 / cost).quantize(Decimal("0.01")) if cost else Decimal(0)
+    average = whole_rupiah(cost / coins)
+    return ((str(coins), str(average), str(whole_rupiah(cost)), str(value), str(change)),)
+
+
 def strategy_progress(strategy: Strategy) -> Progress:
     """From the saved row; nothing next for a strategy that is not running or paused, and
     nothing at all for a kind this version cannot run or parameters that make no plan."""

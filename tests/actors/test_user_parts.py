@@ -182,6 +182,24 @@ def test_a_paper_portfolio_shows_rupiah_at_face_value_without_the_exchange_price
     ]
 
 
+def test_usdt_and_a_coin_traded_only_against_usdt_are_valued_through_usdt_idr(settings):
+    user = create_user(telegram_id=8, chat_id=80, language="id", mode="paper")
+    balances = {"usdt": Decimal(10), "zil": Decimal(100)}
+    paper = SimpleNamespace(
+        balances=lambda: {coin: SimpleNamespace(total=total) for coin, total in balances.items()}
+    )
+    last = {"usdt_idr": 16_500, "zil_usdt": "0.02"}
+    tickers = {
+        parse_pair(pair): SimpleNamespace(last=Decimal(price)) for pair, price in last.items()
+    }
+    public = SimpleNamespace(ticker_all=lambda: tickers)
+    session, answers = parts(user=user, paper=paper, public=public, private=Unreachable())
+    Portfolio(session, answers, Unreachable(), Unreachable()).show(GetPortfolio(**WHO))  # type: ignore[arg-type]
+    [(_, params)] = answers.replies
+    assert params["rows"] == (("usdt", "10", "165000"), ("zil", "100", "33000"))
+    assert params["total_idr"] == Decimal(198_000)
+
+
 # Alerts
 
 

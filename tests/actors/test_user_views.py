@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from actors.strategies.kinds import STRATEGY_CLASSES
 from actors.user import user_views
-from actors.user.user_views import change_24h, in_rows, market_view, most_traded, settings_buttons
+from actors.user.user_views import (
+    change_24h,
+    holding_rows,
+    in_rows,
+    market_view,
+    most_traded,
+    settings_buttons,
+)
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import Summaries, Ticker
 from messages.replies import Button
@@ -94,3 +102,14 @@ def test_the_settings_buttons_show_each_level_and_offer_modes_only_when_choosabl
 
 def test_the_settings_offer_every_notification_kind_a_user_has_a_level_for():
     assert user_views.NOTIFICATION_KINDS == users.NOTIFICATION_KINDS
+
+
+def test_a_dca_cycles_holding_shows_its_average_cost_and_return_at_the_last_price():
+    state = {"cycle_bought": "0.002", "cycle_cost": "2004000", "realised": "0"}
+    progress = STRATEGY_CLASSES["dca"].progress({}, state)
+    assert holding_rows(progress, Decimal(1_100_000_000)) == (
+        ("0.002", "1002000000", "2004000", "2200000", "9.78"),
+    )
+    assert holding_rows(progress, None) == ()  # no price now: nothing to say
+    empty = STRATEGY_CLASSES["dca"].progress({}, {"realised": "0"})
+    assert holding_rows(empty, Decimal(1_100_000_000)) == ()
