@@ -25,7 +25,8 @@ from actors.strategies.schedule import BadSchedule
 
 
 def run_backtest(setup: BacktestSetup) -> BacktestResult:
-    """Raises BadBacktest for a setup or strategy parameters that cannot run."""
+    """Raises BadBacktest for a setup or strategy parameters that cannot run; an error of
+    the strategy's own (a bug) is raised as it is, where live its host would restart it."""
     setup.check()
     first = setup.candles[0]
     exchange = ReplayExchange(setup.rules, setup.capital_idr, setup.coins)
