@@ -141,8 +141,8 @@ class RegisterTrigger(Message):
     pair: str
     kind: TriggerKind
     level: str | None = None
-    distance: str | None = None
-    percent: str | None = None
+    distance: str | None = None  # trailing: in the quote currency
+    percent: str | None = None  # trailing: in percent of the best price, "3" is 3 %
     recurring: bool = False
     cooldown_seconds: float = 0.0
     expires_at: float | None = None

@@ -48,13 +48,15 @@ class _Owner:
 
 
 def trigger_from(message: RegisterTrigger) -> Trigger:
+    """A trailing percent comes in percent (`"3"`: 3 %, as a strategy's parameters say it)
+    and is kept as the fraction the index works with."""
     match message.kind:
         case "trailing_sell" | "trailing_buy" as kind:
             return TrailingTrigger(
                 id=message.trigger_id,
                 side="sell" if kind == "trailing_sell" else "buy",
                 distance=Decimal(message.distance) if message.distance else None,
-                percent=Decimal(message.percent) if message.percent else None,
+                percent=Decimal(message.percent) / 100 if message.percent else None,
                 expires_at=message.expires_at,
             )
         case direction:

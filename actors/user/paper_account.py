@@ -15,23 +15,20 @@ behave alike:
   a sell its coins), and fills whole at its limit price once the last price reaches it
   (`settle_at`, on the order's trigger, or `settle` before a command). These are maker
   fills. Every fill is recorded in `fills` with it, as the exchange path's are.
-* The fee is charged in the quote currency, out of the trade's value: a buy worth V gets
-  (V - fee) / price coins, a sell worth V receives V - fee.
-* Rounding never favours the user, so rounding can create no money: what the user pays (a
-  buy's value, the fee) is rounded up to the quote's step (1 IDR on IDR pairs), what they
-  receive (a sell's value, coins) down, coins to the pair's quantity step. Rounding the fee
-  up is also how order_rules estimates it, so the fee charged for a value is the fee the
-  confirmation showed for it.
+* What a fill moves (its value, the fee, the coins, each rounded against the user) is
+  reckoned by actors/accounting/fill_amounts.py, which a backtest's replay fills by too. The
+  paper account charges the fee only: the tax on a sale is not taken from paper balances.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import Decimal
 
+from actors.accounting.fill_amounts import coin_value, fill_amounts
 from adapters.indodax.markets import PairInfo
-from adapters.indodax.order_rules import TapiOrder, ceil_to_step, floor_to_step
+from adapters.indodax.order_rules import TapiOrder
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import OpenOrder, Side, Ticker
 from messages.statuses import OrderChange, OrderState
@@ -58,10 +55,6 @@ INSUFFICIENT_BALANCE = "order.rejected.insufficient_balance"  # the exchange pat
 NO_COUNTERPARTY = "order.rejected.other"
 # A paper order's side as stored; a row with any other is refused when it is read.
 SIDES: Mapping[str, Side] = {"buy": "buy", "sell": "sell"}
-
-# Order amounts are under 50 digits (order_rules' bounds), so products are exact at this
-# precision; a quotient is rounded down here and then floored to its step.
-_MATH = Context(prec=100, rounding=ROUND_FLOOR, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
 @dataclass(frozen=True)
@@ -201,18 +194,15 @@ class PaperAccount:
         (it filled below its limit) goes back to the free balance. The fill is recorded
         with it; `told` when the reply to the placement tells it."""
         pair = parse_pair(row.pair)
-        if row.side == "buy":
-            value = row.quote_amount
-            if value is None:
-                value = ceil_to_step(_MATH.multiply(row.amount, price), info.quote_step)
-            fee = _fee(value, fee_rate, info)
-            coins = floor_to_step(_MATH.divide(value - fee, price), info.quantity_step)
+        side = SIDES[row.side]
+        fill = fill_amounts(
+            side, price, fee_rate, info, quantity=row.amount, quote_amount=row.quote_amount
+        )
+        value, fee, coins = fill.value, fill.fee, fill.coins
+        if side == "buy":
             self._move(pair.quote, free=row.held - value, held=-row.held)
             self._move(pair.base, free=coins)
         else:
-            coins = row.amount
-            value = floor_to_step(_MATH.multiply(coins, price), info.quote_step)
-            fee = _fee(value, fee_rate, info)
             self._move(pair.base, held=-row.held)
             self._move(pair.quote, free=value - fee)
         row.state, row.held, row.updated_at = OrderState.FILLED, Decimal(0), utcnow()
@@ -251,17 +241,12 @@ def _hold_of(order: TapiOrder, info: PairInfo) -> tuple[str, Decimal]:
     if order.quote_amount is not None:
         return order.pair.quote, order.quote_amount
     assert order.quantity is not None and order.price is not None
-    value = ceil_to_step(_MATH.multiply(order.quantity, order.price), info.quote_step)
-    return order.pair.quote, value
+    return order.pair.quote, coin_value(order.quantity, order.price, info)
 
 
 def _held_currency(row: PaperOrder) -> str:
     pair = parse_pair(row.pair)
     return pair.quote if row.side == "buy" else pair.base
-
-
-def _fee(value: Decimal, rate: Decimal, info: PairInfo) -> Decimal:
-    return ceil_to_step(_MATH.multiply(value, rate), info.quote_step)
 
 
 def _rejected(row: PaperOrder, key: str, error: str) -> PaperPlacement:

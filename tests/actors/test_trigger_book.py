@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from actor_doubles import Collector, collected
 
-from actors.core.trigger_book import TriggerBook
+from actors.core.trigger_book import TriggerBook, trigger_from
+from actors.core.trigger_index import TriggerIndex
 from messages.events import Boot, PriceTick, RegisterTrigger, TriggerFired, UserLocated
 from messages.replies import Notification, OutboundBatch
 from persistence.database import DatabaseUnavailable, connect
@@ -213,3 +214,25 @@ def test_a_book_whose_boot_is_tried_again_keeps_the_triggers_armed_meanwhile_not
     tick(actor_system, book, 51, pair="eth_idr")
     [fired] = collected(actor_system, owner)
     assert fired.trigger_id == "s1:tp"
+
+
+def test_a_trailing_stop_registered_at_2_percent_fires_2_percent_under_the_best_price():
+    """A TP/SL's trailing stop is registered as its parameter says it, in percent."""
+    index = TriggerIndex()
+    index.add(
+        trigger_from(
+            RegisterTrigger(
+                trigger_id="s5:stop",
+                telegram_id=7,
+                purpose="strategy",
+                pair="btc_idr",
+                kind="trailing_sell",
+                percent="2",
+            )
+        )
+    )
+    assert index.tick(Decimal(1_000_000), now=0.0) == []
+    assert index.tick(Decimal(1_100_000), now=1.0) == []
+    assert index.tick(Decimal(1_078_001), now=2.0) == []
+    [fired] = index.tick(Decimal(1_078_000), now=3.0)
+    assert fired.id == "s5:stop"

@@ -7,17 +7,24 @@ simpleSystemBase runs the actors in this process; the simulator serves real HTTP
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from actor_doubles import Collector, collected, user_boot
 
+from actors.backtest.inputs import BacktestSetup
+from actors.backtest.replay import run_backtest
 from actors.user import pending_questions
 from actors.user.strategy_host import wib_today
 from actors.user.user_actor import UserActor
 from adapters.chat.commands import Who, from_callback
+from adapters.indodax.markets import parse_pairs
+from adapters.indodax.pairs import Pair
+from adapters.indodax.wire import Candle
 from adapters.simulator.accounts import AccountSpec
+from adapters.simulator.catalog import DATA_DIR
 from adapters.simulator.server import SimulatorServer
 from config.schema import (
     ActorSettings,
@@ -65,6 +72,7 @@ from persistence.database import DatabaseUnavailable, connect
 from persistence.models import (
     Alert,
     Credential,
+    Fill,
     Order,
     OutboxMessage,
     PaperOrder,
@@ -89,6 +97,7 @@ OTHER = AccountSpec("OTHER-KEY", "other-secret-0123456789", {"idr": Decimal(1_00
 GRIDDER = AccountSpec("GRID-KEY", "grid-secret-0123456789", {"idr": Decimal(50_000_000)})
 USER = {"telegram_id": 4242, "chat_id": 4242}
 MASTER = Secret("a-test-master-key-" + "x" * 30)
+MARKET_LIST = ("pairs.json", "price_increments.json")  # the exchange's, as the simulator serves
 
 
 @pytest.fixture(scope="module")
@@ -707,6 +716,74 @@ def test_live_and_paper_make_the_same_grid_decisions_on_the_same_price_path(
     assert Strategy.get_by_id(grid.id).state["pairs"] == 4
     sent = len(simulator.trade_log(GRIDDER.key)) - sent_before
     assert sent == (0 if mode == "paper" else len(decisions))  # paper: Indodax hears nothing
+
+
+def test_a_grid_trades_live_on_the_simulator_as_its_backtest_trades_over_the_same_candles(
+    world, simulator
+):
+    """Six hourly candles played on the simulator's price, corner by corner in the order the
+    backtest walks them (open, low, high, close), the order triggers it reaches told to the
+    user's actor as the TriggerBook tells them; and the same grid backtested over the same
+    candles: the same fills, level for level. Each candle crosses one level and does not
+    come back through the order its fill places (live that order could fill at once, the
+    backtest rests it until the next candle), and no corner lies on a level (live fills on
+    a touch, the backtest only through)."""
+    system, user_actor, _, book = world
+    simulator.set_price("btcidr", Decimal(1_000_000_000))
+    plan = {"lower": "950000000", "upper": "1050000000", "levels": "5", "tick": "1000"}
+    plan.update(amount_coin="0.001", coin_source="held", held="0.002", step="0.00000001")
+    grid = linked_strategy(world, "grid", plan, GRIDDER)
+    simulator.call(lambda sim: sim.accounts.get(GRIDDER.key).credit("btc", Decimal("0.002")))
+    millions = (
+        (1000, 988, 1010, 990),
+        (990, 970, 990, 972),  # the buy at 975 M fills; its sell rests at 1,000 M
+        (972, 945, 972, 946),  # the buy at 950 M; its sell at 975 M
+        (946, 946, 980, 978),  # the sell at 975 M
+        (978, 978, 1005, 1003),  # the sell at 1,000 M
+        (1003, 1003, 1030, 1028),  # the held coin's sell at 1,025 M
+    )
+    start = datetime(2026, 12, 7, tzinfo=UTC)
+
+    def candle(number: int, open_: int, low: int, high: int, close: int) -> Candle:
+        prices = (Decimal(m * 1_000_000) for m in (open_, high, low, close))
+        return Candle(start + number * timedelta(hours=1), *prices, Decimal(1))
+
+    candles = tuple(candle(number, *row) for number, row in enumerate(millions))
+    host_strategies(world)
+    system.listen(1.0)
+    armed: dict[str, RegisterTrigger] = {}
+    for candle in candles:
+        for corner in (candle.open, candle.low, candle.high, candle.close):
+            simulator.set_price("btcidr", corner)
+            for message in collected(system, book):
+                if isinstance(message, RegisterTrigger) and message.purpose == "order":
+                    armed[message.trigger_id] = message
+            for trigger in list(armed.values()):  # one-shot, at or through its level
+                level = Decimal(trigger.level or 0)
+                if corner <= level if trigger.kind == "below" else corner >= level:
+                    del armed[trigger.trigger_id]
+                    system.tell(user_actor, crossing(trigger.trigger_id, str(corner)))
+            system.listen(0.5)
+    live = [
+        (fill.order.leg, fill.order.side, fill.price, fill.quantity)
+        for fill in Fill.select()
+        .join(Order)
+        .where((Order.strategy == grid.id) & (Fill.quantity > 0))
+        .order_by(Fill.id)
+    ]
+    pairs, increments = (json.loads((DATA_DIR / name).read_text()) for name in MARKET_LIST)
+    rules = parse_pairs(pairs, increments)[Pair("btc", "idr")]
+    hour, coins = timedelta(hours=1), Decimal("0.002")
+    setup = BacktestSetup("grid", plan, rules, candles, hour, Decimal(5_000_000), coins)
+    replayed = [(t.leg, t.side, t.price, t.quantity) for t in run_backtest(setup).trades]
+    assert replayed == [
+        ("L1", "buy", 975_000_000, Decimal("0.000999")),  # 0.001 less its 0.1 % fee in coin
+        ("L0", "buy", 950_000_000, Decimal("0.000999")),
+        ("L1", "sell", 975_000_000, Decimal("0.000999")),
+        ("L2", "sell", 1_000_000_000, Decimal("0.000999")),
+        ("L3", "sell", 1_025_000_000, Decimal("0.001")),
+    ]
+    assert live == replayed
 
 
 def test_a_tpsl_set_up_in_the_chat_is_previewed_at_the_last_price_and_created_once(
