@@ -165,6 +165,7 @@ def _serve(
     seed: int,
     accounts: tuple[AccountSpec, ...],
     markets_dir: Path,
+    history_minutes: int,
     commands: Connection,
     stamps: multiprocessing.Queue[Stamp],
 ) -> None:
@@ -174,7 +175,7 @@ def _serve(
         port=port,
         seed=seed,
         tick_interval=0,
-        history_minutes=10,
+        history_minutes=history_minutes,
         accounts=accounts,
         markets_dir=markets_dir,
     ) as server:
@@ -199,12 +200,14 @@ class Exchange:
         seed: int,
         markets_dir: Path = DATA_DIR,
         port: int = 0,
+        history_minutes: int = 10,
     ) -> None:
+        """`history_minutes`: the invented past the simulator starts with (its candles)."""
         self._commands, child = multiprocessing.Pipe()
         self._stamps: multiprocessing.Queue[Stamp] = multiprocessing.Queue()
         self._process = multiprocessing.Process(
             target=_serve,
-            args=(port, seed, accounts, markets_dir, child, self._stamps),
+            args=(port, seed, accounts, markets_dir, history_minutes, child, self._stamps),
             daemon=True,
         )
         self.settings: IndodaxSettings | None = None

@@ -18,6 +18,7 @@ from typing import ClassVar, Literal
 
 from messages.base import database_id
 from messages.commands import (
+    BacktestDays,
     CostMethod,
     EditableField,
     NotificationKind,
@@ -299,6 +300,14 @@ class ConfirmStrategy(Callback, prefix="sc:y", one_shot=True, answers=True):
 @dataclass(frozen=True)
 class DropStrategy(Callback, prefix="sc:n", one_shot=True):
     preview_id: str
+
+
+@dataclass(frozen=True)
+class BacktestPreview(Callback, prefix="sb"):
+    """A strategy preview replayed over the last `days` of candles; the preview stays."""
+
+    preview_id: str
+    days: BacktestDays
 
 
 STRATEGY_ACTIONS: dict[StrategyAction, type[PauseStrategy | ResumeStrategy | StopStrategy]] = {

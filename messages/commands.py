@@ -275,6 +275,18 @@ class ConfirmStrategy(UserCommand):
     preview_id: str
 
 
+BacktestDays = Literal[7, 30, 90]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BacktestStrategy(UserCommand):
+    """How strategy preview `preview_id` would have done over the last `days`; the preview
+    stays to be confirmed or cancelled."""
+
+    preview_id: str
+    days: BacktestDays
+
+
 @dataclass(frozen=True, kw_only=True)
 class ChangeAllStrategies(UserCommand):
     """/strategy pause or /strategy resume without an id: every strategy of the user."""

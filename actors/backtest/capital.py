@@ -51,3 +51,17 @@ def _dca(plan: DcaPlan) -> Decimal:
         raise BadBacktest("a DCA without a budget or a number of buys: give the capital")
     safety = range(1, plan.safety.count + 1)
     return Decimal(plan.quote_amount * plan.max_buys + sum(map(plan.safety.amount_of, safety)))
+
+
+def starting_coins(kind: str, params: Mapping[str, str]) -> Decimal:
+    """The coins a strategy's set-up says the account holds for it: a TP/SL's position, a
+    grid's held coin (one that buys its coin at market starts with none)."""
+    try:
+        if kind == "tpsl":
+            return Decimal(params["quantity"])
+        if kind == "grid":
+            plan = GridPlan.from_params(dict(params))
+            return plan.held if plan.coin_source == "held" else Decimal(0)
+    except (KeyError, ArithmeticError, BadParameter) as error:
+        raise BadBacktest(f"the strategy's parameters: {error}") from error
+    return Decimal(0)

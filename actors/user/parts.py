@@ -20,6 +20,7 @@ in its constructor, so each can be built and tested alone with fakes.
     open      open orders and cancels (open_orders.py)
     strategies the strategies hosted in this process, and their commands (strategy_host.py)
     setup     a strategy's guided set-up: its preview, then its creation (strategy_setup.py)
+    backtests a preview replayed over the last days of candles (strategy_backtests.py)
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from actors.user.portfolio import Portfolio
 from actors.user.preferences import Preferences
 from actors.user.readings import Readings
 from actors.user.session import UserSession
+from actors.user.strategy_backtests import StrategyBacktests
 from actors.user.strategy_cancels import StrategyCancels
 from actors.user.strategy_edits import StrategyEdits
 from actors.user.strategy_host import StrategyHost
@@ -77,6 +79,7 @@ class UserParts:
     open: OpenOrders
     strategies: StrategyHost
     setup: StrategySetup
+    backtests: StrategyBacktests
     edits: StrategyEdits
 
 
@@ -136,6 +139,7 @@ def build_parts(
         redeliver=lifecycle.deliver,
         restarts=restarts,
     )
+    setup = StrategySetup(session, answers, readings, calls, started=strategies.start_running)
     return UserParts(
         session=session,
         answers=answers,
@@ -157,6 +161,7 @@ def build_parts(
         orders=orders,
         open=OpenOrders(session, answers, calls, lifecycle),
         strategies=strategies,
-        setup=StrategySetup(session, answers, readings, calls, started=strategies.start_running),
+        setup=setup,
+        backtests=StrategyBacktests(session, answers, setup.previews, utcnow),
         edits=StrategyEdits(session, answers, readings, edited=strategies.edited),
     )

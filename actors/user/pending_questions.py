@@ -45,6 +45,17 @@ class PendingQuestions(Generic[Item]):
         self._asked[pending_id] = (item, now + PREVIEW_TTL)
         return pending_id
 
+    def peek(self, pending_id: str) -> Item | Unanswerable:
+        """The item still waiting for its answer, left in place: a question looked at (a
+        backtest of a strategy's preview) is answered later all the same."""
+        asked = self._asked.get(pending_id)
+        if asked is None:
+            return Unanswerable(self.gone_key)
+        item, expires_at = asked
+        if expires_at < time.monotonic():
+            return Unanswerable(self.expired_key)
+        return item
+
     def take(self, pending_id: str, *, cancel_key: str | None = None) -> Item | Unanswerable:
         """The first tap takes the item, unless it came too late or was a Cancel (answered
         with `cancel_key`); either way the question is gone afterwards."""

@@ -32,7 +32,14 @@ from adapters.indodax.order_rules import OrderIntent, Refusal, floor_to_step, va
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import Ticker
 from messages import callbacks as cb
-from messages.commands import ConfirmStrategy, PreviewDca, PreviewGrid, PreviewTpsl, UserCommand
+from messages.commands import (
+    BacktestDays,
+    ConfirmStrategy,
+    PreviewDca,
+    PreviewGrid,
+    PreviewTpsl,
+    UserCommand,
+)
 from messages.replies import Button, Row
 from persistence.models.base import utcnow
 from persistence.models.strategies import create_strategy
@@ -66,6 +73,14 @@ NUMBERS = (
     "safety_step_scale",
     "safety_volume_scale",
     "take_profit_pct",
+)
+
+
+# "How would this have done?" under every preview: the last 7, 30 or 90 days.
+BACKTEST_BUTTONS: tuple[tuple[str, BacktestDays], ...] = (
+    ("button.backtest_7", 7),
+    ("button.backtest_30", 30),
+    ("button.backtest_90", 90),
 )
 
 
@@ -360,6 +375,10 @@ class StrategySetup:
             (
                 Button("button.confirm", cb.ConfirmStrategy(preview_id).pack()),
                 Button("button.cancel", cb.DropStrategy(preview_id).pack()),
+            ),
+            tuple(
+                Button(label, cb.BacktestPreview(preview_id, days).pack())
+                for label, days in BACKTEST_BUTTONS
             ),
         )
 

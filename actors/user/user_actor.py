@@ -264,6 +264,9 @@ class UserActor(BotActor):
     def receiveMsg_ConfirmStrategy(self, message: commands.ConfirmStrategy, sender: Any) -> None:
         self.parts.setup.confirm(message)
 
+    def receiveMsg_BacktestStrategy(self, message: commands.BacktestStrategy, sender: Any) -> None:
+        self.parts.backtests.run(message)
+
     def receiveMsg_PreviewEdit(self, message: commands.PreviewEdit, sender: Any) -> None:
         self.parts.edits.preview(message)
 

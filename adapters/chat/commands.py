@@ -23,6 +23,7 @@ from messages.admin import (
 )
 from messages.base import Sensitive, database_id
 from messages.commands import (
+    BacktestStrategy,
     CancelAllOrders,
     CancelOrder,
     ChangeAllStrategies,
@@ -373,6 +374,7 @@ ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.TpslForFill: lambda c, t: Usage(TPSL_WIZARD, (t.pair, t.quantity, t.price)),
     cb.ConfirmStrategy: lambda c, t: ConfirmStrategy(**c, preview_id=t.preview_id),
     cb.DropStrategy: lambda c, t: Usage("strategy.setup_cancelled"),
+    cb.BacktestPreview: lambda c, t: BacktestStrategy(**c, preview_id=t.preview_id, days=t.days),
     cb.EditStrategy: lambda c, t: Usage(EDIT_WIZARD, (str(t.strategy_id), t.field)),
     cb.ConfirmEdit: lambda c, t: ConfirmEdit(**c, preview_id=t.preview_id),
     cb.DropEdit: lambda c, t: Usage("strategy.edit.cancelled"),

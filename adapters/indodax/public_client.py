@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal, Self
 
 import httpx
@@ -47,7 +47,18 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "indodax-bot/0.1"
 Timeframe = Literal["1", "15", "30", "60", "240", "1D", "3D", "1W"]
-TIMEFRAMES: tuple[Timeframe, ...] = ("1", "15", "30", "60", "240", "1D", "3D", "1W")
+# Each timeframe's candle length, as /tradingview/history_v2 names them (no 5 minutes).
+TIMEFRAME_LENGTHS: Mapping[Timeframe, timedelta] = {
+    "1": timedelta(minutes=1),
+    "15": timedelta(minutes=15),
+    "30": timedelta(minutes=30),
+    "60": timedelta(hours=1),
+    "240": timedelta(hours=4),
+    "1D": timedelta(days=1),
+    "3D": timedelta(days=3),
+    "1W": timedelta(weeks=1),
+}
+TIMEFRAMES: tuple[Timeframe, ...] = tuple(TIMEFRAME_LENGTHS)
 
 # Raised before any byte was sent: the connection was never opened.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

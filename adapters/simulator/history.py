@@ -8,19 +8,12 @@ from collections import deque
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from adapters.indodax.public_client import TIMEFRAME_LENGTHS
+
 MINUTE = 60
 DAY = 24 * 60 * MINUTE
 KEPT_MINUTES = 8 * 24 * 60  # a week of charts and a day to spare
-TIMEFRAMES = {
-    "1": MINUTE,
-    "15": 15 * MINUTE,
-    "30": 30 * MINUTE,
-    "60": 60 * MINUTE,
-    "240": 240 * MINUTE,
-    "1D": DAY,
-    "3D": 3 * DAY,
-    "1W": 7 * DAY,
-}
+TIMEFRAMES = {name: int(length.total_seconds()) for name, length in TIMEFRAME_LENGTHS.items()}
 
 
 @dataclass
@@ -69,6 +62,12 @@ class Candles:
         self._minutes.append(
             Candle(bucket, price, price, price, price, volume, price * volume),
         )
+
+    def keep(self, minutes: int) -> None:
+        """At least `minutes` of history from now on: a simulator started with a longer
+        invented past (a backtest over a month) keeps all of it."""
+        if minutes > (self._minutes.maxlen or 0):
+            self._minutes = deque(self._minutes, maxlen=minutes)
 
     def append(self, candle: Candle) -> None:
         """Backfilled history, oldest first."""

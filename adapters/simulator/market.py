@@ -19,7 +19,7 @@ from typing import Protocol
 from adapters.indodax.pairs import UnknownPair, parse_pair
 from adapters.simulator.catalog import Catalog, Market
 from adapters.simulator.formats import snap
-from adapters.simulator.history import MINUTE, Candle, Candles
+from adapters.simulator.history import DAY, MINUTE, Candle, Candles
 
 BOOK_LEVELS = 150
 KEPT_TRADES = 200
@@ -188,6 +188,7 @@ class MarketData:
         """Invent `minutes` of history that ends exactly at each pair's current price, so
         charts, 24-hour figures and /api/trades look like a market that was already open."""
         for pair_id, state in self.pairs.items():
+            state.candles.keep(minutes + DAY // MINUTE)
             closes = [state.last]
             for _ in range(minutes):
                 back = self._history.step(pair_id, closes[-1], MINUTE)

@@ -23,6 +23,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import get_args
 
+from actors.backtest.candles import recent_candles
 from actors.backtest.capital import capital_needed
 from actors.backtest.inputs import BacktestSetup, BadBacktest
 from actors.backtest.replay import run_backtest
@@ -30,10 +31,9 @@ from actors.backtest.results import BacktestResult, Trade
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import MarketCatalog, PairInfo
 from adapters.indodax.pairs import UnknownPair
-from adapters.indodax.public_client import PublicClient, Timeframe
+from adapters.indodax.public_client import TIMEFRAME_LENGTHS, PublicClient, Timeframe
 from adapters.indodax.wire import Candle, parse_candles
 from adapters.simulator.catalog import DATA_DIR
-from adapters.simulator.history import TIMEFRAMES
 from config.cli import run_cli
 from config.errors import StartupError
 
@@ -210,22 +210,12 @@ def recorded_candles(path: Path) -> tuple[Candle, ...]:
         raise StartupError(f"{path}: not a /tradingview/history_v2 reply ({error})") from None
 
 
-def fetched_candles(
-    public: PublicClient, rules: PairInfo, timeframe: Timeframe, days: int
-) -> tuple[Candle, ...]:
-    """The last `days` of whole candles (the one still forming is left out)."""
-    now = datetime.now(UTC)
-    length = timedelta(seconds=TIMEFRAMES[timeframe])
-    candles = public.ohlc(rules.pair, timeframe, now - timedelta(days=days), now)
-    return tuple(sorted((c for c in candles if c.time + length <= now), key=lambda c: c.time))
-
-
 def candle_length(candles: Sequence[Candle], given: Timeframe | None) -> timedelta:
     """The timeframe given, or the shortest step between the recorded candles."""
     if given is not None:
-        return timedelta(seconds=TIMEFRAMES[given])
+        return TIMEFRAME_LENGTHS[given]
     steps = [later.time - earlier.time for earlier, later in pairwise(candles)]
-    return min(steps, default=timedelta(seconds=TIMEFRAMES["60"]))
+    return min(steps, default=TIMEFRAME_LENGTHS["60"])
 
 
 def last_days(candles: Sequence[Candle], length: timedelta, days: int) -> tuple[Candle, ...]:
@@ -309,8 +299,10 @@ def main() -> int:
         else:
             assert public is not None
             timeframe: Timeframe = args.timeframe or "60"
-            candles = fetched_candles(public, rules, timeframe, args.days)
-            length = timedelta(seconds=TIMEFRAMES[timeframe])
+            now = datetime.now(UTC)
+            since = now - timedelta(days=args.days)
+            candles = recent_candles(public, rules.pair, timeframe, since, now)
+            length = TIMEFRAME_LENGTHS[timeframe]
     except IndodaxError as error:
         raise StartupError(f"the exchange at {base_url} did not answer: {error}") from None
     finally:

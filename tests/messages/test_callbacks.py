@@ -65,6 +65,7 @@ TODAY = [
     (f"lv:y:{PENDING}", cb.LiveYes(PENDING)),
     ("lv:n", cb.LiveNo()),
     ("pm:fifo", cb.PortfolioCost("fifo")),
+    (f"sb:{PENDING}:30", cb.BacktestPreview(PENDING, 30)),
     ("tw:btcidr", cb.WizardAnswer("btcidr")),
     ("tw:x", cb.WizardCancel()),
     ("tw:b", cb.WizardBack()),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import httpx
 import pytest
 
+from adapters.simulator.server import SimulatorServer
 from tests.simulator.conftest import fixture, shape
 
 
@@ -117,3 +119,15 @@ def test_ohlc_history_wants_the_upper_case_symbol_and_every_parameter(public):
     missing = public.get("/tradingview/history_v2", params={"symbol": "BTCIDR"})
     assert missing.status_code == 400
     assert "from" in missing.json()["error_description"]
+
+
+def test_a_simulator_started_with_a_month_of_history_serves_all_of_it():
+    month = 30 * 24 * 60
+    with (
+        SimulatorServer(port=0, seed=3, tick_interval=0, history_minutes=month) as server,
+        httpx.Client(base_url=server.base_url) as client,
+    ):
+        now = int(client.get("/api/server_time").json()["server_time"]) // 1000
+        query = {"symbol": "BTCIDR", "tf": "60", "from": now - month * 60, "to": now}
+        bars = client.get("/tradingview/history_v2", params=query).json()
+    assert len(bars) >= 30 * 24 - 1  # hourly bars over the whole month, not the last week
