@@ -27,9 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from adapters.indodax.order_rules import SALES_TAX
+
 Method = Literal["average", "fifo"]
 ZERO = Decimal(0)
-SALES_TAX = Decimal("0.0021")  # only where a sale's commission was not reported
 
 
 @dataclass(frozen=True)

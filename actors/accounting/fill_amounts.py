@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 
-from actors.accounting.cost_basis import SALES_TAX
 from adapters.indodax.markets import PairInfo
-from adapters.indodax.order_rules import Side, ceil_to_step, floor_to_step
+from adapters.indodax.order_rules import SALES_TAX, Side, ceil_to_step, floor_to_step
 
 # Order amounts are under 50 digits (order_rules' bounds), so products are exact at this
 # precision; a quotient is rounded down here and then floored to its step.

@@ -27,13 +27,9 @@ from itertools import pairwise
 from typing import Any, Literal
 
 from actors.strategies.parameters import BadParameter, decimal_parameter
-from adapters.indodax.order_rules import floor_to_step
+from adapters.indodax.order_rules import SALES_TAX, floor_to_step
 
 MIN_LEVELS, MAX_LEVELS = 2, 200
-# PPh final on every sale on an Indonesian exchange (PMK 50/2025, from 2025-08-01). Indodax
-# reports it inside each trade's commission, so a running grid counts what is reported;
-# this rate is only for what is estimated before anything trades.
-SALES_TAX = Decimal("0.0021")
 HUNDRED = Decimal(100)
 # The start's market buy asks this much more than the sells' coin at the last price: it
 # fills at the ask and deeper, and what it brings beyond goes to the farthest sell, which

@@ -39,6 +39,11 @@ FINEST_NUMBER = Decimal("1e-30")
 # No order is worth more than this in its quote currency (a thousand trillion rupiah):
 # far beyond any account, and a value every message can still show.
 MAX_ORDER_VALUE = Decimal("1e15")
+# PPh final on every sale on an Indonesian exchange (PMK 50/2025, from 2025-08-01): Indodax
+# takes it with the fee and reports both together in the sale's commission. Where a
+# commission is reported, that is what counts; this rate is for what is estimated or
+# simulated (a preview, the paper account, the simulator, a backtest).
+SALES_TAX = Decimal("0.0021")
 _EXACT = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow, Inexact])
 _DOWN = Context(prec=100, rounding=ROUND_FLOOR, traps=[InvalidOperation, DivisionByZero, Overflow])
 _LOOSE = Context(prec=100, traps=[InvalidOperation, DivisionByZero, Overflow])

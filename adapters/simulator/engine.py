@@ -7,7 +7,8 @@ How money moves (one rule for every order, so holds and balances always add up):
   value at the limit price rounded up to 1 IDR. A sell holds the coins.
 * Fees are charged in the quote currency, out of the trade's value (`commissionAsset`
   is `idr`): a buy spends S, pays fee = S * rate and receives (S - fee) / price coins;
-  a sell of q coins receives q * price - fee.
+  a sell of q coins receives q * price - fee, its fee holding the 0.21 % final income tax
+  (rounded up) as Indodax reports it in the commission.
 * An order that crosses the book when placed (and every market order) fills at once as a
   taker at the best ask or bid. A resting limit order fills as a maker, at its own price,
   when the price process reaches it: a buy when the last price is at or below the limit,
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
+from adapters.indodax.order_rules import SALES_TAX
 from adapters.simulator.accounts import Account, Accounts, InsufficientBalance
 from adapters.simulator.catalog import Market
 from adapters.simulator.formats import grouped, plain, snap
@@ -226,6 +228,8 @@ class Engine:
                 done * price, market.quote_step, rounding
             )
         fee = snap(value * rate, market.quote_step)
+        if order.side == "sell":  # the sale's tax, reported with its fee as Indodax does
+            fee += snap(value * SALES_TAX, market.quote_step, ROUND_CEILING)
         if order.side == "buy":
             coins = snap((value - fee) / price, market.base_step, ROUND_DOWN)
             account.pay_from_hold(market.quote, value)

@@ -96,17 +96,17 @@ def test_a_market_buy_fills_at_the_ask_paying_the_taker_fee_out_of_its_value(dat
     }
 
 
-def test_a_market_sell_fills_at_the_bid_and_receives_the_value_less_the_fee(database):
+def test_a_market_sell_fills_at_the_bid_and_receives_the_value_less_the_fee_and_tax(database):
     account = new_account()
     account.place(order("buy", "market", quote_amount="2000000"), MARKET)
     placed = account.place(order("sell", "market", quantity="0.001"), MARKET)
-    # 0.001 * 999,000,000 = 999,000; fee 1,998
+    # 0.001 * 999,000,000 = 999,000; fee 1,998 and the 0.21 % tax 2,097.9 -> 2,098 (up)
     assert (placed.order.fill_price, placed.order.filled_value, placed.order.fee) == (
         Decimal(999_000_000),
         Decimal(999_000),
-        Decimal(1998),
+        Decimal(1998 + 2098),
     )
-    assert free_and_held(account)["idr"] == (Decimal(START - 2_000_000 + 999_000 - 1998), 0)
+    assert free_and_held(account)["idr"] == (Decimal(START - 2_000_000 + 999_000 - 4096), 0)
 
 
 def test_a_limit_buy_at_or_above_the_ask_fills_at_the_ask_and_returns_the_rest_of_its_hold(
@@ -158,13 +158,13 @@ def test_a_resting_sell_holds_its_coins_and_fills_at_its_limit_when_the_price_ri
     assert free_and_held(account)["btc"] == (coins - Decimal("0.001"), Decimal("0.001"))
     idr_before = free_and_held(account)["idr"][0]
     [filled] = account.settle({BTC: ticker(1_100_000_000)})
-    # 0.001 * 1,100,000,000 = 1,100,000 less the maker fee 1,100
+    # 0.001 * 1,100,000,000 = 1,100,000 less the maker fee 1,100 and the tax 2,310
     assert (filled.fill_price, filled.filled_value, filled.fee) == (
         Decimal(1_100_000_000),
         Decimal(1_100_000),
-        Decimal(1100),
+        Decimal(1100 + 2310),
     )
-    assert free_and_held(account)["idr"] == (idr_before + 1_100_000 - 1100, Decimal(0))
+    assert free_and_held(account)["idr"] == (idr_before + 1_100_000 - 3410, Decimal(0))
     assert free_and_held(account)["btc"] == (coins - Decimal("0.001"), Decimal(0))
 
 

@@ -147,12 +147,13 @@ def test_a_paper_portfolio_shows_what_each_coin_cost_and_made_to_the_rupiah(worl
     assert (shown.param("unrealised"), shown.param("realised")) == ("-2500", "0")
 
     trade(world, side="sell", order_type="market", quantity="0.0005")
-    # At the bid, 999,500,000: 499,750 less the 0.2 % fee, 1,000 (rounded up), received
-    # 498,750 for coins that cost 1,000,000 x 0.0005 / 0.0009975 = 501,253.13: -2,503.13.
+    # At the bid, 999,500,000: 499,750 less the 0.2 % fee, 1,000, and the 0.21 % tax,
+    # 1,049.475 -> 1,050 (both rounded up), received 497,700 for coins that cost
+    # 1,000,000 x 0.0005 / 0.0009975 = 501,253.13: -3,553.13.
     # The 0.0004975 left cost 498,746.87, worth 497,500: -1,246.87.
     shown = answer(world, GetPortfolio(**USER))
     assert shown.param("gains") == (("btc", "498747", "497500", "-1247"),)
-    assert (shown.param("unrealised"), shown.param("realised")) == ("-1247", "-2503")
+    assert (shown.param("unrealised"), shown.param("realised")) == ("-1247", "-3553")
 
 
 def test_a_resting_limit_order_fills_once_the_price_crosses_and_the_user_is_told(world, simulator):

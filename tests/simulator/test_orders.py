@@ -3,7 +3,7 @@ exchange's order rules with their exact texts, and the trade log."""
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -104,11 +104,12 @@ def test_market_buy_by_idr_fills_at_the_ask_with_the_taker_fee(public, trader):
     assert held["idr"] == 0
 
 
-def test_market_sell_fills_at_the_bid_and_pays_idr_after_fees(public, trader):
+def test_market_sell_fills_at_the_bid_and_pays_idr_after_fees_and_the_sales_tax(public, trader):
     bid, _ = quotes(public)
     sold = trader.ok("trade", pair="btc_idr", type="sell", order_type="market", btc="0.01")
     proceeds = int(Decimal("0.01") * bid)
     fee = int((proceeds * Decimal("0.002")).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    fee += int((proceeds * Decimal("0.0021")).quantize(Decimal(1), rounding=ROUND_CEILING))
     assert (sold["sold_btc"], sold["receive_rp"], sold["fee"]) == (
         "0.01000000",
         proceeds - fee,
