@@ -40,7 +40,12 @@ NOT_PARAMS = {"kind", "correlation_id", "buttons"}
 # A strategy's `self.context.notify(...)`: its host adds the strategy's id, pair and coin.
 STRATEGY_PARAMS = frozenset({"strategy_id", "pair", "coin"})
 # Calls whose parameters are a literal tuple of (name, value) pairs: (key position, params).
-PAIR_PARAMS = {"Button": (0, 2), "Prompt": (0, 2), "Notification": ("key", "params")}
+PAIR_PARAMS = {
+    "Button": (0, 2),
+    "Prompt": (0, 2),
+    "Notification": ("key", "params"),
+    "_draw": ("caption_key", "caption_params"),  # a chart's caption (actors/user/charts.py)
+}
 
 
 @dataclass(frozen=True)
