@@ -27,7 +27,7 @@ from actors.charts.candles import CandleCache
 from actors.charts.fair_queue import FairQueue
 from adapters.indodax.errors import IndodaxError
 from adapters.indodax.markets import MarketCatalog
-from adapters.indodax.pairs import parse_pair
+from adapters.indodax.pairs import UnknownPair, parse_pair
 from adapters.indodax.public_client import PublicClient
 from adapters.indodax.shared_catalog import shared_catalog
 from messages.charts import (
@@ -80,11 +80,11 @@ class ChartMaker(BotActor):
         if message.payload != DRAW_NEXT:
             return
         taken = self.waiting.take()
+        self.drawing_due = len(self.waiting) > 0
+        if self.drawing_due:  # asked before drawing: a chart that fails stops no other
+            self.wakeupAfter(timedelta(0), payload=DRAW_NEXT)
         if taken is not None:
             self._answer(*taken)
-        self.drawing_due = len(self.waiting) > 0
-        if self.drawing_due:
-            self.wakeupAfter(timedelta(0), payload=DRAW_NEXT)
 
     def _answer(self, request: ChartRequest, queued_at: float) -> None:
         started = time.perf_counter()
@@ -162,8 +162,10 @@ class ChartMaker(BotActor):
 
 
 def _pair_label(request: ChartRequest) -> str:
-    pair = getattr(request, "pair", "")
+    """The pair a chart was of, as users write it; empty for a chart of no pair."""
+    if not isinstance(request, PriceChartRequest):
+        return ""
     try:
-        return parse_pair(pair).display
-    except ValueError:
-        return str(pair).upper()
+        return parse_pair(request.pair).display
+    except UnknownPair:
+        return request.pair.upper()

@@ -17,7 +17,7 @@ from messages.callbacks import MAX_CALLBACK_BYTES
 from messages.replies import Button
 
 MAX_TEXT = 4096
-MAX_CAPTION = 1024  # counted as Telegram does: the text shown, markup left out
+MAX_CAPTION = 1024  # of the text shown, markup left out
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote)(?:\s[^<>]*)?>")
 
 
@@ -62,7 +62,9 @@ def plain(html_text: str) -> str:
 
 
 def fits_caption(html_text: str) -> bool:
-    return len(plain(html_text)) <= MAX_CAPTION
+    """Counted in UTF-16 units, as Telegram counts its entities: an emoji takes two, so a
+    caption on the edge is sent after the photo rather than refused."""
+    return len(plain(html_text).encode("utf-16-le")) // 2 <= MAX_CAPTION
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...], language: str) -> InlineKeyboardMarkup | None:
