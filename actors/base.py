@@ -166,6 +166,7 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
                 notifier=message.notifier,
                 trigger_book=message.trigger_book,
                 price_feed=message.price_feed,
+                chart_maker=message.chart_maker,
             )
             self.rewired(before)
 

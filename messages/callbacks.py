@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Literal
 
 from messages.base import database_id
+from messages.charts import ChartTimeframe
 from messages.commands import (
     BacktestDays,
     CostMethod,
@@ -162,6 +163,30 @@ class ChooseLanguage(Callback, prefix="sl"):
 @dataclass(frozen=True)
 class ChooseMode(Callback, prefix="sm"):
     mode: TradingMode
+
+
+# Charts: each tap draws it again, so the buttons stay
+
+
+@dataclass(frozen=True)
+class PriceChart(Callback, prefix="ch:p"):
+    pair_id: str  # "btcidr"
+    timeframe: ChartTimeframe
+
+
+@dataclass(frozen=True)
+class AllocationChart(Callback, prefix="ch:a"):
+    pass
+
+
+@dataclass(frozen=True)
+class PnlChart(Callback, prefix="ch:r"):
+    pass
+
+
+@dataclass(frozen=True)
+class StrategyChart(Callback, prefix="ch:s"):
+    strategy_id: int
 
 
 # Orders

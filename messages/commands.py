@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from messages.base import Message, Sensitive
+from messages.charts import DEFAULT_TIMEFRAME, ChartTimeframe
 
 Side = Literal["buy", "sell"]
 OrderType = Literal["limit", "market"]
@@ -131,6 +132,33 @@ class GetPnl(UserCommand):
     """/pnl [today | 7d | 30d | all]: what the user's strategies realised in that time."""
 
     period: PnlPeriod = "all"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPriceChart(UserCommand):
+    """/chart PAIR [timeframe], the 📈 under /price: the pair's candles with the user's open
+    orders on it and the fills of the user's orders there, as a picture."""
+
+    pair_text: str
+    timeframe: ChartTimeframe = DEFAULT_TIMEFRAME
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetAllocationChart(UserCommand):
+    """/chart portfolio, the 📈 under /portfolio: what each asset is worth in IDR."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetPnlChart(UserCommand):
+    """/chart pnl, the 📈 under /pnl: what the strategies realised, added up day by day."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GetStrategyChart(UserCommand):
+    """The 📈 under a strategy's details: its pair's candles with its levels, exits, resting
+    orders and fills."""
+
+    strategy_id: int
 
 
 @dataclass(frozen=True, kw_only=True)

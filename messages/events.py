@@ -48,6 +48,7 @@ class Boot(Message):
     notifier: Any = None
     trigger_book: Any = None
     price_feed: Any = None
+    chart_maker: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +67,7 @@ class Rewire(Message):
     notifier: Any = None
     trigger_book: Any = None
     price_feed: Any = None
+    chart_maker: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,7 +244,8 @@ class UserFailed(Message):
 
 @dataclass(frozen=True, kw_only=True)
 class Locate(Message):
-    """Where is a core actor ("notifier", "trigger_book", "price_feed") or a user's actor?
+    """Where is a core actor ("notifier", "trigger_book", "price_feed", "chart_maker") or a
+    user's actor?
     Chat adapters ask for the Notifier to register with; operators' tools for a user."""
 
     core: str | None = None

@@ -43,6 +43,15 @@ class Reply(Outbound):
 
 
 @dataclass(frozen=True, kw_only=True)
+class Photo(Reply):
+    """A chart as the answer to one command: a PNG with its caption (the message key and
+    its parameters, rendered by the chat adapter) and buttons under it. It travels the way
+    a Reply does, outbox included."""
+
+    png: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Notification(Outbound):
     """Something the user did not just ask for: a fired alert, a fill, a paused strategy."""
 

@@ -12,7 +12,8 @@ short apology instead. Either way the messages behind it go on.
 
 Each Notification meets its user's setting for its kind on the way out: `off` is marked
 delivered and never handed on, `silent` goes with `silent=True`. A Reply always goes as
-it is: the user just asked for it.
+it is: the user just asked for it, and so does a Photo (a chart answering a command),
+whose PNG is stored beside its row until delivered.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from messages.replies import (
     Outbound,
     OutboundBatch,
     ParamValue,
+    Photo,
     RegisterOutlet,
     Reply,
     Undeliverable,
@@ -42,6 +44,7 @@ from persistence.models.outbox import (
     bury,
     count_failed_attempt,
     mark_delivered,
+    photos,
     store,
     undelivered,
 )
@@ -52,13 +55,19 @@ log = logging.getLogger(__name__)
 COALESCE = timedelta(milliseconds=20)
 MAX_DELIVERY_ATTEMPTS = 3
 APOLOGY_KEY = "error.reply_lost"
-_KINDS: dict[str, type[Outbound]] = {"Reply": Reply, "Notification": Notification}
+_KINDS: dict[str, type[Outbound]] = {"Reply": Reply, "Notification": Notification, "Photo": Photo}
+PNG = "png"  # a Photo's field that is stored beside its row, not in it
 
 
 def encode(message: Outbound) -> dict[str, Any]:
     """Field by field (dataclasses.asdict deep-copies every value, a third of the Notifier's
-    work per message); only the buttons become plain dicts for the JSON column."""
-    fields = {field.name: getattr(message, field.name) for field in dataclasses.fields(message)}
+    work per message); only the buttons become plain dicts for the JSON column. A photo's
+    PNG is left out: it is stored beside the row."""
+    fields = {
+        field.name: getattr(message, field.name)
+        for field in dataclasses.fields(message)
+        if field.name != PNG
+    }
     fields["buttons"] = [
         [{"label_key": b.label_key, "callback": b.callback, "params": b.params} for b in row]
         for row in message.buttons
@@ -66,9 +75,14 @@ def encode(message: Outbound) -> dict[str, Any]:
     return {"type": type(message).__name__, **fields}
 
 
-def decode(payload: dict[str, Any]) -> Outbound:
+def decode(payload: dict[str, Any], png: bytes | None = None) -> Outbound:
+    """`png`: a photo's, as stored beside its row; a photo without it cannot be read back."""
     fields = dict(payload)
     cls = _KINDS[fields.pop("type")]
+    if cls is Photo:
+        if png is None:
+            raise KeyError("the photo's PNG is no longer stored")
+        fields[PNG] = png
     fields["params"] = tuple((name, _param(value)) for name, value in fields["params"])
     fields["buttons"] = tuple(
         tuple(
@@ -78,6 +92,10 @@ def decode(payload: dict[str, Any]) -> Outbound:
     )
     fields["delete_message_ids"] = tuple(fields["delete_message_ids"])
     return cls(**fields)  # fields added later (`silent`) take their default on old rows
+
+
+def _is_photo(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("type") == Photo.__name__
 
 
 def _param(value: str | list[list[str]]) -> ParamValue:
@@ -124,8 +142,11 @@ class Notifier(BotActor):
     def _accept(self, messages: tuple[Outbound, ...]) -> None:
         """Stored (one statement for the lot) before anything is handed on."""
         store(
-            {"correlation_id": m.correlation_id, "chat_id": m.chat_id, "payload": encode(m)}
-            for m in messages
+            (
+                {"correlation_id": m.correlation_id, "chat_id": m.chat_id, "payload": encode(m)}
+                for m in messages
+            ),
+            photos={m.correlation_id: m.png for m in messages if isinstance(m, Photo)},
         )
         self._enqueue(messages)
 
@@ -163,10 +184,11 @@ class Notifier(BotActor):
 
     def _readable(self, rows: Sequence[OutboxMessage]) -> tuple[Outbound, ...]:
         """The rows as messages; a row that cannot be read back is given up on at once."""
+        pngs = photos(row.correlation_id for row in rows if _is_photo(row.payload))
         messages = []
         for row in rows:
             try:
-                messages.append(decode(row.payload))
+                messages.append(decode(row.payload, pngs.get(row.correlation_id)))
             except (KeyError, TypeError, ValueError) as error:
                 self._give_up(row, f"decode: {type(error).__name__}")
         return tuple(messages)

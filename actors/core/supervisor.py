@@ -1,5 +1,6 @@
-"""The Supervisor (global name): creates the core actors and one UserActor per active
-user, restarts what dies, runs the dead-man switch, and answers operators.
+"""The Supervisor (global name): creates the core actors (Notifier, TriggerBook,
+PriceFeedActor, ChartMaker) and one UserActor per active user, restarts what dies, runs the
+dead-man switch, and answers operators.
 
 A user's actor is created on the first message for that user (at start, in batches, for
 every user with a running strategy, an order resting or an order outcome or update still
@@ -26,6 +27,7 @@ from typing import Any
 from thespian.actors import ActorExitRequest, ChildActorExited, DeadEnvelope, WakeupMessage
 
 from actors.base import BotActor
+from actors.charts.chart_maker import ChartMaker
 from actors.core.deadman import DeadmanSwitch
 from actors.core.notifier import Notifier
 from actors.core.restart_policy import RestartPolicy
@@ -86,7 +88,7 @@ from persistence.nonce_store import preload_nonce_store
 log = logging.getLogger(__name__)
 
 SUPERVISOR_NAME = "indodax-bot-supervisor"
-CORE_ACTORS = ("notifier", "trigger_book", "price_feed")
+CORE_ACTORS = ("notifier", "trigger_book", "price_feed", "chart_maker")
 # Users started per round when many are (at start, after a new TriggerBook, for what came
 # due): each round's actors boot (in their own processes) while the next round is created,
 # and the Supervisor answers messages between rounds.
@@ -187,6 +189,7 @@ class Supervisor(BotActor):
             "notifier": Notifier,
             "trigger_book": TriggerBook,
             "price_feed": self.price_feed_class,
+            "chart_maker": ChartMaker,
         }[name]
 
     def _start_all_core(self) -> None:
@@ -219,6 +222,7 @@ class Supervisor(BotActor):
             notifier=self.core.get("notifier"),
             trigger_book=self.core.get("trigger_book"),
             price_feed=self.core.get("price_feed"),
+            chart_maker=self.core.get("chart_maker"),
             **extra,
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.strategies.strategy import BaseStrategy, Progress
+from messages.charts import ChartLine
 from messages.events import OrderUpdate, TriggerFired
 
 LEG = "buy"
@@ -24,6 +25,10 @@ class BuyOnceBelow(BaseStrategy):
         if state.get("ordered"):
             return Progress(next_term="buying")
         return Progress(next_term="buys_below", next_value=str(params.get("level", "")))
+
+    @classmethod
+    def chart_lines(cls, params: dict[str, Any], state: dict[str, Any]) -> tuple[ChartLine, ...]:
+        return () if state.get("ordered") else (ChartLine("buy", str(params.get("level"))),)
 
     def on_start(self) -> None:
         if not self.state.get("ordered"):

@@ -40,6 +40,7 @@ from actors.strategies.dca_plan import DcaPlan
 from actors.strategies.dca_position import Position
 from actors.strategies.schedule import WIB
 from actors.strategies.strategy import BaseStrategy, Progress
+from messages.charts import ChartLine
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 
@@ -63,6 +64,18 @@ class DollarCostAverage(BaseStrategy):
             return Progress(pnl, holding=holding)
         moment = datetime.fromisoformat(state["next_run"]).astimezone(WIB)
         return Progress(pnl, "next_buy", moment.strftime("%d-%m-%Y %H:%M WIB"), holding)
+
+    @classmethod
+    def chart_lines(cls, params: dict[str, Any], state: dict[str, Any]) -> tuple[ChartLine, ...]:
+        """Where the cycle stands: its next safety order's price and its take-profit."""
+        plan = DcaPlan.from_params(params)
+        position = Position.saved(state)
+        upcoming = position.next_safety(plan.safety)
+        level = position.take_profit(plan.safety)
+        return (
+            *(() if upcoming is None else (ChartLine("buy", str(upcoming[1])),)),
+            *(() if level is None else (ChartLine("take_profit", str(level)),)),
+        )
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

@@ -41,6 +41,7 @@ from actors.strategies.grid_plan import GridPlan, Layout
 from actors.strategies.money import whole_rupiah
 from actors.strategies.strategy import BaseStrategy, Progress
 from adapters.indodax.order_rules import floor_to_step
+from messages.charts import ChartLine, LineKind
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 
@@ -70,6 +71,19 @@ class Grid(BaseStrategy):
         if state.get("exiting"):
             return Progress(pnl, "exiting")
         return Progress(pnl, "orders_resting", str(len(state.get("order_intents", {}))))
+
+    @classmethod
+    def chart_lines(cls, params: dict[str, Any], state: dict[str, Any]) -> tuple[ChartLine, ...]:
+        """Every level, and the stop-loss and take-profit outside the range."""
+        plan = GridPlan.from_params(params)
+        exits: tuple[tuple[LineKind, Decimal | None], ...] = (
+            ("stop_loss", plan.stop_loss),
+            ("take_profit", plan.take_profit),
+        )
+        return (
+            *(ChartLine("grid", str(level)) for level in plan.levels),
+            *(ChartLine(kind, str(price)) for kind, price in exits if price is not None),
+        )
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)

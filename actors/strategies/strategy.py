@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
 
+from messages.charts import ChartLine
 from messages.commands import OrderType, Side
 from messages.events import OrderUpdate, TriggerFired, TriggerKind
 from messages.statuses import StrategyStatus
@@ -119,6 +120,12 @@ class BaseStrategy:
     def progress(cls, params: dict[str, Any], state: dict[str, Any]) -> Progress:
         """Read from the saved state; raises BadParameter for parameters that make no plan."""
         return Progress()
+
+    @classmethod
+    def chart_lines(cls, params: dict[str, Any], state: dict[str, Any]) -> tuple[ChartLine, ...]:
+        """The prices a chart of it marks (its levels and exits), read from the saved row
+        like `progress`; raises BadParameter for parameters that make no plan."""
+        return ()
 
     def __init__(self, context: StrategyContext) -> None:
         self.context = context

@@ -28,6 +28,7 @@ from typing import Any
 from actors.strategies.money import whole_rupiah
 from actors.strategies.parameters import BadParameter, decimal_parameter
 from actors.strategies.strategy import BaseStrategy, Progress
+from messages.charts import ChartLine
 from messages.events import OrderUpdate, TriggerFired
 from messages.triggers import MalformedTriggerId, StrategyTrigger
 
@@ -93,6 +94,12 @@ class ExitPlan:
     def target_quantity(self, target: Target) -> Decimal:
         return (self.quantity * target.portion / HUNDRED).quantize(Decimal("1e-8"), ROUND_DOWN)
 
+    def activation_level(self) -> Decimal | None:
+        """Where the trailing take-profit arms; None without one."""
+        if self.trail_activation_pct is None:
+            return None
+        return (self.entry * (HUNDRED + self.trail_activation_pct) / HUNDRED).quantize(Decimal(1))
+
     def stop_level(self, breakeven_reached: bool) -> Decimal | None:
         if self.stop_pct is None:
             return None
@@ -147,6 +154,25 @@ class TakeProfitStopLoss(BaseStrategy):
             return Progress(pnl, "orders_resting", str(len(state.get("order_intents", {}))))
         return Progress(pnl, "stop_at", str(level))
 
+    @classmethod
+    def chart_lines(cls, params: dict[str, Any], state: dict[str, Any]) -> tuple[ChartLine, ...]:
+        """Its targets, its stop (at the entry once breakeven is reached) and where its
+        trailing take-profit arms, until it has. A trailing stop follows the highest price,
+        which only the TriggerBook knows: it is drawn where it started, under the entry,
+        the lowest it can be."""
+        plan = ExitPlan.from_params(params)
+        lines = [ChartLine("take_profit", str(plan.target_price(t))) for t in plan.targets]
+        stop = plan.stop_level(bool(state.get("breakeven_reached")))
+        if stop is not None:
+            lines.append(ChartLine("stop_loss", str(stop)))
+        if plan.trailing_stop_pct is not None:
+            floor = plan.entry * (HUNDRED - plan.trailing_stop_pct) / HUNDRED
+            lines.append(ChartLine("trailing_stop", str(floor.quantize(Decimal(1), ROUND_DOWN))))
+        activation = plan.activation_level()
+        if activation is not None and not state.get("trail_armed"):
+            lines.append(ChartLine("trailing_take_profit", str(activation)))
+        return tuple(lines)
+
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.plan = ExitPlan.from_params(self.params)
@@ -172,10 +198,9 @@ class TakeProfitStopLoss(BaseStrategy):
             level = self.plan.stop_level(bool(state.get("breakeven_reached")))
             if level is not None:
                 self.context.watch(STOP, "below", level=str(level))
-        activation = self.plan.trail_activation_pct
+        activation = self.plan.activation_level()
         if activation is not None and not state.get("trail_armed"):
-            level = (self.plan.entry * (HUNDRED + activation) / HUNDRED).quantize(Decimal(1))
-            self.context.watch(TRAIL_ARM, "above", level=str(level))
+            self.context.watch(TRAIL_ARM, "above", level=str(activation))
         elif state.get("trail_armed"):
             self.context.watch(TRAIL, "trailing_sell", percent=str(self.plan.trail_callback_pct))
 

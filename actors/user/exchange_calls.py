@@ -12,6 +12,7 @@ from actors.user.order_placement import Placement
 from actors.user.paper_account import PaperAccount
 from actors.user.session import UserSession
 from adapters.indodax.errors import IndodaxError, InvalidCredentials
+from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import OpenOrder
 from messages.commands import UserCommand
 from messages.events import OrderRequest, UserFailed, UserSucceeded
@@ -78,10 +79,11 @@ class ExchangeCalls:
         return None
 
     def open_orders(
-        self, command: UserCommand, paper: PaperAccount | None
+        self, command: UserCommand, paper: PaperAccount | None, pair: Pair | None = None
     ) -> Sequence[OpenOrder] | None:
-        """The open orders on the account the user trades on; None once an exchange error
-        has been answered."""
+        """The open orders on the account the user trades on (on one pair, when given); None
+        once an exchange error has been answered."""
         if paper is not None:
-            return paper.open_orders()
-        return self.answered(command, self.session.private.open_orders)
+            orders = paper.open_orders()
+            return orders if pair is None else [order for order in orders if order.pair == pair]
+        return self.answered(command, self.session.private.open_orders, pair)

@@ -31,5 +31,8 @@ class Links:
             message = dataclasses.replace(message, owner=self._me)
         self._send(self._boot().trigger_book, message)
 
+    def to_chart_maker(self, message: Any) -> None:
+        self._send(self._boot().chart_maker, message)
+
     def to_supervisor(self, message: Any) -> None:
         self._send(self._boot().supervisor, message)

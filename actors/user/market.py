@@ -6,8 +6,10 @@ from __future__ import annotations
 from actors.user.answers import Answers
 from actors.user.readings import Readings
 from actors.user.session import UserSession
-from actors.user.user_views import change_text, market_view
+from actors.user.user_views import change_text, chart_button, market_view
 from adapters.indodax.errors import IndodaxError
+from messages import callbacks as cb
+from messages.charts import DEFAULT_TIMEFRAME
 from messages.commands import GetPrice, ShowMarket
 
 
@@ -32,6 +34,7 @@ class Market:
         self.answers.reply(
             message,
             "price.show",
+            buttons=((chart_button(cb.PriceChart(pair.id, DEFAULT_TIMEFRAME)),),),
             pair=pair.display,
             last=ticker.last,
             bid=ticker.bid,

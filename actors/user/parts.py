@@ -10,6 +10,7 @@ in its constructor, so each can be built and tested alone with fakes.
     market    prices and the busiest markets (market.py)
     history   the linked account's trades and transfers imported (history_import.py)
     portfolio balances valued in IDR, their cost and profit (portfolio.py)
+    charts    what the user's charts show, handed to the chart maker (charts.py)
     alerts    price alerts (alerts.py)
     settings  notifications, language, trading mode (preferences.py)
     paper     paper orders filled before a command (paper_book.py)
@@ -33,6 +34,7 @@ from actors.core.restart_policy import RestartPolicy
 from actors.user.account import Account
 from actors.user.alerts import Alerts
 from actors.user.answers import Answers
+from actors.user.charts import Charts
 from actors.user.exchange_calls import ExchangeCalls
 from actors.user.exchange_heartbeat import ExchangeHeartbeat
 from actors.user.history_import import HistoryImport
@@ -68,6 +70,7 @@ class UserParts:
     market: Market
     history: HistoryImport
     portfolio: Portfolio
+    charts: Charts
     pnl: PnlReport
     alerts: Alerts
     settings: Preferences
@@ -129,6 +132,7 @@ def build_parts(
         max_restarts=settings.actors.strategy_max_restarts,
         window=float(settings.actors.strategy_restart_window_seconds),
     )
+    portfolio = Portfolio(session, answers, calls, history)
     strategies = StrategyHost(
         session,
         answers,
@@ -148,7 +152,8 @@ def build_parts(
         account=Account(session, answers, vault, linked=history.relink),
         market=Market(session, answers, readings),
         history=history,
-        portfolio=Portfolio(session, answers, calls, history),
+        portfolio=portfolio,
+        charts=Charts(session, answers, readings, calls, portfolio=portfolio, links=links),
         pnl=PnlReport(answers),
         alerts=Alerts(session, answers, readings, links),
         settings=Preferences(session, answers, calls, links, readings),

@@ -12,7 +12,8 @@ from decimal import Decimal
 from actors.strategies.money import whole_rupiah
 from actors.user.answers import Answers
 from actors.user.strategy_host import wib_today
-from actors.user.user_views import display_pair
+from actors.user.user_views import chart_button, display_pair
+from messages import callbacks as cb
 from messages.commands import GetPnl, PnlPeriod
 from messages.replies import Row
 from persistence.models.results import results_by_strategy
@@ -48,9 +49,11 @@ class PnlReport:
             for strategy, amount in results
         )
         totals = {period: _sum(results) for period, results in by_period.items()}
+        realised_ever = bool(by_period["all"])
         self.answers.reply(
             message,
             "pnl.show" if rows else "pnl.none",
+            buttons=((chart_button(cb.PnlChart()),),) if realised_ever else (),
             rows=rows,
             period=f"period_{message.period}",
             total=totals[message.period],

@@ -23,9 +23,9 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.history_import import HistoryImport
 from actors.user.paper_ledger import paper_history
 from actors.user.session import UserSession
-from actors.user.user_views import cost_method_buttons
+from actors.user.user_views import portfolio_buttons
 from adapters.indodax.errors import IndodaxError
-from messages.commands import GetPortfolio
+from messages.commands import GetPortfolio, UserCommand
 from messages.replies import Row
 from persistence.models.users import User, set_cost_method
 
@@ -55,20 +55,13 @@ class Portfolio:
         if message.cost_method not in (None, user.cost_method):
             user = self.session.user = set_cost_method(user, message.cost_method)
         method = _method(user)
-        paper = self.session.paper
-        if paper is not None:
-            amounts = {currency: row.total for currency, row in paper.balances().items()}
+        amounts = self.amounts(message)
+        if amounts is None:
+            return
+        if self.session.paper is not None:
             positions = _positions(paper_history(user), method)
             self._show(message, "portfolio.paper_show", amounts, positions)
             return
-        balances = self.calls.answered(message, self.session.private.get_info)
-        if balances is None:
-            return
-        amounts = {
-            currency: balances.free.get(currency, Decimal(0))
-            + balances.hold.get(currency, Decimal(0))
-            for currency in set(balances.free) | set(balances.hold)
-        }
         self.history.freshen()
         progress = self.history.progress(user)
         state = "history_imported" if progress.complete else "history_importing"
@@ -81,6 +74,21 @@ class Portfolio:
             history=((state, since),),
         )
 
+    def amounts(self, message: UserCommand) -> dict[str, Decimal] | None:
+        """What each currency holds, free and held, on the account the user trades on; None
+        once an exchange error has been answered."""
+        paper = self.session.paper
+        if paper is not None:
+            return {currency: row.total for currency, row in paper.balances().items()}
+        balances = self.calls.answered(message, self.session.private.get_info)
+        if balances is None:
+            return None
+        return {
+            currency: balances.free.get(currency, Decimal(0))
+            + balances.hold.get(currency, Decimal(0))
+            for currency in set(balances.free) | set(balances.hold)
+        }
+
     def _show(
         self,
         message: GetPortfolio,
@@ -92,7 +100,7 @@ class Portfolio:
         """Each currency valued in IDR at the last price, whichever account it is in, and
         what each coin held cost and its profit or loss at that price; what the sales made.
         A coin with no IDR market is valued through USDT/IDR when it has a USDT one."""
-        prices = self._prices()
+        prices = self.idr_prices()
         rows: list[Row] = []
         gains: list[Row] = []
         unknown: list[Row] = []
@@ -105,7 +113,7 @@ class Portfolio:
             if price is None:  # no market to value it on: shown, not valued
                 rows.append((currency, str(amount), "-"))
                 continue
-            value = (amount * price).to_integral_value(rounding="ROUND_FLOOR")
+            value = value_in_idr(amount, price)
             total += value
             rows.append((currency, str(amount), str(value)))
             held = positions.get(currency)
@@ -123,7 +131,7 @@ class Portfolio:
         self.answers.reply(
             message,
             key,
-            buttons=cost_method_buttons(method),
+            buttons=portfolio_buttons(method),
             rows=tuple(rows),
             total_idr=total,
             gains=tuple(gains),
@@ -134,11 +142,11 @@ class Portfolio:
             **extra,
         )
 
-    def _prices(self) -> dict[str, Decimal]:
-        """The last prices, read again only when PRICES_FRESH has passed: a user tapping
-        /portfolio and its buttons in turn should not spend the public rate limit (3 calls
-        a second) on a ticker that has barely moved; only rupiah's when the exchange cannot
-        say."""
+    def idr_prices(self) -> dict[str, Decimal]:
+        """Rupiah per unit of each currency at the last prices, read again only when
+        PRICES_FRESH has passed: a user tapping /portfolio and its buttons in turn should not
+        spend the public rate limit (3 calls a second) on a ticker that has barely moved;
+        only rupiah's when the exchange cannot say."""
         now = time.monotonic()
         if self._priced_at is None or now - self._priced_at >= PRICES_FRESH.total_seconds():
             try:
@@ -150,6 +158,11 @@ class Portfolio:
             )
             self._priced_at = now
         return self._last
+
+
+def value_in_idr(amount: Decimal, price: Decimal) -> Decimal:
+    """What `amount` is worth at `price` (rupiah per unit), in whole rupiah, rounded down."""
+    return (amount * price).to_integral_value(rounding="ROUND_FLOOR")
 
 
 def _method(user: User | None) -> Method:

@@ -46,6 +46,7 @@ from actors.user.strategy_checks import owned_strategy
 from actors.user.strategy_mailbox import Delivery, StrategyMailbox
 from actors.user.timers import Timers
 from actors.user.user_views import (
+    chart_button,
     display_coin,
     display_pair,
     edit_buttons,
@@ -525,13 +526,14 @@ class StrategyHost:
     def _show(self, message: UserCommand, key: str, strategy: Strategy) -> None:
         actions = strategy_buttons(strategy, with_details=False)
         edits = edit_buttons(strategy)
+        chart = (chart_button(cb.StrategyChart(strategy.id)),)
         pnl, next_term, next_value = progress_cells(strategy)
         progress = strategy_progress(strategy)
         last = self.last_price(strategy.pair) if progress.holding else None
         self.answers.reply(
             message,
             key,
-            buttons=tuple(row for row in (actions, edits) if row),
+            buttons=tuple(row for row in (actions, edits, chart) if row),
             holding=holding_rows(progress, last),
             strategy_id=strategy.id,
             kind=strategy.kind,

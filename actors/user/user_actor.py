@@ -197,6 +197,22 @@ class UserActor(BotActor):
     def receiveMsg_GetPnl(self, message: commands.GetPnl, sender: Any) -> None:
         self.parts.pnl.show(message)
 
+    # Charts: the chart maker answers
+
+    def receiveMsg_GetPriceChart(self, message: commands.GetPriceChart, sender: Any) -> None:
+        self.parts.charts.price(message)
+
+    def receiveMsg_GetAllocationChart(
+        self, message: commands.GetAllocationChart, sender: Any
+    ) -> None:
+        self.parts.charts.allocation(message)
+
+    def receiveMsg_GetPnlChart(self, message: commands.GetPnlChart, sender: Any) -> None:
+        self.parts.charts.pnl(message)
+
+    def receiveMsg_GetStrategyChart(self, message: commands.GetStrategyChart, sender: Any) -> None:
+        self.parts.charts.strategy(message)
+
     # Numbers typed two ways
 
     def receiveMsg_ChooseReading(self, message: commands.ChooseReading, sender: Any) -> None:

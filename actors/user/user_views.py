@@ -19,6 +19,7 @@ from actors.strategies.strategy import Progress
 from adapters.indodax.wire import Summaries, Ticker, pair_of_ticker_id
 from config.schema import LANGUAGES
 from messages import callbacks as cb
+from messages.charts import ChartLine
 from messages.commands import CostMethod, NotificationKind, StrategyAction, TradingMode
 from messages.replies import Button, Row, Rows
 from messages.statuses import StrategyStatus
@@ -58,11 +59,17 @@ def yes_or_keep(yes: cb.Callback, keep: cb.Callback, yes_label: str) -> Keyboard
     return ((Button(yes_label, yes.pack()), Button("button.keep", keep.pack())),)
 
 
-def cost_method_buttons(method: CostMethod) -> Keyboard:
-    """/portfolio's one button: the same figures costed the other way."""
+def portfolio_buttons(method: CostMethod) -> Keyboard:
+    """/portfolio's buttons: the same figures costed the other way, and its chart."""
     if method == "average":
-        return ((Button("button.cost_fifo", cb.PortfolioCost("fifo").pack()),),)
-    return ((Button("button.cost_average", cb.PortfolioCost("average").pack()),),)
+        cost = Button("button.cost_fifo", cb.PortfolioCost("fifo").pack())
+    else:
+        cost = Button("button.cost_average", cb.PortfolioCost("average").pack())
+    return ((cost, chart_button(cb.AllocationChart())),)
+
+
+def chart_button(chart: cb.Callback) -> Button:
+    return Button("button.chart", chart.pack())
 
 
 def main_menu() -> Keyboard:
@@ -215,6 +222,18 @@ def strategy_progress(strategy: Strategy) -> Progress:
     if strategy.status not in ("running", "paused"):
         return Progress(progress.pnl)
     return progress
+
+
+def strategy_lines(strategy: Strategy) -> tuple[ChartLine, ...]:
+    """Its levels and exits while it runs or is paused; none for a kind this version cannot
+    run or parameters that make no plan."""
+    cls = STRATEGY_CLASSES.get(strategy.kind)
+    if cls is None or strategy.status not in (StrategyStatus.RUNNING, StrategyStatus.PAUSED):
+        return ()
+    try:
+        return cls.chart_lines(dict(strategy.params), dict(strategy.state))
+    except BadParameter:
+        return ()
 
 
 def strategy_buttons(strategy: Strategy, with_details: bool = True) -> tuple[Button, ...]:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
-from typing import Literal
 
 from matplotlib.axes import Axes
 from matplotlib.dates import date2num
@@ -16,10 +15,7 @@ from matplotlib.dates import date2num
 from adapters.charts import canvas
 from adapters.charts.axes import label_prices, label_times, price
 from adapters.indodax.wire import Candle, Side
-
-LineKind = Literal[
-    "buy", "sell", "grid", "take_profit", "stop_loss", "trailing_stop", "trailing_take_profit"
-]
+from messages.charts import LineKind
 
 # Up to this many bars each is still a few pixels wide; beyond it a close line reads better.
 MOST_CANDLES = 120

@@ -22,6 +22,7 @@ from messages.admin import (
     UserAdminCommand,
 )
 from messages.base import Sensitive, database_id
+from messages.charts import DEFAULT_TIMEFRAME, ChartTimeframe
 from messages.commands import (
     BacktestStrategy,
     CancelAllOrders,
@@ -37,9 +38,13 @@ from messages.commands import (
     CostMethod,
     CreateAlert,
     DeleteAlert,
+    GetAllocationChart,
     GetPnl,
+    GetPnlChart,
     GetPortfolio,
     GetPrice,
+    GetPriceChart,
+    GetStrategyChart,
     LinkAccount,
     ListAlerts,
     ListOpenOrders,
@@ -278,6 +283,39 @@ def _portfolio(who: Who, args: list[str]) -> Parsed:
     return GetPortfolio(**_chat(who), cost_method=COST_METHODS[word])
 
 
+# How a chart's timeframe may be typed: minutes, hours (jam), days (hari), weeks (minggu).
+TIMEFRAMES: dict[str, ChartTimeframe] = {
+    "1m": "1m",
+    "15m": "15m",
+    "30m": "30m",
+    "1h": "1h",
+    "1j": "1h",
+    "4h": "4h",
+    "4j": "4h",
+    "1d": "1d",
+    "3d": "3d",
+    "1w": "1w",
+}
+# What /chart draws besides a pair, in either language.
+CHARTS: dict[str, Callable[[Who], UserCommand]] = {
+    "portfolio": lambda w: GetAllocationChart(**_chat(w)),
+    "portofolio": lambda w: GetAllocationChart(**_chat(w)),
+    "pnl": lambda w: GetPnlChart(**_chat(w)),
+}
+
+
+def _chart(who: Who, args: list[str]) -> Parsed:
+    """/chart PAIR [timeframe] | portfolio | pnl"""
+    words = [word.lower() for word in args]
+    if len(words) == 1 and words[0] in CHARTS:
+        return CHARTS[words[0]](who)
+    if len(words) == 1:
+        return GetPriceChart(**_chat(who), pair_text=args[0], timeframe=DEFAULT_TIMEFRAME)
+    if len(words) == 2 and words[1] in TIMEFRAMES:
+        return GetPriceChart(**_chat(who), pair_text=args[0], timeframe=TIMEFRAMES[words[1]])
+    return Usage("help.chart")
+
+
 def _link(who: Who, args: list[str]) -> Parsed:
     if len(args) != 2:
         return Usage("help.link")
@@ -299,6 +337,7 @@ COMMANDS: dict[str, Callable[[Who, list[str]], Parsed]] = {
     "/cancel": _one(lambda w, a: CancelOrder(**_chat(w), client_order_id=a), "help.cancel"),
     "/portfolio": _portfolio,
     "/pnl": _pnl,
+    "/chart": _chart,
     "/strategy": _strategy,
     # Alone, /dca, /tpsl and /grid start their guided set-up before this grammar sees them; with
     # words after them the words are not read: the set-up starts all the same.
@@ -344,6 +383,10 @@ MENU: dict[cb.MenuItem, Callable[[Chat], Parsed]] = {
 ACTIONS: dict[type[cb.Callback], Callable[[Chat, Any], Parsed]] = {
     cb.MenuChoice: lambda c, t: MENU[t.item](c),
     cb.ShowPrice: lambda c, t: GetPrice(**c, pair_text=t.pair_id),
+    cb.PriceChart: lambda c, t: GetPriceChart(**c, pair_text=t.pair_id, timeframe=t.timeframe),
+    cb.AllocationChart: lambda c, t: GetAllocationChart(**c),
+    cb.PnlChart: lambda c, t: GetPnlChart(**c),
+    cb.StrategyChart: lambda c, t: GetStrategyChart(**c, strategy_id=t.strategy_id),
     cb.ConfirmOrder: lambda c, t: ConfirmOrder(**c, preview_id=t.preview_id),
     cb.DropOrder: lambda c, t: Usage("order.cancelled_by_user"),
     cb.CancelOrder: lambda c, t: CancelOrder(**c, client_order_id=t.client_order_id),

@@ -1,4 +1,5 @@
-"""The console chat: typed lines in, rendered replies out, buttons as numbered choices.
+"""The console chat: typed lines in, rendered replies out, buttons as numbered choices; a
+photo (a chart) is saved as a PNG under the data directory and its path printed.
 
 One thread owns the actor-system handle (handles are not thread-safe): it listens for
 outbound messages and sends commands; a reader thread only turns stdin into a queue.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import logging
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from adapters.chat.actor_link import ActorLink
@@ -26,11 +29,14 @@ from adapters.chat.conversations import (
 )
 from adapters.chat.rate_limit import CommandBudget, Verdict
 from adapters.i18n.catalog import render
+from config.files import private_file
+from config.schema import StorageSettings
 from messages.commands import UserCommand
-from messages.replies import Button, Outbound
+from messages.replies import Button, Outbound, Photo
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
 
 MAX_CHOICE_DIGITS = 3
+DATA_DIR = StorageSettings().data_dir  # the setting's default
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +57,11 @@ class ConsoleChat:
         vault: Vault | None = None,
         market: MarketControl | None = None,
         conversation_seconds: float = 300.0,
+        data_dir: Path = DATA_DIR,
     ) -> None:
+        """`data_dir`: the bot's (DATA_DIR); photos are saved in its `charts` folder."""
         self.link = ActorLink(system, supervisor, "console", reboot)
+        self.chart_dir = data_dir / "charts"
         self.who, self.out = who, out
         self.budget = budget
         self.language = language
@@ -192,7 +201,20 @@ class ConsoleChat:
         self.budget.shown(
             self.who.telegram_id, (button.callback for row in message.buttons for button in row)
         )
+        if isinstance(message, Photo):
+            self._print(message.key, dict(message.params))
+            path = self._save(message)
+            self._print("console.photo_saved", {"path": str(path)}, message.buttons)
+            return
         self._print(message.key, dict(message.params), message.buttons)
+
+    def _save(self, photo: Photo) -> Path:
+        """Named by the message, so a photo offered again overwrites its own file; only the
+        bot's owner may read it (it shows the user's orders and holdings)."""
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", photo.correlation_id)
+        path = private_file(self.chart_dir / f"{name}.png")
+        path.write_bytes(photo.png)
+        return path.resolve()
 
     def _print(
         self,

@@ -3,7 +3,9 @@
 Every update goes through `on_update`: private chats only, the user's command budget, the
 conversations (/link, guided /trade) and the shared command grammar; what comes out is a
 command told to the user's actor with the access token attached. What the actors send
-back (`on_actor_message`) is rendered in the user's language and queued for sending.
+back (`on_actor_message`) is rendered in the user's language and queued for sending; a
+photo (a chart) goes with its text as the caption, or before it when the text is longer
+than a caption may be.
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ from adapters.i18n.catalog import DEFAULT_LANGUAGE, LANGUAGES, render
 from adapters.telegram.bridge import ActorBridge
 from adapters.telegram.metrics import Counters
 from adapters.telegram.sender import Envelope, Sender
-from adapters.telegram.texts import keyboard, split_text
+from adapters.telegram.texts import fits_caption, keyboard, split_text
 from adapters.telegram.tokens import TokenKeeper
 from config.logs import log_context
 from messages.admin import AdminCommand, AdminReply
 from messages.callbacks import read
 from messages.commands import LinkAccount, PreviewOrder, RefreshToken, UserCommand
-from messages.replies import Outbound, Reply
+from messages.replies import Outbound, Photo, Reply
 
 log = logging.getLogger(__name__)
 
@@ -278,11 +280,18 @@ class TelegramChat:
             self.bridge.acknowledge((message.correlation_id,))
             return
         text = render(message.key, dict(message.params), message.language, as_html=True)
-        parts = split_text(text)
         markup = keyboard(message.buttons, message.language)
         self.budget.shown(
             message.telegram_id, (button.callback for row in message.buttons for button in row)
         )
+        deletes = message.delete_message_ids
+        if isinstance(message, Photo):
+            if fits_caption(text):
+                self._post(self._photo(message, text, markup, last=True))
+                return
+            self._post(self._photo(message, "", None, last=False))
+            deletes = ()  # the photo deleted them
+        parts = split_text(text)
         for number, part in enumerate(parts, 1):
             last = number == len(parts)
             self._post(
@@ -291,12 +300,28 @@ class TelegramChat:
                     text=part,
                     markup=markup if last else None,
                     silent=getattr(message, "silent", False),
-                    delete_message_ids=message.delete_message_ids if number == 1 else (),
+                    delete_message_ids=deletes if number == 1 else (),
                     acknowledge=(message.correlation_id,) if last else (),
                     correlation_id=message.correlation_id if isinstance(message, Reply) else None,
                     mergeable=len(parts) == 1,
                 )
             )
+
+    @staticmethod
+    def _photo(message: Photo, caption: str, markup: Any, last: bool) -> Envelope:
+        """`last`: the caption holds all the text, so the photo's sending acknowledges the
+        message; otherwise the text follows it and does."""
+        return Envelope(
+            chat_id=message.chat_id,
+            text=caption,
+            markup=markup,
+            silent=message.silent,
+            delete_message_ids=message.delete_message_ids,
+            acknowledge=(message.correlation_id,) if last else (),
+            correlation_id=message.correlation_id,
+            mergeable=False,
+            photo=message.png,
+        )
 
     def on_undeliverable(self, envelope: Envelope, reason: str) -> None:
         self.bridge.undeliverable(envelope.acknowledge, reason)

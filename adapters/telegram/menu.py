@@ -23,6 +23,7 @@ USER_COMMANDS = (
     "orders",
     "portfolio",
     "pnl",
+    "chart",
     "strategy",
     "dca",
     "tpsl",

@@ -6,6 +6,7 @@ coalesced into as few Telegram messages as fit in 4,096 characters (the Bot API 
 about one message per second per chat). The Application's rate limiter keeps the whole
 bot under 30 messages per second and waits out a 429 itself; if Telegram still says "retry
 after", the worker waits what Telegram asked and tries again: a 429 never drops a message.
+A photo (a chart) goes with sendPhoto, its text as the caption, and is never coalesced.
 Messages are acknowledged (`on_sent`) only once Telegram has them. Retries are counted on
 both levels: the limiter's own (`CountingRateLimiter`) and the worker's. A user who blocked
 the bot is final: acknowledged, counted, logged. Any other refusal, or a network still
@@ -77,7 +78,8 @@ class CountingRateLimiter(AIORateLimiter):
 
 @dataclass
 class Envelope:
-    """One thing to say in a chat. `acknowledge` names the actor messages it carries."""
+    """One thing to say in a chat. `acknowledge` names the actor messages it carries; with
+    `photo` (PNG bytes) the text is its caption, and may be empty."""
 
     chat_id: int
     text: str
@@ -88,6 +90,7 @@ class Envelope:
     correlation_id: str | None = None
     mergeable: bool = True
     parts: tuple[Envelope, ...] = ()  # what was coalesced into this one, to retry alone
+    photo: bytes | None = field(default=None, repr=False)
 
 
 class _Refused(Exception):
@@ -150,7 +153,7 @@ class Sender:
             for message_id in envelope.delete_message_ids:
                 await self._delete(envelope.chat_id, message_id)
             try:
-                message_id = await self._send(envelope) if envelope.text else 0
+                message_id = await self._send(envelope) if envelope.text or envelope.photo else 0
             except _Refused as refused:
                 if envelope.parts and refused.by_content:
                     chat.queue[0:0] = [
@@ -207,13 +210,23 @@ class Sender:
         network_failures = 0
         while True:
             try:
-                sent = await self.bot.send_message(
-                    envelope.chat_id,
-                    text,
-                    parse_mode=parse_mode,
-                    reply_markup=envelope.markup,
-                    disable_notification=envelope.silent,
-                )
+                if envelope.photo is not None:
+                    sent = await self.bot.send_photo(
+                        envelope.chat_id,
+                        envelope.photo,
+                        caption=text or None,
+                        parse_mode=parse_mode if text else None,
+                        reply_markup=envelope.markup,
+                        disable_notification=envelope.silent,
+                    )
+                else:
+                    sent = await self.bot.send_message(
+                        envelope.chat_id,
+                        text,
+                        parse_mode=parse_mode,
+                        reply_markup=envelope.markup,
+                        disable_notification=envelope.silent,
+                    )
                 return sent.message_id
             except RetryAfter as error:
                 self.on_retry()

@@ -1,5 +1,5 @@
-"""Outbound messages as Telegram sees them: HTML text within 4,096 characters, inline
-keyboards whose callback data fits Telegram's 64 bytes.
+"""Outbound messages as Telegram sees them: HTML text within 4,096 characters, a photo's
+caption within 1,024, inline keyboards whose callback data fits Telegram's 64 bytes.
 
 A message too long for one Telegram message is split on line boundaries (then on spaces)
 so no tag or HTML entity is cut; the buttons go with the last part.
@@ -17,6 +17,7 @@ from messages.callbacks import MAX_CALLBACK_BYTES
 from messages.replies import Button
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024  # of the text shown, markup left out
 _TAG = re.compile(r"</?(?:b|strong|i|em|u|ins|s|strike|del|code|pre|a|blockquote)(?:\s[^<>]*)?>")
 
 
@@ -58,6 +59,12 @@ def _cut_line(line: str, limit: int) -> list[str]:
 def plain(html_text: str) -> str:
     """The same text without markup, for the rare message Telegram cannot parse."""
     return html.unescape(_TAG.sub("", html_text))
+
+
+def fits_caption(html_text: str) -> bool:
+    """Counted in UTF-16 units, as Telegram counts its entities: an emoji takes two, so a
+    caption on the edge is sent after the photo rather than refused."""
+    return len(plain(html_text).encode("utf-16-le")) // 2 <= MAX_CAPTION
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...], language: str) -> InlineKeyboardMarkup | None:

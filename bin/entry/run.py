@@ -83,6 +83,7 @@ def main() -> int:
             vault=Vault(settings.security.app_secret_key),
             market=_market_control(simulator) if simulator is not None else None,
             conversation_seconds=settings.chat.conversation_seconds,
+            data_dir=settings.storage.data_dir,
         )
         if simulator is not None:
             chat.handle_line("/start")

@@ -5,7 +5,7 @@ from persistence.models.audit import AuditEntry
 from persistence.models.fills import Fill
 from persistence.models.history import AccountTrade, AccountTransfer, HistoryCursor
 from persistence.models.orders import Order
-from persistence.models.outbox import DeadLetter, OutboxMessage
+from persistence.models.outbox import DeadLetter, OutboxMessage, OutboxPhoto
 from persistence.models.paper import PaperBalance, PaperOrder
 from persistence.models.results import StrategyResult
 from persistence.models.strategies import Strategy
@@ -22,6 +22,7 @@ ALL_MODELS = [
     Alert,
     AuditEntry,
     OutboxMessage,
+    OutboxPhoto,
     DeadLetter,
     PaperBalance,
     PaperOrder,
@@ -46,6 +47,7 @@ __all__ = [
     "HistoryCursor",
     "Order",
     "OutboxMessage",
+    "OutboxPhoto",
     "PaperBalance",
     "PaperOrder",
     "Strategy",

@@ -12,6 +12,7 @@ a paper order's on `paper_orders` (see persistence/models/paper.py for why two t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import peewee
@@ -106,6 +107,42 @@ def paper_trades(user: User) -> list[Fill]:
         .order_by(Fill.id)
     )
     return list(query)
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One fill of the user's orders as a chart marks it."""
+
+    at: datetime  # when the fill was recorded
+    price: Decimal
+    side: str  # buy | sell
+
+
+def trades_on(
+    user: User, pair: str, since: datetime, strategy_id: int | None = None, most: int = 200
+) -> list[Trade]:
+    """The fills that traded of the user's orders on `pair` (a ticker id) recorded since
+    `since`, live and paper, only one strategy's when given: the latest `most`, oldest
+    first."""
+    found: list[Trade] = []
+    for model in _OWNER_COLUMNS:
+        query = (
+            Fill.select(Fill.created_at, Fill.price, model.side)
+            .join(model)
+            .where(
+                (model.user == user)
+                & (model.pair == pair)
+                & (Fill.quantity > 0)
+                & Fill.price.is_null(False)
+                & (Fill.created_at >= since)
+            )
+            .order_by(Fill.created_at.desc())
+            .limit(most)
+        )
+        if strategy_id is not None:
+            query = query.where(model.strategy == strategy_id)
+        found += [Trade(at, price, side) for at, price, side in query.tuples()]
+    return sorted(found, key=lambda trade: trade.at)[-most:]
 
 
 def record_changes(

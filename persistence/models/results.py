@@ -57,3 +57,19 @@ def result_on(user: User, day: date) -> Decimal:
         .scalar()
     )
     return Decimal(total or 0)
+
+
+def results_by_day(user: User) -> list[tuple[date, Decimal]]:
+    """What the user's strategies realised on each WIB day, together, oldest day first; days
+    with nothing recorded are left out. Summed here, exactly: SQLite's SUM goes through a
+    float."""
+    query = (
+        StrategyResult.select(StrategyResult.day, StrategyResult.amount)
+        .where(StrategyResult.user == user)
+        .order_by(StrategyResult.day)
+        .tuples()
+    )
+    days: dict[date, Decimal] = {}
+    for day, amount in query:
+        days[day] = days.get(day, Decimal(0)) + amount
+    return list(days.items())

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 
 import messages.admin
+import messages.charts
 import messages.commands
 import messages.events
 import messages.replies
 from messages.base import Message, Sensitive
 from messages.commands import GetPrice, LinkAccount
 
-MODULES = [messages.admin, messages.commands, messages.events, messages.replies]
+MODULES = [messages.admin, messages.charts, messages.commands, messages.events, messages.replies]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import dataclasses
 import json
 
+import pytest
+
 from actors.core import notifier as notifier_module
 from actors.core.notifier import Notifier, decode, encode
 from messages.events import Boot
@@ -11,10 +13,12 @@ from messages.replies import (
     Delivered,
     Notification,
     OutboundBatch,
+    Photo,
     RegisterOutlet,
     Reply,
+    Undeliverable,
 )
-from persistence.models.outbox import backlog
+from persistence.models.outbox import DeadLetter, OutboxPhoto, backlog
 from persistence.models.users import User, notification_settings
 
 
@@ -180,3 +184,62 @@ def test_outbox_rows_written_before_silent_existed_still_decode():
     payload = encode(note(1, "alert", 1))
     del payload["silent"]
     assert decode(payload) == note(1, "alert", 1)
+
+
+def photo(number: int, chat: int = 40) -> Photo:
+    """A chart as the chart maker answers: bytes no JSON column could hold as they are."""
+    return Photo(
+        telegram_id=chat,
+        chat_id=chat,
+        key="chart.caption.allocation",
+        buttons=((Button("button.chart", "ch:a"),),),
+        png=b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (number + 1),
+        correlation_id=f"p{chat}-{number}",
+    )
+
+
+def test_a_photo_waits_in_the_outbox_and_a_restarted_notifier_offers_it_byte_for_byte(
+    actor_system, settings
+):
+    first = start_notifier(actor_system, settings)
+    actor_system.tell(first, photo(1))
+    actor_system.listen(0.1)
+    second = start_notifier(actor_system, settings)
+    actor_system.tell(second, RegisterOutlet(adapter="test"))
+    [offered] = [m for batch in batches(actor_system) for m in batch.messages]
+    assert offered == photo(1)
+    assert "png" not in json.loads(json.dumps(encode(photo(1))))  # the row holds no bytes
+
+
+def test_a_delivered_photo_leaves_its_png_behind_nowhere(actor_system, settings):
+    notifier = start_notifier(actor_system, settings)
+    actor_system.tell(notifier, RegisterOutlet(adapter="test"))
+    actor_system.tell(notifier, photo(1))
+    actor_system.tell(notifier, photo(2))
+    assert len([m for batch in batches(actor_system) for m in batch.messages]) == 2
+    assert OutboxPhoto.select().count() == 2
+    actor_system.tell(notifier, Delivered(message_correlation_ids=("p40-1",)))
+    actor_system.listen(0.1)
+    assert [row.correlation_id for row in OutboxPhoto.select()] == ["p40-2"]
+    assert backlog() == 1
+
+
+def test_a_photo_given_up_on_keeps_its_dead_letter_but_not_its_png(actor_system, settings):
+    notifier = start_notifier(actor_system, settings)
+    actor_system.tell(notifier, RegisterOutlet(adapter="test"))
+    actor_system.tell(notifier, photo(3))
+    while (message := actor_system.listen(0.3)) is not None:
+        if isinstance(message, OutboundBatch):
+            failed = tuple(m.correlation_id for m in message.messages if isinstance(m, Photo))
+            if failed:
+                actor_system.tell(
+                    notifier, Undeliverable(message_correlation_ids=failed, reason="send: X")
+                )
+    [letter] = DeadLetter.select()
+    assert (letter.correlation_id, letter.key) == ("p40-3", "chart.caption.allocation")
+    assert OutboxPhoto.select().count() == 0
+
+
+def test_a_photo_whose_png_is_gone_cannot_be_read_back():
+    with pytest.raises(KeyError):
+        decode(encode(photo(1)))

@@ -37,6 +37,7 @@ class RecordingSupervisor(Supervisor):
             "notifier": "notifier",
             "trigger_book": "trigger_book",
             "price_feed": "price_feed",
+            "chart_maker": "chart_maker",
         }
         self.created: list[str] = []
         self.sent: list[tuple[Any, Any]] = []
@@ -82,8 +83,8 @@ def test_a_boot_tried_again_after_a_failure_starts_no_second_set_of_core_actors(
     supervisor.core = {}
     supervisor._start_all_core()
     supervisor._start_all_core()  # the boot failed after the first, and was tried again
-    assert len(supervisor.created) == 3
-    assert sorted(supervisor.core) == ["notifier", "price_feed", "trigger_book"]
+    assert len(supervisor.created) == 4
+    assert sorted(supervisor.core) == ["chart_maker", "notifier", "price_feed", "trigger_book"]
     assert len(supervisor.told("user-actor-1", Boot)) == 1
 
 

@@ -150,6 +150,7 @@ def test_details_show_kind_pair_status_and_parameters(world):
         f"ss:{strategy.id}",
         *edits,
         f"se:{strategy.id}:take_profit_pct",
+        f"ch:s:{strategy.id}",
     ]
 
 

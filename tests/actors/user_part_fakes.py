@@ -97,6 +97,9 @@ class RecordingLinks:
     def to_supervisor(self, message: Any) -> None:
         self.sent.append(("supervisor", message))
 
+    def to_chart_maker(self, message: Any) -> None:
+        self.sent.append(("chart_maker", message))
+
 
 class RecordingTimers(Timers):
     """Real Timers over a clock that only records what was asked of it."""

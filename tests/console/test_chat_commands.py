@@ -32,9 +32,12 @@ from messages.commands import (
     ConfirmOrder,
     CreateAlert,
     DeleteAlert,
+    GetAllocationChart,
     GetPnl,
+    GetPnlChart,
     GetPortfolio,
     GetPrice,
+    GetPriceChart,
     LinkAccount,
     ListAlerts,
     ListStrategies,
@@ -190,6 +193,33 @@ def test_portfolio_reads_a_cost_method_in_either_language(text, method):
 
 def test_portfolio_with_a_cost_method_it_does_not_know_shows_how_to_write_one():
     assert parse("/portfolio lifo", ME) == Usage("help.portfolio")
+
+
+@pytest.mark.parametrize(
+    ("text", "pair", "timeframe"),
+    [
+        ("/chart btcidr", "btcidr", "1h"),
+        ("/chart ETH 4h", "ETH", "4h"),
+        ("/chart pepe/idr 1D", "pepe/idr", "1d"),
+        ("/chart btc 15m", "btc", "15m"),
+        ("/chart btc 4j", "btc", "4h"),
+    ],
+)
+def test_chart_reads_a_pair_and_a_timeframe(text, pair, timeframe):
+    parsed = parse(text, ME)
+    assert isinstance(parsed, GetPriceChart)
+    assert (parsed.pair_text, parsed.timeframe, parsed.telegram_id) == (pair, timeframe, 5)
+
+
+def test_chart_of_the_portfolio_or_the_results_needs_no_pair():
+    assert isinstance(parse("/chart portfolio", ME), GetAllocationChart)
+    assert isinstance(parse("/chart Portofolio", ME), GetAllocationChart)
+    assert isinstance(parse("/chart pnl", ME), GetPnlChart)
+
+
+@pytest.mark.parametrize("text", ["/chart", "/chart btc 2h", "/chart btc 1h extra"])
+def test_chart_without_a_pair_or_with_a_timeframe_it_does_not_know_shows_how(text):
+    assert parse(text, ME) == Usage("help.chart")
 
 
 def test_typed_unlink_only_asks_and_creating_a_strategy_starts_the_dca_set_up():

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from bot_process import bot_env, run_bot
 
+from tests.charts.chart_images import SIZE, png_size
+
 SCRIPT = """/price btcidr
 /trade buy btcidr 100000 market
 1
@@ -147,3 +149,18 @@ def test_a_grid_in_the_console_demo_trades_a_pair_when_sim_moves_the_market(tmp_
     # that buy - are sold there): at 1,555,556,000 either way.
     assert re.search(r"💹 Grid #1 \(BTC/IDR\) menjual 0,00\d+ BTC di Rp 1\.555\.556\.000", out)
     assert "#1 Grid BTC/IDR — berjalan" in out
+
+
+def test_the_console_demo_draws_a_chart_and_says_where_its_png_is(tmp_path):
+    result = run_bot(bot_env(tmp_path), input="/chart btcidr 4h\n", timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    [saved] = [
+        line.split("Grafik disimpan: ", 1)[1]
+        for line in result.stdout.splitlines()
+        if "Grafik disimpan: " in line
+    ]
+    png = Path(saved)
+    assert png.parent == (tmp_path / "data" / "charts").resolve()
+    assert png_size(png.read_bytes()) == SIZE
+    assert "BTC/IDR · lilin 4 jam, WIB" in result.stdout  # its caption
+    assert "1. 15 menit" in result.stdout  # the other timeframes, as numbered choices

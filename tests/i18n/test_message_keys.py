@@ -31,7 +31,8 @@ SOURCES = sorted(
 KEY = re.compile(r"[a-z_]+(\.[a-z0-9_]+)+")
 NAMESPACES = {key.split(".")[0] for key in catalog("en")}
 
-# Calls that send a key with no parameters at all: the adapters render these with {}.
+# Calls that send a key with no parameters at all: the adapters render these with {}, or
+# with the literal dict that follows the key (the console's `_print(key, {"path": …})`).
 BARE = {"Usage", "Ended", "_say", "_print", "answer"}
 # Calls whose keyword arguments are the parameters; their position of the key.
 KEYWORD_PARAMS = {"reply": 1, "notify": 0, "_tell_admins": 0}
@@ -39,7 +40,12 @@ NOT_PARAMS = {"kind", "correlation_id", "buttons"}
 # A strategy's `self.context.notify(...)`: its host adds the strategy's id, pair and coin.
 STRATEGY_PARAMS = frozenset({"strategy_id", "pair", "coin"})
 # Calls whose parameters are a literal tuple of (name, value) pairs: (key position, params).
-PAIR_PARAMS = {"Button": (0, 2), "Prompt": (0, 2), "Notification": ("key", "params")}
+PAIR_PARAMS = {
+    "Button": (0, 2),
+    "Prompt": (0, 2),
+    "Notification": ("key", "params"),
+    "_draw": ("caption_key", "caption_params"),  # a chart's caption (actors/user/charts.py)
+}
 
 
 @dataclass(frozen=True)
@@ -91,8 +97,14 @@ def _sent(call: ast.Call, where: str) -> Sent | None:
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     if name in BARE:
-        keys = next((k for a in call.args if (k := _keys(a))), ())
-        return Sent(where, keys, frozenset()) if keys else None
+        at, keys = next(((n, k) for n, a in enumerate(call.args) if (k := _keys(a))), (0, ()))
+        following = call.args[at + 1] if len(call.args) > at + 1 else None
+        params = frozenset(
+            key.value
+            for key in (following.keys if isinstance(following, ast.Dict) else ())
+            if isinstance(key, ast.Constant)
+        )
+        return Sent(where, keys, params) if keys else None
     if name in KEYWORD_PARAMS:
         if any(k.arg is None for k in call.keywords):  # **params: not known here
             return None

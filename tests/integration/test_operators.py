@@ -42,7 +42,12 @@ def test_bin_admin_reads_status_as_json_and_as_a_table(stack):
     assert as_json.returncode == 0, as_json.stderr
     status = json.loads(as_json.stdout)
     assert status["ok"] is True
-    assert status["data"]["core_actors"] == ["notifier", "price_feed", "trigger_book"]
+    assert status["data"]["core_actors"] == [
+        "chart_maker",
+        "notifier",
+        "price_feed",
+        "trigger_book",
+    ]
     as_table = admin_cli(stack, "users")
     assert as_table.returncode == 0
     assert as_table.stdout.startswith("ok: admin.users")

@@ -66,6 +66,11 @@ TODAY = [
     ("lv:n", cb.LiveNo()),
     ("pm:fifo", cb.PortfolioCost("fifo")),
     (f"sb:{PENDING}:30", cb.BacktestPreview(PENDING, 30)),
+    ("ch:p:btcidr:1h", cb.PriceChart("btcidr", "1h")),
+    ("ch:p:pepeidr:1w", cb.PriceChart("pepeidr", "1w")),
+    ("ch:a", cb.AllocationChart()),
+    ("ch:r", cb.PnlChart()),
+    ("ch:s:42", cb.StrategyChart(42)),
     ("tw:btcidr", cb.WizardAnswer("btcidr")),
     ("tw:x", cb.WizardCancel()),
     ("tw:b", cb.WizardBack()),
@@ -109,6 +114,10 @@ def test_the_strategy_buttons_follow_the_action_their_status_allows():
         "sm:demo",
         "se:42:levels",  # not a field that may change in place
         "se:42",
+        "ch:p:btcidr:2h",  # not a timeframe the charts know
+        "ch:p:btcidr",
+        "ch:a:btc",
+        "ch:s:x",
         "zz:1",
         "oc:" + "a" * 62,
     ],

@@ -21,7 +21,7 @@ from persistence.models.orders import (
     owners_of_orders_unchecked_since,
     users_owed_outcomes,
 )
-from persistence.models.outbox import OutboxMessage, mark_delivered, store
+from persistence.models.outbox import OutboxMessage, mark_delivered, photos, store
 from persistence.models.strategies import (
     next_status,
     running_strategies,
@@ -210,6 +210,16 @@ def test_messages_stored_in_bulk_keep_the_first_copy_of_a_message_stored_twice(d
     assert OutboxMessage.get(OutboxMessage.correlation_id == "c3").payload == {"n": 3}
     mark_delivered(["c1", "c2"])
     assert OutboxMessage.select().where(OutboxMessage.delivered_at.is_null()).count() == 248
+
+
+def test_a_photos_png_is_kept_byte_for_byte_until_its_message_is_delivered(database):
+    png = b"\x89PNG\r\n\x1a\n\x00\xff" * 20_000
+    rows = [{"correlation_id": cid, "chat_id": 1, "payload": {}} for cid in ("p1", "p2", "t3")]
+    store(rows, photos={"p1": png, "p2": png[:10]})
+    store(rows[:1], photos={"p1": b"again"})  # the same message told twice keeps its photo
+    assert photos(["p1", "p2", "t3"]) == {"p1": png, "p2": png[:10]}
+    mark_delivered(["p1", "t3"])
+    assert photos(["p1", "p2", "t3"]) == {"p2": png[:10]}
 
 
 def test_strategy_params_and_state_keep_decimals_as_text(database):

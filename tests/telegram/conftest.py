@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 import threading
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -58,6 +59,19 @@ def bot(postgres_server_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
             if adapters:
                 adapters[0].bridge.stop()
             thread.join(30)
+
+
+@pytest.fixture(scope="session")
+def chart_png() -> bytes:
+    """A chart as the chart maker draws one."""
+    from adapters.charts.allocation_chart import (  # noqa: PLC0415 (matplotlib, when asked)
+        AllocationChartData,
+        Holding,
+        render_allocation_chart,
+    )
+
+    holdings = (Holding("idr", Decimal(1_000_000)), Holding("btc", Decimal(3_500_000)))
+    return render_allocation_chart(AllocationChartData(holdings, "en"))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

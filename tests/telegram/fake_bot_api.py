@@ -5,7 +5,8 @@ Bot API over HTTP instead, so PTB's own request encoding, error mapping and poll
 unchanged (`ApplicationBuilder().base_url(fake.base_url)`), and it refuses what Telegram refuses
 (over-long texts, broken HTML, over-long callback data, answering a query twice...), so those
 mistakes fail a test instead of a user's notification. Several users can chat with the bot at
-once; every user has the private chat whose id is their user id, as in Telegram.
+once; every user has the private chat whose id is their user id, as in Telegram. A photo the
+bot sends (sendPhoto, uploaded as bytes) is kept as those bytes, so a test can read the image.
 
 The server runs in its own thread and event loop, so a synchronous test and a PTB Application
 running in yet another thread or loop can both use it; everything it records is guarded by one
@@ -22,6 +23,7 @@ import itertools
 import json
 import re
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -43,13 +45,26 @@ BOT_USER: dict[str, Any] = {
     "has_main_web_app": False,
 }
 MAX_TEXT_LENGTH = 4096
+MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit on a photo's file
+MAX_PHOTO_SIDES = 10_000  # width and height together
+MAX_PHOTO_RATIO = 20  # the longer side over the shorter one
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_UPDATES_PER_POLL = 100
 
 _INT_PARAMS = frozenset({"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"})
 _BOOL_PARAMS = frozenset({"disable_notification", "show_alert", "drop_pending_updates"})
 _JSON_PARAMS = frozenset(
-    {"reply_markup", "commands", "scope", "allowed_updates", "entities", "link_preview_options"}
+    {
+        "reply_markup",
+        "commands",
+        "scope",
+        "allowed_updates",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+    }
 )
 _PARSE_MODES = frozenset({"html", "markdown", "markdownv2"})
 _BUTTON_ACTIONS = frozenset(
@@ -137,6 +152,7 @@ class SentMessage:
     plain_text: str
     entities: list[dict[str, Any]]
     date: int
+    photo: bytes | None = field(default=None, repr=False)  # a photo's file; its caption is the text
 
     def buttons(self) -> list[tuple[str, str]]:
         """Tests tap buttons by what they say; only callback buttons can be tapped."""
@@ -281,18 +297,49 @@ def _render(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
     text = params.get("text")
     if not isinstance(text, str) or not text.strip():
         raise _bad_request("message text is empty")
-    parse_mode = params.get("parse_mode")
-    if parse_mode and str(parse_mode).lower() not in _PARSE_MODES:
-        raise _bad_request("unsupported parse_mode")
-    if parse_mode and str(parse_mode).lower() == "html":
-        plain, entities = _HtmlReader(text).read()
-    else:
-        plain, entities = text, list(params.get("entities") or [])
+    plain, entities = _read(text, params.get("parse_mode"), params.get("entities"))
     if not plain.strip():
         raise _bad_request("message text is empty")
     if len(plain) > MAX_TEXT_LENGTH:
         raise _bad_request("message is too long")
     return plain, entities
+
+
+def _render_caption(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """A photo's caption as the user would see it; none at all is allowed."""
+    caption = params.get("caption")
+    if caption is None or caption == "":
+        return "", []
+    if not isinstance(caption, str):
+        raise _bad_request("can't parse caption")
+    plain, entities = _read(caption, params.get("parse_mode"), params.get("caption_entities"))
+    if len(plain) > MAX_CAPTION_LENGTH:
+        raise _bad_request("message caption is too long")
+    return plain, entities
+
+
+def _read(text: str, parse_mode: Any, entities: Any) -> tuple[str, list[dict[str, Any]]]:
+    if parse_mode and str(parse_mode).lower() not in _PARSE_MODES:
+        raise _bad_request("unsupported parse_mode")
+    if parse_mode and str(parse_mode).lower() == "html":
+        return _HtmlReader(text).read()
+    return text, list(entities or [])
+
+
+def _photo_size(photo: Any) -> tuple[int, int]:
+    """Width and height of an uploaded PNG, refused as Telegram refuses what it cannot show.
+    Only uploads are taken: the bot has no file ids or URLs to send."""
+    if not isinstance(photo, bytes):
+        raise _bad_request("wrong file identifier/HTTP URL specified")
+    if len(photo) > MAX_PHOTO_BYTES:
+        raise _ApiError(413, "Request Entity Too Large")
+    if photo[:8] != PNG_SIGNATURE or photo[12:16] != b"IHDR":
+        raise _bad_request("IMAGE_PROCESS_FAILED")
+    width, height = struct.unpack(">II", photo[16:24])
+    sides = sorted((width, height))
+    if not sides[0] or sum(sides) > MAX_PHOTO_SIDES or sides[1] > sides[0] * MAX_PHOTO_RATIO:
+        raise _bad_request("PHOTO_INVALID_DIMENSIONS")
+    return width, height
 
 
 def _checked_markup(markup: Any) -> dict[str, Any] | None:
@@ -354,7 +401,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     elif request.content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
         form = await request.post()
         raw.update(
-            (name, value.filename if isinstance(value, web.FileField) else value)
+            (name, value.file.read() if isinstance(value, web.FileField) else value)
             for name, value in form.items()
         )
     return {name: _coerce(name, value) for name, value in raw.items()}
@@ -386,15 +433,32 @@ class _Chat:
             "from": dict(BOT_USER),
             "chat": self.json(),
             "date": sent.date,
-            "text": sent.plain_text,
         }
+        text, entities = ("caption", "caption_entities") if sent.photo else ("text", "entities")
+        if sent.plain_text or not sent.photo:
+            message[text] = sent.plain_text
+        if sent.photo:
+            message["photo"] = [_photo_json(sent)]
         if sent.entities:
-            message["entities"] = sent.entities
+            message[entities] = sent.entities
         if sent.reply_markup is not None and "inline_keyboard" in sent.reply_markup:
             message["reply_markup"] = sent.reply_markup
         if sent.edited:
             message["edit_date"] = int(time.time())
         return message
+
+
+def _photo_json(sent: SentMessage) -> dict[str, Any]:
+    """The one size of the photo, as Telegram describes each size it keeps."""
+    assert sent.photo is not None
+    width, height = struct.unpack(">II", sent.photo[16:24])
+    return {
+        "file_id": f"photo-{sent.message_id}",
+        "file_unique_id": f"p{sent.message_id}",
+        "width": width,
+        "height": height,
+        "file_size": len(sent.photo),
+    }
 
 
 @dataclass
@@ -432,6 +496,7 @@ class FakeBotApi:
         self._handlers: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": lambda _params: dict(BOT_USER),
             "sendMessage": self._send_message,
+            "sendPhoto": self._send_photo,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
@@ -790,6 +855,28 @@ class FakeBotApi:
         chat.bot_messages[sent.message_id] = sent
         return chat.message_json(sent)
 
+    def _send_photo(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat = self._known_chat(params)
+        photo = params.get("photo")
+        _photo_size(photo)
+        plain, entities = _render_caption(params)
+        markup = _checked_markup(params.get("reply_markup"))
+        sent = SentMessage(
+            message_id=chat.next_message_id(),
+            text=str(params.get("caption") or ""),
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            disable_notification=bool(params.get("disable_notification")),
+            edited=0,
+            deleted=False,
+            plain_text=plain,
+            entities=entities,
+            date=int(time.time()),
+            photo=photo,
+        )
+        chat.bot_messages[sent.message_id] = sent
+        return chat.message_json(sent)
+
     def _message_to_edit(self, params: dict[str, Any]) -> tuple[_Chat, SentMessage]:
         if "chat_id" not in params and "inline_message_id" not in params:
             raise _bad_request("message identifier is not specified")
@@ -805,6 +892,8 @@ class FakeBotApi:
     def _edit_message_text(self, params: dict[str, Any]) -> dict[str, Any]:
         """Like Telegram, an edit without reply_markup takes the inline keyboard away."""
         chat, sent = self._message_to_edit(params)
+        if sent.photo:
+            raise _bad_request("there is no text in the message to edit")
         plain, entities = _render(params)
         markup = _checked_markup(params.get("reply_markup"))
         if (plain, entities, markup) == (sent.plain_text, sent.entities, sent.reply_markup):

@@ -38,8 +38,9 @@ from messages.commands import (
     Start,
     UserCommand,
 )
-from messages.replies import Button, Notification, Reply
+from messages.replies import Button, Notification, Photo, Reply
 from persistence.vault import PURPOSE_ACCESS_TOKEN, Vault
+from tests.charts.chart_images import SIZE, png_size
 
 ADMIN = 700
 MASTER = Secret("adapter-test-master-key-" + "m" * 20)
@@ -533,3 +534,42 @@ def test_a_reply_that_cannot_be_rendered_is_reported_and_the_one_behind_it_arriv
         time.sleep(0.02)
     assert later.correlation_id in bridge.acknowledged
     assert poisoned.correlation_id not in bridge.acknowledged
+
+
+def chart_photo(user: int, key: str, png: bytes, **params: str) -> Photo:
+    return Photo(
+        telegram_id=user,
+        chat_id=user,
+        key=key,
+        params=tuple(params.items()),
+        buttons=((Button("button.chart", "ch:a"),),),
+        png=png,
+        language="en",
+    )
+
+
+def test_a_chart_goes_out_with_send_photo_its_caption_and_its_button(harness, chart_png):
+    user = 4400
+    harness.fake.user_says(user, "/start")
+    harness.bridge.last(Start, user)
+    photo = chart_photo(user, "chart.caption.allocation", chart_png)
+    harness.bridge.loop.call_soon_threadsafe(harness.bridge.deliver, photo)
+    harness.fake.wait_for(lambda: photo.correlation_id in harness.bridge.acknowledged)
+    [sent] = [m for m in harness.fake.messages(user) if m.photo is not None]
+    assert sent.photo == chart_png and png_size(sent.photo) == SIZE
+    assert sent.plain_text == render("chart.caption.allocation", {}, "en", as_html=False)
+    assert sent.buttons() == [("📈 Chart", "ch:a")]
+    assert [method for method, _ in harness.fake.calls].count("sendPhoto") >= 1
+
+
+def test_a_caption_longer_than_telegram_allows_follows_the_photo_as_text(harness, chart_png):
+    user = 4401
+    harness.fake.user_says(user, "/start")
+    harness.bridge.last(Start, user)
+    long_name = "x" * 1100
+    photo = chart_photo(user, "console.photo_saved", chart_png, path=long_name)
+    harness.bridge.loop.call_soon_threadsafe(harness.bridge.deliver, photo)
+    harness.fake.wait_for(lambda: photo.correlation_id in harness.bridge.acknowledged)
+    picture, text = harness.fake.messages(user)[-2:]
+    assert (picture.photo, picture.plain_text, picture.buttons()) == (chart_png, "", [])
+    assert long_name in text.plain_text and text.buttons() == [("📈 Chart", "ch:a")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from fake_bot_api import FakeBotApi
+from PIL import Image
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, EndPointNotFound, RetryAfter
@@ -331,6 +333,66 @@ def test_edits_are_recorded_refused_when_unchanged_and_drop_the_keyboard_unless_
 
     [menu] = fake.messages(ALICE)
     assert (menu.text, menu.edited, menu.buttons()) == ("Selesai", 2, [])
+
+
+def png(width: int = 1280, height: int = 720) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_photo_is_kept_as_the_bytes_uploaded_with_its_caption_and_buttons(
+    fake: FakeBotApi,
+) -> None:
+    fake.user_says(ALICE, "/start")
+    image = png()
+
+    sent = with_bot(
+        fake,
+        lambda bot: bot.send_photo(
+            ALICE,
+            image,
+            caption="<b>BTC/IDR</b> 1 jam",
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(("4 jam", "ch:p:btcidr:4h")),
+        ),
+    )
+
+    assert (sent.caption, sent.photo[-1].width, sent.photo[-1].height) == (
+        "BTC/IDR 1 jam",
+        1280,
+        720,
+    )
+    [recorded] = fake.messages(ALICE)
+    assert recorded.photo == image
+    assert (recorded.plain_text, recorded.buttons()) == (
+        "BTC/IDR 1 jam",
+        [("4 jam", "ch:p:btcidr:4h")],
+    )
+    fake.user_taps(ALICE, recorded.message_id, "ch:p:btcidr:4h")  # its buttons can be tapped
+
+
+def test_a_caption_over_1024_characters_or_an_image_telegram_cannot_show_is_refused(
+    fake: FakeBotApi,
+) -> None:
+    fake.user_says(ALICE, "/start")
+
+    async def scenario(bot: Bot) -> None:
+        await bot.send_photo(ALICE, png(), caption="x" * 1024)
+        with pytest.raises(BadRequest, match="Message caption is too long"):
+            await bot.send_photo(ALICE, png(), caption="x" * 1025)
+        with pytest.raises(BadRequest, match="Photo_invalid_dimensions"):
+            await bot.send_photo(ALICE, png(2100, 100))
+        with pytest.raises(BadRequest, match="Image_process_failed"):
+            await bot.send_photo(ALICE, b"GIF89a not a png")
+        with pytest.raises(BadRequest, match="There is no text in the message to edit"):
+            await bot.edit_message_text(
+                "teks", ALICE, (await bot.send_photo(ALICE, png())).message_id
+            )
+
+    with_bot(fake, scenario)
+
+    assert [len(sent.plain_text) for sent in fake.messages(ALICE)] == [1024, 0]
 
 
 def test_commands_are_kept_per_scope_and_language(fake: FakeBotApi) -> None:

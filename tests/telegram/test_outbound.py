@@ -130,3 +130,21 @@ def test_a_refused_message_coalesced_with_others_takes_none_of_them_down():
     assert acknowledged == ["m1", "m2"]
     assert texts == ["first", "second"]
     assert refused == [(("m3",), "send: BadRequest")]
+
+
+def test_a_photo_is_sent_alone_with_send_photo_never_coalesced_with_the_text_around_it(chart_png):
+    with FakeBotApi() as fake:
+        fake.user_says(USER, "/start")
+        acknowledged = _send(
+            fake,
+            [
+                Envelope(USER, "before", acknowledge=("m1",)),
+                Envelope(
+                    USER, "<b>chart</b>", acknowledge=("m2",), photo=chart_png, mergeable=False
+                ),
+                Envelope(USER, "after", acknowledge=("m3",)),
+            ],
+        )
+        sent = [(m.plain_text, m.photo is not None) for m in fake.messages(USER)]
+    assert sent == [("before", False), ("chart", True), ("after", False)]
+    assert acknowledged == ["m1", "m2", "m3"]
