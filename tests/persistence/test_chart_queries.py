@@ -33,8 +33,8 @@ def fill(row, sequence: int, price: int, hours: int, quantity: str = "0.001") ->
 
 
 def test_the_fills_of_a_users_orders_on_a_pair_come_oldest_first_live_and_paper(database):
-    user = User.create(telegram_id=3001, chat_id=3001)
-    other = User.create(telegram_id=3002, chat_id=3002)
+    user = User.create(telegram_id=73001, chat_id=73001)
+    other = User.create(telegram_id=73002, chat_id=73002)
     grid = Strategy.create(user=user, kind="grid", pair="btc_idr")
     live = order(Order, user, "ib-1", "buy")
     paper = order(PaperOrder, user, "ib-2", "sell", strategy=grid)
@@ -56,8 +56,8 @@ def test_the_fills_of_a_users_orders_on_a_pair_come_oldest_first_live_and_paper(
 
 
 def test_results_are_added_up_per_day_exactly_oldest_day_first(database):
-    user = User.create(telegram_id=3003, chat_id=3003)
-    other = User.create(telegram_id=3004, chat_id=3004)
+    user = User.create(telegram_id=73003, chat_id=73003)
+    other = User.create(telegram_id=73004, chat_id=73004)
     dca = Strategy.create(user=user, kind="dca", pair="btc_idr")
     grid = Strategy.create(user=user, kind="grid", pair="eth_idr")
     record_result(grid, "g:1", Decimal("0.1"), date(2026, 12, 2))
