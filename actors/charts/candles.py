@@ -9,22 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapters.indodax.pairs import Pair
-from adapters.indodax.public_client import PublicClient, Timeframe
+from adapters.indodax.public_client import WIRE_TIMEFRAMES, PublicClient
 from adapters.indodax.wire import Candle
 from messages.charts import ChartTimeframe, span
 
 KEEP = timedelta(seconds=60)
-# The exchange's names of the timeframes (/tradingview/history_v2 `tf`).
-WIRE_TIMEFRAMES: dict[ChartTimeframe, Timeframe] = {
-    "1m": "1",
-    "15m": "15",
-    "30m": "30",
-    "1h": "60",
-    "4h": "240",
-    "1d": "1D",
-    "3d": "3D",
-    "1w": "1W",
-}
 
 
 @dataclass(frozen=True)

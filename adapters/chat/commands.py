@@ -3,9 +3,9 @@ nothing: a command it cannot parse gets the usage text, everything else goes to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from config.schema import LANGUAGES
 from messages import callbacks as cb
@@ -238,6 +238,8 @@ def _loss_limit(who: Who, args: list[str]) -> Parsed:
     return SetLossLimit(**_chat(who), amount_text=None if off else args[0])
 
 
+T = TypeVar("T")
+
 # How a /pnl period may be typed, in either language.
 PERIODS: dict[str, PnlPeriod] = {
     "today": "today",
@@ -255,12 +257,18 @@ PERIODS: dict[str, PnlPeriod] = {
 }
 
 
+def _spelled(args: list[str], spellings: Mapping[str, T]) -> T | None:
+    """The words after a command as one of `spellings`, whatever their case, spaces and
+    dashes (`hari ini`, `30-d`, `rata-rata`); None for anything else."""
+    return spellings.get("".join(args).lower().replace("-", ""))
+
+
 def _pnl(who: Who, args: list[str]) -> Parsed:
     """/pnl [today | 7d | 30d | all]"""
-    word = "".join(args).lower().replace("-", "") or "all"
-    if word not in PERIODS:
+    period = _spelled(args, PERIODS) if args else "all"
+    if period is None:
         return Usage("help.pnl")
-    return GetPnl(**_chat(who), period=PERIODS[word])
+    return GetPnl(**_chat(who), period=period)
 
 
 # How a cost method may be typed after /portfolio, in either language.
@@ -277,10 +285,10 @@ def _portfolio(who: Who, args: list[str]) -> Parsed:
     """/portfolio [average | fifo]"""
     if not args:
         return GetPortfolio(**_chat(who))
-    word = "".join(args).lower().replace("-", "")
-    if word not in COST_METHODS:
+    method = _spelled(args, COST_METHODS)
+    if method is None:
         return Usage("help.portfolio")
-    return GetPortfolio(**_chat(who), cost_method=COST_METHODS[word])
+    return GetPortfolio(**_chat(who), cost_method=method)
 
 
 # How a chart's timeframe may be typed: minutes, hours (jam), days (hari), weeks (minggu).

@@ -41,22 +41,27 @@ from adapters.indodax.wire import (
     parse_ticker_all,
     parse_trades,
 )
+from messages.charts import BARS, ChartTimeframe
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 USER_AGENT = "indodax-bot/0.1"
 Timeframe = Literal["1", "15", "30", "60", "240", "1D", "3D", "1W"]
-# Each timeframe's candle length, as /tradingview/history_v2 names them (no 5 minutes).
+# The exchange's names (/tradingview/history_v2 `tf`; no 5 minutes) of the timeframes as
+# the chat names them; their candle lengths are the chat's (messages/charts.py).
+WIRE_TIMEFRAMES: Mapping[ChartTimeframe, Timeframe] = {
+    "1m": "1",
+    "15m": "15",
+    "30m": "30",
+    "1h": "60",
+    "4h": "240",
+    "1d": "1D",
+    "3d": "3D",
+    "1w": "1W",
+}
 TIMEFRAME_LENGTHS: Mapping[Timeframe, timedelta] = {
-    "1": timedelta(minutes=1),
-    "15": timedelta(minutes=15),
-    "30": timedelta(minutes=30),
-    "60": timedelta(hours=1),
-    "240": timedelta(hours=4),
-    "1D": timedelta(days=1),
-    "3D": timedelta(days=3),
-    "1W": timedelta(weeks=1),
+    wire: BARS[chart] for chart, wire in WIRE_TIMEFRAMES.items()
 }
 TIMEFRAMES: tuple[Timeframe, ...] = tuple(TIMEFRAME_LENGTHS)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -274,6 +274,44 @@ def test_private_endpoints_replay(recorder, private):
     assert results["histories"][0].status == "filled"
 
 
+def test_the_history_import_endpoints_replay(recorder, private):
+    recorder.serve(
+        {
+            "/api/v2/myTrades": fixture("v2_my_trades.json"),
+            "transHistory": fixture("tapi_transHistory.json"),
+        }
+    )
+
+    def run() -> dict[str, object]:
+        return {
+            "trades": private.my_trades(BTC, 1790000000000, 1790138528000, 1000),
+            "oldest_first": private.my_trades(
+                BTC, 1790000000000, 1790138528000, 1000, oldest_first=True
+            ),
+            "transfers": private.transfers(date(2026, 9, 17), date(2026, 9, 23)),
+        }
+
+    results = played(recorder, "history.yaml", run)
+    sale, buy = results["trades"]
+    assert (sale.trade_id, sale.is_buyer, sale.commission) == ("72057594037936571", False, 656)
+    assert (buy.quantity, buy.quote_quantity, buy.commission_asset) == (
+        Decimal("0.0001"),
+        Decimal(150000),
+        "idr",
+    )
+    deposit, withdrawal = results["transfers"]  # rupiah and the pending deposit left out
+    assert (deposit.direction, deposit.currency, deposit.amount) == (
+        "deposit",
+        "btc",
+        Decimal("0.001"),
+    )
+    assert (withdrawal.currency, withdrawal.amount, withdrawal.fee) == (
+        "eth",
+        Decimal("0.5"),
+        Decimal("0.005"),
+    )
+
+
 def test_rejections_and_the_nonce_retry_replay(recorder, private):
     recorder.serve(
         {
@@ -330,7 +368,7 @@ def test_lost_trade_reply_replays_as_a_lookup(recorder, private, no_wait):
 
 def test_cassettes_hold_no_secret_key_or_signature_header():
     files = [path for path in CASSETTES.rglob("*") if path.is_file()]
-    assert len(files) == 4
+    assert len(files) == 5
     for path in files:
         text = path.read_text()
         assert TEST_SECRET not in text, path
