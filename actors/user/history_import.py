@@ -12,14 +12,16 @@ most one window again and storing nothing twice.
 Calls are paced (HISTORY_IMPORT_INTERVAL_MS) and back off on errors: the import must never
 crowd out trading, and the v2 history limit is per IP, shared by every user. Its calls do
 not count toward the dead-man switch either: an account whose history cannot be read
-still trades. It runs at the actor's start and after a link; /portfolio asks for a fresh
-read when the last is old. It does not keep the actor in memory: an actor that leaves for
-idleness stops it, and the next start goes on from the cursors.
+still trades. It runs after a link, goes on at the actor's start while it is not finished
+(spread over a minute), and /portfolio asks for a fresh read when the last is old. It
+does not keep the actor in memory: an actor that leaves for idleness stops it, and the
+next start goes on from the cursors.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +53,7 @@ TIMER = "history"
 PAGE = 1000  # rows per myTrades call, the most the exchange gives
 MAX_FAILURES = 5  # in a row; then the import waits for the next start
 FRESH_FOR = timedelta(minutes=5)  # /portfolio asks for a new read after this
+START_SPREAD = timedelta(seconds=60)  # an unfinished import resumes within this of a start
 
 
 @dataclass(frozen=True)
@@ -71,24 +74,39 @@ class HistoryImport:
         days: int,
         interval: timedelta,
         clock: Callable[[], datetime],
+        jitter: Callable[[], float] = random.random,
     ) -> None:
-        self.session, self.timers, self.clock = session, timers, clock
+        self.session, self.timers, self.clock, self.jitter = session, timers, clock, jitter
         self.depth, self.interval = timedelta(days=days), interval
         self.running = False
         self.run = 0  # names the import its timer belongs to: a relink starts a new one
         self.started_at: datetime | None = None
+        self.waiting = False  # started, its first call put off (START_SPREAD)
         self.failures = 0
         self.held: set[str] | None = None  # coins the balance holds, read at the start
         timers.on(TIMER, self._step)
 
-    def start(self) -> None:
+    def start(self, after: timedelta = timedelta(0)) -> None:
         """Reads what is new for every source, then on back toward the horizon."""
         if self.running or self.session.user is None or self.session.keys is None:
             return
         self.running, self.failures, self.held = True, 0, None
         self.run += 1
-        self.started_at = self.clock()
-        self.timers.start(TIMER, timedelta(0), self.run)
+        self.started_at, self.waiting = self.clock(), after > timedelta(0)
+        self.timers.start(TIMER, after, self.run)
+
+    def resume(self) -> None:
+        """At the actor's start: an import not finished goes on, after a random pause of up
+        to START_SPREAD, so users started together (the whole system after a restart, a
+        storm of triggers) do not all call the exchange at once; a finished one waits for
+        /portfolio to ask for what is new (the bot's own fills count before that anyway)."""
+        user = self.session.user
+        if user is None:
+            return
+        cursors = cursors_of(user).values()
+        if cursors and all(cursor.back <= cursor.horizon for cursor in cursors):
+            return
+        self.start(after=START_SPREAD * self.jitter())
 
     def relink(self) -> None:
         """A key linked or unlinked: the stored history may be another account's. It is
@@ -100,8 +118,12 @@ class HistoryImport:
         self.start()
 
     def freshen(self) -> None:
-        """A new read when the last one started long enough ago (or never did)."""
-        if self.started_at is None or self.clock() - self.started_at >= FRESH_FOR:
+        """A new read when the last one started long enough ago (or never did); one still
+        waiting out its spread begins now, as the user is asking (the waiting timer, of an
+        earlier run, is ignored when it rings)."""
+        stale = self.started_at is None or self.clock() - self.started_at >= FRESH_FOR
+        if stale or self.waiting:
+            self.running = False
             self.start()
 
     def progress(self, user: User) -> ImportProgress:
@@ -115,6 +137,7 @@ class HistoryImport:
         user = self.session.user
         if run != self.run or not self.running:
             return  # an import a relink or an error ended
+        self.waiting = False
         if user is None or self.session.keys is None:
             self.running = False
             return

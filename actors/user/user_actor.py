@@ -73,7 +73,7 @@ class UserActor(BotActor):
             self.parts.tracker.resume()
             self.parts.lifecycle.boot()
             self.parts.strategies.start_running()
-            self.parts.history.start()
+            self.parts.history.resume()
         self.parts.heartbeat.start()  # a user who links later is guarded as well
         self.wakeupAfter(self.idle_after)
 

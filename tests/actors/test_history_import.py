@@ -239,3 +239,27 @@ def test_a_relinked_key_forgets_the_history_and_reads_it_again(world):
     world.history.relink()
     world.run()
     assert world.trades() == ["9"]
+
+
+def test_an_unfinished_import_goes_on_at_the_actors_start_within_a_minute_and_a_finished_one_waits(
+    world,
+):
+    world.exchange.trades = [trade(1, NOW - timedelta(days=1))]
+    world.history.start()
+    world.run(most=3)  # stopped half way: getInfo and two weeks of transfers
+    world.history.running = False  # the actor left
+    world.wakeups.clear()
+    world.history.jitter = lambda: 0.5
+    world.history.resume()
+    [(delay, _)] = world.wakeups
+    assert delay == timedelta(seconds=30)  # half of the minute it is spread over
+    world.history.freshen()  # the user asks for /portfolio meanwhile: it begins now
+    assert world.wakeups[-1][0] == timedelta(0)
+    world.run()
+    assert world.trades() == ["1"]
+    assert world.history.running is False  # the put-off timer, of the earlier run, did nothing
+
+    world.exchange.calls.clear()
+    world.history.running = False
+    world.history.resume()  # finished: nothing is read until /portfolio asks
+    assert world.wakeups == [] and world.exchange.calls == []
