@@ -285,6 +285,14 @@ class IndodaxSettings:
         "Pause between two history calls of one user's import, so an import never crowds out "
         "trading: the v2 history limit (300 a minute) is per IP, shared by every user.",
     )
+    history_import_per_minute: int = setting(
+        "HISTORY_IMPORT_PER_MINUTE",
+        120,
+        parsers.integer(1, 300),
+        "History calls a minute for every user's import together (shared through Redis, or a "
+        "local file without it): Indodax allows 300 v2 history calls a minute per IP, and the "
+        "rest are left to looking up orders that filled.",
+    )
     order_reconcile_dormant_seconds: int = setting(
         "ORDER_RECONCILE_DORMANT_SECONDS",
         3600,

@@ -9,8 +9,9 @@ is stored before its cursor moves, and rows are keyed by the exchange's ids, so 
 stopped anywhere (a crash, the actor leaving, an error) resumes where it was, reading at
 most one window again and storing nothing twice.
 
-Calls are paced (HISTORY_IMPORT_INTERVAL_MS) and back off on errors: the import must never
-crowd out trading, and the v2 history limit is per IP, shared by every user. Its calls do
+Calls are paced (HISTORY_IMPORT_INTERVAL_MS), back off on errors, and every user's imports
+together stay within HISTORY_IMPORT_PER_MINUTE (persistence/call_budget.py): the import must
+never crowd out trading, and the v2 history limit is per IP, shared by every user. Its calls do
 not count toward the dead-man switch either: an account whose history cannot be read
 still trades. It runs after a link, goes on at the actor's start while it is not finished
 (spread over a minute), and /portfolio asks for a fresh read when the last is old. It
@@ -33,6 +34,7 @@ from adapters.indodax.errors import IndodaxError, RateLimited
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.private_client import HISTORY_WINDOW
 from adapters.indodax.wire import MyTrade, Transfer
+from persistence.call_budget import CallBudget
 from persistence.models.history import (
     TRANSFERS,
     HistoryCursor,
@@ -74,9 +76,14 @@ class HistoryImport:
         days: int,
         interval: timedelta,
         clock: Callable[[], datetime],
+        budget: Callable[[], CallBudget],
         jitter: Callable[[], float] = random.random,
     ) -> None:
+        """`budget` opens the calls a minute every user's import shares (on first need:
+        most actors never import)."""
         self.session, self.timers, self.clock, self.jitter = session, timers, clock, jitter
+        self.open_budget = budget
+        self.budget: CallBudget | None = None
         self.depth, self.interval = timedelta(days=days), interval
         self.running = False
         self.run = 0  # names the import its timer belongs to: a relink starts a new one
@@ -140,6 +147,12 @@ class HistoryImport:
         self.waiting = False
         if user is None or self.session.keys is None:
             self.running = False
+            return
+        if self.budget is None:
+            self.budget = self.open_budget()
+        wait = self.budget.take()
+        if wait > 0:  # every user's imports together have had this minute's calls
+            self.timers.start(TIMER, timedelta(seconds=wait), self.run)
             return
         delay = self.interval
         try:

@@ -56,6 +56,7 @@ from actors.user.strategy_edits import StrategyEdits
 from actors.user.strategy_host import StrategyHost
 from actors.user.strategy_setup import StrategySetup
 from actors.user.timers import Timers, WakeupAfter
+from persistence.call_budget import history_budget
 from persistence.models.base import utcnow
 from persistence.vault import Vault
 
@@ -104,6 +105,7 @@ def build_parts(
         days=settings.indodax.history_import_days,
         interval=timedelta(milliseconds=settings.indodax.history_import_interval_ms),
         clock=utcnow,
+        budget=lambda: history_budget(settings),
     )
     lifecycle = OrderLifecycle(
         session,

@@ -87,6 +87,16 @@ class HistoryExchange:
             raise ExchangeUnavailable("502 from the exchange")
 
 
+class Budget:
+    """Every user's imports' calls this minute: `waits` says how long the next must wait."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    def take(self) -> float:
+        return self.waits.pop(0) if self.waits else 0.0
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = NOW
@@ -131,12 +141,14 @@ def world(database: Any) -> World:
     wakeups: list[tuple[timedelta, Any]] = []
     timers = Timers(lambda delay, payload: wakeups.append((delay, payload)))
     clock = Clock()
+    budget = Budget()
     history = HistoryImport(
         session,  # type: ignore[arg-type]
         timers,
         days=DAYS,
         interval=timedelta(milliseconds=10),
         clock=clock,
+        budget=lambda: budget,
     )
     return World(exchange, history, wakeups, timers, clock, user)
 
@@ -263,3 +275,15 @@ def test_an_unfinished_import_goes_on_at_the_actors_start_within_a_minute_and_a_
     world.history.running = False
     world.history.resume()  # finished: nothing is read until /portfolio asks
     assert world.wakeups == [] and world.exchange.calls == []
+
+
+def test_an_import_waits_when_every_users_imports_have_had_this_minutes_calls(world):
+    world.exchange.trades = [trade(1, NOW - timedelta(days=1))]
+    world.history.start()
+    world.history.open_budget().waits = [42.0]
+    world.run(most=1)
+    assert world.exchange.calls == []  # nothing was asked of the exchange
+    [(delay, _)] = world.wakeups
+    assert delay == timedelta(seconds=42)
+    world.run()
+    assert world.trades() == ["1"]
