@@ -60,7 +60,7 @@ class Portfolio:
             return
         if self.session.paper is not None:
             positions = _positions(paper_history(user), method)
-            self._show(message, "portfolio.paper_show", amounts, positions)
+            self._show(message, "portfolio.paper_show", method, amounts, positions)
             return
         self.history.freshen()
         progress = self.history.progress(user)
@@ -69,6 +69,7 @@ class Portfolio:
         self._show(
             message,
             "portfolio.show",
+            method,
             amounts,
             _positions(account_history(user, amounts), method),
             history=((state, since),),
@@ -93,6 +94,7 @@ class Portfolio:
         self,
         message: GetPortfolio,
         key: str,
+        method: Method,
         amounts: dict[str, Decimal],
         positions: dict[str, Position],
         **extra: tuple[Row, ...],
@@ -127,7 +129,6 @@ class Portfolio:
                 known_value = whole_rupiah((held.held - held.unknown) * price)
                 gains.append((currency, str(whole_rupiah(held.cost)), str(known_value), str(gain)))
         realised = whole_rupiah(sum((p.realised for p in positions.values()), Decimal(0)))
-        method = _method(self.session.user)
         self.answers.reply(
             message,
             key,
@@ -165,9 +166,9 @@ def value_in_idr(amount: Decimal, price: Decimal) -> Decimal:
     return (amount * price).to_integral_value(rounding="ROUND_FLOOR")
 
 
-def _method(user: User | None) -> Method:
+def _method(user: User) -> Method:
     """The user's choice; average until they choose."""
-    return "fifo" if user is not None and user.cost_method == "fifo" else "average"
+    return "fifo" if user.cost_method == "fifo" else "average"
 
 
 def _idr_prices(last: Mapping[tuple[str, str], Decimal]) -> dict[str, Decimal]:
