@@ -17,6 +17,7 @@ import httpx
 from adapters.indodax.pairs import Pair
 from adapters.indodax.private_client import PrivateClient, trade_params
 from config.secret import Secret
+from persistence.nonce_store import DrawnNonce
 
 
 class MemoryNonces:
@@ -29,6 +30,9 @@ class MemoryNonces:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self.last = max(self.last, value)
+
+    def ask(self, key_id: str) -> DrawnNonce:
+        return DrawnNonce(self.next(key_id))
 
 
 def main() -> None:

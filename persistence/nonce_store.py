@@ -22,6 +22,36 @@ class NonceStore(Protocol):
         """Never hand out `value` or less again (the exchange said it has seen `value`)."""
         ...
 
+    def ask(self, key_id: str) -> AskedNonce:
+        """A draw started now whose value is read later, so a caller with something else to
+        wait for first (the order's intent committed) waits for both at once. A store
+        whose draw costs no round trip draws at once."""
+        ...
+
+
+class AskedNonce(Protocol):
+    def value(self) -> int:
+        """The drawn nonce, recorded as used before it is returned."""
+        ...
+
+    def drop(self) -> None:
+        """Not needed after all: the draw is finished and its value skipped (harmless:
+        nonces need only increase)."""
+        ...
+
+
+class DrawnNonce:
+    """A draw already made."""
+
+    def __init__(self, value: int) -> None:
+        self._value = value
+
+    def value(self) -> int:
+        return self._value
+
+    def drop(self) -> None:
+        return None
+
 
 def next_nonce(last: int) -> int:
     """The rule every store follows: the clock in ms, or one past the last if that is ahead."""
@@ -43,6 +73,9 @@ class ProvisionalNonces:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self._last[key_id] = max(self._last.get(key_id, 0), value)
+
+    def ask(self, key_id: str) -> AskedNonce:
+        return DrawnNonce(self.next(key_id))
 
     def keep(self) -> None:
         for key_id, last in self._last.items():

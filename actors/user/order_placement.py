@@ -84,38 +84,39 @@ def place(
     client: PrivateClient, user: User, order: TapiOrder, owner: OrderOwner | None = None
 ) -> Placement:
     """`owner`: the strategy that chose the order's id (a user's order gets a new one)."""
-    row = record_intended_order(user, order_fields(order), owner)
-    try:
-        outcome = client.trade(
-            order.pair,
-            order.side,
-            order.order_type,
-            client_order_id=row.client_order_id,
-            price=order.price,
-            quantity=order.quantity,
-            quote_amount=order.quote_amount,
-        )
-    except OrderOutcomeUnknown as error:
-        log.error("order outcome unknown", extra={"client_order_id": row.client_order_id})
-        settle_order(row, state=OrderState.UNKNOWN, error=str(error)[:500], outcome_owed=True)
-        return Placement(row, "order.unknown", type(error).__name__)
-    except OrderNotPlaced as error:
-        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
-        return Placement(row, "order.not_placed", type(error).__name__)
-    except RateLimited as error:
-        # The exchange ran nothing. A strategy's order is told as never sent, so its
-        # strategy asks for the same intent again (the client waits out the pair's block);
-        # a user is told to try again.
-        why = NOT_ON_THE_EXCHANGE if owner is not None else str(error)[:500]
-        settle_order(row, state=OrderState.REJECTED, error=why)
-        return Placement(row, rejection_key(error), type(error).__name__)
-    except ExchangeRejected as error:
-        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
-        return Placement(row, rejection_key(error), type(error).__name__)
-    except IndodaxError as error:
-        # Refused before it reached the order book (credentials, nonce, unreachable host).
-        settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
-        raise
+    with client.nonce_asked_ahead():
+        row = record_intended_order(user, order_fields(order), owner)
+        try:
+            outcome = client.trade(
+                order.pair,
+                order.side,
+                order.order_type,
+                client_order_id=row.client_order_id,
+                price=order.price,
+                quantity=order.quantity,
+                quote_amount=order.quote_amount,
+            )
+        except OrderOutcomeUnknown as error:
+            log.error("order outcome unknown", extra={"client_order_id": row.client_order_id})
+            settle_order(row, state=OrderState.UNKNOWN, error=str(error)[:500], outcome_owed=True)
+            return Placement(row, "order.unknown", type(error).__name__)
+        except OrderNotPlaced as error:
+            settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
+            return Placement(row, "order.not_placed", type(error).__name__)
+        except RateLimited as error:
+            # The exchange ran nothing. A strategy's order is told as never sent, so its
+            # strategy asks for the same intent again (the client waits out the pair's block);
+            # a user is told to try again.
+            why = NOT_ON_THE_EXCHANGE if owner is not None else str(error)[:500]
+            settle_order(row, state=OrderState.REJECTED, error=why)
+            return Placement(row, rejection_key(error), type(error).__name__)
+        except ExchangeRejected as error:
+            settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
+            return Placement(row, rejection_key(error), type(error).__name__)
+        except IndodaxError as error:
+            # Refused before it reached the order book (credentials, nonce, unreachable host).
+            settle_order(row, state=OrderState.REJECTED, error=str(error)[:500])
+            raise
     lost = outcome.status is not None  # found by client_order_id after the reply was lost
     return Placement(apply_outcome(row, outcome), "order.placed", "ReplyLost" if lost else None)
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -65,7 +66,7 @@ from adapters.indodax.wire import (
 )
 from config.logs import register_secret
 from config.secret import Secret
-from persistence.nonce_store import NonceStore
+from persistence.nonce_store import AskedNonce, NonceStore
 from persistence.vault import fingerprint
 
 log = logging.getLogger(__name__)
@@ -169,8 +170,27 @@ class PrivateClient(HttpSession):
         self._sleep = sleep
         self._timeout = timeout
         self._lookup_delays = tuple(lookup_delays)
+        self._asked: AskedNonce | None = None
 
     # Requests
+
+    @contextmanager
+    def nonce_asked_ahead(self) -> Iterator[None]:
+        """Around work that must finish before the next call is sent (an order's intent
+        committed before the order goes): the call's nonce is asked for on entering, so
+        the store's round trip overlaps that work instead of following it. Only this
+        client signs with the key in between, so the nonce is still the key's newest when
+        it is used; one not used is dropped on leaving."""
+        if self._auth_mode != "nonce":
+            yield
+            return
+        self._asked = self._nonces.ask(self._key_id)
+        try:
+            yield
+        finally:
+            asked, self._asked = self._asked, None
+            if asked is not None:
+                asked.drop()
 
     def build_tapi_request(self, method: str, params: Sequence[tuple[str, str]]) -> httpx.Request:
         """A signed `POST /tapi` with a fresh nonce or timestamp."""
@@ -181,7 +201,9 @@ class PrivateClient(HttpSession):
         if self._auth_mode == "timestamp":
             timestamp = self._now_ms() + self._clock_offset()
             return [("timestamp", str(timestamp)), ("recvWindow", str(self._recv_window_ms))]
-        return [("nonce", str(self._nonces.next(self._key_id)))]
+        asked, self._asked = self._asked, None
+        nonce = asked.value() if asked is not None else self._nonces.next(self._key_id)
+        return [("nonce", str(nonce))]
 
     def _signed_post(self, url: str, body: str, content_type: str) -> httpx.Request:
         content = body.encode()

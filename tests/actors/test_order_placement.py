@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -55,6 +57,12 @@ class FakeClient:
     def __init__(self, outcome=None, error=None, lookup=None):
         self.outcome, self.error, self.lookup = outcome, error, lookup
         self.sent: list[tuple[str, int]] = []
+        self.rows_when_nonce_asked: list[int] = []
+
+    @contextmanager
+    def nonce_asked_ahead(self) -> Iterator[None]:
+        self.rows_when_nonce_asked.append(Order.select().count())
+        yield
 
     def trade(self, pair, side, order_type, *, client_order_id, **amounts):
         self.sent.append(
@@ -93,6 +101,7 @@ def test_the_order_row_exists_before_the_order_is_sent(user):
     placement = place(client, user, LIMIT_BUY)
     [(client_order_id, rows_when_sent)] = client.sent
     assert rows_when_sent == 1
+    assert client.rows_when_nonce_asked == [0]  # its nonce's round trip overlaps the write
     assert (placement.key, placement.failure) == ("order.placed", None)
     row = Order.get(Order.client_order_id == client_order_id)
     assert (row.state, row.exchange_order_id, row.price) == ("open", "77", Decimal(1_000_000_000))

@@ -34,6 +34,7 @@ from adapters.indodax.private_client import PrivateClient, trade_params
 from adapters.indodax.ratelimit import PRIVATE_RATES, RateLimiter, TokenBucket
 from config.logs import JsonFormatter, secrets_registry
 from config.secret import Secret
+from persistence.nonce_store import DrawnNonce
 from persistence.vault import fingerprint
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
@@ -116,6 +117,9 @@ class MemoryNonces:
     def advance_past(self, key_id: str, value: int) -> None:
         self.last = max(self.last, value)
 
+    def ask(self, key_id: str) -> DrawnNonce:
+        return DrawnNonce(self.next(key_id))
+
 
 class Clock:
     """Monotonic time that moves only when someone sleeps (test_public_client and
@@ -145,7 +149,9 @@ def nonces() -> MemoryNonces:
 
 @pytest.fixture
 def make(clock, nonces):
-    def make(exchange: Exchange, secret: str = DOC_SECRET, **options) -> PrivateClient:
+    def make(
+        exchange: Exchange, secret: str = DOC_SECRET, store: MemoryNonces | None = None, **options
+    ) -> PrivateClient:
         options.setdefault("limiter", RateLimiter(PRIVATE_RATES, clock, clock.sleep))
         options.setdefault("sleep", clock.sleep)
         return PrivateClient(
@@ -153,7 +159,7 @@ def make(clock, nonces):
             V2,
             Secret(DOC_KEY),
             Secret(secret),
-            nonces,
+            store or nonces,
             http=httpx.Client(transport=httpx.MockTransport(exchange)),
             **options,
         )
@@ -365,6 +371,65 @@ def test_a_second_rejected_nonce_is_raised(make):
     with pytest.raises(InvalidNonce):
         make(exchange).get_info()
     assert len(exchange.requests) == 2
+
+
+class Asked:
+    """A draw started ahead: what its holder did with it."""
+
+    def __init__(self, value: int) -> None:
+        self.number = value
+        self.read = 0
+        self.dropped = 0
+
+    def value(self) -> int:
+        self.read += 1
+        return self.number
+
+    def drop(self) -> None:
+        self.dropped += 1
+
+
+class AskingNonces(MemoryNonces):
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[Asked] = []
+
+    def ask(self, key_id: str) -> Asked:  # type: ignore[override]
+        self.asked.append(Asked(self.next(key_id)))
+        return self.asked[-1]
+
+
+def test_the_call_after_a_nonce_was_asked_ahead_signs_with_that_nonce(make):
+    store = AskingNonces()
+    exchange = Exchange(trade=ok("tapi_trade_buy.json"), getInfo=ok("tapi_getInfo.json"))
+    client = make(exchange, store=store)
+    with client.nonce_asked_ahead():
+        buy_limit(client)
+        client.get_info()
+    (asked,) = store.asked
+    trade, info = exchange.requests
+    assert form(trade)["nonce"] == str(asked.number)
+    assert int(form(info)["nonce"]) > asked.number
+    assert (asked.read, asked.dropped) == (1, 0)
+
+
+def test_a_nonce_asked_ahead_and_not_used_is_dropped(make):
+    store = AskingNonces()
+    client = make(Exchange(), store=store)
+    with pytest.raises(RuntimeError), client.nonce_asked_ahead():
+        raise RuntimeError("the order's intent could not be written")
+    (asked,) = store.asked
+    assert (asked.read, asked.dropped) == (0, 1)
+
+
+def test_timestamp_mode_asks_no_nonce_ahead(make):
+    store = AskingNonces()
+    exchange = Exchange(getInfo=ok("tapi_getInfo.json"))
+    client = make(exchange, store=store, **timestamp_mode())
+    with client.nonce_asked_ahead():
+        client.get_info()
+    assert store.asked == []
+    assert "timestamp" in form(exchange.requests[0])
 
 
 def test_timestamp_mode_does_not_retry_a_stale_timestamp(make):

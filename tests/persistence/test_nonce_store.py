@@ -112,3 +112,34 @@ def test_a_key_under_check_leaves_no_counter_until_it_is_kept(store_location):
         assert not (Path(location) / key_id).exists()
     probe.keep()
     assert store.next(key_id) > drawn[-1] + 1000
+
+
+def test_a_nonce_asked_ahead_is_the_next_one_and_counts_as_drawn(store_location):
+    kind, location = store_location
+    store = make_store(kind, location)
+    key_id = f"ahead-{uuid.uuid4().hex}"
+    before = store.next(key_id)
+    asked = store.ask(key_id)
+    nonce = asked.value()
+    assert nonce > before
+    assert store.next(key_id) > nonce
+
+
+def test_a_nonce_asked_and_dropped_is_skipped_and_frees_its_connection(redis_url):
+    store = RedisNonceStore.from_url(redis_url)
+    key_id = f"dropped-{uuid.uuid4().hex}"
+    before = store.next(key_id)
+    asked = [store.ask(key_id) for _ in range(3)]  # three answers pending at once
+    for draw in asked:
+        draw.drop()
+    assert len(store._client.connection_pool._in_use_connections) == 0
+    assert int(store._client.get("indodax-bot:nonce:" + key_id)) >= before + 3
+    assert store.next(key_id) >= before + 4
+
+
+def test_a_nonce_asked_when_redis_forgot_the_script_is_still_drawn(redis_url):
+    store = RedisNonceStore.from_url(redis_url)
+    key_id = f"flushed-{uuid.uuid4().hex}"
+    before = store.next(key_id)
+    store._client.script_flush()
+    assert store.ask(key_id).value() > before
