@@ -6,10 +6,14 @@ missed during a drop, the 128-channel limit, and the close codes for a bad first
 Mount `handle` at `/ws/`. Everything runs on the simulator's event loop: the publish calls
 only queue text for each subscriber, and one writer task per socket sends whatever has queued
 up as a single frame, lines joined by `\\n`, as the real server does under load.
+
+`SocketHub` is that socket machinery without the protocol; the private order stream
+(`private_hub.py`) speaks Centrifugo v3 over the same machinery.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
@@ -79,23 +83,16 @@ class _Stream:
 
     history: deque[dict[str, Any]]
     offset: int = 0
-    subscribers: set[_Client] = field(default_factory=set)
 
 
-class CentrifugoHub:
-    def __init__(
-        self,
-        token: str = PUBLIC_TOKEN,
-        history_size: int = 1000,
-        heartbeat: float | None = 25.0,
-    ) -> None:
-        self._token = token
-        self._history_size = history_size
-        self._heartbeat = heartbeat  # the real server pings every ~25 s and drops the silent
-        self.epoch = str(int(time.time()))  # a new hub is a new stream: offsets restart
+class SocketHub(abc.ABC):
+    """Sockets, their writer tasks, who reads which channel, the simulated network cut and
+    the shutdown; a subclass answers the commands (`_execute`)."""
+
+    def __init__(self, heartbeat: float | None) -> None:
+        self._heartbeat = heartbeat  # the real servers ping every ~25 s and drop the silent
         self._clients: set[_Client] = set()
-        self._streams: dict[str, _Stream] = {}
-        self._trade_seq: dict[Pair, int] = {}
+        self._subscribers: dict[str, set[_Client]] = {}
         self._closed = False
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -121,10 +118,78 @@ class CentrifugoHub:
         return ws
 
     def subscribers(self, channel: str) -> int:
-        """How many sockets read a channel: the simulator can skip building books nobody
+        """How many sockets read a channel: a publisher can skip building what nobody
         watches, and tests can wait for a subscription instead of sleeping."""
-        stream = self._streams.get(channel)
-        return 0 if stream is None else len(stream.subscribers)
+        return len(self._subscribers.get(channel, ()))
+
+    async def drop_all(self) -> None:
+        """Fault injection: every socket dies at once without a close frame, like a network
+        cut. What a hub remembers stays, so reconnecting clients can recover what they missed."""
+        clients, self._clients = self._clients, set()
+        for client in clients:
+            self._forget(client)
+            if client.transport is not None:
+                client.transport.abort()
+
+    async def close(self) -> None:
+        """Refuse new sockets and close open ones with Centrifugo's "shutdown" (reconnect)."""
+        self._closed = True
+        clients = list(self._clients)
+        for client in clients:
+            self._end(client, SHUTDOWN)
+        writers = [client.writer for client in clients if client.writer is not None]
+        await asyncio.gather(*writers, return_exceptions=True)
+
+    async def _serve(self, client: _Client) -> Disconnect | None:
+        async for frame in client.ws:
+            if frame.type != WSMsgType.TEXT:
+                return BAD_REQUEST
+            for line in split_frame(frame.data):
+                disconnect = self._execute(client, line)
+                if disconnect is not None:
+                    return disconnect
+        return None
+
+    @abc.abstractmethod
+    def _execute(self, client: _Client, line: str) -> Disconnect | None:
+        """Answer one command (queue the reply on `client.outbox`), or end the socket."""
+
+    def _join(self, client: _Client, channel: str) -> None:
+        client.channels.add(channel)
+        self._subscribers.setdefault(channel, set()).add(client)
+
+    def _leave(self, client: _Client, channel: str) -> None:
+        client.channels.discard(channel)
+        self._subscribers.get(channel, set()).discard(client)
+
+    def _send(self, channel: str, text: str) -> None:
+        for client in self._subscribers.get(channel, ()):
+            client.outbox.put_nowait(text)
+
+    def _end(self, client: _Client, disconnect: Disconnect) -> None:
+        """Nothing more is queued for the socket; its writer sends what is, then closes."""
+        self._forget(client)
+        client.outbox.put_nowait(disconnect)
+
+    def _forget(self, client: _Client) -> None:
+        self._clients.discard(client)
+        for channel in list(client.channels):
+            self._leave(client, channel)
+
+
+class CentrifugoHub(SocketHub):
+    def __init__(
+        self,
+        token: str = PUBLIC_TOKEN,
+        history_size: int = 1000,
+        heartbeat: float | None = 25.0,
+    ) -> None:
+        super().__init__(heartbeat)
+        self._token = token
+        self._history_size = history_size
+        self.epoch = str(int(time.time()))  # a new hub is a new stream: offsets restart
+        self._streams: dict[str, _Stream] = {}
+        self._trade_seq: dict[Pair, int] = {}
 
     def publish_tick(self, pair: Pair, ts: int, price: Decimal, volume: Decimal) -> None:
         """One trade print; the hub numbers the prints of each pair like the exchange's ids."""
@@ -154,35 +219,8 @@ class CentrifugoHub:
         )
         self._publish(pair.ws_channel(BOOK_PREFIX), book_payload(book))
 
-    async def drop_all(self) -> None:
-        """Fault injection: every socket dies at once without a close frame, like a network
-        cut. History stays, so reconnecting clients can recover what they missed."""
-        clients, self._clients = self._clients, set()
-        for client in clients:
-            self._forget(client)
-            if client.transport is not None:
-                client.transport.abort()
-
-    async def close(self) -> None:
-        """Refuse new sockets and close open ones with Centrifugo's "shutdown" (reconnect)."""
-        self._closed = True
-        clients = list(self._clients)
-        for client in clients:
-            self._end(client, SHUTDOWN)
-        writers = [client.writer for client in clients if client.writer is not None]
-        await asyncio.gather(*writers, return_exceptions=True)
-
-    async def _serve(self, client: _Client) -> Disconnect | None:
-        async for frame in client.ws:
-            if frame.type != WSMsgType.TEXT:
-                return BAD_REQUEST
-            for line in split_frame(frame.data):
-                disconnect = self._execute(client, parse_command(line))
-                if disconnect is not None:
-                    return disconnect
-        return None
-
-    def _execute(self, client: _Client, command: Command | None) -> Disconnect | None:
+    def _execute(self, client: _Client, line: str) -> Disconnect | None:
+        command = parse_command(line)
         if command is None or command.id is None:
             return BAD_REQUEST
         if not client.connected:
@@ -228,15 +266,12 @@ class CentrifugoHub:
         if len(client.channels) >= CHANNEL_LIMIT:
             return error_reply(command_id, ErrorCode.LIMIT_EXCEEDED)
         stream = self._stream(channel)
-        client.channels.add(channel)
-        stream.subscribers.add(client)
+        self._join(client, channel)
         recovery = self._recovery(stream, params) if params.get("recover") else None
         return reply(command_id, subscribe_result(self.epoch, stream.offset, recovery))
 
     def _unsubscribe(self, client: _Client, command_id: int, channel: str) -> str:
-        client.channels.discard(channel)
-        if channel in self._streams:
-            self._streams[channel].subscribers.discard(client)
+        self._leave(client, channel)
         return reply(command_id, {})
 
     def _recovery(
@@ -254,25 +289,12 @@ class CentrifugoHub:
         stream.offset += 1
         published = publication(payload, stream.offset)
         stream.history.append(published)
-        text = push(channel, published)
-        for client in stream.subscribers:
-            client.outbox.put_nowait(text)
+        self._send(channel, push(channel, published))
 
     def _stream(self, channel: str) -> _Stream:
         if channel not in self._streams:
             self._streams[channel] = _Stream(deque(maxlen=self._history_size))
         return self._streams[channel]
-
-    def _end(self, client: _Client, disconnect: Disconnect) -> None:
-        """Nothing more is queued for the socket; its writer sends what is, then closes."""
-        self._forget(client)
-        client.outbox.put_nowait(disconnect)
-
-    def _forget(self, client: _Client) -> None:
-        self._clients.discard(client)
-        for channel in client.channels:
-            self._streams[channel].subscribers.discard(client)
-        client.channels.clear()
 
 
 async def _pump(client: _Client) -> None:
