@@ -48,6 +48,9 @@ class Market:
     def quote(self) -> str:
         return self.pair.quote
 
+    def fee_rate(self, is_maker: bool) -> Decimal:
+        return self.maker_fee if is_maker else self.taker_fee
+
     @property
     def min_price(self) -> Decimal:
         """1 IDR on IDR pairs ("Minimum price 1 IDR"), one tick where the tick is smaller."""

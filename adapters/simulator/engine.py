@@ -15,14 +15,20 @@ How money moves (one rule for every order, so holds and balances always add up):
   a sell at or above. With `fill_fraction` < 1 it fills in parts, one part per price move.
 * The value of the coins filled so far is rounded against the trader once per order
   (buys up, sells down), and each fill takes the difference, so parts add up exactly.
+
+Each public action (place, a price move, cancel, cancel_all) hands what it did to the orders
+to the `listener` as one batch of `OrderEvent`s, in the order they happened and only once
+the action is complete, so whoever is told (the private order stream) finds the fills
+already in the books.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
+from enum import StrEnum
 
 from adapters.indodax.order_rules import SALES_TAX
 from adapters.simulator.accounts import Account, Accounts, InsufficientBalance
@@ -71,7 +77,8 @@ class Fill:
     price: Decimal
     quantity: Decimal  # coins that changed hands
     quote_quantity: Decimal  # their value in the quote currency, fee excluded
-    fee: Decimal  # quote currency
+    fee: Decimal  # quote currency, the sale's tax included (as the reported commission)
+    tax: Decimal  # the part of `fee` that is the sale's tax; 0 on buys
     is_maker: bool
     time_ms: int
 
@@ -115,6 +122,44 @@ class Order:
             return self.price
         return self.fills[0].price if self.fills else Decimal(0)
 
+    def coins(self, amount: Decimal) -> Decimal:
+        """An amount in the order's own unit as coins: the v2 surfaces count orders in
+        coins, and an IDR-sized order converts at the price it shows."""
+        if self.sizing == "base":
+            return amount
+        price = self.shown_price
+        return snap(amount / price, self.market.base_step, ROUND_DOWN) if price else Decimal(0)
+
+
+class Change(StrEnum):
+    """What an action did to an order, named as the private socket's `status` names it."""
+
+    NEW = "NEW"
+    FILL = "FILL"
+    DONE = "DONE"
+    CANCELLED = "CANCELLED"
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """The order's progress as it stood right after the change: later changes in the same
+    action move the order on, not the event."""
+
+    order: Order
+    change: Change
+    executed: Decimal  # `bought_or_sold` then
+    remaining: Decimal  # in the order's own unit
+    time_ms: int
+    fill: Fill | None = None  # FILL only
+
+
+OrderListener = Callable[[Sequence[OrderEvent]], None]
+
+
+def tax_rate(side: str) -> Decimal:
+    """Only a sale is taxed (the 0.21 % final income tax)."""
+    return SALES_TAX if side == "sell" else Decimal(0)
+
 
 class Engine:
     def __init__(
@@ -123,11 +168,13 @@ class Engine:
         market: MarketData,
         clock_ms: Callable[[], int],
         fill_fraction: Decimal = Decimal(1),
+        listener: OrderListener | None = None,
     ) -> None:
         self.accounts = accounts
         self.market = market
         self.clock_ms = clock_ms
         self.fill_fraction = fill_fraction
+        self._listener = listener
         self.restart()
 
     def restart(self) -> None:
@@ -137,6 +184,7 @@ class Engine:
         self._by_client_id: dict[tuple[str, str], Order] = {}
         self._next_order_id = FIRST_ORDER_ID
         self._next_trade_id = FIRST_TRADE_ID
+        self._events: list[OrderEvent] = []  # the current action's, until `_report`
 
     def place(self, account: Account, request: OrderRequest) -> Order:
         market = request.market
@@ -163,6 +211,7 @@ class Engine:
         if crosses:
             price = state.ask if request.side == "buy" else state.bid
             self._fill(order, price, order.remaining, is_maker=False)
+        self._report()
         return order
 
     def _check_client_order_id(self, account: Account, wanted: str | None) -> str | None:
@@ -198,6 +247,7 @@ class Engine:
         self.orders[order_id] = order
         self._by_client_id[(account.key, order.client_order_id)] = order
         self.log.append(order)
+        self._note(order, Change.NEW, order.submit_ms)
         return order
 
     def on_price(self, pair_id: str) -> list[Fill]:
@@ -208,6 +258,7 @@ class Engine:
             reached = last <= order.price if order.side == "buy" else last >= order.price
             if reached:
                 fills.append(self._fill(order, order.price, self._portion(order), is_maker=True))
+        self._report()
         return fills
 
     def _portion(self, order: Order) -> Decimal:
@@ -218,7 +269,7 @@ class Engine:
     def _fill(self, order: Order, price: Decimal, portion: Decimal, is_maker: bool) -> Fill:
         market = order.market
         account = self._account(order)
-        rate = market.maker_fee if is_maker else market.taker_fee
+        rate = market.fee_rate(is_maker)
         if order.sizing == "quote":
             value = portion
         else:
@@ -227,9 +278,9 @@ class Engine:
             value = snap((done + portion) * price, market.quote_step, rounding) - snap(
                 done * price, market.quote_step, rounding
             )
-        fee = snap(value * rate, market.quote_step)
-        if order.side == "sell":  # the sale's tax, reported with its fee as Indodax does
-            fee += snap(value * SALES_TAX, market.quote_step, ROUND_CEILING)
+        # The sale's tax is reported inside its fee, as Indodax does.
+        tax = snap(value * tax_rate(order.side), market.quote_step, ROUND_CEILING)
+        fee = snap(value * rate, market.quote_step) + tax
         if order.side == "buy":
             coins = snap((value - fee) / price, market.base_step, ROUND_DOWN)
             account.pay_from_hold(market.quote, value)
@@ -255,12 +306,14 @@ class Engine:
             quantity=coins,
             quote_quantity=quote_quantity,
             fee=fee,
+            tax=tax,
             is_maker=is_maker,
             time_ms=self.clock_ms(),
         )
         self._next_trade_id += 1
         order.fills.append(fill)
         self.fills.append(fill)
+        self._note(order, Change.FILL, fill.time_ms, fill)
         if order.remaining == 0:
             self._finish(order, "filled")
         return fill
@@ -269,12 +322,14 @@ class Engine:
         if order.status != "open":
             raise OrderNotFound
         self._finish(order, "cancelled")
+        self._report()
 
     def cancel_all(self, key: str, pair_ids: Iterable[str]) -> list[Order]:
         wanted = set(pair_ids)
         cancelled = [order for order in self.open_orders(key) if order.market.id in wanted]
         for order in cancelled:
             self._finish(order, "cancelled")
+        self._report()
         return cancelled
 
     def _finish(self, order: Order, status: str) -> None:
@@ -283,6 +338,19 @@ class Engine:
         order.held = Decimal(0)
         order.status = status
         order.finish_ms = self.clock_ms()
+        self._note(order, Change.DONE if status == "filled" else Change.CANCELLED, order.finish_ms)
+
+    def _note(self, order: Order, change: Change, time_ms: int, fill: Fill | None = None) -> None:
+        self._events.append(
+            OrderEvent(order, change, order.bought_or_sold, order.remaining, time_ms, fill)
+        )
+
+    def _report(self) -> None:
+        """The end of every public action: its events go out together, after the state
+        they describe is recorded."""
+        events, self._events = self._events, []
+        if events and self._listener is not None:
+            self._listener(events)
 
     def open_orders(self, key: str | None = None, pair_id: str | None = None) -> list[Order]:
         return [

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_DOWN
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -17,7 +16,7 @@ from adapters.simulator.accounts import Account
 from adapters.simulator.auth import AuthError, Failure, SignedRequest, authenticate
 from adapters.simulator.catalog import Market
 from adapters.simulator.engine import Fill, Order
-from adapters.simulator.formats import json_reply, plain, quantity, snap
+from adapters.simulator.formats import json_reply, plain, quantity
 from adapters.simulator.simulator import SIMULATOR, Simulator
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -146,12 +145,7 @@ async def order_histories(request: web.Request) -> web.Response:
 
 def _order_row(order: Order) -> dict[str, Any]:
     price = order.shown_price
-    if order.sizing == "base":
-        ordered = order.amount
-    elif price:
-        ordered = snap(order.amount / price, order.market.base_step, ROUND_DOWN)
-    else:
-        ordered = order.bought_or_sold
+    ordered = order.coins(order.amount) if price else order.bought_or_sold
     return {
         "orderId": order.full_id,
         "clientOrderId": order.client_order_id,
