@@ -1,6 +1,7 @@
 """The aiohttp application: every Indodax surface on one port (public REST, TAPI v1 and the
-deadman switch, the v2 history endpoints, the market-data WebSocket at /ws/), the
-loopback-only `/_sim/*` test hooks, and the exchange's own 404 and 405 bodies."""
+deadman switch, the v2 history endpoints, the market-data WebSocket at /ws/, the private
+order stream's token and its socket at /pws/ws/), the loopback-only `/_sim/*` test hooks,
+and the exchange's own 404 and 405 bodies."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from adapters.simulator import control, history_api, public_api, tapi
+from adapters.simulator import control, history_api, private_ws, public_api, tapi
 from adapters.simulator.faults import Handler
 from adapters.simulator.faults import middleware as fault_middleware
 from adapters.simulator.formats import json_reply
@@ -39,7 +40,13 @@ def build_app(sim: Simulator) -> web.Application:
         ]
     )
     app[SIMULATOR] = sim
-    for table in (public_api.routes, tapi.routes, history_api.routes, control.routes):
+    for table in (
+        public_api.routes,
+        tapi.routes,
+        history_api.routes,
+        private_ws.routes,
+        control.routes,
+    ):
         app.add_routes(table)
 
     async def market_socket(request: web.Request) -> web.StreamResponse:
@@ -69,4 +76,4 @@ async def _let_go(app: web.Application) -> None:
     sim = app[SIMULATOR]
     sim.faults.release()
     sim.deadman.disarm_all()
-    await sim.hub.close()
+    await sim.close_sockets()

@@ -192,7 +192,7 @@ async def faults(request: web.Request) -> web.Response:
     except FaultError as error:
         raise ControlError(str(error)) from None
     if body.get("ws_drop"):
-        await sim.hub.drop_all()
+        await sim.drop_sockets()
     return json_reply(sim.faults.plan.describe())
 
 

@@ -64,6 +64,7 @@ class FaultPlan:
     trade_limit: Limit = TRADE_LIMIT
     cancel_limit: Limit = CANCEL_LIMIT
     ws_down: bool = False  # new market-data sockets are refused (HTTP 503) while set
+    pws_down: bool = False  # new private order-stream sockets likewise: a separate server
 
     def describe(self) -> dict[str, Any]:
         def clean(value: Any) -> Any:
@@ -79,7 +80,16 @@ class FaultPlan:
 def updated(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
     """The plan with the keys present in `changes` replaced; `{"clear": true}` starts over.
     A key given as null switches that fault off."""
-    known = {"clear", "latency_ms", "http_errors", "hang", "trade_limit", "cancel_limit", "ws_down"}
+    known = {
+        "clear",
+        "latency_ms",
+        "http_errors",
+        "hang",
+        "trade_limit",
+        "cancel_limit",
+        "ws_down",
+        "pws_down",
+    }
     unknown = set(changes) - known - {"ws_drop"}
     if unknown:
         raise FaultError(f"unknown fault {sorted(unknown)[0]!r}; known: {', '.join(sorted(known))}")
@@ -92,8 +102,9 @@ def updated(plan: FaultPlan, changes: Mapping[str, Any]) -> FaultPlan:
         fields["http_errors"] = _http_errors(changes["http_errors"])
     if "hang" in changes:
         fields["hang"] = _hang(changes["hang"])
-    if "ws_down" in changes:
-        fields["ws_down"] = bool(changes["ws_down"])
+    for name in ("ws_down", "pws_down"):
+        if name in changes:
+            fields[name] = bool(changes[name])
     for name, default in (("trade_limit", TRADE_LIMIT), ("cancel_limit", CANCEL_LIMIT)):
         if name in changes:
             fields[name] = _limit(changes[name], default, name)

@@ -114,6 +114,11 @@ class SimulatorServer:
     def ws_url(self) -> str:
         return f"ws://{self.config.host}:{self.port}/ws/"
 
+    @property
+    def pws_url(self) -> str:
+        """The private order stream, with the query flag the exchange's docs add."""
+        return f"ws://{self.config.host}:{self.port}/pws/ws/?cf_ws_frame_ping_pong=true"
+
     def indodax_settings(self, **overrides: Any) -> IndodaxSettings:
         """Exchange settings that point every client at this simulator."""
         return IndodaxSettings(
@@ -181,7 +186,7 @@ class SimulatorServer:
     def drop_sockets(self) -> None:
         if self._loop is None:
             raise RuntimeError("the simulator is not running")
-        asyncio.run_coroutine_threadsafe(self.simulator.hub.drop_all(), self._loop).result(
+        asyncio.run_coroutine_threadsafe(self.simulator.drop_sockets(), self._loop).result(
             STOP_TIMEOUT
         )
 

@@ -25,6 +25,7 @@ from adapters.simulator.engine import Engine, Fill
 from adapters.simulator.faults import FaultPlan, Faults
 from adapters.simulator.history import DAY
 from adapters.simulator.market import MarketData, PriceSource, PublicTrade, RandomWalk, Replay
+from adapters.simulator.private_hub import PrivateHub
 from adapters.simulator.throttle import Throttle
 from adapters.simulator.ws_hub import CentrifugoHub
 
@@ -61,6 +62,7 @@ class Simulator:
         )
         self.clock = clock
         self.hub = hub or CentrifugoHub()
+        self.private_hub = PrivateHub(self.now_ms)  # tokens outlive a reset, like the keys
         self.catalog = Catalog.load(config.markets_dir)
         self.accounts = Accounts(self.catalog.currencies())
         if config.seed is None:
@@ -93,7 +95,13 @@ class Simulator:
         self.market = MarketData(self.catalog, self.seed, self.config.spread, source, starts)
         self.market.backfill(self.now(), self.config.history_minutes)
         self.accounts.restart()
-        self.engine = Engine(self.accounts, self.market, self.now_ms, self.config.fill_fraction)
+        self.engine = Engine(
+            self.accounts,
+            self.market,
+            self.now_ms,
+            self.config.fill_fraction,
+            listener=self.private_hub.publish,
+        )
         self.deadman = Deadman(self.engine)
         self.set_faults(self.config.faults)
 
@@ -133,6 +141,15 @@ class Simulator:
         if self.hub.subscribers(pair.ws_channel(BOOK_PREFIX)):
             book = self.market.depth(trade.pair_id)
             self.hub.publish_book(pair, book.bids[:BOOK_PUSH_LEVELS], book.asks[:BOOK_PUSH_LEVELS])
+
+    async def drop_sockets(self) -> None:
+        """A simulated network cut takes the market and the private sockets alike."""
+        await self.hub.drop_all()
+        await self.private_hub.drop_all()
+
+    async def close_sockets(self) -> None:
+        await self.hub.close()
+        await self.private_hub.close()
 
     def summary(self, pair_id: str) -> Summary:
         state = self.market[pair_id]

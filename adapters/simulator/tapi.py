@@ -21,7 +21,7 @@ from adapters.simulator.tapi_methods import METHODS, Params, failure
 DEFAULT_COUNTDOWN_MS = 5000
 REQUEST_LOST_STATUS = 524  # Cloudflare's "A timeout occurred"
 
-_AUTH_TEXTS = {
+AUTH_TEXTS = {
     Failure.KEY_MISSING: ("API key not found in header", "key_not_found"),
     Failure.SIGN_MISSING: ("Sign not found in header.", "sign_not_found"),
     Failure.UNKNOWN_KEY: (
@@ -57,7 +57,7 @@ async def _signed(request: web.Request) -> tuple[Simulator, Account, Params] | w
         if error.failure is Failure.BAD_NONCE:
             text = f"Nonce must be greater than {error.last_nonce}. You provided {error.provided}."
             return failure(text, "invalid_nonce")
-        return failure(*_AUTH_TEXTS[error.failure])
+        return failure(*AUTH_TEXTS[error.failure])
     return sim, account, params
 
 

@@ -65,7 +65,7 @@ _NAMESPACES = ("chart:", "market:")  # any other namespace is error 102 "unknown
 
 
 @dataclass(eq=False)
-class _Client:
+class Client:
     """One socket. Only its writer task writes to it, the closing frame included, so a close
     always follows the replies queued before it."""
 
@@ -74,6 +74,7 @@ class _Client:
     outbox: asyncio.Queue[str | Disconnect] = field(default_factory=asyncio.Queue)
     channels: set[str] = field(default_factory=set)
     connected: bool = False
+    own_channel: str | None = None  # private socket: the one channel its token may read
     writer: asyncio.Task[None] | None = None
 
 
@@ -91,8 +92,8 @@ class SocketHub(abc.ABC):
 
     def __init__(self, heartbeat: float | None) -> None:
         self._heartbeat = heartbeat  # the real servers ping every ~25 s and drop the silent
-        self._clients: set[_Client] = set()
-        self._subscribers: dict[str, set[_Client]] = {}
+        self._clients: set[Client] = set()
+        self._subscribers: dict[str, set[Client]] = {}
         self._closed = False
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -101,7 +102,7 @@ class SocketHub(abc.ABC):
         if self._closed:
             await _close(ws, SHUTDOWN)
             return ws
-        client = _Client(ws, request.transport)
+        client = Client(ws, request.transport)
         self._clients.add(client)
         client.writer = writer = asyncio.create_task(_pump(client))
         disconnect = None
@@ -140,7 +141,7 @@ class SocketHub(abc.ABC):
         writers = [client.writer for client in clients if client.writer is not None]
         await asyncio.gather(*writers, return_exceptions=True)
 
-    async def _serve(self, client: _Client) -> Disconnect | None:
+    async def _serve(self, client: Client) -> Disconnect | None:
         async for frame in client.ws:
             if frame.type != WSMsgType.TEXT:
                 return BAD_REQUEST
@@ -151,14 +152,14 @@ class SocketHub(abc.ABC):
         return None
 
     @abc.abstractmethod
-    def _execute(self, client: _Client, line: str) -> Disconnect | None:
+    def _execute(self, client: Client, line: str) -> Disconnect | None:
         """Answer one command (queue the reply on `client.outbox`), or end the socket."""
 
-    def _join(self, client: _Client, channel: str) -> None:
+    def _join(self, client: Client, channel: str) -> None:
         client.channels.add(channel)
         self._subscribers.setdefault(channel, set()).add(client)
 
-    def _leave(self, client: _Client, channel: str) -> None:
+    def _leave(self, client: Client, channel: str) -> None:
         client.channels.discard(channel)
         self._subscribers.get(channel, set()).discard(client)
 
@@ -166,12 +167,12 @@ class SocketHub(abc.ABC):
         for client in self._subscribers.get(channel, ()):
             client.outbox.put_nowait(text)
 
-    def _end(self, client: _Client, disconnect: Disconnect) -> None:
+    def _end(self, client: Client, disconnect: Disconnect) -> None:
         """Nothing more is queued for the socket; its writer sends what is, then closes."""
         self._forget(client)
         client.outbox.put_nowait(disconnect)
 
-    def _forget(self, client: _Client) -> None:
+    def _forget(self, client: Client) -> None:
         self._clients.discard(client)
         for channel in list(client.channels):
             self._leave(client, channel)
@@ -219,7 +220,7 @@ class CentrifugoHub(SocketHub):
         )
         self._publish(pair.ws_channel(BOOK_PREFIX), book_payload(book))
 
-    def _execute(self, client: _Client, line: str) -> Disconnect | None:
+    def _execute(self, client: Client, line: str) -> Disconnect | None:
         command = parse_command(line)
         if command is None or command.id is None:
             return BAD_REQUEST
@@ -242,7 +243,7 @@ class CentrifugoHub(SocketHub):
             client.outbox.put_nowait(error_reply(command.id, ErrorCode.METHOD_NOT_FOUND))
         return None
 
-    def _connect(self, client: _Client, command_id: int, command: Command) -> Disconnect | None:
+    def _connect(self, client: Client, command_id: int, command: Command) -> Disconnect | None:
         """The first command must be a connect with the token; anything else ends the socket."""
         if command.method != Method.CONNECT:
             return BAD_REQUEST
@@ -255,7 +256,7 @@ class CentrifugoHub(SocketHub):
         return None
 
     def _subscribe(
-        self, client: _Client, command_id: int, channel: str, params: dict[str, Any]
+        self, client: Client, command_id: int, channel: str, params: dict[str, Any]
     ) -> str:
         """Atomic on the loop: the reply (with any recovered publications) is queued before
         the next push on the channel, and nothing published in between is lost."""
@@ -270,7 +271,7 @@ class CentrifugoHub(SocketHub):
         recovery = self._recovery(stream, params) if params.get("recover") else None
         return reply(command_id, subscribe_result(self.epoch, stream.offset, recovery))
 
-    def _unsubscribe(self, client: _Client, command_id: int, channel: str) -> str:
+    def _unsubscribe(self, client: Client, command_id: int, channel: str) -> str:
         self._leave(client, channel)
         return reply(command_id, {})
 
@@ -297,7 +298,7 @@ class CentrifugoHub(SocketHub):
         return self._streams[channel]
 
 
-async def _pump(client: _Client) -> None:
+async def _pump(client: Client) -> None:
     """Whatever queued while the last frame was being written goes out as one frame; a
     Disconnect is always the last item queued (see `_end`)."""
     while True:
