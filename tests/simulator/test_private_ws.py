@@ -102,7 +102,7 @@ def subscribed(public, open_socket):
     return make
 
 
-def my_trades(server: SimulatorServer, trader: Trader, **params: Any) -> list[dict[str, Any]]:
+def my_trades(trader: Trader, **params: Any) -> list[dict[str, Any]]:
     query = urlencode({"symbol": "btcidr", "sort": "asc", **params, "nonce": trader.next_nonce()})
     reply = trader.http.get(
         f"/api/v2/myTrades?{query}",
@@ -187,7 +187,7 @@ def test_an_unknown_token_is_token_expired_and_the_socket_stays_open(server, pub
     assert socket.next() == {"id": 1, "error": {"code": 109, "message": "token expired"}}
     granted = generate_token(public, server.demo_key, server.demo_secret)["return"]
     socket.send({"connect": {"token": granted["connToken"]}, "id": 2})
-    assert socket.next()["id"] == 2
+    assert set(socket.next()) == {"id", "connect"}
 
 
 def test_a_token_older_than_24_hours_of_the_simulators_clock_is_expired(
@@ -251,7 +251,7 @@ def test_a_resting_sell_filled_in_two_parts_pushes_new_fill_fill_done_matching_m
         [first] = socket.push()
         server.set_price("btcidr", "1601000000")
         second, done = socket.push()
-        trades = my_trades(server, trader, orderId=placed["order_id"])
+        trades = my_trades(trader, orderId=placed["order_id"])
     finally:
         socket.close()
         trader.close()
@@ -359,7 +359,7 @@ def test_a_market_buy_pushes_new_fill_done_at_once_with_the_fill_price(
     socket = subscribed(server.demo_key, server.demo_secret)
     placed = trader.ok("trade", pair="btc_idr", type="buy", order_type="market", idr=1_000_000)
     new, fill, done = socket.push()
-    [trade] = my_trades(server, trader, orderId=placed["order_id"])
+    [trade] = my_trades(trader, orderId=placed["order_id"])
     assert [new["status"], fill["status"], done["status"]] == ["NEW", "FILL", "DONE"]
     assert fill["tradeId"] == trade["tradeId"]
     assert fill["orderId"] == trade["orderId"] == f"btcidr-market-{placed['order_id']}"
@@ -386,3 +386,20 @@ def test_the_private_socket_is_refused_while_down_and_cut_by_a_network_drop(
     assert refused.value.status_code == 503
     server.set_faults(pws_down=False)
     subscribed(server.demo_key, server.demo_secret)  # joins again once it is back up
+
+
+def test_the_deadman_cancelling_every_order_pushes_one_cancelled_per_order_at_once(
+    server, trader, subscribed
+):
+    socket = subscribed(server.demo_key, server.demo_secret)
+    placed = [
+        trader.ok("trade", pair="btc_idr", type="sell", price=price, btc="0.01")["order_id"]
+        for price in ("1600000000", "1700000000")
+    ]
+    assert [update["status"] for update in socket.push() + socket.push()] == ["NEW", "NEW"]
+    body = urlencode({"nonce": trader.next_nonce(), "pair": "btc_idr", "countdownTime": 100})
+    assert trader.post("/tapi/countdownCancelAll", body).json() == {"success": 1}
+    cancelled = socket.push()
+    assert [(update["orderId"], update["status"]) for update in cancelled] == [
+        (f"btcidr-limit-{order_id}", "CANCELLED") for order_id in placed
+    ]
