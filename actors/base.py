@@ -167,6 +167,7 @@ class BotActor(ActorTypeDispatcher):  # type: ignore[misc]  # thespian ships no 
                 trigger_book=message.trigger_book,
                 price_feed=message.price_feed,
                 chart_maker=message.chart_maker,
+                order_stream=message.order_stream,
             )
             self.rewired(before)
 

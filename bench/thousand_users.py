@@ -20,9 +20,10 @@ every price comes from the simulator's market WebSocket through the PriceFeedAct
               simulator (19,000 resting orders, each with its order trigger); a random walk
               of 50 trades a second over the 20 pairs: the trade that fills a grid's order
               -> the request of the opposite order leaving [p99 <= 250 ms]. On that path:
-              the order trigger fires, the user's actor looks the pair's ended orders up
-              (two calls to the exchange), records the fill, hands it to the grid, which
-              asks for the opposite order.
+              the exchange pushes the fill on the account's private order stream, the
+              OrderStreamActor hands it to the user's actor, which records it (no call)
+              and hands it to the grid, which asks for the opposite order. The order
+              trigger fires too and waits 2 s for the push before any lookup.
 
 The strategies are BuyOnceBelow (memory, restore, activation) and the Grid (ticks).
 Moments are taken as bench/exchange.py describes.

@@ -216,6 +216,7 @@ def _apply_mode_defaults(values: dict[str, Any], origins: dict[str, str]) -> Non
         "indodax.tapi_url": f"http://{simulator}/tapi",
         "indodax.tapi_v2_base_url": f"http://{simulator}",
         "indodax.price_feed_ws_url": f"ws://{simulator}/ws/",
+        "indodax.order_stream_ws_url": f"ws://{simulator}/pws/ws/?cf_ws_frame_ping_pong=true",
     }
     # Demo promises no network: the exchange is always the local simulator.
     for key, local in local_urls.items():

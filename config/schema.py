@@ -227,6 +227,13 @@ class IndodaxSettings:
         parsers.url("ws", "wss"),
         "Market-data WebSocket (Centrifugo).",
     )
+    order_stream_ws_url: str = setting(
+        "ORDER_STREAM_WS_URL",
+        "wss://pws.indodax.com/ws/?cf_ws_frame_ping_pong=true",
+        parsers.url("ws", "wss", optional=True),
+        "Private order-update WebSocket (Centrifugo v3; a fill is told as it happens, without"
+        " a lookup); empty = follow orders by triggers and sweeps only.",
+    )
     auth_mode: str = setting(
         "INDODAX_AUTH_MODE",
         "nonce",

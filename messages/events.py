@@ -49,6 +49,7 @@ class Boot(Message):
     trigger_book: Any = None
     price_feed: Any = None
     chart_maker: Any = None
+    order_stream: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,6 +69,7 @@ class Rewire(Message):
     trigger_book: Any = None
     price_feed: Any = None
     chart_maker: Any = None
+    order_stream: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +177,43 @@ class TriggerFired(Message):
     pair: str
     price: str
     ts: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class FollowOrders(Message):
+    """A UserActor with orders resting asks for its account's private order stream (the
+    OrderStreamActor holds every account's socket). Without a token: "I am its owner now",
+    answered `wanted` when the stream has no live token. The token reads the account's
+    order updates for a day and does nothing else; the API key never leaves the user."""
+
+    telegram_id: int
+    owner: Any  # the UserActor's address
+    token: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StopFollowingOrders(Message):
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderStreamState(Message):
+    """`live`: subscribed; `gap`: subscribed again after a drop, pushes may be missing (the
+    orders are checked against the exchange); `wanted`: a token is needed (none yet, or
+    the exchange refused the last one)."""
+
+    telegram_id: int
+    state: Literal["live", "gap", "wanted"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrdersStreamed(Message):
+    """Order updates the exchange pushed for the user's account, in its order
+    (adapters.indodax.order_stream_wire.StreamedOrder; messages/ imports nothing)."""
+
+    telegram_id: int
+    orders: tuple[Any, ...]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,19 +9,17 @@ not a backlog.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import queue
 import time
 from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from thespian.actors import ActorExitRequest, ThespianWatch, WakeupMessage, WatchMessage
+from thespian.actors import ActorExitRequest, WakeupMessage, WatchMessage
 
 from actors.base import BotActor
+from actors.runtime.thread_inbox import ThreadInbox
 from adapters.indodax.public_client import PublicClient
 from adapters.indodax.ws_feed import FeedTiming, MarketFeed
 from adapters.indodax.ws_protocol import SUMMARY_CHANNEL, Event, Summary, Tick
@@ -83,22 +81,19 @@ class Subscriptions:
 class PriceFeedActor(BotActor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        self.read_fd, self.write_fd = os.pipe()
-        os.set_blocking(self.read_fd, False)
-        os.set_blocking(self.write_fd, False)
+        self.inbox: ThreadInbox[Event] = ThreadInbox()
         self.subscribers = Subscriptions()
         self.feed: MarketFeed | None = None
 
     def receiveMessage(self, message: Any, sender: Any) -> Any:
         super().receiveMessage(message, sender)
-        return ThespianWatch([self.read_fd])
+        return self.inbox.watch()
 
     def booted(self) -> None:
         indodax = self.settings.indodax
         public = PublicClient(indodax.rest_base_url)
         self.feed = MarketFeed(
-            self._from_feed_thread,
+            self.inbox.put,
             lambda: summaries_as_events(public),
             url=indodax.price_feed_ws_url,
             timing=FeedTiming(silence=float(indodax.feed_silence_seconds)),
@@ -107,20 +102,8 @@ class PriceFeedActor(BotActor):
         self.feed.start()
         self.wakeupAfter(REPORT_EVERY)
 
-    def _from_feed_thread(self, event: Event) -> None:
-        self.events.put(event)
-        with contextlib.suppress(BlockingIOError):
-            os.write(self.write_fd, b"\0")
-
     def receiveMsg_WatchMessage(self, message: WatchMessage, sender: Any) -> None:
-        with contextlib.suppress(BlockingIOError):
-            while os.read(self.read_fd, 4096):
-                pass
-        burst = []
-        with contextlib.suppress(queue.Empty):
-            while True:
-                burst.append(self.events.get_nowait())
-        self.fan_out(latest_prices(burst))
+        self.fan_out(latest_prices(self.inbox.drain()))
 
     def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
         now = time.monotonic()
@@ -155,6 +138,4 @@ class PriceFeedActor(BotActor):
     def receiveMsg_ActorExitRequest(self, message: ActorExitRequest, sender: Any) -> None:
         if self.feed is not None:
             self.feed.stop()
-        for fd in (self.read_fd, self.write_fd):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        self.inbox.close()

@@ -30,6 +30,7 @@ from actors.base import BotActor
 from actors.charts.chart_maker import ChartMaker
 from actors.core.deadman import DeadmanSwitch
 from actors.core.notifier import Notifier
+from actors.core.order_stream import OrderStreamActor
 from actors.core.restart_policy import RestartPolicy
 from actors.core.timer_watch import TimerWatch
 from actors.core.trigger_book import TriggerBook
@@ -58,6 +59,8 @@ from messages.events import (
     FeedState,
     Locate,
     Located,
+    OrdersStreamed,
+    OrderStreamState,
     PauseStrategies,
     Ping,
     Pong,
@@ -87,8 +90,11 @@ from persistence.nonce_store import preload_nonce_store
 
 log = logging.getLogger(__name__)
 
+# What a user's actor is told without asking, routed here when the actor is not running.
+UserEvent = TriggerFired | OrdersStreamed | OrderStreamState
+
 SUPERVISOR_NAME = "indodax-bot-supervisor"
-CORE_ACTORS = ("notifier", "trigger_book", "price_feed", "chart_maker")
+CORE_ACTORS = ("notifier", "trigger_book", "price_feed", "chart_maker", "order_stream")
 # Users started per round when many are (at start, after a new TriggerBook, for what came
 # due): each round's actors boot (in their own processes) while the next round is created,
 # and the Supervisor answers messages between rounds.
@@ -115,7 +121,7 @@ class Supervisor(BotActor):
         self.idle: set[int] = set()
         self.restart_requested: set[int] = set()
         # Commands that came while the user's actor was leaving or dead: told to the next.
-        self.pending: dict[int, list[UserCommand | TriggerFired]] = {}
+        self.pending: dict[int, list[UserCommand | UserEvent]] = {}
         # Who routed commands through here (chat adapters): told when a user's actor is gone.
         # A list, since addresses are not hashable under multiprocTCPBase.
         self.routers: list[Any] = []
@@ -190,6 +196,7 @@ class Supervisor(BotActor):
             "trigger_book": TriggerBook,
             "price_feed": self.price_feed_class,
             "chart_maker": ChartMaker,
+            "order_stream": OrderStreamActor,
         }[name]
 
     def _start_all_core(self) -> None:
@@ -223,6 +230,7 @@ class Supervisor(BotActor):
             trigger_book=self.core.get("trigger_book"),
             price_feed=self.core.get("price_feed"),
             chart_maker=self.core.get("chart_maker"),
+            order_stream=self.core.get("order_stream"),
             **extra,
         )
 
@@ -275,7 +283,7 @@ class Supervisor(BotActor):
         the exit (ChildActorExited is on its way), else it is routed now. Other dead
         letters (a price tick to a lapsed subscriber) are dropped, as before."""
         dead = message.deadMessage
-        if not isinstance(dead, UserCommand | TriggerFired):
+        if not isinstance(dead, UserCommand | UserEvent):
             return
         log.info(
             "message to a gone user actor routed again",
@@ -283,7 +291,7 @@ class Supervisor(BotActor):
         )
         if self.users.get(dead.telegram_id) == message.deadAddress:
             self.pending.setdefault(dead.telegram_id, []).append(dead)
-        elif isinstance(dead, TriggerFired):
+        elif isinstance(dead, UserEvent):
             self.send(self._user(dead.telegram_id), dead)
         else:
             self.commands_routed += 1
@@ -315,6 +323,14 @@ class Supervisor(BotActor):
 
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
         """Only for a user whose actor was not running: the TriggerBook tells live ones."""
+        self.send(self._user(message.telegram_id), message)
+
+    def receiveMsg_OrdersStreamed(self, message: OrdersStreamed, sender: Any) -> None:
+        """The OrderStreamActor tells a user's actor directly; a dormant user's pushes come
+        back here as dead letters and start it, as a fired trigger does."""
+        self.send(self._user(message.telegram_id), message)
+
+    def receiveMsg_OrderStreamState(self, message: OrderStreamState, sender: Any) -> None:
         self.send(self._user(message.telegram_id), message)
 
     def receiveMsg_ActorIdle(self, message: ActorIdle, sender: Any) -> None:

@@ -35,4 +35,5 @@ def private_client(
         recv_window_ms=indodax.recv_window_ms,
         clock_offset=lambda: public.offset_ms,
         http=public.http,
+        rest_base_url=indodax.rest_base_url,
     )

@@ -34,5 +34,15 @@ class Links:
     def to_chart_maker(self, message: Any) -> None:
         self._send(self._boot().chart_maker, message)
 
+    def to_order_stream(self, message: Any) -> None:
+        """Nothing when no OrderStreamActor runs (the triggers and sweeps follow orders)."""
+        address = self._boot().order_stream
+        if address is not None:
+            self._send(address, message)
+
+    @property
+    def me(self) -> Any:
+        return self._me
+
     def to_supervisor(self, message: Any) -> None:
         self._send(self._boot().supervisor, message)

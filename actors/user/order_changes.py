@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from adapters.indodax.order_stream_wire import StreamedOrder
 from adapters.indodax.wire import HistoryOrder, MyTrade, OrderStatus, PlacedOrder
 from adapters.indodax.wire import OrderState as ExchangeState
 from messages.statuses import OrderChange, OrderState
@@ -71,6 +73,60 @@ def executed_by_history(
         return None
     status: ExchangeState = "filled" if history.status == "filled" else "cancelled"
     return Executed(client_order_id, status, history.executed_quantity)
+
+
+# A pushed update's status as the order's state; a rejection is for the lookup to tell.
+_STREAMED_STATES: dict[str, ExchangeState] = {
+    "NEW": "open",
+    "FILL": "open",
+    "DONE": "filled",
+    "CANCELLED": "cancelled",
+}
+
+
+def executed_by_stream(
+    pushed: Sequence[StreamedOrder],
+) -> tuple[Executed, list[MyTrade]] | None:
+    """One order's pushed updates (oldest first) told as a lookup tells them: its state and
+    its trades. None when they cannot tell it for sure, and the order is looked up: a
+    rejection, a taker's trade whose price the push does not say (a maker's traded at the
+    order's own price), a fee and a tax in different coins."""
+    last = pushed[-1]
+    status = _STREAMED_STATES.get(last.status)
+    if status is None:
+        return None
+    trades = []
+    for update in pushed:
+        if update.fill is None:
+            continue
+        trade = _streamed_trade(update)
+        if trade is None:
+            return None
+        trades.append(trade)
+    executed = max(update.executed for update in pushed)
+    return Executed(last.client_order_id, status, executed), trades
+
+
+def _streamed_trade(update: StreamedOrder) -> MyTrade | None:
+    fill = update.fill
+    assert fill is not None
+    price = fill.price if fill.price is not None else update.price if fill.maker else None
+    if price is None or (fill.tax > 0 and fill.tax_asset != fill.fee_asset):
+        return None
+    return MyTrade(
+        pair=update.pair,
+        trade_id=fill.trade_id,
+        order_id=update.order_id,
+        client_order_id=update.client_order_id,
+        price=price,
+        quantity=fill.quantity,
+        quote_quantity=fill.quantity * price,
+        commission=fill.fee + fill.tax,
+        commission_asset=fill.fee_asset,
+        is_buyer=update.side == "buy",
+        is_maker=fill.maker,
+        time=datetime.fromtimestamp(update.time_ms / 1000, UTC),
+    )
 
 
 def needs_trades(executed: Executed, recorded: Recorded) -> bool:

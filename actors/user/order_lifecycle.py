@@ -11,7 +11,12 @@ Two sources say that an order changed, and a third fits beside them:
 * a reconcile sweep, at boot and every `reconcile_every` while orders rest: one openOrders
   call, and a lookup only of the orders it shows changed or no longer lists (a cancel on
   the exchange's site, a fill whose tick the feed missed);
-* (room for) the private WebSocket order stream: it would call `refresh` with the order.
+* the private order stream (order_stream_link.py, actors/core/order_stream.py): while live
+  orders rest, the exchange pushes each order's updates, its trades with them, and they
+  are recorded as a lookup's would be (a trade already recorded, by its trade id, is not
+  recorded twice), with no call at all. While the stream is live a fired trigger waits
+  STREAM_GRACE for the push before it looks the order up, and a gap in the stream (a
+  socket that dropped) is swept.
 
 Resting orders do not keep the actor in memory (an actor process is about 15 MiB, and a
 thousand users with an order resting must not pin a thousand of them): the sweep runs while
@@ -37,7 +42,8 @@ the private client's rate limiter and are counted for the dead-man switch.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable
+import time
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -53,17 +59,26 @@ from actors.user.order_changes import (
     changes_between,
     executed_by_history,
     executed_by_status,
+    executed_by_stream,
     needs_trades,
     recorded_from,
 )
+from actors.user.order_stream_link import OrderStreamLink
 from actors.user.paper_views import paper_params
 from actors.user.session import UserSession
 from actors.user.timers import Timers
 from actors.user.user_views import tpsl_button
 from adapters.indodax.errors import IndodaxError
+from adapters.indodax.order_stream_wire import StreamedOrder
 from adapters.indodax.pairs import Pair, parse_pair
 from adapters.indodax.wire import MyTrade
-from messages.events import OrderUpdate, RegisterTrigger, RemoveTrigger, TriggerFired
+from messages.events import (
+    OrderStreamState,
+    OrderUpdate,
+    RegisterTrigger,
+    RemoveTrigger,
+    TriggerFired,
+)
 from messages.statuses import OrderChange, OrderState
 from messages.triggers import MalformedTriggerId, OrderTrigger
 from persistence.models.base import utcnow
@@ -90,6 +105,8 @@ from persistence.models.paper import PaperOrder, open_paper_orders, paper_order_
 log = logging.getLogger(__name__)
 
 RECONCILE = "order-reconcile"  # timer: the sweep over the resting orders is due
+STREAM_WAIT = "order-stream-wait"  # timer: a fired order's push is late, it is looked up
+STREAM_GRACE = timedelta(seconds=2)
 ENDS = (OrderChange.FILLED, OrderChange.CANCELLED, OrderChange.REJECTED)
 # What the user hears of each update (a rejection is told in the reply to the placement).
 USER_KEYS = {
@@ -189,15 +206,18 @@ class OrderLifecycle:
         *,
         reconcile_every: timedelta,
         to_strategy: ToStrategy,
+        stream: OrderStreamLink,
     ) -> None:
         self.session, self.answers, self.calls = session, answers, calls
-        self.timers, self.links = timers, links
+        self.timers, self.links, self.stream = timers, links, stream
         self.reconcile_every = reconcile_every
         self.to_strategy = to_strategy
         self._delivering = False
+        self._pushed_at: dict[str, float] = {}  # resting order -> its last recorded push
         self._again: list[tuple[str, OrderChange] | None] = []  # passes asked for meanwhile
         self.sweep_set = False  # a RECONCILE timer is pending
         timers.on(RECONCILE, self._timer_rang)
+        timers.on(STREAM_WAIT, self._push_late)
 
     def following(self) -> bool:
         user = self.session.user
@@ -220,8 +240,11 @@ class OrderLifecycle:
         user = self.session.user
         if user is None:
             return
-        for row in resting_orders(user):
+        resting = resting_orders(user)
+        for row in resting:
             self._arm(row)
+        if resting:
+            self.stream.want()
         for paper in open_paper_orders(user):
             self._arm(paper)
 
@@ -237,6 +260,7 @@ class OrderLifecycle:
             self._look_up_placed(row)
         elif row.state in RESTING_STATES and row.order_type == "limit":
             self._arm(row)
+            self.stream.want()
             self._sweep_later()
         self._record_end_and_tell(row)
 
@@ -297,7 +321,9 @@ class OrderLifecycle:
         user = self.session.user
         row = order_by_client_id(client_order_id)
         if row is not None and user is not None and row.user_id == user.id:
-            if row.state in RESTING_STATES:
+            if row.state in RESTING_STATES and self.stream.live:
+                self.timers.start(STREAM_WAIT, STREAM_GRACE, row.client_order_id)
+            elif row.state in RESTING_STATES:
                 self._look_up_pair(row)
             return True
         paper_row = paper_order_by_client_id(user, client_order_id) if user else None
@@ -308,6 +334,56 @@ class OrderLifecycle:
             return True
         log.warning("order trigger of no order of this user", extra={"trigger": client_order_id})
         return True
+
+    def streamed(self, pushed: Sequence[StreamedOrder]) -> None:
+        """Updates the exchange pushed, recorded as a lookup's would be and told. An order
+        that is not this user's resting order is skipped: placed elsewhere, or ended
+        already (its placement's reply, or a lookup, told it first). An order whose push
+        cannot tell it for sure is looked up."""
+        user = self.session.user
+        if user is None or not self.stream.usable():
+            self.stream.leave(asked_or_not=True)  # unlinked, or on paper, since it was asked
+            return
+        by_order: dict[str, list[StreamedOrder]] = {}
+        for update in pushed:
+            if update.client_order_id is not None:
+                by_order.setdefault(update.client_order_id, []).append(update)
+        for client_order_id, updates in by_order.items():
+            row = order_by_client_id(client_order_id)
+            if row is None or row.user_id != user.id or row.state not in RESTING_STATES:
+                continue
+            told = executed_by_stream(updates)
+            if told is None:
+                self.refresh(row)
+                continue
+            executed, trades = told
+            self._pushed_at[client_order_id] = time.monotonic()
+            self._record(row, executed, trades, recorded_of(row))
+            if executed.status != "open" and row.state in RESTING_STATES:
+                self.refresh(row)  # its trades do not account for all it executed
+            if row.state not in RESTING_STATES:
+                self._pushed_at.pop(client_order_id, None)
+        self.deliver()
+
+    def stream_state(self, message: OrderStreamState) -> None:
+        """A token wanted when no live order rests any more is not asked for."""
+        if message.state == "wanted" and not self.following():
+            self.stream.forget()
+            return
+        self.stream.state(message)
+        if message.state == "gap":
+            self.reconcile()
+
+    def _push_late(self, client_order_id: Hashable) -> None:
+        """No lookup when a push told the order around the time its trigger fired (it may
+        rest on, partly filled); one pushed before the trigger counts too, since the
+        stream is often faster than the market feed."""
+        pushed_at = self._pushed_at.pop(str(client_order_id), None)
+        if pushed_at is not None and time.monotonic() - pushed_at <= 2 * STREAM_GRACE.seconds:
+            return
+        row = order_by_client_id(str(client_order_id))
+        if row is not None and row.state in RESTING_STATES:
+            self._look_up_pair(row)
 
     def reconcile(self) -> None:
         """The sweep: orders the exchange no longer lists, or lists changed, are looked up."""
@@ -453,6 +529,8 @@ class OrderLifecycle:
             self._arm(row)
         else:
             self._disarm(row)
+            if not self.following():
+                self.stream.leave()
 
     def _lookup_failed(self, client_order_id: str, error: IndodaxError) -> None:
         log.warning(

@@ -43,6 +43,7 @@ from actors.user.market import Market
 from actors.user.open_orders import OpenOrders
 from actors.user.order_desk import OrderDesk
 from actors.user.order_lifecycle import OrderLifecycle
+from actors.user.order_stream_link import OrderStreamLink
 from actors.user.order_tracker import OrderTracker
 from actors.user.paper_book import PaperBook
 from actors.user.pnl_report import PnlReport
@@ -114,6 +115,7 @@ def build_parts(
         timers,
         links,
         reconcile_every=timedelta(seconds=settings.indodax.order_reconcile_seconds),
+        stream=OrderStreamLink(session, calls, links),
         # The strategies are built last (they place through the desk, which follows orders
         # through the life cycle): the lambda looks them up when an update comes.
         to_strategy=lambda update, delivered: strategies.order_update(update, delivered),  # noqa: PLW0108

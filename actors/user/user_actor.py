@@ -33,6 +33,8 @@ from messages.events import (
     ActorIdle,
     Boot,
     BootUser,
+    OrdersStreamed,
+    OrderStreamState,
     PauseStrategies,
     Relocate,
     ResumeStrategies,
@@ -124,9 +126,18 @@ class UserActor(BotActor):
 
     def rewired(self, before: Boot) -> None:
         """A new TriggerBook knows none of this user's order triggers: they are armed there
-        again (the strategies' are armed at their next build)."""
-        if self._parts is not None and self.wiring.trigger_book != before.trigger_book:
-            self._parts.lifecycle.arm_resting()
+        again (the strategies' are armed at their next build); a new OrderStreamActor
+        follows no account: it is asked again while orders rest."""
+        if self._parts is None:
+            return
+        lifecycle = self._parts.lifecycle
+        if self.wiring.order_stream != before.order_stream:
+            lifecycle.stream.forget()
+        if (
+            self.wiring.trigger_book != before.trigger_book
+            or self.wiring.order_stream != before.order_stream
+        ):
+            lifecycle.arm_resting()
 
     def before_boot(self, message: Any, sender: Any) -> None:
         """A command that comes while the boot is being retried is answered that the bot
@@ -293,6 +304,12 @@ class UserActor(BotActor):
         """An order's trigger goes to the order life cycle, any other to the strategies."""
         if not self.parts.lifecycle.trigger_fired(message):
             self.parts.strategies.trigger_fired(message)
+
+    def receiveMsg_OrdersStreamed(self, message: OrdersStreamed, sender: Any) -> None:
+        self.parts.lifecycle.streamed(message.orders)
+
+    def receiveMsg_OrderStreamState(self, message: OrderStreamState, sender: Any) -> None:
+        self.parts.lifecycle.stream_state(message)
 
     def receiveMsg_PauseStrategies(self, message: PauseStrategies, sender: Any) -> None:
         self.parts.strategies.pause(message)

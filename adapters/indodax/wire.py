@@ -19,6 +19,7 @@ from typing import Any, Literal, ParamSpec, TypeVar
 
 from adapters.indodax.errors import MalformedReply
 from adapters.indodax.pairs import Pair
+from config.secret import Secret
 
 Side = Literal["buy", "sell"]
 OrderState = Literal["open", "filled", "cancelled"]
@@ -633,3 +634,21 @@ def parse_transfers(payload: Any) -> tuple[Transfer, ...]:
                     )
                 )
     return tuple(sorted(found, key=lambda transfer: transfer.time))
+
+
+@dataclass(frozen=True)
+class StreamToken:
+    """A day's credential for the account's private order stream: it reads order updates
+    and does nothing else, but it is still kept out of logs."""
+
+    token: Secret
+    channel: str
+
+
+@parser
+def parse_stream_token(payload: Any) -> StreamToken:
+    row = envelope(payload)
+    token, channel = str(row["connToken"]), str(row["channel"])
+    if not token or not channel.startswith("pws:"):
+        raise ValueError("not a private stream token")
+    return StreamToken(Secret(token), channel)

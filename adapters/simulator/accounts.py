@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -87,6 +88,9 @@ class Account:
     hold: dict[str, Decimal] = field(default_factory=dict)  # locked in open orders
     last_nonce: int = 0
     deposits: list[Deposit] = field(default_factory=list)
+    # Signed calls answered, by TAPI method or v2 path: a test can tell how the bot learnt
+    # of a fill (a lookup, or none when the order stream pushed it). Kept over a restart.
+    calls: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.restart()

@@ -86,6 +86,7 @@ def _query(request: web.Request, sim: Simulator, default_limit: int) -> Query:
         raise HistoryError(*_AUTH_ERRORS[error.failure]) from None
     if "view" not in account.permissions:
         raise HistoryError(1106, "No permission", 403)
+    account.calls[request.path] += 1
     if not params.get("symbol"):
         raise HistoryError(1108, "Mandatory parameter 'symbol' was not sent")
     market = sim.catalog.by_path_id(params["symbol"])

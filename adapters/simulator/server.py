@@ -126,6 +126,7 @@ class SimulatorServer:
             tapi_url=self.tapi_url,
             tapi_v2_base_url=self.base_url,
             price_feed_ws_url=self.ws_url,
+            order_stream_ws_url=self.pws_url,
             **overrides,
         )
 
@@ -159,6 +160,15 @@ class SimulatorServer:
         return self.call(
             lambda sim: [order_view(order) for order in sim.engine.log if key in (None, order.key)]
         )
+
+    def calls(self, key: str) -> dict[str, int]:
+        """The signed calls the account's key made, by TAPI method or v2 path."""
+
+        def read(sim: Simulator) -> dict[str, int]:
+            account = sim.accounts.get(key)
+            return dict(account.calls) if account is not None else {}
+
+        return self.call(read)
 
     def state(self) -> dict[str, Any]:
         return self.call(state_view)

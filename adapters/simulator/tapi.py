@@ -91,6 +91,7 @@ async def tapi(request: web.Request) -> web.Response:
         return failure("Invalid request method.", "")
     if method.permission not in account.permissions:
         return failure("No permission", "")
+    account.calls[name] += 1
     return await _answer(sim, name, lambda: method.handler(sim, account, params))
 
 

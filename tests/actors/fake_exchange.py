@@ -10,7 +10,8 @@ from decimal import Decimal
 
 from adapters.indodax.errors import ExchangeUnreachable, OrderNotFound
 from adapters.indodax.pairs import Pair
-from adapters.indodax.wire import HistoryOrder, MyTrade, OpenOrder, OrderStatus
+from adapters.indodax.wire import HistoryOrder, MyTrade, OpenOrder, OrderStatus, StreamToken
+from config.secret import Secret
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 FEE_RATE = Decimal("0.001")
@@ -94,6 +95,10 @@ class FakeExchange:
             raise ExchangeUnreachable("reply lost")
 
     # The private client's methods the life cycle calls
+
+    def order_stream_token(self) -> StreamToken:
+        self._answer("generate_token")
+        return StreamToken(Secret("stream-token"), "pws:#account")
 
     def get_order_by_client_order_id(self, client_order_id: str, pair: Pair) -> OrderStatus:
         self._answer("getOrderByClientOrderId")

@@ -18,6 +18,7 @@ from actors.user.exchange_calls import ExchangeCalls
 from actors.user.open_orders import OpenOrders
 from actors.user.order_lifecycle import OrderLifecycle
 from actors.user.order_placement import apply_outcome
+from actors.user.order_stream_link import OrderStreamLink
 from actors.user.strategy_cancels import StrategyCancels
 from adapters.indodax.pairs import Pair
 from adapters.indodax.wire import PlacedOrder, TradeOutcome
@@ -73,6 +74,7 @@ class LifecycleWorld:
             links,  # type: ignore[arg-type]
             reconcile_every=timedelta(seconds=300),
             to_strategy=self._take,
+            stream=OrderStreamLink(session, calls, links),  # type: ignore[arg-type]
         )
         self.cancels = StrategyCancels(session, calls, self.lifecycle)  # type: ignore[arg-type]
         self.open = OpenOrders(session, answers, calls, self.lifecycle)  # type: ignore[arg-type]

@@ -100,6 +100,13 @@ class RecordingLinks:
     def to_chart_maker(self, message: Any) -> None:
         self.sent.append(("chart_maker", message))
 
+    def to_order_stream(self, message: Any) -> None:
+        self.sent.append(("order_stream", message))
+
+    @property
+    def me(self) -> Any:
+        return "user-actor"
+
 
 class RecordingTimers(Timers):
     """Real Timers over a clock that only records what was asked of it."""

@@ -45,6 +45,7 @@ def test_bin_admin_reads_status_as_json_and_as_a_table(stack):
     assert status["data"]["core_actors"] == [
         "chart_maker",
         "notifier",
+        "order_stream",
         "price_feed",
         "trigger_book",
     ]

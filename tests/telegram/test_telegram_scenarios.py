@@ -99,7 +99,7 @@ def test_admin_commands_are_unknown_to_other_users_and_answered_for_admins(bot: 
     assert refused == bot.say(user, "/nonsense").plain_text
     status = bot.say(ADMIN_ID, "/admin status").plain_text
     assert said("admin.status") in status
-    assert "chart_maker, notifier, price_feed, trigger_book" in status
+    assert "chart_maker, notifier, order_stream, price_feed, trigger_book" in status
 
 
 def test_the_guided_trade_asks_step_by_step_and_ends_in_a_preview(bot: Bot):
