@@ -90,7 +90,10 @@ class OrderStreamActor(BotActor):
             if follow is None:
                 continue  # left meanwhile
             if isinstance(event, Pushed):
-                pushed[event.telegram_id] += event.push.orders
+                # An order's NEW tells its owner nothing: the bot learnt it from the
+                # placement's reply, and an order placed elsewhere is not followed. Half of
+                # a grid's pushes are NEWs; they would queue before the next fill.
+                pushed[event.telegram_id] += [o for o in event.push.orders if o.status != "NEW"]
             elif isinstance(event, Subscribed):
                 follow.live = True
                 state = "gap" if event.resumed else "live"
@@ -108,6 +111,8 @@ class OrderStreamActor(BotActor):
                     extra={"user_id": event.telegram_id, "count": event.count},
                 )
         for telegram_id, orders in pushed.items():
+            if not orders:
+                continue
             owner = self.follows[telegram_id].owner
             self.send(owner, OrdersStreamed(telegram_id=telegram_id, orders=tuple(orders)))
 

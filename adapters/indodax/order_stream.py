@@ -48,7 +48,10 @@ _jitter = random.SystemRandom()
 @dataclass(frozen=True)
 class StreamTiming:
     connect_timeout: float = 10.0
-    heartbeat: float = 20.0  # WebSocket pings; a peer that stops answering is dropped
+    # Our own pings, to drop a peer that stopped answering; the server pings every ~25 s
+    # and those are answered on their own. Seldom, as a thousand sockets ping a thousand
+    # times per period.
+    heartbeat: float = 60.0
     backoff_first: float = 1.0
     backoff_max: float = 60.0
 
@@ -135,8 +138,11 @@ class OrderStreams:
 
         await self._leave(telegram_id)
         if self._session is None:
+            # No cap on connections: aiohttp's default of 100 would leave every account
+            # after the hundredth waiting for a socket that never comes.
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(sock_connect=self._timing.connect_timeout)
+                connector=aiohttp.TCPConnector(limit=0),
+                timeout=aiohttp.ClientTimeout(sock_connect=self._timing.connect_timeout),
             )
         self._tasks[telegram_id] = asyncio.create_task(
             self._stream(self._session, telegram_id, token, channel)

@@ -31,6 +31,9 @@ STOP_TIMEOUT = 10.0
 SHUTDOWN_GRACE = 2.0  # seconds open requests get to finish at stop
 
 
+LISTEN_BACKLOG = 4096  # the kernel's cap (net.core.somaxconn)
+
+
 class SimulatorServer:
     def __init__(self, config: SimulatorConfig | None = None, **overrides: Any) -> None:
         """Keyword overrides of the config: `SimulatorServer(port=0, seed=1, tick_interval=0)`."""
@@ -82,7 +85,9 @@ class SimulatorServer:
             self._simulator = Simulator(self.config)
             runner = web.AppRunner(build_app(self._simulator), shutdown_timeout=SHUTDOWN_GRACE)
             await runner.setup()
-            site = web.TCPSite(runner, self.config.host, self.config.port)
+            # aiohttp listens with a backlog of 128: a thousand bots opening their order
+            # streams at once would have their SYNs dropped and retried seconds later.
+            site = web.TCPSite(runner, self.config.host, self.config.port, backlog=LISTEN_BACKLOG)
             await site.start()
         except BaseException as error:  # handed to the thread that called start()
             if runner is not None:

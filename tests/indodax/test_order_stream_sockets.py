@@ -126,3 +126,16 @@ def test_a_token_for_a_wrong_secret_is_refused_by_the_exchange(simulator, tmp_pa
     wrong = AccountSpec(ALICE.key, "not-alices-secret-0123456789", {})
     with pytest.raises(IndodaxError):
         client_for(simulator, wrong, tmp_path / "w").order_stream_token()
+
+
+def test_more_than_a_hundred_accounts_are_followed_at_once(simulator, events):
+    """aiohttp caps a session at 100 connections unless told otherwise."""
+    streams, told = events
+    accounts = 120
+    for number in range(accounts):
+        key = f"MANY-{number}"
+        simulator.add_account(key, f"many-secret-{number}-0123456789", idr=1)
+        token, channel = simulator.call(lambda sim, key=key: sim.private_hub.issue(key))
+        streams.follow(1000 + number, Secret(token), channel)
+    subscribed = {next_of(told, Subscribed).telegram_id for _ in range(accounts)}
+    assert len(subscribed) == accounts

@@ -210,6 +210,15 @@ def test_a_token_older_than_24_hours_of_the_simulators_clock_is_expired(
 
 
 @pytest.fixture
+def other(server: SimulatorServer) -> Iterator[Trader]:
+    """A second account trading on the same exchange."""
+    server.add_account("OTHER-KEY", "other-secret", idr=10_000_000)
+    trader = Trader(server.base_url, "OTHER-KEY", "other-secret")
+    yield trader
+    trader.close()
+
+
+@pytest.fixture
 def halves() -> Iterator[SimulatorServer]:
     """Resting orders fill half at a time."""
     with SimulatorServer(
@@ -297,27 +306,22 @@ def test_a_resting_sell_filled_in_two_parts_pushes_new_fill_fill_done_matching_m
 
 
 def test_a_cancel_pushes_cancelled_and_other_accounts_orders_never_arrive(
-    server, public, trader, subscribed
+    server, trader, subscribed, other
 ):
-    server.add_account("OTHER-KEY", "other-secret", idr=10_000_000)
-    other = Trader(server.base_url, "OTHER-KEY", "other-secret")
-    try:
-        mine = subscribed(server.demo_key, server.demo_secret)
-        theirs = subscribed("OTHER-KEY", "other-secret")
-        placed = trader.ok(
-            "trade", pair="btc_idr", type="buy", order_type="limit", price="1400000000", btc="0.001"
-        )
-        assert [update["status"] for update in mine.push()] == ["NEW"]
-        foreign = other.ok(
-            "trade", pair="btc_idr", type="buy", order_type="limit", price="1400000000", btc="0.001"
-        )
-        other.ok("cancelOrder", pair="btc_idr", order_id=foreign["order_id"], type="buy")
-        trader.ok("cancelOrder", pair="btc_idr", order_id=placed["order_id"], type="buy")
-        [cancelled] = mine.push()
-        assert [update["status"] for update in theirs.push()] == ["NEW"]
-        assert [update["status"] for update in theirs.push()] == ["CANCELLED"]
-    finally:
-        other.close()
+    mine = subscribed(server.demo_key, server.demo_secret)
+    theirs = subscribed("OTHER-KEY", "other-secret")
+    placed = trader.ok(
+        "trade", pair="btc_idr", type="buy", order_type="limit", price="1400000000", btc="0.001"
+    )
+    assert [update["status"] for update in mine.push()] == ["NEW"]
+    foreign = other.ok(
+        "trade", pair="btc_idr", type="buy", order_type="limit", price="1400000000", btc="0.001"
+    )
+    other.ok("cancelOrder", pair="btc_idr", order_id=foreign["order_id"], type="buy")
+    trader.ok("cancelOrder", pair="btc_idr", order_id=placed["order_id"], type="buy")
+    [cancelled] = mine.push()
+    assert [update["status"] for update in theirs.push()] == ["NEW"]
+    assert [update["status"] for update in theirs.push()] == ["CANCELLED"]
     assert cancelled["orderId"] == f"btcidr-limit-{placed['order_id']}"
     assert (cancelled["status"], cancelled["executedQty"], cancelled["unfilledQty"]) == (
         "CANCELLED",
@@ -327,27 +331,22 @@ def test_a_cancel_pushes_cancelled_and_other_accounts_orders_never_arrive(
 
 
 def test_a_price_move_filling_two_accounts_gives_each_its_own_push(
-    server, public, trader, subscribed
+    server, trader, subscribed, other
 ):
-    server.add_account("OTHER-KEY", "other-secret", idr=10_000_000)
-    other = Trader(server.base_url, "OTHER-KEY", "other-secret")
-    try:
-        mine = subscribed(server.demo_key, server.demo_secret)
-        theirs = subscribed("OTHER-KEY", "other-secret")
-        for who, socket in ((trader, mine), (other, theirs)):
-            who.ok(
-                "trade",
-                pair="btc_idr",
-                type="buy",
-                order_type="limit",
-                price="1400000000",
-                btc="0.001",
-            )
-            socket.push()
-        server.set_price("btcidr", "1400000000")
-        my_updates, their_updates = mine.push(), theirs.push()
-    finally:
-        other.close()
+    mine = subscribed(server.demo_key, server.demo_secret)
+    theirs = subscribed("OTHER-KEY", "other-secret")
+    for who, socket in ((trader, mine), (other, theirs)):
+        who.ok(
+            "trade",
+            pair="btc_idr",
+            type="buy",
+            order_type="limit",
+            price="1400000000",
+            btc="0.001",
+        )
+        socket.push()
+    server.set_price("btcidr", "1400000000")
+    my_updates, their_updates = mine.push(), theirs.push()
     assert [update["status"] for update in my_updates] == ["FILL", "DONE"]
     assert [update["status"] for update in their_updates] == ["FILL", "DONE"]
     assert my_updates[0]["orderId"] != their_updates[0]["orderId"]
