@@ -321,7 +321,7 @@ class OrderLifecycle:
         user = self.session.user
         row = order_by_client_id(client_order_id)
         if row is not None and user is not None and row.user_id == user.id:
-            if row.state in RESTING_STATES and self.stream.live:
+            if row.state in RESTING_STATES and (self.stream.live or self._pushed_lately(row)):
                 self.timers.start(STREAM_WAIT, STREAM_GRACE, row.client_order_id)
             elif row.state in RESTING_STATES:
                 self._look_up_pair(row)
@@ -344,6 +344,7 @@ class OrderLifecycle:
         if user is None or not self.stream.usable():
             self.stream.leave(asked_or_not=True)  # unlinked, or on paper, since it was asked
             return
+        self.stream.live = True  # a push says so, even before the stream's own word
         by_order: dict[str, list[StreamedOrder]] = {}
         for update in pushed:
             if update.client_order_id is not None:
@@ -378,12 +379,16 @@ class OrderLifecycle:
         """No lookup when a push told the order around the time its trigger fired (it may
         rest on, partly filled); one pushed before the trigger counts too, since the
         stream is often faster than the market feed."""
-        pushed_at = self._pushed_at.pop(str(client_order_id), None)
-        if pushed_at is not None and time.monotonic() - pushed_at <= 2 * STREAM_GRACE.seconds:
-            return
         row = order_by_client_id(str(client_order_id))
-        if row is not None and row.state in RESTING_STATES:
+        if row is None or self._pushed_lately(row):
+            self._pushed_at.pop(str(client_order_id), None)
+            return
+        if row.state in RESTING_STATES:
             self._look_up_pair(row)
+
+    def _pushed_lately(self, row: Order) -> bool:
+        pushed_at = self._pushed_at.get(row.client_order_id)
+        return pushed_at is not None and time.monotonic() - pushed_at <= 2 * STREAM_GRACE.seconds
 
     def reconcile(self) -> None:
         """The sweep: orders the exchange no longer lists, or lists changed, are looked up."""

@@ -41,6 +41,7 @@ def subscribed(stack: Stack, timeout: float = 20) -> None:
     while stack.simulator.call(lambda sim: sim.private_hub.subscribers(channel)) == 0:
         assert time.monotonic() < deadline, "the account's order stream was never followed"
         stack.pump(0.2)
+    stack.pump(1)  # the stream's word that it is live reaches the user's actor
 
 
 def lookups(stack: Stack) -> dict[str, int]:
