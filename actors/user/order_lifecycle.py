@@ -1,7 +1,7 @@
 """Every order the bot placed for this user, manual or strategy, followed until it is
 filled, cancelled or rejected; every change told once to the order's owner.
 
-Two sources say that an order changed, and a third fits beside them:
+Three sources say that an order changed:
 
 * the market: each resting order has an order trigger in the TriggerBook, which fires once
   the market trades at or through its price (a buy's at or below, a sell's at or above).
@@ -321,7 +321,11 @@ class OrderLifecycle:
         user = self.session.user
         row = order_by_client_id(client_order_id)
         if row is not None and user is not None and row.user_id == user.id:
-            if row.state in RESTING_STATES and (self.stream.live or self._pushed_lately(row)):
+            if self.session.keys is None:
+                # The stored key cannot be read (or was unlinked): nothing can be looked up
+                # until the user links again, whose boot sweeps the orders.
+                log.warning("order trigger with no key to look the order up with")
+            elif row.state in RESTING_STATES and (self.stream.live or self._pushed_lately(row)):
                 self.timers.start(STREAM_WAIT, STREAM_GRACE, row.client_order_id)
             elif row.state in RESTING_STATES:
                 self._look_up_pair(row)

@@ -324,3 +324,13 @@ def test_trades_that_do_not_name_their_order_send_each_ended_order_to_its_own_lo
     )
     assert [state_of(order) for order in orders] == [OrderState.FILLED] * 2
     assert [len(fills(order)) for order in orders] == [1, 1]
+
+
+def test_an_order_trigger_of_a_user_whose_key_cannot_be_read_looks_nothing_up(world):
+    order = world.place()
+    world.exchange.fill(order.client_order_id, Decimal("1"))
+    assert world.lifecycle is not None
+    world.lifecycle.session.keys = None  # stored under a master key no longer configured
+    world.fire(order)
+    assert world.exchange.calls == []
+    assert state_of(order) == OrderState.OPEN

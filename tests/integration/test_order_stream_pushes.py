@@ -41,7 +41,6 @@ def subscribed(stack: Stack, timeout: float = 20) -> None:
     while stack.simulator.call(lambda sim: sim.private_hub.subscribers(channel)) == 0:
         assert time.monotonic() < deadline, "the account's order stream was never followed"
         stack.pump(0.2)
-    stack.pump(1)  # the stream's word that it is live reaches the user's actor
 
 
 def lookups(stack: Stack) -> dict[str, int]:
@@ -55,9 +54,14 @@ def next_update(stack: Stack):
 
 def test_a_resting_orders_fills_are_told_from_the_exchanges_push_without_a_lookup(stack):
     stack.link(S)
+    stack.buy_limit(S, price="995000000", quantity="0.001")  # its fill shows the stream live
+    stack.reply_to(S, "order.placed")
+    subscribed(stack)
+    stack.simulator.set_price("btcidr", 995_000_000)
+    stack.simulator.set_price("btcidr", 994_000_000)
+    assert [next_update(stack).key for _ in range(2)][-1] == "order.update.filled"
     stack.buy_limit(S, price="990000000", quantity="0.002")
     client_order_id = stack.reply_to(S, "order.placed").param("client_order_id")
-    subscribed(stack)
     before = lookups(stack)
 
     trades = stack.simulator.set_price("btcidr", 990_000_000)
