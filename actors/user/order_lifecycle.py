@@ -538,8 +538,6 @@ class OrderLifecycle:
             self._arm(row)
         else:
             self._disarm(row)
-            if not self.following():
-                self.stream.leave()
 
     def _lookup_failed(self, client_order_id: str, error: IndodaxError) -> None:
         log.warning(

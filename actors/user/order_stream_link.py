@@ -1,6 +1,6 @@
 """The user's side of the private order stream: asking the OrderStreamActor to follow the
 account while live orders rest, with a token only this actor can ask for (it alone holds
-the key), and letting go when none rest.
+the key), and letting go when the actor leaves memory with none resting.
 
 Asked once per actor life: without a token first ("I am the owner now"), since the stream
 may have outlived the actor that asked for it (a dormant user's stream keeps running and

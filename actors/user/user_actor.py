@@ -119,6 +119,11 @@ class UserActor(BotActor):
             return
         quiet = time.monotonic() - self.last_activity
         if quiet >= self.idle_after.total_seconds() and not self.parts.timers.busy():
+            # The order stream stays while orders rest (a push starts the actor again);
+            # kept while the actor is up, so that a user who trades again soon does not
+            # wait for a new socket while the first fill is looked up instead.
+            if not self.parts.lifecycle.following():
+                self.parts.lifecycle.stream.leave()
             self.send(self._boot().supervisor, ActorIdle(telegram_id=self.telegram_id))
             self.send(self.myAddress, ActorExitRequest())
             return
