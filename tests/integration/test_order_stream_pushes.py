@@ -1,6 +1,6 @@
 """The exchange's private order stream on the running system (multiprocess, PostgreSQL,
-Redis, the simulator): a resting order's fills reach its user as the exchange pushes them,
-with no lookup, and a push to a user whose actor died starts it again and is told once."""
+Redis, the simulator): the account's stream followed, a resting order's fills recorded and
+told once each, and a push to a user whose actor died starts it again and is told once."""
 
 from __future__ import annotations
 
@@ -19,8 +19,6 @@ from persistence.models.fills import fills_of
 
 S = 1007
 KEY = ACCOUNTS[S].key
-# What the bot would call to learn that an order filled, had the exchange not pushed it.
-LOOKUPS = ("getOrder", "getOrderByClientOrderId", "openOrders", "/api/v2/order/histories")
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +41,15 @@ def subscribed(stack: Stack, timeout: float = 20) -> None:
         stack.pump(0.2)
 
 
-def lookups(stack: Stack) -> dict[str, int]:
-    calls = stack.simulator.calls(KEY)
-    return {name: calls.get(name, 0) for name in LOOKUPS}
-
-
 def next_update(stack: Stack):
     return stack.wait_for(lambda m: m.telegram_id == S and m.key.startswith("order.update."))
 
 
-def test_a_resting_orders_fills_are_told_from_the_exchanges_push_without_a_lookup(stack):
+def test_a_resting_orders_fills_are_told_from_the_followed_stream_once_each(stack):
+    """That a push costs no call is checked where time is not a factor
+    (tests/actors/test_order_stream_updates.py): here a fired trigger waits 2 s for the
+    push, and a loaded host can be slower than that, so a lookup may happen too; the
+    fills must still be recorded once each, as the simulator made them."""
     stack.link(S)
     stack.buy_limit(S, price="995000000", quantity="0.001")  # its fill shows the stream live
     stack.reply_to(S, "order.placed")
@@ -62,7 +59,6 @@ def test_a_resting_orders_fills_are_told_from_the_exchanges_push_without_a_looku
     assert [next_update(stack).key for _ in range(2)][-1] == "order.update.filled"
     stack.buy_limit(S, price="990000000", quantity="0.002")
     client_order_id = stack.reply_to(S, "order.placed").param("client_order_id")
-    before = lookups(stack)
 
     trades = stack.simulator.set_price("btcidr", 990_000_000)
     first = next_update(stack)
@@ -71,7 +67,7 @@ def test_a_resting_orders_fills_are_told_from_the_exchanges_push_without_a_looku
     stack.pump(3)  # past the grace a fired trigger gives the push
 
     assert [first.key, last.key] == ["order.update.partial", "order.update.filled"]
-    assert lookups(stack) == before
+    assert stack.simulator.call(lambda sim: sim.private_hub.subscribers(channel_of(KEY))) == 1
     row = Order.get(Order.client_order_id == client_order_id)
     assert row.state == "filled"
     recorded = fills_of(row)
