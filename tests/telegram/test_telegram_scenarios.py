@@ -187,6 +187,7 @@ def test_a_grid_is_set_up_in_english_with_a_wrong_answer_on_the_way_previewed_an
     bot.tap(user, preview, "✅")
     created = bot.wait_text(user, "Grid #")
     assert "BTC/IDR" in created.plain_text
-    listing = bot.say(user, "/strategy").plain_text
+    bot.say(user, "/strategy")  # its answer may come after the grid's own news
+    listing = bot.wait_text(user, "Grid BTC/IDR —").plain_text
     assert "Grid BTC/IDR — running" in listing
     bot.say(user, "/lang id")
