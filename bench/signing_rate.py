@@ -17,10 +17,10 @@ import httpx
 from adapters.indodax.pairs import Pair
 from adapters.indodax.private_client import PrivateClient, trade_params
 from config.secret import Secret
-from persistence.nonce_store import DrawnNonce
+from persistence.nonce_store import NonceStore
 
 
-class MemoryNonces:
+class MemoryNonces(NonceStore):
     def __init__(self) -> None:
         self.last = time.time_ns() // 1_000_000
 
@@ -30,9 +30,6 @@ class MemoryNonces:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self.last = max(self.last, value)
-
-    def ask(self, key_id: str) -> DrawnNonce:
-        return DrawnNonce(self.next(key_id))
 
 
 def main() -> None:

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from config.files import private_directory
-from persistence.nonce_store import AskedNonce, DrawnNonce, next_nonce
+from persistence.nonce_store import NonceStore, next_nonce
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
 
 
-class LocalNonceStore:
+class LocalNonceStore(NonceStore):
     def __init__(self, directory: Path) -> None:
         self._directory = directory
         private_directory(directory)
@@ -31,9 +31,6 @@ class LocalNonceStore:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self._update(key_id, lambda last: max(last, value))
-
-    def ask(self, key_id: str) -> AskedNonce:
-        return DrawnNonce(self.next(key_id))
 
     def _update(self, key_id: str, step: Callable[[int], int]) -> int:
         fd = self._handle(key_id)

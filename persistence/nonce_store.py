@@ -25,8 +25,8 @@ class NonceStore(Protocol):
     def ask(self, key_id: str) -> AskedNonce:
         """A draw started now whose value is read later, so a caller with something else to
         wait for first (the order's intent committed) waits for both at once. A store
-        whose draw costs no round trip draws at once."""
-        ...
+        whose draw costs no round trip keeps this one: it draws at once."""
+        return DrawnNonce(self.next(key_id))
 
 
 class AskedNonce(Protocol):
@@ -58,7 +58,7 @@ def next_nonce(last: int) -> int:
     return max(time.time_ns() // 1_000_000, last + 1)
 
 
-class ProvisionalNonces:
+class ProvisionalNonces(NonceStore):
     """Nonces for a key not yet accepted (the /link probe), kept in memory: a wrong key or a
     key that can withdraw leaves no counter behind in the files or in Redis. `keep()` hands
     the last one to the real store once the key is accepted, so it goes on past them."""
@@ -73,9 +73,6 @@ class ProvisionalNonces:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self._last[key_id] = max(self._last.get(key_id, 0), value)
-
-    def ask(self, key_id: str) -> AskedNonce:
-        return DrawnNonce(self.next(key_id))
 
     def keep(self) -> None:
         for key_id, last in self._last.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import redis
 
-from persistence.nonce_store import AskedNonce, DrawnNonce
+from persistence.nonce_store import AskedNonce, DrawnNonce, NonceStore
 from persistence.redis_client import redis_client
 
 _PREFIX = "indodax-bot:nonce:"
@@ -30,7 +30,7 @@ return 0
 """
 
 
-class RedisNonceStore:
+class RedisNonceStore(NonceStore):
     def __init__(self, client: redis.Redis) -> None:
         self._client = client
         self._next = client.register_script(_NEXT)

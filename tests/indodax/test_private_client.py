@@ -34,7 +34,7 @@ from adapters.indodax.private_client import PrivateClient, trade_params
 from adapters.indodax.ratelimit import PRIVATE_RATES, RateLimiter, TokenBucket
 from config.logs import JsonFormatter, secrets_registry
 from config.secret import Secret
-from persistence.nonce_store import DrawnNonce
+from persistence.nonce_store import NonceStore
 from persistence.vault import fingerprint
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "indodax"
@@ -104,7 +104,7 @@ class Exchange:
         return [request for request in self.requests if self.name_of(request) == name]
 
 
-class MemoryNonces:
+class MemoryNonces(NonceStore):
     def __init__(self, start: int = 1000) -> None:
         self.last = start - 1
         self.keys: set[str] = set()
@@ -116,9 +116,6 @@ class MemoryNonces:
 
     def advance_past(self, key_id: str, value: int) -> None:
         self.last = max(self.last, value)
-
-    def ask(self, key_id: str) -> DrawnNonce:
-        return DrawnNonce(self.next(key_id))
 
 
 class Clock:
@@ -394,7 +391,7 @@ class AskingNonces(MemoryNonces):
         super().__init__()
         self.asked: list[Asked] = []
 
-    def ask(self, key_id: str) -> Asked:  # type: ignore[override]
+    def ask(self, key_id: str) -> Asked:
         self.asked.append(Asked(self.next(key_id)))
         return self.asked[-1]
 
