@@ -348,7 +348,7 @@ class OrderLifecycle:
         if user is None or not self.stream.usable():
             self.stream.leave(asked_or_not=True)  # unlinked, or on paper, since it was asked
             return
-        self.stream.live = True  # a push says so, even before the stream's own word
+        self.stream.pushed()
         by_order: dict[str, list[StreamedOrder]] = {}
         for update in pushed:
             if update.client_order_id is not None:

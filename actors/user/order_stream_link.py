@@ -52,6 +52,10 @@ class OrderStreamLink:
             self.asked = True
             self._follow_with_new_token()
 
+    def pushed(self) -> None:
+        """A push came, so the stream is live, even before its own word says so."""
+        self.live = True
+
     def leave(self, asked_or_not: bool = False) -> None:
         """`asked_or_not`: even if this actor did not ask (an earlier one did)."""
         if self.asked or asked_or_not:
