@@ -1,10 +1,10 @@
 """The PriceFeedActor (one per system): owns the market WebSocket, falls back to REST
-polling, and fans the latest price of each pair out to a few subscribers.
+polling, and fans each pair's prices out to the TriggerBook and a few subscribers.
 
 The socket runs in the feed's own threads; they never touch the actor. They queue events
 and write a byte to a pipe the actor watches (ThespianWatch), so every event is handled on
-the actor's own thread. A burst is coalesced per pair: subscribers get the newest price,
-not a backlog.
+the actor's own thread. A burst is reduced per pair to its lowest and highest trades, in
+the order they came, and its newest: no backlog, and no dip a stop should have seen.
 """
 
 from __future__ import annotations
@@ -30,15 +30,29 @@ log = logging.getLogger(__name__)
 REPORT_EVERY = timedelta(seconds=5)
 
 
-def latest_prices(events: Iterable[Event]) -> dict[str, tuple[Decimal, float]]:
-    """The newest price per pair (ticker id) in a burst of events; order books carry none."""
-    latest: dict[str, tuple[Decimal, float]] = {}
+def price_paths(events: Iterable[Event]) -> dict[str, list[tuple[Decimal, float]]]:
+    """Per pair (ticker id), a burst of trades as few ticks as keep its path: its lowest
+    and its highest price in the order they traded, then its newest. A stop or an alert
+    fires on any price traded at or through its level, so a dip and its recovery drained
+    together must still reach the TriggerBook as a dip (the newest price alone would hide
+    it); a burst of one trade is one tick. Order books carry no price."""
+    burst: dict[str, list[tuple[Decimal, float]]] = {}
     for event in events:
         if isinstance(event, Tick):
-            latest[event.pair.ticker_id] = (event.price, float(event.ts_seconds))
+            point = (event.price, float(event.ts_seconds))
         elif isinstance(event, Summary):
-            latest[event.pair.ticker_id] = (event.last, float(event.ts))
-    return latest
+            point = (event.last, float(event.ts))
+        else:
+            continue
+        burst.setdefault(event.pair.ticker_id, []).append(point)
+    return {pair: _extremes_then_newest(prices) for pair, prices in burst.items()}
+
+
+def _extremes_then_newest(prices: list[tuple[Decimal, float]]) -> list[tuple[Decimal, float]]:
+    places = range(len(prices))
+    lowest = min(places, key=lambda i: prices[i][0])
+    highest = max(places, key=lambda i: prices[i][0])
+    return [prices[i] for i in sorted({lowest, highest, len(prices) - 1})]
 
 
 def summaries_as_events(public: PublicClient) -> list[Event]:
@@ -103,17 +117,18 @@ class PriceFeedActor(BotActor):
         self.wakeupAfter(REPORT_EVERY)
 
     def receiveMsg_WatchMessage(self, message: WatchMessage, sender: Any) -> None:
-        self.fan_out(latest_prices(self.inbox.drain()))
+        self.fan_out(price_paths(self.inbox.drain()))
 
-    def fan_out(self, latest: dict[str, tuple[Decimal, float]]) -> None:
+    def fan_out(self, paths: dict[str, list[tuple[Decimal, float]]]) -> None:
         now = time.monotonic()
-        for pair, (price, ts) in latest.items():
-            tick = PriceTick(pair=pair, price=str(price), ts=ts)
+        for pair, path in paths.items():
             targets = self.subscribers.wanting(pair, now)
             if self.boot is not None and self.boot.trigger_book is not None:
                 targets.append(self.boot.trigger_book)
-            for address in targets:
-                self.send(address, tick)
+            for price, ts in path:
+                tick = PriceTick(pair=pair, price=str(price), ts=ts)
+                for address in targets:
+                    self.send(address, tick)
 
     def receiveMsg_SubscribePrices(self, message: SubscribePrices, sender: Any) -> None:
         self.subscribers.renew(sender, message.pairs, message.lease_seconds, time.monotonic())

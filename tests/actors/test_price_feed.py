@@ -1,10 +1,12 @@
-"""The price feed's own logic: coalescing a burst, and subscriptions that must be renewed."""
+"""The price feed's own logic: a burst reduced to the ticks that keep its path, and
+subscriptions that must be renewed."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from actors.core.price_feed import Subscriptions, latest_prices
+from actors.core.price_feed import Subscriptions, price_paths
+from actors.core.trigger_index import LevelTrigger, TrailingTrigger, TriggerIndex
 from adapters.indodax.pairs import Pair
 from adapters.indodax.ws_protocol import Book, Summary, Tick
 
@@ -25,14 +27,47 @@ def summary(pair: Pair, last: int, ts: int) -> Summary:
     )
 
 
-def test_a_burst_is_coalesced_to_the_newest_price_per_pair():
-    burst = [
-        Tick(pair=BTC, ts_seconds=1, seq=1, price=Decimal(100), volume=Decimal(1)),
-        summary(ETH, 50, 1),
-        Book(pair=BTC, bids=(), asks=()),
-        Tick(pair=BTC, ts_seconds=2, seq=2, price=Decimal(101), volume=Decimal(1)),
-    ]
-    assert latest_prices(burst) == {"btc_idr": (Decimal(101), 2.0), "eth_idr": (Decimal(50), 1.0)}
+def tick(pair: Pair, price: int, ts: int) -> Tick:
+    return Tick(pair=pair, ts_seconds=ts, seq=ts, price=Decimal(price), volume=Decimal(1))
+
+
+def test_a_burst_of_one_price_per_pair_is_one_tick_each_and_books_carry_none():
+    burst = [tick(BTC, 100, 1), summary(ETH, 50, 1), Book(pair=BTC, bids=(), asks=())]
+    assert price_paths(burst) == {
+        "btc_idr": [(Decimal(100), 1.0)],
+        "eth_idr": [(Decimal(50), 1.0)],
+    }
+
+
+def test_a_burst_keeps_its_lowest_and_highest_trades_in_their_order_then_its_newest():
+    prices = [105, 103, 99, 104, 108, 107, 106]
+    burst = [tick(BTC, price, ts) for ts, price in enumerate(prices, start=1)]
+    assert price_paths(burst) == {
+        "btc_idr": [(Decimal(99), 3.0), (Decimal(108), 5.0), (Decimal(106), 7.0)]
+    }
+
+
+def test_a_long_burst_is_at_most_three_ticks():
+    burst = [tick(BTC, 1_000 + (n % 7) * (-1) ** n, n) for n in range(500)]
+    assert len(price_paths(burst)["btc_idr"]) <= 3
+
+
+def test_a_stop_fires_on_a_dip_its_recovery_came_with_in_the_same_burst():
+    index = TriggerIndex()
+    index.tick(Decimal(101), now=0)
+    index.add(LevelTrigger("stop", "below", Decimal(100)))
+    burst = [tick(BTC, 101, 1), tick(BTC, 99, 2), tick(BTC, 101, 3)]
+    fired = [t.id for price, _ in price_paths(burst)["btc_idr"] for t in index.tick(price, now=1)]
+    assert fired == ["stop"]
+
+
+def test_a_trailing_stop_fires_on_a_pullback_from_a_peak_inside_one_burst():
+    index = TriggerIndex()
+    index.tick(Decimal(100), now=0)
+    index.add(TrailingTrigger("trail", "sell", distance=Decimal(5)))
+    burst = [tick(BTC, price, ts) for ts, price in enumerate([104, 110, 103, 106], start=1)]
+    fired = [t.id for price, _ in price_paths(burst)["btc_idr"] for t in index.tick(price, now=1)]
+    assert fired == ["trail"]
 
 
 def test_a_subscriber_that_stops_renewing_is_dropped_and_one_that_renews_is_kept():
