@@ -529,11 +529,19 @@ class OrderLifecycle:
         self, row: Order, executed: Executed, trades: Iterable[MyTrade], recorded: Recorded
     ) -> None:
         """What changed, written with the order's new state; its trigger kept while it
-        rests. Telling is the caller's."""
-        mark_checked([row.id])
+        rests. Telling is the caller's. The check is written with the change, in its
+        update of the order (one round trip fewer per fill), or alone when nothing changed."""
         verdict = changes_between(executed, trades, recorded)
         if verdict.changes or verdict.state != row.state:
-            record_changes(row, verdict.changes, state=verdict.state, filled_amount=verdict.filled)
+            record_changes(
+                row,
+                verdict.changes,
+                state=verdict.state,
+                filled_amount=verdict.filled,
+                checked_at=utcnow(),
+            )
+        else:
+            mark_checked([row.id])
         if row.state in RESTING_STATES:
             self._arm(row)
         else:

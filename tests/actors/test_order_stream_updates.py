@@ -5,6 +5,9 @@ for the push before it looks the order up."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -16,6 +19,26 @@ from adapters.indodax.wire import MyTrade
 from messages.events import FollowOrders, OrderStreamState, StopFollowingOrders
 from messages.statuses import OrderChange, OrderState
 from persistence.models import Order
+
+
+@contextmanager
+def count_statements() -> Iterator[list[str]]:
+    """The SQL sent to the database meanwhile (peewee logs each statement at DEBUG)."""
+    statements: list[str] = []
+
+    class Sent(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            statements.append(str(record.msg[0] if isinstance(record.msg, tuple) else record.msg))
+
+    logger, handler = logging.getLogger("peewee"), Sent()
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield statements
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @pytest.fixture
@@ -92,6 +115,19 @@ def test_pushed_fills_are_recorded_and_told_once_with_no_call_to_the_exchange(wo
     assert [key for key, _ in world.notices] == ["order.update.partial", "order.update.filled"]
     assert state_of(order) == OrderState.FILLED
     assert not world.armed(order)
+
+
+def test_a_pushed_fill_counts_as_a_check_of_the_order_written_with_the_fill(world):
+    order = world.place(amount="1")
+    Order.update(checked_at=None).where(Order.id == order.id).execute()
+    trade = world.exchange.fill(order.client_order_id, Decimal("0.4"))
+    assert world.lifecycle is not None
+    with count_statements() as statements:
+        world.lifecycle.streamed([pushed(order, "FILL", Decimal("0.4"), trade)])
+
+    assert Order.get_by_id(order.id).checked_at is not None  # the dormant check is not due
+    [update] = [sql for sql in statements if sql.startswith('UPDATE "orders"')]
+    assert "checked_at" in update and "filled_amount" in update
 
 
 def test_a_trade_a_lookup_recorded_first_is_not_recorded_again_from_its_push(world):
