@@ -98,6 +98,7 @@ class StrategyMailbox:
         self.armed: dict[str, str] = {}  # trigger id -> pair, across restarts
         self.updates: set[tuple[str, int]] = set()  # queued order updates, not yet handled
         self._handling = False
+        self._saves = 0  # writes of the row: an order's end goes with the next one
 
     @property
     def row(self) -> Strategy:
@@ -141,10 +142,18 @@ class StrategyMailbox:
             intents = dict(self._row.state.get(INTENTS, {}))
             if update.client_order_id not in intents:  # its end was handled already
                 log.warning("stale order update", extra={"client_order_id": key[0], "seq": key[1]})
+            elif update.kind in ENDS:
+                # Not asked for again, whatever the strategy does next. Written with what the
+                # strategy saves while it handles the end (its next order, its levels), or
+                # alone after it, never before: the end written and its handling lost to a
+                # raise or a crash in between would be taken as told when told again.
+                del intents[update.client_order_id]
+                self._row.state = {**self._row.state, INTENTS: intents}
+                saves = self._saves
+                strategy.on_order_update(update)
+                if self._saves == saves:
+                    self.save(None)
             else:
-                if update.kind in ENDS:  # not asked for again, whatever the strategy does next
-                    del intents[update.client_order_id]
-                    self.save(None, **{INTENTS: intents})
                 strategy.on_order_update(update)
             delivered()
             self.updates.discard(key)
@@ -188,6 +197,7 @@ class StrategyMailbox:
 
     def save(self, status: StrategyStatus | None = None, **state: Any) -> None:
         save_progress(self._row, status, **state)
+        self._saves += 1
 
     def watch(self, name: str, kind: TriggerKind, **fields: Any) -> None:
         trigger_id = StrategyTrigger(self.strategy_id, name).encode()

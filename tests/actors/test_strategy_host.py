@@ -97,6 +97,19 @@ class RaisesOnTimer(Recording):
         raise RuntimeError("a bug in the timer's handler")
 
 
+class RaisesOnFirstResult(Recording):
+    """Raises while it handles the first result it is handed, then never again."""
+
+    kind = "result_raises_once"
+    raised = False
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        super().on_order_update(update)
+        if not RaisesOnFirstResult.raised:
+            RaisesOnFirstResult.raised = True
+            raise RuntimeError("a bug in the result's handler")
+
+
 class CannotBeBuilt(Recording):
     kind = "unbuildable"
 
@@ -106,8 +119,16 @@ class CannotBeBuilt(Recording):
 
 @pytest.fixture(autouse=True)
 def registered(monkeypatch):
-    for cls in (Recording, RaisesOnEveryMessage, RaisesAfterOrdering, RaisesOnTimer, CannotBeBuilt):
+    for cls in (
+        Recording,
+        RaisesOnEveryMessage,
+        RaisesAfterOrdering,
+        RaisesOnTimer,
+        RaisesOnFirstResult,
+        CannotBeBuilt,
+    ):
         monkeypatch.setitem(STRATEGY_CLASSES, cls.kind, cls)
+    monkeypatch.setattr(RaisesOnFirstResult, "raised", False)
     journal.clear()
 
 
@@ -445,6 +466,57 @@ def test_an_update_the_strategy_had_not_handled_before_its_actor_died_reaches_th
     assert Strategy.get_by_id(strategy.id).state["order_intents"] == {}
     again.start_running()
     assert [what for _, what in journal].count("result filled") == 1
+
+
+def test_an_orders_end_whose_handler_raised_is_handed_again_to_the_rebuilt_strategy(hosting):
+    """The end of an order is written with what the strategy saves while it handles it, not
+    before: a handler that raised (or a process that died inside it) leaves the order's
+    intent saved, so the rebuilt strategy hears the end instead of it being taken as told."""
+    strategy = hosting.strategy("result_raises_once")
+    hosting.host.start_running()
+    hosting.fire(strategy)
+    [order] = hosting.desk.orders
+    assert order.client_order_id in Strategy.get_by_id(strategy.id).state["order_intents"]
+
+    hosting.ring("strategy-restart")
+    assert [what for _, what in journal].count("result filled") == 2
+    assert Strategy.get_by_id(strategy.id).state["order_intents"] == {}
+    assert len(hosting.desk.orders) == 1
+
+
+def test_an_orders_end_and_the_strategys_next_order_are_saved_in_one_write(hosting):
+    strategy = hosting.strategy()
+    hosting.host.start_running()
+    box = hosting.host.boxes[strategy.id]
+    ended = "s1-abc-a-1"  # an order asked for before, resting until now
+    box.save(None, order_intents={ended: {"leg": "a", "side": "buy", "order_type": "limit"}})
+    writes: list[dict[str, Any]] = []
+    real_save = box.save
+
+    def counted(*args: Any, **state: Any) -> None:
+        writes.append(state)
+        real_save(*args, **state)
+
+    def sell_once(update: OrderUpdate) -> None:
+        if not writes:
+            box.order("b", "sell", "limit", price="2", quantity="1")
+
+    box.save = counted  # type: ignore[method-assign]
+    box.strategy.on_order_update = sell_once  # type: ignore[union-attr,method-assign]
+    filled = OrderUpdate(
+        telegram_id=7,
+        client_order_id=ended,
+        strategy_id=strategy.id,
+        leg="a",
+        sequence=1,
+        kind="filled",
+        quantity="1",
+        filled="1",
+        price="1",
+        fee="0",
+    )
+    hosting.host.order_update(filled, lambda: None)
+    assert list(writes[0]["order_intents"]) == [derived(strategy, "b", 1)]
 
 
 def test_a_strategy_cancels_through_its_host(hosting):
