@@ -132,6 +132,22 @@ def registered(monkeypatch):
     journal.clear()
 
 
+def filled(client_order_id: str, strategy_id: int, leg: str | None) -> OrderUpdate:
+    """The whole order filled, in its first and only update."""
+    return OrderUpdate(
+        telegram_id=7,
+        client_order_id=client_order_id,
+        strategy_id=strategy_id,
+        leg=leg,
+        sequence=1,
+        kind="filled",
+        quantity="0.0001",
+        filled="0.0001",
+        price="899",
+        fee="0",
+    )
+
+
 class FakeDesk:
     """The order desk and the life cycle as a strategy sees them: an order is sent once per
     client_order_id (asked again, it is only followed) and fills at once; its update is
@@ -150,17 +166,8 @@ class FakeDesk:
         self.saved_when_asked.append(Strategy.get_by_id(request.strategy_id).state)
         if request.client_order_id not in {order.client_order_id for order in self.orders}:
             self.orders.append(request)
-            self.undelivered[request.client_order_id] = OrderUpdate(
-                telegram_id=7,
-                client_order_id=request.client_order_id,
-                strategy_id=request.strategy_id,
-                leg=request.leg,
-                sequence=1,
-                kind="filled",
-                quantity="0.0001",
-                filled="0.0001",
-                price="899",
-                fee="0",
+            self.undelivered[request.client_order_id] = filled(
+                request.client_order_id, request.strategy_id, request.leg
             )
         self.redeliver()
 
@@ -503,19 +510,7 @@ def test_an_orders_end_and_the_strategys_next_order_are_saved_in_one_write(hosti
 
     box.save = counted  # type: ignore[method-assign]
     box.strategy.on_order_update = sell_once  # type: ignore[union-attr,method-assign]
-    filled = OrderUpdate(
-        telegram_id=7,
-        client_order_id=ended,
-        strategy_id=strategy.id,
-        leg="a",
-        sequence=1,
-        kind="filled",
-        quantity="1",
-        filled="1",
-        price="1",
-        fee="0",
-    )
-    hosting.host.order_update(filled, lambda: None)
+    hosting.host.order_update(filled(ended, strategy.id, "a"), lambda: None)
     assert list(writes[0]["order_intents"]) == [derived(strategy, "b", 1)]
 
 
@@ -554,9 +549,7 @@ def test_an_update_told_again_after_its_end_was_handled_reaches_the_strategy_no_
     hosting.fire(strategy)
     assert [what for _, what in journal].count("result filled") == 1
     [order] = hosting.desk.orders
-    again = OrderUpdate(telegram_id=7, client_order_id=order.client_order_id,
-                        strategy_id=strategy.id, leg=order.leg, sequence=1, kind="filled",
-                        quantity="0.0001", filled="0.0001", price="899", fee="0")  # fmt: skip
+    again = filled(order.client_order_id, strategy.id, order.leg)
     acknowledged = []
     hosting.host.order_update(again, lambda: acknowledged.append(True))
     assert [what for _, what in journal].count("result filled") == 1
