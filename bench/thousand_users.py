@@ -63,6 +63,7 @@ from exchange import Exchange, Stamp, Tick, markets, stamp_departures
 from fleet import ChatSide, accounts, demo_settings, linked_users
 from scratch import drop_database, scratch_database
 
+from actors.core.supervisor import CORE_ACTORS
 from actors.runtime.lifecycle import boot_supervisor
 from actors.runtime.processes import (
     listener_pid,
@@ -95,7 +96,6 @@ START = Decimal(1_000_000_000)  # every pair's price at the start
 TICK = Decimal(1000)  # btcidr's price tick, which every pair here has
 MiB = 2**20
 GRID_LEVELS = 20
-CORE_ACTORS = ("notifier", "trigger_book", "price_feed")  # the Supervisor's other children
 
 
 @dataclass
