@@ -216,6 +216,11 @@ class OrdersStreamed(Message):
     orders: tuple[Any, ...]
 
 
+# What a user's actor is told without asking: routed by the Supervisor when the actor is
+# not running, and handed back to it by an actor that is not the user's (a reused address).
+UserEvent = TriggerFired | OrdersStreamed | OrderStreamState
+
+
 @dataclass(frozen=True, kw_only=True)
 class OrderRequest(Message):
     """A strategy asks its host for an order: a call inside its UserActor's process (the

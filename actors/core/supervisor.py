@@ -69,6 +69,7 @@ from messages.events import (
     Rewire,
     StrategiesResumedByUser,
     TriggerFired,
+    UserEvent,
     UserFailed,
     UserLocated,
     UserSucceeded,
@@ -89,9 +90,6 @@ from persistence.models.users import User, all_users, find_user, set_user_status
 from persistence.nonce_store import preload_nonce_store
 
 log = logging.getLogger(__name__)
-
-# What a user's actor is told without asking, routed here when the actor is not running.
-UserEvent = TriggerFired | OrdersStreamed | OrderStreamState
 
 SUPERVISOR_NAME = "indodax-bot-supervisor"
 CORE_ACTORS = ("notifier", "trigger_book", "price_feed", "chart_maker", "order_stream")

@@ -39,6 +39,7 @@ from messages.events import (
     Relocate,
     ResumeStrategies,
     TriggerFired,
+    UserEvent,
 )
 from messages.replies import Reply
 from persistence.vault import Vault
@@ -98,12 +99,19 @@ class UserActor(BotActor):
         user (as the Supervisor refuses one) and a command without a live access token once
         a key is linked. Every command counts as activity (the actor stays while an adapter may
         still send here); an admitted one first settles the user's resting paper orders, so
-        whatever the user asks sees the fills the market has made since."""
-        if not isinstance(message, commands.UserCommand) or self._parts is None:
+        whatever the user asks sees the fills the market has made since. Another user's
+        fired trigger or pushed orders go back to the Supervisor as well, which hands them
+        to that user's actor (starting it): taken here they were lost, the trigger's
+        strategy never acting (found by bench/thousand_users.py activation: 2 to 8 of 300
+        dormant users whose price was crossed never ordered)."""
+        if self._parts is None or not isinstance(message, commands.UserCommand | UserEvent):
             return True
         if message.telegram_id != self.telegram_id:
-            self.send(self.wiring.supervisor, Relocate(command=message))
+            routed = message if isinstance(message, UserEvent) else Relocate(command=message)
+            self.send(self.wiring.supervisor, routed)
             return False
+        if isinstance(message, UserEvent):
+            return True
         self.last_activity = time.monotonic()
         if not self._parts.account.admits(message):
             return False

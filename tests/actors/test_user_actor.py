@@ -59,6 +59,7 @@ from messages.commands import (
 )
 from messages.events import (
     ActorIdle,
+    OrdersStreamed,
     PauseStrategies,
     RegisterTrigger,
     RemoveTrigger,
@@ -382,6 +383,34 @@ def restarted(actor_system, settings, simulator, tmp_path):
     return lambda **sections: make_world(actor_system, settings, simulator, tmp_path, **sections)[
         :4
     ]
+
+
+def test_another_users_fired_trigger_and_pushed_orders_go_back_to_the_supervisor(
+    actor_system, settings, simulator, tmp_path
+):
+    """This address was another user's actor's once (the system hands a freed port to a new
+    actor): that user's trigger and pushes are handed back to the Supervisor, which starts
+    that user's actor, instead of being taken here as this user's and lost."""
+    system, user_actor, notifier, _, supervisor = make_world(
+        actor_system, settings, simulator, tmp_path
+    )
+    strategy = linked_strategy(
+        (system, user_actor, notifier),
+        "buy_once_below",
+        {"level": "950000000", "quote_amount": "200000"},
+    )
+    before = len(simulator.trade_log(TRADER.key))
+    other = USER["telegram_id"] + 1
+    fired = dataclasses.replace(crossing(f"s{strategy.id}:level", "949000000"), telegram_id=other)
+    pushed = OrdersStreamed(telegram_id=other, orders=())
+    system.tell(user_actor, fired)
+    system.tell(user_actor, pushed)
+    handed = [
+        m for m in collected(system, supervisor) if isinstance(m, TriggerFired | OrdersStreamed)
+    ]
+    assert handed == [fired, pushed]
+    assert len(simulator.trade_log(TRADER.key)) == before
+    assert Strategy.get_by_id(strategy.id).status == "running"
 
 
 def test_a_user_actor_that_cannot_reach_the_database_at_boot_tries_again_and_loses_no_trigger(
