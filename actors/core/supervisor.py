@@ -320,12 +320,14 @@ class Supervisor(BotActor):
         return address
 
     def receiveMsg_TriggerFired(self, message: TriggerFired, sender: Any) -> None:
-        """Only for a user whose actor was not running: the TriggerBook tells live ones."""
+        """For a user whose actor was not running (the TriggerBook tells live ones), or one
+        handed back by an actor at a reused address that is not the user's."""
         self.send(self._user(message.telegram_id), message)
 
     def receiveMsg_OrdersStreamed(self, message: OrdersStreamed, sender: Any) -> None:
         """The OrderStreamActor tells a user's actor directly; a dormant user's pushes come
-        back here as dead letters and start it, as a fired trigger does."""
+        back here as dead letters and start it, as a fired trigger does; a push that landed
+        at a reused address is handed back here too."""
         self.send(self._user(message.telegram_id), message)
 
     def receiveMsg_OrderStreamState(self, message: OrderStreamState, sender: Any) -> None:
