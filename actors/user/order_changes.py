@@ -19,7 +19,7 @@ from adapters.indodax.order_stream_wire import StreamedOrder
 from adapters.indodax.wire import HistoryOrder, MyTrade, OrderStatus, PlacedOrder
 from adapters.indodax.wire import OrderState as ExchangeState
 from messages.statuses import OrderChange, OrderState
-from persistence.models.fills import Change
+from persistence.models.fills import Change, Tally
 
 PRICE_PLACES = Decimal("1e-8")  # an average price derived from amounts, as stored
 
@@ -31,6 +31,10 @@ class Recorded:
     trade_ids: frozenset[str]
     filled: Decimal  # base coin, the recorded fills together
     ended: bool  # its end is recorded: filled, cancelled or rejected
+    sequence: int = 0  # the last recorded update's number
+
+    def tally(self) -> Tally:
+        return Tally(self.sequence, self.filled)
 
 
 @dataclass(frozen=True)
@@ -197,5 +201,7 @@ def _numeric(trade_id: str) -> tuple[int, str]:
     return (int(trade_id), "") if trade_id.isdigit() else (0, trade_id)
 
 
-def recorded_from(trade_ids: Sequence[str | None], filled: Decimal, ended: bool) -> Recorded:
-    return Recorded(frozenset(t for t in trade_ids if t is not None), filled, ended)
+def recorded_from(trade_ids: Sequence[str | None], tally: Tally, ended: bool) -> Recorded:
+    return Recorded(
+        frozenset(t for t in trade_ids if t is not None), tally.filled, ended, tally.sequence
+    )

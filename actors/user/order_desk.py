@@ -40,10 +40,10 @@ from persistence.models.orders import (
     UNRESOLVED_STATES,
     Order,
     OrderOwner,
+    any_order_by_client_id,
     order_by_client_id,
     record_intended_order,
 )
-from persistence.models.paper import paper_order_by_client_id
 from persistence.models.users import User
 
 log = logging.getLogger(__name__)
@@ -238,15 +238,12 @@ class OrderDesk:
     def _asked_before(self, message: OrderRequest, user: User) -> bool:
         """A row under the request's id already (a restart asked for the same intent again):
         followed from there, never sent again."""
-        row = order_by_client_id(message.client_order_id)
-        if row is not None:
+        row = any_order_by_client_id(user, message.client_order_id)
+        if isinstance(row, Order):
             self._follow(row)
-            return True
-        paper = paper_order_by_client_id(user, message.client_order_id)
-        if paper is not None:
-            self.lifecycle.watch_paper(paper)
-            return True
-        return False
+        elif row is not None:
+            self.lifecycle.watch_paper(row)
+        return row is not None
 
     def _checked(self, message: OrderRequest, owner: OrderOwner) -> TapiOrder | None:
         """The order as the exchange's rules allow it; None once refused (and recorded)."""

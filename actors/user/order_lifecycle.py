@@ -89,6 +89,7 @@ from persistence.models.fills import (
     fills_of,
     mark_delivered,
     record_changes,
+    tally_of,
     undelivered,
 )
 from persistence.models.orders import (
@@ -189,9 +190,7 @@ def recorded_of(row: Followed) -> Recorded:
     (summed as Decimal), and whether its end is recorded."""
     fills = fills_of(row)
     return recorded_from(
-        [fill.trade_id for fill in fills],
-        sum((fill.quantity for fill in fills), Decimal(0)),
-        any(fill.kind in ENDS for fill in fills),
+        [fill.trade_id for fill in fills], tally_of(fills), any(fill.kind in ENDS for fill in fills)
     )
 
 
@@ -307,7 +306,7 @@ class OrderLifecycle:
             if not recorded.ended:
                 untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
                 quantity = untold if end == OrderChange.FILLED else Decimal(0)
-                record_changes(row, [Change(end, quantity=quantity)])
+                record_changes(row, [Change(end, quantity=quantity)], tally=recorded.tally())
         if row.strategy_id is not None or end is not None or Decimal(row.filled_amount or 0):
             self.deliver()
 
@@ -536,6 +535,7 @@ class OrderLifecycle:
             record_changes(
                 row,
                 verdict.changes,
+                tally=recorded.tally(),
                 state=verdict.state,
                 filled_amount=verdict.filled,
                 checked_at=utcnow(),

@@ -11,6 +11,7 @@ a paper order's on `paper_orders` (see persistence/models/paper.py for why two t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -97,6 +98,19 @@ def fills_of(row: Followed) -> list[Fill]:
     return _fills_of[type(row)].rows(row.id)
 
 
+@dataclass(frozen=True)
+class Tally:
+    """How far an order's recorded updates go: the last one's number and the coin they
+    filled together (summed here: SQLite's SUM would go through a float)."""
+
+    sequence: int = 0
+    filled: Decimal = Decimal(0)
+
+
+def tally_of(fills: Sequence[Fill]) -> Tally:
+    return Tally(fills[-1].sequence if fills else 0, sum((f.quantity for f in fills), Decimal(0)))
+
+
 def paper_trades(user: User) -> list[Fill]:
     """The paper account's fills that traded, in the order they were made, each with its
     order (a paper order fills whole, at once)."""
@@ -146,17 +160,23 @@ def trades_on(
 
 
 def record_changes(
-    row: Followed, changes: list[Change], told: bool = False, **order_changes: object
+    row: Followed,
+    changes: list[Change],
+    told: bool = False,
+    tally: Tally | None = None,
+    **order_changes: object,
 ) -> list[Fill]:
     """The updates and the order's new columns, in one transaction: both or neither.
-    `told`: the updates are delivered already (in the reply to the placement)."""
+    `told`: the updates are delivered already (in the reply to the placement). `tally`: the
+    order's updates as the caller has just read them, which spares reading them again (the
+    order's actor is their one writer; a second writer would still meet the unique
+    (order, sequence) index and write nothing)."""
     column = _OWNER_COLUMNS[type(row)]
     with db.atomic():
-        known = fills_of(row)  # summed here: SQLite's SUM would go through a float
-        last = known[-1].sequence if known else 0
-        filled = sum((fill.quantity for fill in known), Decimal(0))
+        so_far = tally if tally is not None else tally_of(fills_of(row))
+        filled = so_far.filled
         recorded = []
-        for sequence, change in enumerate(changes, start=last + 1):
+        for sequence, change in enumerate(changes, start=so_far.sequence + 1):
             filled += change.quantity
             recorded.append(
                 create_row(

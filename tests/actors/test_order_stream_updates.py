@@ -5,13 +5,11 @@ for the push before it looks the order up."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
 from order_lifecycle_world import BTC, LifecycleWorld, fills, new_world, state_of
+from sql_log import count_statements
 
 from actors.user.order_lifecycle import STREAM_GRACE, STREAM_WAIT
 from adapters.indodax.order_stream_wire import Status, StreamedOrder, StreamFill
@@ -19,26 +17,6 @@ from adapters.indodax.wire import MyTrade
 from messages.events import FollowOrders, OrderStreamState, StopFollowingOrders
 from messages.statuses import OrderChange, OrderState
 from persistence.models import Order
-
-
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    """The SQL sent to the database meanwhile (peewee logs each statement at DEBUG)."""
-    statements: list[str] = []
-
-    class Sent(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            statements.append(str(record.msg[0] if isinstance(record.msg, tuple) else record.msg))
-
-    logger, handler = logging.getLogger("peewee"), Sent()
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield statements
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
 
 @pytest.fixture
@@ -128,6 +106,21 @@ def test_a_pushed_fill_counts_as_a_check_of_the_order_written_with_the_fill(worl
     assert Order.get_by_id(order.id).checked_at is not None  # the dormant check is not due
     [update] = [sql for sql in statements if sql.startswith('UPDATE "orders"')]
     assert "checked_at" in update and "filled_amount" in update
+
+
+def test_a_pushed_fill_reads_what_the_order_has_recorded_once(world):
+    """Its updates are read to tell what is new, and that reading numbers the new ones:
+    one round trip fewer per fill on the way to a grid's opposite order."""
+    order = world.place(amount="1")
+    trade = world.exchange.fill(order.client_order_id, Decimal("0.4"))
+    assert world.lifecycle is not None
+    with count_statements() as statements:
+        world.lifecycle.streamed([pushed(order, "FILL", Decimal("0.4"), trade)])
+
+    reads = [sql for sql in statements if 'FROM "fills"' in sql and '"order_id" = ?)' in sql]
+    assert len(reads) == 1
+    [fill] = fills(order)
+    assert (fill.sequence, fill.quantity, fill.filled) == (1, trade.quantity, trade.quantity)
 
 
 def test_a_trade_a_lookup_recorded_first_is_not_recorded_again_from_its_push(world):

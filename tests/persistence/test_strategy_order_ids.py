@@ -5,9 +5,12 @@ Indodax takes."""
 from __future__ import annotations
 
 import pytest
+from sql_log import count_statements
 
 from adapters.indodax.private_client import CLIENT_ORDER_ID
+from persistence.models import Order, PaperOrder, User
 from persistence.models.orders import (
+    any_order_by_client_id,
     new_client_order_id,
     new_order_salt,
     strategy_client_order_id,
@@ -42,3 +45,22 @@ def test_the_longest_id_stays_within_indodax_limit():
 def test_a_leg_that_would_not_make_a_valid_id_is_refused(leg):
     with pytest.raises(ValueError):
         strategy_client_order_id(42, "k3x9q0", leg, 1)
+
+
+def test_an_id_asked_again_is_found_in_the_live_book_first_then_in_the_users_paper_book(
+    database,
+):
+    """Before a strategy's every order: was it asked for already, live or on paper?"""
+    user = User.create(telegram_id=74001, chat_id=74001)
+    common = {"pair": "btc_idr", "side": "buy", "order_type": "limit", "state": "open"}
+    with count_statements() as statements:
+        assert any_order_by_client_id(user, "s1-k3x9q0-buy-1") is None
+    assert len(statements) == 1  # the usual answer, a new intent, costs one round trip
+
+    paper = PaperOrder.create(user=user, client_order_id="s1-k3x9q0-buy-1", **common)
+    found = any_order_by_client_id(user, "s1-k3x9q0-buy-1")
+    assert isinstance(found, PaperOrder) and found.id == paper.id
+
+    live = Order.create(user=user, client_order_id="s1-k3x9q0-buy-1", **common)
+    found = any_order_by_client_id(user, "s1-k3x9q0-buy-1")
+    assert isinstance(found, Order) and found.id == live.id
