@@ -179,6 +179,10 @@ class Engine:
 
     def restart(self) -> None:
         self.orders: dict[int, Order] = {}
+        # The open ones by pair, oldest first: every trade looks at its pair's, and with a
+        # thousand grids resting a scan of every order ever placed was most of the
+        # simulator's work.
+        self._open: dict[str, dict[int, Order]] = {}
         self.log: list[Order] = []  # every accepted order, oldest first
         self.fills: list[Fill] = []
         self._by_client_id: dict[tuple[str, str], Order] = {}
@@ -245,6 +249,7 @@ class Engine:
             held=hold,
         )
         self.orders[order_id] = order
+        self._open.setdefault(request.market.id, {})[order_id] = order
         self._by_client_id[(account.key, order.client_order_id)] = order
         self.log.append(order)
         self._note(order, Change.NEW, order.submit_ms)
@@ -337,6 +342,7 @@ class Engine:
         self._account(order).release(order.held_currency, order.held)
         order.held = Decimal(0)
         order.status = status
+        self._open[order.market.id].pop(order.order_id, None)
         order.finish_ms = self.clock_ms()
         self._note(order, Change.DONE if status == "filled" else Change.CANCELLED, order.finish_ms)
 
@@ -353,13 +359,13 @@ class Engine:
             self._listener(events)
 
     def open_orders(self, key: str | None = None, pair_id: str | None = None) -> list[Order]:
-        return [
-            order
-            for order in self.orders.values()
-            if order.status == "open"
-            and (key is None or order.key == key)
-            and (pair_id is None or order.market.id == pair_id)
-        ]
+        """Oldest first."""
+        if pair_id is None:
+            found = [order for pair in self._open.values() for order in pair.values()]
+            found.sort(key=lambda order: order.order_id)
+        else:
+            found = list(self._open.get(pair_id, {}).values())
+        return [order for order in found if key is None or order.key == key]
 
     def find(self, key: str, order_id: str) -> Order:
         order = self.orders.get(int(order_id)) if order_id.isdigit() else None

@@ -291,3 +291,44 @@ def test_resting_orders_fill_in_parts_when_partial_fills_are_on():
         assert (done["status"], done["receive_btc"]) == ("filled", "0.00099900")
         assert balances(trader)[1]["idr"] == 0
         trader.close()
+
+
+def test_a_price_fills_the_reached_orders_of_its_own_pair_oldest_first_and_only_those(
+    server, trader, public
+):
+    """Each trade looks at its own pair's open orders: another pair's, and orders that
+    filled or were cancelled, are never touched again."""
+    eth_bid = int(public.get("/api/ticker/ethidr").json()["ticker"]["buy"])
+    eth = trader.ok(
+        "trade",
+        pair="eth_idr",
+        type="buy",
+        order_type="limit",
+        price=str(eth_bid // 2 // 100_000 * 100_000),
+        eth="0.01",
+        client_order_id="eth-low",
+    )
+    placed = [
+        trader.ok(
+            "trade",
+            pair="btc_idr",
+            type="buy",
+            order_type="limit",
+            price=price,
+            btc="0.001",
+            client_order_id=f"btc-{n}",
+        )["order_id"]
+        for n, price in enumerate(("1500000000", "1510000000", "1400000000"))
+    ]
+    fills = server.set_price("btcidr", "1500000000")
+    assert [str(fill["order_id"]) for fill in fills] == [str(placed[0]), str(placed[1])]
+    assert server.set_price("btcidr", "1500000000") == []  # filled once, never again
+
+    listed = trader.ok("openOrders")["orders"]
+    assert {pair: [row["order_id"] for row in rows] for pair, rows in listed.items()} == {
+        "btc_idr": [str(placed[2])],
+        "eth_idr": [str(eth["order_id"])],
+    }
+    trader.ok("cancelOrder", pair="btc_idr", order_id=placed[2], type="buy")
+    assert server.set_price("btcidr", "1400000000") == []
+    assert list(trader.ok("openOrders")["orders"]) == ["eth_idr"]
