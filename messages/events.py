@@ -103,6 +103,14 @@ class StrategiesResumedByUser(Message):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserBooted(Message):
+    """A user's actor is ready (its strategies started): the Supervisor starts the next of
+    the users it restores a window at a time (actors/core/restore_queue.py)."""
+
+    telegram_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
 class UserSucceeded(Message):
     """A private call of this user worked after failed ones (or the first since the actor
     started): the run of consecutive errors is broken. Successes in a row are not told."""

@@ -32,6 +32,7 @@ from actors.core.deadman import DeadmanSwitch
 from actors.core.notifier import Notifier
 from actors.core.order_stream import OrderStreamActor
 from actors.core.restart_policy import RestartPolicy
+from actors.core.restore_queue import RestoreQueue
 from actors.core.timer_watch import TimerWatch
 from actors.core.trigger_book import TriggerBook
 from actors.runtime.transport_binding import rejected_frames
@@ -69,6 +70,7 @@ from messages.events import (
     Rewire,
     StrategiesResumedByUser,
     TriggerFired,
+    UserBooted,
     UserEvent,
     UserFailed,
     UserLocated,
@@ -93,11 +95,6 @@ log = logging.getLogger(__name__)
 
 SUPERVISOR_NAME = "indodax-bot-supervisor"
 CORE_ACTORS = ("notifier", "trigger_book", "price_feed", "chart_maker", "order_stream")
-# Users started per round when many are (at start, after a new TriggerBook, for what came
-# due): each round's actors boot (in their own processes) while the next round is created,
-# and the Supervisor answers messages between rounds.
-RESTORE_BATCH = 25
-RESTORE = "restore"  # wakeup payload (RESTORE, None): create the next batch
 TIMERS = "timers"  # wakeup payload (TIMERS, None): look for timers, order checks due
 
 
@@ -124,7 +121,7 @@ class Supervisor(BotActor):
         # A list, since addresses are not hashable under multiprocTCPBase.
         self.routers: list[Any] = []
         self.commands_routed = 0
-        self.to_restore: list[int] = []
+        self.restoring = RestoreQueue()
         self.policy = RestartPolicy()
         self.deadman = DeadmanSwitch()
         self.errors_by_user: dict[int, int] = {}
@@ -160,31 +157,44 @@ class Supervisor(BotActor):
         self._start_all_core()
         waiting = users_waiting()
         log.info("supervisor ready", extra={"users_to_restore": len(waiting)})
-        self._start_in_batches(waiting)
+        self._start_many(waiting)
         self.timer_watch = TimerWatch(
             timedelta(seconds=self.settings.actors.timer_watch_seconds),
             timedelta(seconds=self.settings.indodax.order_reconcile_dormant_seconds),
         )
         self._watch_timers()
 
-    def _start_in_batches(self, telegram_ids: Iterable[int]) -> None:
-        """The actors of these users started, RESTORE_BATCH at a time; a round is under way
-        while any wait (its wakeup creates the next)."""
-        under_way = bool(self.to_restore)
-        queued = set(self.to_restore) | set(self.users)
-        self.to_restore += sorted(set(telegram_ids) - queued)
-        if self.to_restore and not under_way:
-            self._restore_batch()
+    def _start_many(self, telegram_ids: Iterable[int]) -> None:
+        """The actors of these users started, a window of boots at a time (restore_queue.py):
+        the next start as the booting ones confirm, and the Supervisor answers messages
+        meanwhile."""
+        self.restoring.add(telegram_ids, self.users)
+        self._start_due()
 
-    def _restore_batch(self) -> None:
-        """One batch of the users to start; the next after the messages waiting."""
-        batch, self.to_restore = self.to_restore[:RESTORE_BATCH], self.to_restore[RESTORE_BATCH:]
-        for telegram_id in batch:
+    def _start_due(self) -> None:
+        if self.stopping:
+            return
+        started = self.restoring.due(time.monotonic(), self.users)
+        for telegram_id in started:
             self._user(telegram_id)
-        if self.to_restore:
-            self.wakeupAfter(timedelta(0), payload=(RESTORE, None))
-        else:
+
+    def receiveMsg_UserBooted(self, message: UserBooted, sender: Any) -> None:
+        if self.restoring.booted(message.telegram_id) and not self.restoring.pending():
             log.info("user actors started", extra={"user_actors": len(self.users)})
+        self._start_due()
+
+    def _replace_lost_boots(self) -> None:
+        """An actor whose boot never came (dropped by an overloaded transport) is stopped
+        and started again; it would otherwise sit idle, its strategies never started."""
+        for telegram_id in self.restoring.lost(time.monotonic()):
+            address = self.users.get(telegram_id)
+            log.warning(
+                "user actor did not confirm its boot, replaced", extra={"user_id": telegram_id}
+            )
+            if address is not None:
+                self.restart_requested.add(telegram_id)
+                self.send(address, ActorExitRequest())
+        self._start_due()
 
     # Core actors
 
@@ -218,7 +228,7 @@ class Supervisor(BotActor):
         if name == "trigger_book":
             for telegram_id, address in self.users.items():
                 self.send(self.core[name], UserLocated(telegram_id=telegram_id, address=address))
-            self._start_in_batches(users_waiting())
+            self._start_many(users_waiting())
 
     def _boot_message(self, cls: type[Boot], **extra: Any) -> Boot:
         return cls(
@@ -353,6 +363,8 @@ class Supervisor(BotActor):
         if telegram_id is None:
             return
         del self.users[telegram_id]
+        self.restoring.booted(telegram_id)  # its window slot, if it was still booting
+        self._start_due()
         self._tell_book(telegram_id, None)
         for router in self.routers:
             self.send(router, UserLocated(telegram_id=telegram_id))
@@ -377,17 +389,15 @@ class Supervisor(BotActor):
         """A user's actor started for each strategy timer or order check due while it is not
         running (one leaving counts as running: it is started at the next look), in batches:
         the order checks of users restored together come due together."""
-        to_start, sleep = self.timer_watch.look(set(self.users) | set(self.to_restore))
+        self._replace_lost_boots()
+        to_start, sleep = self.timer_watch.look(set(self.users) | self.restoring.pending())
         for telegram_id in sorted(to_start):
             log.info("user actor started: timer or order check due", extra={"user_id": telegram_id})
-        self._start_in_batches(to_start)
+        self._start_many(to_start)
         self.wakeupAfter(sleep, payload=(TIMERS, None))
 
     def receiveMsg_WakeupMessage(self, message: WakeupMessage, sender: Any) -> None:
         kind, telegram_id = message.payload
-        if kind == RESTORE:
-            self._restore_batch()
-            return
         if kind == TIMERS:
             if not self.stopping:
                 self._watch_timers()

@@ -39,6 +39,7 @@ from messages.events import (
     Relocate,
     ResumeStrategies,
     TriggerFired,
+    UserBooted,
     UserEvent,
 )
 from messages.replies import Reply
@@ -79,6 +80,7 @@ class UserActor(BotActor):
             self.parts.history.resume()
         self.parts.heartbeat.start()  # a user who links later is guarded as well
         self.wakeupAfter(self.idle_after)
+        self.send(self._boot().supervisor, UserBooted(telegram_id=self.telegram_id))
 
     def _boot(self) -> BootUser:
         assert isinstance(self.boot, BootUser)

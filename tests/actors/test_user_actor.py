@@ -66,6 +66,7 @@ from messages.events import (
     ResumeStrategies,
     Rewire,
     TriggerFired,
+    UserBooted,
 )
 from messages.replies import Reply
 from messages.triggers import OrderTrigger
@@ -383,6 +384,18 @@ def restarted(actor_system, settings, simulator, tmp_path):
     return lambda **sections: make_world(actor_system, settings, simulator, tmp_path, **sections)[
         :4
     ]
+
+
+def test_a_user_actor_tells_the_supervisor_once_it_has_booted(
+    actor_system, settings, simulator, tmp_path
+):
+    """The Supervisor restores users a window of boots at a time: this is what moves it on."""
+    system, user_actor, notifier, _, supervisor = make_world(
+        actor_system, settings, simulator, tmp_path
+    )
+    say((system, user_actor, notifier), GetPrice(**USER, pair_text="btcidr"))  # booted by now
+    booted = [m.telegram_id for m in collected(system, supervisor) if isinstance(m, UserBooted)]
+    assert booted == [USER["telegram_id"]]
 
 
 def test_another_users_fired_trigger_and_pushed_orders_go_back_to_the_supervisor(
