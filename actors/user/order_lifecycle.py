@@ -88,6 +88,7 @@ from persistence.models.fills import (
     Followed,
     fills_of,
     mark_delivered,
+    order_with_fills,
     record_changes,
     tally_of,
     undelivered,
@@ -188,7 +189,10 @@ def _ms(span: timedelta) -> int:
 def recorded_of(row: Followed) -> Recorded:
     """What the database holds of the order's updates: its trades, how much they filled
     (summed as Decimal), and whether its end is recorded."""
-    fills = fills_of(row)
+    return recorded_in(fills_of(row))
+
+
+def recorded_in(fills: list[Fill]) -> Recorded:
     return recorded_from(
         [fill.trade_id for fill in fills], tally_of(fills), any(fill.kind in ENDS for fill in fills)
     )
@@ -298,8 +302,9 @@ class OrderLifecycle:
     def _record_end_and_tell(self, row: Followed) -> None:
         """A strategy's order that ended without the life cycle seeing it end (at its
         placement, or found by the tracker) gets that end recorded, once; then what is
-        recorded and not yet told is told (a fill recorded at the placement too). A user's
-        order that rests untouched has nothing to tell: no query is spent on it."""
+        recorded and not yet told is told (a fill recorded at the placement too). An order
+        that rests untouched, a user's or a strategy's, has nothing to tell: no query is
+        spent on it (a grid's every opposite order is one)."""
         end = ENDED.get(OrderState(row.state))
         if row.strategy_id is not None and end is not None:
             recorded = recorded_of(row)
@@ -307,7 +312,7 @@ class OrderLifecycle:
                 untold = max(Decimal(row.filled_amount or 0) - recorded.filled, Decimal(0))
                 quantity = untold if end == OrderChange.FILLED else Decimal(0)
                 record_changes(row, [Change(end, quantity=quantity)], tally=recorded.tally())
-        if row.strategy_id is not None or end is not None or Decimal(row.filled_amount or 0):
+        if end is not None or Decimal(row.filled_amount or 0):
             self.deliver()
 
     def trigger_fired(self, message: TriggerFired) -> bool:
@@ -353,7 +358,7 @@ class OrderLifecycle:
             if update.client_order_id is not None:
                 by_order.setdefault(update.client_order_id, []).append(update)
         for client_order_id, updates in by_order.items():
-            row = order_by_client_id(client_order_id)
+            row, recorded = order_with_fills(client_order_id)
             if row is None or row.user_id != user.id or row.state not in RESTING_STATES:
                 continue
             told = executed_by_stream(updates)
@@ -362,7 +367,7 @@ class OrderLifecycle:
                 continue
             executed, trades = told
             self._pushed_at[client_order_id] = time.monotonic()
-            self._record(row, executed, trades, recorded_of(row))
+            self._record(row, executed, trades, recorded_in(recorded))
             if executed.status != "open" and row.state in RESTING_STATES:
                 self.refresh(row)  # its trades do not account for all it executed
             if row.state not in RESTING_STATES:

@@ -93,9 +93,30 @@ _undelivered_of: list[Prepared[Fill]] = [
 ]
 
 
+# A live order with its updates joined (none: one row whose fill columns are all NULL).
+_order_with_fills: Prepared[Order] = Prepared(
+    lambda: (
+        Order.select(Order, Fill)
+        .join(Fill, peewee.JOIN.LEFT_OUTER, attr="recorded")
+        .where(Order.client_order_id == slot(0))
+        .order_by(Fill.sequence)
+    )
+)
+
+
 def fills_of(row: Followed) -> list[Fill]:
     """Every update recorded for the order, in sequence."""
     return _fills_of[type(row)].rows(row.id)
+
+
+def order_with_fills(client_order_id: str) -> tuple[Order | None, list[Fill]]:
+    """The live order under the id and every update recorded for it, in sequence, in one
+    round trip: a pushed fill needs both, on the way to a grid's opposite order."""
+    rows = _order_with_fills.rows(client_order_id)
+    if not rows:
+        return None, []
+    recorded = (getattr(row, "recorded", None) for row in rows)
+    return rows[0], [fill for fill in recorded if fill is not None and fill.id is not None]
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from order_lifecycle_world import LifecycleWorld, fills, new_world, state_of
+from sql_log import count_statements
 
 from messages.commands import CancelAllOrders, CancelOrder
 from messages.statuses import OrderState
@@ -60,6 +61,17 @@ def test_a_limit_buy_partly_filled_at_placement_is_told_at_once_and_rests_watche
     assert world.notices[0][1]["quantity"] == "0.25"
     assert state_of(order) == OrderState.PARTIALLY_FILLED
     assert world.armed(order)
+
+
+@pytest.mark.parametrize("strategy", [False, True], ids=["users", "strategys"])
+def test_an_order_that_rests_untouched_after_its_placement_costs_no_query_of_updates(
+    world, strategy
+):
+    """Nothing traded, nothing ended: nothing to tell its owner. A grid places one such
+    order for every fill, so the pass over undelivered updates it would make counts."""
+    with count_statements() as statements:
+        world.place(strategy=strategy)
+    assert [sql for sql in statements if 'FROM "fills"' in sql] == []
 
 
 def test_an_order_found_filled_after_its_reply_was_lost_gets_the_exchanges_trades(world):

@@ -108,19 +108,26 @@ def test_a_pushed_fill_counts_as_a_check_of_the_order_written_with_the_fill(worl
     assert "checked_at" in update and "filled_amount" in update
 
 
-def test_a_pushed_fill_reads_what_the_order_has_recorded_once(world):
-    """Its updates are read to tell what is new, and that reading numbers the new ones:
-    one round trip fewer per fill on the way to a grid's opposite order."""
+def test_a_pushed_fill_reads_its_order_and_what_it_has_recorded_in_one_round_trip(world):
+    """The order and its updates are read together, and that reading numbers the new ones:
+    one query before the fill's transaction, on the way to a grid's opposite order."""
     order = world.place(amount="1")
-    trade = world.exchange.fill(order.client_order_id, Decimal("0.4"))
+    first = world.exchange.fill(order.client_order_id, Decimal("0.4"))
+    second = world.exchange.fill(order.client_order_id, Decimal("0.6"))
     assert world.lifecycle is not None
+    world.lifecycle.streamed([pushed(order, "FILL", Decimal("0.4"), first)])
     with count_statements() as statements:
-        world.lifecycle.streamed([pushed(order, "FILL", Decimal("0.4"), trade)])
+        world.lifecycle.streamed(
+            [pushed(order, "FILL", Decimal("1"), second), pushed(order, "DONE", Decimal("1"))]
+        )
 
-    reads = [sql for sql in statements if 'FROM "fills"' in sql and '"order_id" = ?)' in sql]
-    assert len(reads) == 1
-    [fill] = fills(order)
-    assert (fill.sequence, fill.quantity, fill.filled) == (1, trade.quantity, trade.quantity)
+    before_writing = statements[: next(i for i, sql in enumerate(statements) if "INSERT" in sql)]
+    assert [sql for sql in before_writing if sql.startswith("SELECT")] == before_writing[:1]
+    assert '"orders"' in before_writing[0] and '"fills"' in before_writing[0]
+    assert [(f.sequence, f.quantity, f.filled) for f in fills(order)] == [
+        (1, first.quantity, first.quantity),
+        (2, second.quantity, Decimal(1)),
+    ]
 
 
 def test_a_trade_a_lookup_recorded_first_is_not_recorded_again_from_its_push(world):

@@ -1,4 +1,4 @@
-"""An order row resting on the exchange, as the Supervisor's tests find it in the database."""
+"""An order row resting on the exchange, as the Supervisor's and the persistence tests find it."""
 
 from __future__ import annotations
 
