@@ -387,8 +387,9 @@ class Supervisor(BotActor):
 
     def _watch_timers(self) -> None:
         """A user's actor started for each strategy timer or order check due while it is not
-        running (one leaving counts as running: it is started at the next look), in batches:
-        the order checks of users restored together come due together."""
+        running (one leaving counts as running: it is started at the next look), a window of
+        boots at a time (the order checks of users restored together come due together);
+        first, the actors whose boot was never confirmed are replaced."""
         self._replace_lost_boots()
         to_start, sleep = self.timer_watch.look(set(self.users) | self.restoring.pending())
         for telegram_id in sorted(to_start):
