@@ -117,14 +117,17 @@ class World:
         return running, ChatSide(ActorLink(running.system, supervisor, "bench"))
 
     def wait_restored(self, running: RunningSystem, chat: ChatSide) -> None:
-        """Until the Supervisor has started the actor of every user (each has strategies)."""
-        wait_for(
-            running,
-            chat,
-            lambda: len(self.user_actors(running)) >= USERS,
-            600,
-            "every user's actor restored",
-        )
+        """Until the Supervisor has started the actor of every user (each has strategies).
+        Counted as the user actors seen running at one look or another: the Supervisor
+        starts them a window of boots at a time, and with a short idle time the first may
+        have left before the last starts."""
+        seen: set[int] = set()
+
+        def all_seen() -> bool:
+            seen.update(self.user_actors(running))
+            return len(seen) >= USERS
+
+        wait_for(running, chat, all_seen, 600, "every user's actor restored")
 
     def user_actors(self, running: RunningSystem) -> list[int]:
         """The processes of user actors: the Supervisor's (the parent of most) children but
