@@ -194,7 +194,6 @@ class Supervisor(BotActor):
             if address is not None:
                 self.restart_requested.add(telegram_id)
                 self.send(address, ActorExitRequest())
-        self._start_due()
 
     # Core actors
 
